@@ -1,0 +1,47 @@
+# nettx: two commands do it all on a fresh machine (Python 3.11 and pip).
+#   make book   set up .venv, execute the notebooks, build the HTML book
+#   make test   set up .venv, run the test suite
+#   make lab    JupyterLab on the notebooks, with the project's kernel
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: book test lab lint format lock clean
+
+$(STAMP): requirements.txt constraints.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name nettx --display-name "Python (nettx)" >/dev/null
+	@touch $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/python -m nettx_utils run
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Re-pin: install the direct pins fresh and freeze the full environment.
+lock:
+	rm -rf $(VENV).lock && $(PYTHON) -m venv $(VENV).lock
+	$(VENV).lock/bin/python -m pip install --quiet -r requirements.txt
+	{ echo "# Full lock of the nettx environment (pip freeze on Python 3.11, Linux x86_64)."; \
+	  echo "# Regenerate with: make lock. Exact pins of direct dependencies are in requirements.txt."; \
+	  $(VENV).lock/bin/python -m pip freeze --exclude-editable; } > constraints.txt
+	rm -rf $(VENV).lock
+
+clean:
+	rm -rf book/_build results .pytest_cache

@@ -1,0 +1,308 @@
+"""Execute the notebooks with papermill, then build the book with Jupyter Book.
+
+The data flow goes one way (CUPiD's two steps):
+
+1. a fresh *staging* copy of the book's sources (``_config.yml``, ``_toc.yml``,
+   ``book/``) is assembled inside the build folder;
+2. papermill executes each source notebook of ``notebooks/`` into
+   ``book/computed/`` of that staging copy, in order, with the run's parameters;
+3. Jupyter Book builds the staging copy with execution off, warnings as errors;
+4. only when every step succeeded, the staging copy becomes ``source/`` and its
+   HTML becomes ``html/``, replacing the previous ones by a rename.
+
+A failing notebook or build therefore leaves the previous book untouched. Nothing
+is written into ``data/``, ``notebooks/`` or the user's cohort file.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import papermill
+import yaml
+
+from nettx_utils.cohort import PROJECT_ROOT, load_cohort
+from nettx_utils.errors import NettxError, NotebookFailed
+
+NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
+BOOK_SOURCES = ("_config.yml", "_toc.yml", "book")
+DEFAULT_BUILD_DIR = PROJECT_ROOT / "book" / "_build"
+COMPUTED = Path("book") / "computed"
+KERNEL_NAME = "nettx"
+SKIPPED_IN_STAGING = ("_build", "computed")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a pipeline run produced."""
+
+    html_dir: Path
+    executed: tuple[str, ...]
+    reused: tuple[str, ...]
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def index(self) -> Path:
+        return self.html_dir / "index.html"
+
+
+def source_notebooks(notebook_dir: Path = NOTEBOOK_DIR) -> list[Path]:
+    """The book's notebooks, in chapter order (their file names start ``01_``, ``02_``...)."""
+    notebooks = sorted(notebook_dir.glob("[0-9][0-9]_*.ipynb"))
+    if not notebooks:
+        raise NettxError(f"{notebook_dir}: no notebooks named like 01_name.ipynb.")
+    return notebooks
+
+
+def declared_parameters(notebook: Path) -> dict[str, object]:
+    """The names and defaults of a notebook's ``parameters`` cell."""
+    return {
+        name: info["default"] for name, info in papermill.inspect_notebook(str(notebook)).items()
+    }
+
+
+def parse_parameters(pairs: Sequence[Sequence[str]]) -> dict[str, object]:
+    """``-p NAME VALUE`` pairs to Python values; VALUE is read as YAML (``36``, ``[5, 10]``, ``log``)."""
+    parameters = {}
+    for name, text in pairs:
+        try:
+            parameters[name] = yaml.safe_load(text)
+        except yaml.YAMLError:
+            parameters[name] = text
+    return parameters
+
+
+def plan_parameters(
+    notebooks: Sequence[Path], parameters: Mapping[str, object]
+) -> dict[str, dict[str, object]]:
+    """Each notebook gets the parameters its ``parameters`` cell declares.
+
+    Raises
+    ------
+    NettxError
+        When no notebook declares one of ``parameters``.
+    """
+    declared = {nb.stem: declared_parameters(nb) for nb in notebooks}
+    unknown = [name for name in parameters if not any(name in d for d in declared.values())]
+    if unknown:
+        known = sorted({name for d in declared.values() for name in d})
+        raise NettxError(
+            f"no notebook declares parameter(s) {', '.join(unknown)}; "
+            f"the notebooks' parameters are: {', '.join(known)}."
+        )
+    return {
+        stem: {name: value for name, value in parameters.items() if name in names}
+        for stem, names in declared.items()
+    }
+
+
+def kernel_name() -> str:
+    """The project's kernel (``make`` installs it into ``.venv``), else the current Python's."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    return KERNEL_NAME if KERNEL_NAME in KernelSpecManager().find_kernel_specs() else "python3"
+
+
+def execute_notebook(
+    notebook: Path, output: Path, parameters: Mapping[str, object], *, kernel: str
+) -> None:
+    """Run one notebook with papermill into ``output``, then tidy it for the book.
+
+    Raises
+    ------
+    NotebookFailed
+        Naming the notebook, the failing cell and the error.
+    """
+    try:
+        papermill.execute_notebook(
+            str(notebook),
+            str(output),
+            parameters=dict(parameters),
+            kernel_name=kernel,
+            cwd=str(notebook.parent),
+            progress_bar=False,
+            log_output=False,
+        )
+    except papermill.PapermillExecutionError as exc:
+        raise NotebookFailed(
+            f"notebook {notebook.name} failed in cell {exc.cell_index} "
+            f"(execution count {exc.exec_count}): {exc.ename}: {exc.evalue}"
+        ) from None
+    hide_injected_parameters(output)
+
+
+def hide_injected_parameters(path: Path) -> None:
+    """Tag papermill's injected-parameters cell ``remove-cell`` so the book does not show it."""
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        tags = cell.metadata.setdefault("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            tags.append("remove-cell")
+    nbformat.write(notebook, path)
+
+
+def assemble_sources(staging: Path, project_root: Path = PROJECT_ROOT) -> None:
+    """Copy the book's configuration and prose pages into ``staging``."""
+    for name in BOOK_SOURCES:
+        source = project_root / name
+        if source.is_dir():
+            shutil.copytree(
+                source, staging / name, ignore=shutil.ignore_patterns(*SKIPPED_IN_STAGING)
+            )
+        else:
+            shutil.copy2(source, staging / name)
+    (staging / COMPUTED).mkdir(parents=True, exist_ok=True)
+
+
+def build_html(staging: Path) -> Path:
+    """Build the staged book with Jupyter Book (execution off, warnings as errors)."""
+    command = [
+        sys.executable,
+        "-c",
+        "from jupyter_book.cli.main import main; main()",
+        "build",
+        str(staging),
+        "--path-output",
+        str(staging),
+        "--warningiserror",
+        "--keep-going",
+        "--quiet",
+    ]
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        log = (completed.stdout + completed.stderr).strip().splitlines()
+        raise NettxError(
+            "Jupyter Book could not build the book; the previous HTML is unchanged.\n"
+            + "\n".join(log[-25:])
+        )
+    return staging / "_build" / "html"
+
+
+def _swap(new: Path, target: Path) -> None:
+    """Replace ``target`` by ``new`` with renames, so a reader never sees half a book."""
+    old = target.with_name(target.name + ".old")
+    if old.exists():
+        shutil.rmtree(old)
+    if target.exists():
+        target.rename(old)
+    new.rename(target)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def run(
+    *,
+    build_dir: Path = DEFAULT_BUILD_DIR,
+    data_path: Path | None = None,
+    parameters: Mapping[str, object] | None = None,
+    only: Sequence[str] = (),
+    notebook_dir: Path = NOTEBOOK_DIR,
+    project_root: Path = PROJECT_ROOT,
+    report: Callable[[str], None] = print,
+) -> RunResult:
+    """Execute the notebooks and build the HTML book into ``build_dir``.
+
+    Parameters
+    ----------
+    build_dir
+        Receives ``source/`` (the executed book sources) and ``html/``.
+    data_path
+        Another cohort file; checked against the dictionary before any notebook
+        starts, then passed as ``data_path`` to the notebooks that declare it.
+    parameters
+        papermill parameters, each passed to every notebook that declares it.
+    only
+        Notebook names (``01_cohort`` or ``01``) to execute; the others reuse
+        their executed copies from the previous run when there is one.
+    """
+    parameters = dict(parameters or {})
+    if data_path is not None:
+        data_path = Path(data_path).resolve()
+        load_cohort(data_path)
+        parameters["data_path"] = str(data_path)
+    notebooks = source_notebooks(notebook_dir)
+    selected = _select(notebooks, only)
+    plan = plan_parameters(notebooks, parameters)
+    build_dir = Path(build_dir)
+    build_dir.mkdir(parents=True, exist_ok=True)
+    previous = build_dir / "source" / COMPUTED
+    kernel = kernel_name()
+    staging = Path(tempfile.mkdtemp(prefix="staging-", dir=build_dir))
+    executed, reused, seconds = [], [], {}
+    try:
+        assemble_sources(staging, project_root)
+        for i, notebook in enumerate(notebooks, start=1):
+            output = staging / COMPUTED / notebook.name
+            if notebook not in selected and (previous / notebook.name).exists():
+                shutil.copy2(previous / notebook.name, output)
+                reused.append(notebook.stem)
+                report(f"[{i}/{len(notebooks)}] {notebook.stem}: reused the previous run")
+                continue
+            report(f"[{i}/{len(notebooks)}] {notebook.stem}: executing ...")
+            start = time.perf_counter()
+            execute_notebook(notebook, output, plan[notebook.stem], kernel=kernel)
+            seconds[notebook.stem] = time.perf_counter() - start
+            executed.append(notebook.stem)
+            report(
+                f"[{i}/{len(notebooks)}] {notebook.stem}: done in {seconds[notebook.stem]:.1f} s"
+            )
+        _write_run_record(staging, plan, executed)
+        report("Building the HTML with Jupyter Book ...")
+        start = time.perf_counter()
+        html = build_html(staging)
+        seconds["jupyter-book"] = time.perf_counter() - start
+        new_html = build_dir / "html.new"
+        if new_html.exists():
+            shutil.rmtree(new_html)
+        html.rename(new_html)
+        shutil.rmtree(staging / "_build", ignore_errors=True)
+        _swap(staging, build_dir / "source")
+        _swap(new_html, build_dir / "html")
+    except NotebookFailed as exc:
+        failed = _keep_failed(staging, build_dir)
+        raise NotebookFailed(
+            f"{exc}\nThe executed copy, with the traceback, is in {failed}. "
+            "The previous book is unchanged."
+        ) from None
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return RunResult(build_dir / "html", tuple(executed), tuple(reused), seconds)
+
+
+def _select(notebooks: Sequence[Path], only: Sequence[str]) -> set[Path]:
+    if not only:
+        return set(notebooks)
+    selected = set()
+    for name in only:
+        matches = [nb for nb in notebooks if nb.stem == name or nb.stem.split("_", 1)[0] == name]
+        if not matches:
+            raise NettxError(
+                f"--only {name}: no such notebook; choose from {', '.join(nb.stem for nb in notebooks)}."
+            )
+        selected.update(matches)
+    return selected
+
+
+def _write_run_record(staging: Path, plan: Mapping[str, Mapping[str, object]], executed) -> None:
+    """Record the parameters of the run beside the executed notebooks."""
+    record = {"parameters": plan, "executed": list(executed)}
+    (staging / COMPUTED / "run.json").write_text(json.dumps(record, indent=2, default=str))
+
+
+def _keep_failed(staging: Path, build_dir: Path) -> Path:
+    """Keep the executed copies of a failed run in ``failed/`` for inspection."""
+    failed = build_dir / "failed"
+    if failed.exists():
+        shutil.rmtree(failed)
+    shutil.copytree(staging / COMPUTED, failed)
+    return failed

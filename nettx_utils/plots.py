@@ -1,0 +1,431 @@
+"""KMunicate-style Kaplan-Meier figures and the book's single plotting style.
+
+Every figure in the book is drawn with :data:`PALETTE` and :data:`BOOK_RC`
+(installed globally by :func:`use_book_style`). :func:`km_figure` draws
+Kaplan-Meier curves the way Morris et al. (*BMJ Open* 2019;9:e030215,
+"KMunicate") recommend: a step curve per group with a shaded confidence band
+and censor ticks, and under the axes a table giving, for each group, the
+number **at risk**, **censored** and with an **event** at every x tick (the
+last two cumulative, so the three rows add up to the group's N).
+
+All numbers come from :mod:`nettx_utils.survival`; this module only draws.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FixedLocator, PercentFormatter
+
+from nettx_utils.errors import NettxError
+from nettx_utils.survival import fit_kaplan_meier, logrank_test
+
+__all__ = ["BOOK_RC", "PALETTE", "format_p", "km_figure", "use_book_style"]
+
+#: Okabe-Ito colour-blind-safe palette, strongest colours first (group 1, 2, 3, ...).
+PALETTE: list[str] = [
+    "#0072B2",  # blue
+    "#D55E00",  # vermillion
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#E69F00",  # orange
+    "#56B4E9",  # sky blue
+    "#000000",  # black
+    "#F0E442",  # yellow (weak on white: last)
+]
+
+#: rcParams of the book style (see :func:`use_book_style`).
+BOOK_RC: dict[str, Any] = {
+    "font.family": "sans-serif",
+    "font.sans-serif": ["Arial", "Helvetica", "Liberation Sans", "DejaVu Sans"],
+    "font.size": 9.5,
+    "axes.titlesize": 10.5,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.labelsize": 9.5,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "legend.fontsize": 9,
+    "legend.frameon": False,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.linewidth": 0.8,
+    "axes.edgecolor": "#333333",
+    "axes.labelcolor": "#222222",
+    "xtick.color": "#333333",
+    "ytick.color": "#333333",
+    "axes.grid": True,
+    "axes.grid.axis": "y",
+    "grid.color": "#E5E5E5",
+    "grid.linewidth": 0.6,
+    "axes.axisbelow": True,
+    "axes.prop_cycle": mpl.cycler(color=PALETTE),
+    "lines.linewidth": 1.6,
+    "figure.dpi": 110,
+    "figure.facecolor": "white",
+    "savefig.dpi": 300,
+    "savefig.bbox": "tight",
+    "savefig.facecolor": "white",
+    "svg.fonttype": "none",
+    "pdf.fonttype": 42,
+}
+
+_NICE_STEPS = (1, 2, 3, 5, 6, 10, 12, 24, 36, 48, 60, 120, 240, 360, 600, 1200)
+_ROWS = (("at_risk", "At risk"), ("censored", "Censored"), ("events", "Events"))
+
+
+def use_book_style() -> None:
+    """Install the book's matplotlib style (:data:`BOOK_RC`) globally.
+
+    Sans-serif 9-10 pt text, no top/right spines, a faint horizontal grid,
+    the Okabe-Ito colour cycle, 110 dpi on screen, 300 dpi when saved and
+    editable text in SVG. Calling it again changes nothing.
+
+    Examples
+    --------
+    >>> from nettx_utils.plots import use_book_style
+    >>> use_book_style()
+    >>> import matplotlib as mpl
+    >>> mpl.rcParams["savefig.dpi"]
+    300.0
+    """
+    mpl.rcParams.update(BOOK_RC)
+
+
+def format_p(p: float, digits: int = 3) -> str:
+    """Format a p value for display.
+
+    Rules: ``p < 10**-digits`` gives ``"< 0.001"``; otherwise ``p`` is
+    rounded to ``digits`` decimals (``0.0653 -> "0.065"``, ``0.05 -> "0.050"``),
+    except that rounding never carries a p value across 0.05 (``0.0499`` is
+    shown as ``"0.0499"``, not ``"0.050"``) nor up to 1 (``0.9996 -> "> 0.999"``;
+    exactly 1 gives ``"1.000"``). NaN gives ``"NA"``.
+
+    Parameters
+    ----------
+    p : float
+        The p value, in [0, 1].
+    digits : int, default 3
+        Decimals shown; also sets the ``"< 0.001"`` floor.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    NettxError
+        If ``p`` is outside [0, 1] or ``digits < 1``.
+
+    Examples
+    --------
+    >>> format_p(0.0653), format_p(0.0004), format_p(0.05), format_p(0.0499)
+    ('0.065', '< 0.001', '0.050', '0.0499')
+    """
+    if digits < 1:
+        raise NettxError(f"format_p: digits must be >= 1, got {digits}")
+    p = float(p)
+    if math.isnan(p):
+        return "NA"
+    if not 0.0 <= p <= 1.0:
+        raise NettxError(f"format_p: a p value must lie in [0, 1], got {p}")
+    floor = 10.0**-digits
+    if p < floor:
+        return f"< {floor:.{digits}f}"
+    text = f"{p:.{digits}f}"
+    if p < 1.0 and float(text) >= 1.0:
+        return f"> {1 - floor:.{digits}f}"
+    d = digits
+    while p < 0.05 <= float(text) and d < digits + 6:  # keep p on its side of 0.05
+        d += 1
+        text = f"{p:.{d}f}"
+    return text
+
+
+def _default_times(tmax: float) -> np.ndarray:
+    """Ticks 0, step, 2*step, ... covering [0, tmax] with at most 8 intervals."""
+    tmax = max(float(tmax), 1.0)
+    step = next((s for s in _NICE_STEPS if math.ceil(tmax / s) <= 8), None)
+    if step is None:  # beyond the table: a power of ten
+        step = 10 ** math.ceil(math.log10(tmax / 8))
+    return np.arange(math.ceil(tmax / step) + 1, dtype=float) * step
+
+
+def _groups(
+    groups: Any, n: int, group_order: Sequence | None, group_labels: Mapping | None
+) -> tuple[np.ndarray, list[Any], list[str]]:
+    """Return (keep mask, group keys in plotting order, display labels)."""
+    if groups is None:
+        keys: list[Any] = ["All patients"]
+        series = pd.Series(["All patients"] * n)
+    else:
+        series = pd.Series(groups).reset_index(drop=True)
+        if len(series) != n:
+            raise NettxError(f"km_figure: {len(series)} group labels for {n} patients")
+    keep = series.notna().to_numpy()
+    present = list(pd.unique(series[keep]))
+    if group_order is not None:
+        keys = list(group_order)
+        extra = [g for g in present if g not in keys]
+        if extra:
+            raise NettxError(f"km_figure: groups {extra} are in the data but not in group_order")
+    elif groups is not None:
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            keys = list(series.cat.categories)
+        else:
+            try:
+                keys = sorted(present)
+            except TypeError:
+                keys = present
+    if not keys:
+        raise NettxError("km_figure: every group label is missing (NaN); nothing to plot")
+    empty = [g for g in keys if not (series[keep] == g).any()]
+    if empty:
+        raise NettxError(f"km_figure: group(s) {empty} have no patients")
+    labels = [str((group_labels or {}).get(g, g)) for g in keys]
+    if len(set(labels)) != len(labels):
+        raise NettxError(f"km_figure: group labels are not unique: {labels}")
+    return keep, keys, labels
+
+
+def km_figure(
+    durations: Sequence[float] | np.ndarray | pd.Series,
+    events: Sequence[int] | np.ndarray | pd.Series,
+    groups: Sequence | np.ndarray | pd.Series | None = None,
+    *,
+    times: Sequence[float] | None = None,
+    group_order: Sequence | None = None,
+    group_labels: Mapping | None = None,
+    xlabel: str = "Months",
+    ylabel: str = "Overall survival",
+    title: str | None = None,
+    ci: bool = True,
+    ci_type: str = "log-log",
+    alpha: float = 0.05,
+    show_logrank: bool = True,
+    landmarks: Sequence[float] = (),
+    width: float = 6.4,
+    axes_height: float = 3.0,
+) -> Figure:
+    """Draw a KMunicate-style Kaplan-Meier figure with its at-risk table.
+
+    Parameters
+    ----------
+    durations, events : array-like
+        Follow-up time and event indicator (1 = event, 0 = censored) per patient.
+    groups : array-like, optional
+        Group of each patient; patients whose group is NaN/None are dropped.
+        Without ``groups`` all patients form one group, "All patients".
+    times : sequence of float, optional
+        Increasing x ticks, which are also the columns of the table; the x
+        axis spans ``times[0]`` to ``times[-1]`` (so ``times`` can truncate
+        the plot). Default: 0 to the longest follow-up in a round step
+        (1, 2, 3, 5, 6, 12, 24, 36, ...), at most 8 intervals.
+    group_order : sequence, optional
+        Groups to draw, in order (colours follow :data:`PALETTE`). Default:
+        categories of a categorical ``groups``, else the sorted labels.
+    group_labels : mapping, optional
+        Display name per group key (legend and table); default ``str(key)``.
+    xlabel, ylabel, title : str
+        Axis labels and an optional (left-aligned) title.
+    ci : bool, default True
+        Shade the pointwise confidence band of each curve.
+    ci_type, alpha : str, float
+        Passed to :func:`nettx_utils.survival.fit_kaplan_meier`.
+    show_logrank : bool, default True
+        With two or more groups, add "Log-rank p = ..." (see :func:`format_p`)
+        to the legend.
+    landmarks : sequence of float
+        Times marked by vertical dotted lines.
+    width, axes_height : float
+        Figure width and height of the curve panel, in inches; the table
+        below adds 0.16 in per row.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        A pyplot-managed figure; ``fig.axes[0]`` holds the curves and
+        ``fig.axes[1]`` the table. Attached for tests and notebooks:
+        ``fig.km_counts`` (DataFrame ``group, time, at_risk, censored,
+        events``: the table as drawn), ``fig.km_fits`` (display label ->
+        fitted ``KaplanMeier``) and ``fig.km_logrank`` (``LogRankResult`` or
+        None). Artists carry gids: ``km-curve``, ``km-ci``, ``km-censor``,
+        ``km-landmark``, ``km-logrank``.
+
+    Raises
+    ------
+    NettxError
+        No patients, mismatched lengths, a group without patients, data
+        groups missing from ``group_order``, or non-increasing ``times``.
+
+    Notes
+    -----
+    The figure is drawn in :data:`BOOK_RC` whether or not :func:`use_book_style`
+    was called, but save settings (300 dpi, editable SVG text) are read when
+    saving, so call :func:`use_book_style` once per notebook. Without ``groups``
+    the single group's key is ``"All patients"`` (rename it with
+    ``group_labels={"All patients": ...}``). End a notebook cell with
+    ``fig = km_figure(...)`` (or ``;``) to avoid showing the figure twice.
+
+    Examples
+    --------
+    >>> fig = km_figure([9, 13, 18, 23, 5, 8, 12], [1, 0, 1, 1, 1, 1, 0],
+    ...                 ["A", "A", "A", "A", "B", "B", "B"], times=[0, 12, 24])
+    >>> fig.km_counts.groupby("group").size().to_dict()
+    {'A': 3, 'B': 3}
+    """
+    try:
+        d = np.asarray(durations, dtype=float)
+        e = np.asarray(events, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise NettxError(f"km_figure: durations and events must be numeric: {exc}") from None
+    if d.ndim != 1 or e.shape != d.shape:
+        raise NettxError(f"km_figure: durations {d.shape} and events {e.shape} do not match")
+    if d.size == 0:
+        raise NettxError("km_figure: no patients to plot (durations is empty)")
+    keep, keys, labels = _groups(groups, d.size, group_order, group_labels)
+    gvals = (
+        np.full(d.size, "All patients", dtype=object)
+        if groups is None
+        else pd.Series(groups).to_numpy(dtype=object)
+    )
+    d, e, gvals = d[keep], e[keep], gvals[keep]
+
+    fits = {
+        lab: fit_kaplan_meier(
+            d[gvals == key], e[gvals == key], ci_type=ci_type, alpha=alpha, label=lab
+        )
+        for key, lab in zip(keys, labels, strict=True)
+    }
+    if times is None:
+        ticks = _default_times(np.nanmax(d))
+    else:
+        ticks = np.asarray(times, dtype=float)
+        if ticks.ndim != 1 or ticks.size < 2 or np.any(np.diff(ticks) <= 0):
+            raise NettxError(f"km_figure: times must be >= 2 increasing values, got {times!r}")
+    t0, t1 = float(ticks[0]), float(ticks[-1])
+    pad = 0.02 * (t1 - t0)
+
+    n_rows = 4 * len(keys)  # per group: a name row, then At risk / Censored / Events
+    table_height = 0.16 * n_rows + 0.1
+    with mpl.rc_context(BOOK_RC):
+        fig = plt.figure(figsize=(width, axes_height + table_height), layout="constrained")
+        grid = fig.add_gridspec(2, 1, height_ratios=[axes_height, table_height])
+        ax = fig.add_subplot(grid[0])
+        tab = fig.add_subplot(grid[1], sharex=ax)
+        counts = []
+        for i, (lab, fit) in enumerate(fits.items()):
+            colour = PALETTE[i % len(PALETTE)]
+            steps = fit.table_.sort_values("time")
+            x = np.r_[min(0.0, t0), steps["time"].to_numpy(float)]
+            y = np.r_[1.0, steps["survival"].to_numpy(float)]
+            ax.step(x, y, where="post", color=colour, label=lab, gid="km-curve", zorder=3)
+            if ci:
+                lo = np.r_[1.0, steps["lower"].to_numpy(float)]
+                hi = np.r_[1.0, steps["upper"].to_numpy(float)]
+                ax.fill_between(
+                    x, lo, hi, step="post", color=colour, alpha=0.15, lw=0, gid="km-ci", zorder=2
+                )
+            cens = np.unique(fit.durations_[fit.events_ == 0])
+            cens = cens[(cens >= t0) & (cens <= t1)]
+            if cens.size:
+                at = fit.survival_at(cens)["survival"].to_numpy(float)
+                ax.plot(
+                    cens,
+                    at,
+                    ls="none",
+                    marker="|",
+                    ms=6,
+                    mew=1.1,
+                    color=colour,
+                    gid="km-censor",
+                    zorder=4,
+                )
+            c = fit.counts_at(ticks)[["time", "at_risk", "censored", "events"]]
+            counts.append(c.assign(group=lab))
+        for t in landmarks:
+            ax.axvline(t, color="#666666", lw=0.9, ls=(0, (1, 2)), gid="km-landmark", zorder=1)
+
+        ax.set_xlim(t0 - pad, t1 + pad)
+        ax.set_ylim(-0.02, 1.03)
+        ax.xaxis.set_major_locator(FixedLocator(ticks))
+        ax.yaxis.set_major_locator(FixedLocator([0, 0.25, 0.5, 0.75, 1.0]))
+        ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
+        ax.spines["left"].set_bounds(0, 1)
+        ax.spines["bottom"].set_bounds(t0, t1)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        if title:
+            ax.set_title(title)
+
+        logrank = None
+        handles, names = ax.get_legend_handles_labels()
+        if len(keys) >= 2 and show_logrank:
+            logrank = logrank_test(d, e, gvals)
+            p = format_p(logrank.p_value)
+            handles.append(Line2D([], [], ls="none"))
+            names.append(f"Log-rank p {p}" if p[0] in "<>" else f"Log-rank p = {p}")
+        if len(keys) >= 2:
+            legend = ax.legend(
+                handles,
+                names,
+                loc="best",
+                handlelength=1.6,
+                borderaxespad=0.3,
+                frameon=True,
+                facecolor="white",
+                edgecolor="none",
+                framealpha=0.85,
+            )
+            if logrank is not None:
+                legend.get_texts()[-1].set_gid("km-logrank")
+
+        table = pd.concat(counts, ignore_index=True)[
+            ["group", "time", "at_risk", "censored", "events"]
+        ]
+        _draw_table(tab, table, labels)
+    fig.km_counts = table
+    fig.km_fits = fits
+    fig.km_logrank = logrank
+    return fig
+
+
+def _draw_table(tab: plt.Axes, table: pd.DataFrame, labels: list[str]) -> None:
+    """Write the at-risk / censored / events numbers under the curve axes."""
+    yticks, ylabels = [], []
+    row = 0
+    for lab in labels:
+        yticks.append(row)
+        ylabels.append(lab)
+        sub = table[table["group"] == lab]
+        for column, name in _ROWS:
+            row += 1
+            yticks.append(row)
+            ylabels.append(name)
+            for t, v in zip(sub["time"], sub[column], strict=True):
+                tab.text(
+                    t, row, f"{int(v)}", ha="center", va="center", fontsize=8.5, color="#222222"
+                )
+        row += 1
+    tab.set_ylim(row - 0.5, -0.5)
+    tab.yaxis.set_major_locator(FixedLocator(yticks))
+    tab.set_yticklabels(ylabels)
+    for i, text in enumerate(tab.get_yticklabels()):
+        if i % 4 == 0:
+            text.set_fontweight("bold")
+            text.set_color(PALETTE[(i // 4) % len(PALETTE)])
+        else:
+            text.set_fontsize(8.5)
+    tab.tick_params(axis="both", length=0, labelbottom=False, pad=10)
+    tab.grid(False)
+    for spine in tab.spines.values():
+        spine.set_visible(False)
+    tab.patch.set_visible(False)

@@ -1,0 +1,611 @@
+"""The paper's published numbers, its own inconsistencies, and whether a value is reproduced.
+
+Two curated files live in ``data/``:
+
+- ``published_values.csv``: every quantitative statement of Sposito et al. (2021),
+  one row each, with the printed value, its precision, what it measures and a
+  machine-readable recipe (``spec``, see :mod:`nettx_utils.scoring`) to recompute it;
+- ``consistency_audit.csv``: the places where the paper contradicts itself or its
+  own arithmetic, which printed value the synthetic cohort follows, and the ids that
+  are therefore left out of the score (the "flagged" set).
+
+A value is *reproduced* when the recomputed number, printed at the paper's precision,
+gives the printed number (:func:`rounds_to`). The GRIM test (:func:`grim_consistent`)
+asks the same question of the paper itself: can ``count / denominator`` be printed as
+the published percentage?
+
+**Exact halves.** When a value lies exactly half-way between two printable numbers
+(14/32 = 43.75 % at one decimal), both neighbours count as a correct rounding. The
+paper rounds such halves both ways (26/32 = 81.25 is printed 81.3 in Table 1 and
+81.2 in Table 2; 2/32 = 6.25 is printed 6.3 and 6.2), so neither "round half up"
+nor "round half to even" describes it, and neither should be held against it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from fractions import Fraction
+from pathlib import Path
+
+import pandas as pd
+
+from nettx_utils.errors import NettxError
+
+__all__ = [
+    "AUDIT_CHECKS",
+    "AUDIT_COLUMNS",
+    "DATA_DIR",
+    "KINDS",
+    "PUBLISHED_COLUMNS",
+    "SECTIONS",
+    "compare",
+    "flagged_ids",
+    "grim_audit",
+    "grim_consistent",
+    "grim_possible",
+    "km_attainable",
+    "load_consistency_audit",
+    "load_published_values",
+    "percent_triples",
+    "rounds_to",
+    "score_line",
+]
+
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+DEFAULT_PUBLISHED = DATA_DIR / "published_values.csv"
+DEFAULT_AUDIT = DATA_DIR / "consistency_audit.csv"
+
+KINDS = frozenset(
+    {
+        "count",
+        "percent",
+        "median",
+        "q1",
+        "q3",
+        "km_survival",
+        "median_survival",
+        "median_followup",
+        "cumulative_incidence",
+        "p_value",
+        "rho",
+        "context",
+    }
+)
+"""What a published value is; ``context`` values describe something other than the 32 patients."""
+
+SECTIONS = frozenset({"cohort", "recurrence", "treatments", "outcomes", "prognostic_factors"})
+"""The book section (notebook) a value belongs to."""
+
+BOUNDS = frozenset({"", "<", ">"})
+
+PUBLISHED_COLUMNS = [
+    "id",
+    "section",
+    "source",
+    "location",
+    "label",
+    "value",
+    "unit",
+    "decimals",
+    "bound",
+    "kind",
+    "population",
+    "statistic",
+    "computable",
+    "spec",
+    "count_id",
+    "denominator",
+]
+"""Columns of ``published_values.csv``. ``count_id`` and ``denominator`` describe a
+percentage: the id of the printed count it is a percentage of (empty when the count is
+not printed) and the number of patients it is out of. Extra columns are kept."""
+
+AUDIT_COLUMNS = ["id", "published_ids", "check", "finding", "follows", "flagged_ids", "reason"]
+"""Columns of ``consistency_audit.csv``; ids in ``published_ids`` and ``flagged_ids`` are
+separated by semicolons."""
+
+AUDIT_CHECKS = frozenset(
+    {
+        "grim",
+        "text_vs_table",
+        "abstract_vs_table",
+        "subtotal",
+        "rounding",
+        "km_arithmetic",
+        "definition",
+    }
+)
+
+_YES_NO = {"yes": True, "no": False}
+_REL_TOL = 1e-9
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _fail(path: Path, line: int | None, column: str | None, message: str) -> NettxError:
+    where = f"{path}"
+    if line is not None:
+        where += f", line {line}"
+    if column is not None:
+        where += f", column {column!r}"
+    return NettxError(f"{where}: {message}")
+
+
+def _read_csv(path: Path, required: list[str]) -> pd.DataFrame:
+    if not path.is_file():
+        raise NettxError(f"{path}: file not found")
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise NettxError(f"{path}: not a readable UTF-8 CSV file ({exc})") from None
+    missing = [c for c in required if c not in table.columns]
+    if missing:
+        raise _fail(path, None, None, f"missing column(s) {', '.join(missing)}")
+    return table.apply(lambda col: col.str.strip())
+
+
+def _printed_decimals(text: str) -> int:
+    """Digits after the decimal point of a number as written (``"46.9"`` -> 1)."""
+    return len(text.split(".", 1)[1]) if "." in text else 0
+
+
+def load_published_values(path: str | Path | None = None) -> pd.DataFrame:
+    """Read and validate the published values.
+
+    Parameters
+    ----------
+    path
+        The CSV file; ``data/published_values.csv`` of the project by default.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per published value with the columns of :data:`PUBLISHED_COLUMNS`:
+        ``value`` as float, ``decimals`` as int, ``computable`` as bool, ``denominator``
+        as nullable integer, text columns as str (empty where blank).
+
+    Raises
+    ------
+    NettxError
+        When a column is missing, an id is empty or repeated, or a cell is malformed
+        (the message names the file, the line and the column).
+    """
+    path = Path(path) if path is not None else DEFAULT_PUBLISHED
+    raw = _read_csv(path, PUBLISHED_COLUMNS)
+    seen: dict[str, int] = {}
+    values, decimals, computable, denominators = [], [], [], []
+    for i, row in raw.iterrows():
+        line = int(i) + 2  # header is line 1
+        pid = row["id"]
+        if not pid:
+            raise _fail(path, line, "id", "empty id")
+        if pid in seen:
+            raise _fail(path, line, "id", f"id {pid!r} repeats line {seen[pid]}")
+        seen[pid] = line
+        if row["kind"] not in KINDS:
+            raise _fail(path, line, "kind", f"unknown kind {row['kind']!r} (id {pid})")
+        if row["section"] not in SECTIONS:
+            raise _fail(path, line, "section", f"unknown section {row['section']!r} (id {pid})")
+        if row["bound"] not in BOUNDS:
+            raise _fail(path, line, "bound", f"bound must be empty, '<' or '>' (id {pid})")
+        try:
+            value = float(row["value"])
+        except ValueError:
+            raise _fail(path, line, "value", f"{row['value']!r} is not a number (id {pid})") from None
+        if not math.isfinite(value):
+            raise _fail(path, line, "value", f"value must be finite (id {pid})")
+        try:
+            dec = int(row["decimals"])
+        except ValueError:
+            raise _fail(
+                path, line, "decimals", f"{row['decimals']!r} is not an integer (id {pid})"
+            ) from None
+        if dec < 0 or _printed_decimals(row["value"]) != dec:
+            raise _fail(
+                path,
+                line,
+                "decimals",
+                f"value {row['value']!r} is written with {_printed_decimals(row['value'])} "
+                f"decimal(s) but decimals is {dec} (id {pid})",
+            )
+        if row["computable"] not in _YES_NO:
+            raise _fail(path, line, "computable", f"must be yes or no (id {pid})")
+        is_computable = _YES_NO[row["computable"]]
+        if is_computable and row["kind"] == "context":
+            raise _fail(path, line, "computable", f"a context value is never computable ({pid})")
+        if is_computable and not row["spec"]:
+            raise _fail(path, line, "spec", f"a computable value needs a spec (id {pid})")
+        den = row["denominator"]
+        if den:
+            try:
+                den_value = int(den)
+            except ValueError:
+                raise _fail(path, line, "denominator", f"{den!r} is not an integer ({pid})") from None
+            if den_value <= 0:
+                raise _fail(path, line, "denominator", f"must be positive (id {pid})")
+            denominators.append(den_value)
+        else:
+            denominators.append(pd.NA)
+        values.append(value)
+        decimals.append(dec)
+        computable.append(is_computable)
+
+    for i, row in raw.iterrows():
+        if row["count_id"] and row["count_id"] not in seen:
+            raise _fail(
+                path, int(i) + 2, "count_id", f"unknown id {row['count_id']!r} (id {row['id']})"
+            )
+
+    table = raw.copy()
+    table["value"] = pd.Series(values, index=raw.index, dtype="float64")
+    table["decimals"] = pd.Series(decimals, index=raw.index, dtype="int64")
+    table["computable"] = pd.Series(computable, index=raw.index, dtype="bool")
+    table["denominator"] = pd.Series(denominators, index=raw.index, dtype="Int64")
+    table.attrs["source"] = str(path)
+    return table
+
+
+def _split_ids(cell: str) -> list[str]:
+    return [part.strip() for part in cell.split(";") if part.strip()]
+
+
+def load_consistency_audit(
+    path: str | Path | None = None, *, published: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Read and validate the consistency audit.
+
+    Parameters
+    ----------
+    path
+        The CSV file; ``data/consistency_audit.csv`` of the project by default.
+    published
+        The published values; when given, every id the audit names must exist there.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of the audit (columns :data:`AUDIT_COLUMNS`, all str).
+
+    Raises
+    ------
+    NettxError
+        On a missing column, an empty or repeated id, an unknown check, or (with
+        ``published``) an id that is not a published value.
+    """
+    path = Path(path) if path is not None else DEFAULT_AUDIT
+    table = _read_csv(path, AUDIT_COLUMNS)
+    known = set(published["id"]) if published is not None else None
+    seen: dict[str, int] = {}
+    for i, row in table.iterrows():
+        line = int(i) + 2
+        aid = row["id"]
+        if not aid:
+            raise _fail(path, line, "id", "empty id")
+        if aid in seen:
+            raise _fail(path, line, "id", f"id {aid!r} repeats line {seen[aid]}")
+        seen[aid] = line
+        if row["check"] not in AUDIT_CHECKS:
+            raise _fail(path, line, "check", f"unknown check {row['check']!r} (id {aid})")
+        if not _split_ids(row["published_ids"]):
+            raise _fail(path, line, "published_ids", f"no published id named (id {aid})")
+        flagged = _split_ids(row["flagged_ids"])
+        if flagged and not row["reason"]:
+            raise _fail(path, line, "reason", f"flagged ids need a reason (id {aid})")
+        if known is not None:
+            for column in ("published_ids", "flagged_ids"):
+                unknown = [pid for pid in _split_ids(row[column]) if pid not in known]
+                if unknown:
+                    raise _fail(
+                        path, line, column, f"unknown published id(s) {', '.join(unknown)} ({aid})"
+                    )
+    table.attrs["source"] = str(path)
+    return table
+
+
+def flagged_ids(audit: pd.DataFrame) -> set[str]:
+    """The set M: every published id that the audit excludes from the score."""
+    out: set[str] = set()
+    for cell in audit["flagged_ids"]:
+        out.update(_split_ids(cell))
+    return out
+
+
+# --------------------------------------------------------------------------- rounding
+
+
+def rounds_to(
+    reproduced: float, published: float, decimals: int, bound: str | None = None
+) -> bool:
+    """Whether ``reproduced``, printed with ``decimals`` decimals, gives ``published``.
+
+    Parameters
+    ----------
+    reproduced
+        The recomputed value.
+    published
+        The value as printed (for a bound such as "P < 0.0001", the number 0.0001).
+    decimals
+        The number of decimals printed.
+    bound
+        ``"<"`` or ``">"`` when the paper prints a bound: then the test is simply
+        ``reproduced < published`` (or ``>``). Empty or None for a printed value.
+
+    Notes
+    -----
+    ``reproduced`` prints as ``published`` when it lies within half a unit of the last
+    printed digit. An exact half accepts both neighbours, because the paper rounds
+    halves both ways (see the module docstring). To absorb binary floating-point error
+    (0.1 + 0.2 = 0.30000000000000004; 14/32*100 may land a hair off 43.75), the half
+    unit is widened by 1e-9 relative.
+
+    Examples
+    --------
+    >>> rounds_to(43.75, 43.7, 1), rounds_to(43.75, 43.8, 1), rounds_to(43.75, 43.9, 1)
+    (True, True, False)
+    >>> rounds_to(100 * 4 / 21, 19.1, 1)
+    False
+    >>> rounds_to(0.00003, 0.0001, 4, "<")
+    True
+    """
+    if reproduced is None:
+        return False
+    try:
+        value = float(reproduced)
+    except (TypeError, ValueError):
+        return False
+    if math.isnan(value):
+        return False
+    if bound == "<":
+        return value < published
+    if bound == ">":
+        return value > published
+    if bound not in (None, ""):
+        raise NettxError(f"bound must be '<', '>' or empty, got {bound!r}")
+    if math.isinf(value):
+        return False
+    scale = 10 ** int(decimals)
+    distance = abs(value * scale - published * scale)
+    return distance <= 0.5 * (1 + _REL_TOL) + _REL_TOL * abs(published * scale)
+
+
+def grim_consistent(count: int, percent: float, denominator: int, decimals: int) -> bool:
+    """GRIM test: can ``count / denominator`` be printed as ``percent`` at ``decimals``?
+
+    Uses :func:`rounds_to`, so an exact half accepts both neighbours.
+
+    Examples
+    --------
+    >>> grim_consistent(4, 1.5, 32, 1), grim_consistent(4, 12.5, 32, 1)
+    (False, True)
+    >>> grim_consistent(14, 43.7, 32, 1) and grim_consistent(14, 43.8, 32, 1)
+    True
+    """
+    if denominator <= 0:
+        raise NettxError(f"denominator must be positive, got {denominator}")
+    return rounds_to(100 * count / denominator, percent, decimals)
+
+
+def grim_possible(percent: float, denominator: int, decimals: int) -> list[int]:
+    """The counts out of ``denominator`` that print as ``percent`` (empty list: impossible).
+
+    For a percentage printed without its count.
+
+    Examples
+    --------
+    >>> grim_possible(59.4, 32, 1)
+    [19]
+    >>> grim_possible(1.5, 32, 1)
+    []
+    """
+    return [k for k in range(denominator + 1) if grim_consistent(k, percent, denominator, decimals)]
+
+
+def percent_triples(published: pd.DataFrame) -> pd.DataFrame:
+    """Every printed percentage with its denominator and, where printed, its count.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``percent_id, count_id, count, percent, denominator, decimals, consistent,
+        possible_counts``: ``consistent`` is the GRIM verdict (for a percentage without a
+        printed count: whether any count out of the denominator prints as it).
+    """
+    by_id = published.set_index("id")
+    rows = []
+    for row in published.itertuples(index=False):
+        if row.kind != "percent" or pd.isna(row.denominator):
+            continue
+        denominator = int(row.denominator)
+        possible = grim_possible(row.value, denominator, row.decimals)
+        if row.count_id:
+            count = int(round(by_id.at[row.count_id, "value"]))
+            consistent = grim_consistent(count, row.value, denominator, row.decimals)
+        else:
+            count = pd.NA
+            consistent = bool(possible)
+        rows.append(
+            {
+                "percent_id": row.id,
+                "count_id": row.count_id,
+                "count": count,
+                "percent": row.value,
+                "denominator": denominator,
+                "decimals": row.decimals,
+                "consistent": consistent,
+                "possible_counts": possible,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "percent_id",
+            "count_id",
+            "count",
+            "percent",
+            "denominator",
+            "decimals",
+            "consistent",
+            "possible_counts",
+        ],
+    )
+
+
+def _fmt(value: float, decimals: int) -> str:
+    return f"{value:.{decimals}f}"
+
+
+def grim_audit(published: pd.DataFrame) -> pd.DataFrame:
+    """Audit rows (check ``grim``) for every percentage that fails the GRIM test.
+
+    The rows are generated, never typed by hand: ``consistency_audit.csv`` holds exactly
+    these grim rows, and a test recomputes them. Each flags the printed percentage (the
+    count is kept: a count is printed once, a percentage derives from it).
+    """
+    rows = []
+    for t in percent_triples(published).itertuples(index=False):
+        if t.consistent:
+            continue
+        n, dec = t.denominator, t.decimals
+        shown = _fmt(t.percent, dec)
+        if t.count_id:
+            exact = 100 * t.count / n
+            near = [k for k in (t.count - 1, t.count + 1) if 0 <= k <= n]
+            alternatives = "; ".join(f"{k}/{n} = {100 * k / n:.3f}" for k in near)
+            finding = (
+                f"{t.count}/{n} = {exact:.3f}% prints as {_fmt(round(exact, dec), dec)}, "
+                f"not {shown} ({alternatives})"
+            )
+            follows = f"the count {t.count} (percentage {_fmt(round(exact, dec), dec)})"
+            ids = f"{t.count_id};{t.percent_id}"
+            reason = f"no rounding of {t.count}/{n} gives {shown}"
+        else:
+            finding = f"no count out of {n} prints as {shown}%"
+            follows = "the other printed values"
+            ids = t.percent_id
+            reason = f"no integer count out of {n} gives {shown}%"
+        rows.append(
+            {
+                "id": f"grim_{t.percent_id}",
+                "published_ids": ids,
+                "check": "grim",
+                "finding": finding,
+                "follows": follows,
+                "flagged_ids": t.percent_id,
+                "reason": reason,
+            }
+        )
+    return pd.DataFrame(rows, columns=AUDIT_COLUMNS)
+
+
+# --------------------------------------------------------------------------- Kaplan-Meier
+
+
+def km_attainable(
+    percent: float, n: int, decimals: int, *, max_steps: int = 200_000
+) -> Fraction | None:
+    """A Kaplan-Meier product with at most ``n`` at risk that prints as ``percent``.
+
+    A KM estimate is a product of factors ``(r_i - d_i) / r_i`` over event times, with
+    risk sets ``n >= r_1 > r_2 > ...`` and ``r_{i+1} <= r_i - d_i``. The search returns the
+    first such product (as a fraction) that prints as ``percent``, or None when none
+    does, or when ``max_steps`` products have been tried without success (then the
+    answer is unknown, not "impossible"; the search is exhaustive for small n).
+
+    Examples
+    --------
+    >>> km_attainable(90.9, 14, 1)
+    Fraction(10, 11)
+    >>> km_attainable(87.5, 8, 1)
+    Fraction(7, 8)
+    """
+    target_hi = (percent + 0.5 * 10**-decimals) / 100 + 1e-12
+    target_lo = (percent - 0.5 * 10**-decimals) / 100 - 1e-12
+    steps = 0
+
+    def search(surv: Fraction, max_risk: int) -> Fraction | None:
+        nonlocal steps
+        steps += 1
+        if steps > max_steps:
+            return None
+        if target_lo <= surv <= target_hi:
+            return surv
+        if surv < target_lo:
+            return None
+        for r in range(max_risk, 0, -1):
+            for d in range(1, r + 1):
+                nxt = surv * Fraction(r - d, r)
+                if nxt < target_lo:
+                    if d == 1:  # smaller risk sets only shrink the factor further
+                        return None
+                    break
+                found = search(nxt, r - d)
+                if found is not None:
+                    return found
+        return None
+
+    return search(Fraction(1), n)
+
+
+# --------------------------------------------------------------------------- comparison
+
+
+def compare(
+    published: pd.DataFrame,
+    reproduced: Mapping[str, float],
+    *,
+    flagged: Iterable[str] = (),
+) -> pd.DataFrame:
+    """Put reproduced values next to the published ones.
+
+    Parameters
+    ----------
+    published
+        Published values (:func:`load_published_values`).
+    reproduced
+        Recomputed values by published id; ids absent or NaN count as not reproduced.
+    flagged
+        Ids the consistency audit excludes from the score (:func:`flagged_ids`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``published`` plus ``reproduced`` (float), ``flagged`` (bool), ``match``
+        (nullable boolean: NA for a value that is not computable) and ``match_mark``:
+        ``"✓"`` reproduced, ``"✗"`` not reproduced, ``"–"`` not computable or flagged
+        (a flagged value's ``match`` is still filled in, for information).
+    """
+    flagged_set = set(flagged)
+    table = published.copy()
+    table["reproduced"] = [float(reproduced.get(pid, math.nan)) for pid in table["id"]]
+    table["flagged"] = table["id"].isin(flagged_set)
+    matches: list[object] = []
+    marks: list[str] = []
+    for row in table.itertuples(index=False):
+        if not row.computable:
+            matches.append(pd.NA)
+            marks.append("–")
+            continue
+        ok = rounds_to(row.reproduced, row.value, row.decimals, row.bound or None)
+        matches.append(ok)
+        marks.append("–" if row.flagged else ("✓" if ok else "✗"))
+    table["match"] = pd.array(matches, dtype="boolean")
+    table["match_mark"] = marks
+    return table
+
+
+def score_line(table: pd.DataFrame) -> str:
+    """One line for the book: ``reproduced K of N published values (M flagged inconsistent)``.
+
+    N counts the computable values that are not flagged, K those of them that match,
+    M the flagged ones. Works on the output of :func:`compare` and of
+    :func:`nettx_utils.scoring.score`.
+    """
+    computable = table["computable"].astype(bool) if "computable" in table else table["match"].notna()
+    flagged = table["flagged"].astype(bool)
+    counted = computable & ~flagged
+    k = int(table.loc[counted, "match"].fillna(False).astype(bool).sum())
+    n = int(counted.sum())
+    m = int((flagged & computable).sum())
+    return f"reproduced {k} of {n} published values ({m} flagged inconsistent)"

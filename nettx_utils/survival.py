@@ -1,0 +1,404 @@
+"""Kaplan-Meier estimation, medians, reverse Kaplan-Meier follow-up and log-rank tests.
+
+A thin, explicit layer over :mod:`lifelines`. The product-limit estimate and
+Greenwood's variance are computed here from the risk table (so that every
+confidence-interval type uses the same numbers); lifelines' own fit is kept on
+``KaplanMeier.lifelines_`` for plotting and cross-checks, and the log-rank
+statistic comes from :func:`lifelines.statistics.multivariate_logrank_test`.
+
+Conventions, in one place:
+
+- **Ties.** Events at time *t* happen before censorings at *t*: a patient censored
+  at *t* is still at risk for the events at *t* (the usual product-limit rule,
+  as in R ``survfit`` and lifelines).
+- **At risk** at *t* is counted just before *t*: the number with duration >= *t*.
+- **Confidence intervals** are pointwise, from Greenwood's variance, on one of
+  three scales (:data:`CI_TYPES`). The default is ``"log-log"`` because it is
+  lifelines' default and its limits always lie inside [0, 1]; R ``survfit``
+  defaults to ``"log"``. All limits are clipped to [0, 1].
+- **Medians** are the smallest time with S(t) <= 0.5 (as lifelines). R instead
+  takes the midpoint when S is exactly 0.5 over an interval; the two agree otherwise.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from lifelines import KaplanMeierFitter
+from lifelines.statistics import multivariate_logrank_test
+from scipy.stats import norm
+
+from nettx_utils.errors import NettxError
+
+__all__ = [
+    "CI_TYPES",
+    "WEIGHTINGS",
+    "KaplanMeier",
+    "LogRankResult",
+    "MedianSurvival",
+    "fit_kaplan_meier",
+    "logrank_test",
+    "median_followup",
+]
+
+CI_TYPES = ("log-log", "log", "plain")
+"""Confidence-interval scales: ``"log-log"`` (lifelines' default, "exponential Greenwood"),
+``"log"`` (R ``survfit``'s default) and ``"plain"`` (linear Greenwood, S +/- z se)."""
+
+WEIGHTINGS = ("logrank", "wilcoxon", "tarone-ware", "peto")
+"""Log-rank weightings; all but ``"logrank"`` are passed to lifelines as ``weightings``."""
+
+# S(t) is treated as <= q when it is within this of q (R's quantile.survfit uses the same).
+_TOL = float(np.sqrt(np.finfo(float).eps))
+
+ArrayLike = Sequence[float] | np.ndarray | pd.Series
+
+
+@dataclass(frozen=True)
+class MedianSurvival:
+    """A median survival time with its confidence interval.
+
+    ``inf`` means "not reached": ``estimate`` is ``inf`` when the curve never drops to
+    0.5, ``upper`` is ``inf`` when the upper confidence curve never does (the interval
+    is open above; R prints ``NA``), and ``lower`` is ``inf`` only when even the lower
+    confidence curve never does. NaN is never used.
+    """
+
+    estimate: float
+    lower: float
+    upper: float
+
+    @property
+    def reached(self) -> bool:
+        """Whether the survival curve drops to 0.5 within follow-up."""
+        return bool(np.isfinite(self.estimate))
+
+
+@dataclass(frozen=True)
+class LogRankResult:
+    """Result of a (weighted) log-rank test of k >= 2 groups.
+
+    ``summary`` has one row per group (``group``, ``n``, ``observed``, ``expected``);
+    observed and expected are unweighted event counts (as in R ``survdiff`` with rho = 0)
+    whatever the weighting.
+    """
+
+    test_statistic: float
+    p_value: float
+    degrees_of_freedom: int
+    summary: pd.DataFrame
+    weighting: str
+
+
+def _as_float_1d(values: Any, name: str) -> np.ndarray:
+    arr = np.asarray(values)
+    if arr.ndim > 1:
+        raise NettxError(f"{name} must be one-dimensional, got shape {arr.shape}")
+    try:
+        return pd.to_numeric(pd.Series(arr.reshape(-1))).to_numpy(dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise NettxError(f"{name} must be numeric: {exc}") from None
+
+
+def _validate(durations: Any, events: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Check and convert durations/events; raise NettxError with a readable message."""
+    d = _as_float_1d(durations, "durations")
+    e = _as_float_1d(events, "events")
+    if d.size == 0:
+        raise NettxError("durations is empty: need at least one observation")
+    if d.size != e.size:
+        raise NettxError(f"durations has {d.size} values but events has {e.size}")
+    if np.isnan(d).any():
+        raise NettxError(f"durations has {int(np.isnan(d).sum())} missing value(s)")
+    if not np.isfinite(d).all():
+        raise NettxError("durations must be finite (found inf)")
+    if (d < 0).any():
+        raise NettxError(f"durations must be >= 0; found {int((d < 0).sum())} negative value(s)")
+    if not np.isin(e, (0.0, 1.0)).all():
+        bad = sorted({str(v) for v in e[~np.isin(e, (0.0, 1.0))]})
+        raise NettxError(f"events must be 0 (censored) or 1 (event); found {', '.join(bad)}")
+    return d, e.astype(int)
+
+
+def _ci(surv: np.ndarray, var_log: np.ndarray, z: float, ci_type: str) -> tuple[np.ndarray, ...]:
+    """Pointwise limits from Greenwood; ``var_log`` = sum d/(n(n-d)) = Var(log S)."""
+    sigma = np.sqrt(var_log)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if ci_type == "plain":
+            half = z * surv * sigma
+            lower, upper = surv - half, surv + half
+        elif ci_type == "log":
+            lower, upper = surv * np.exp(-z * sigma), surv * np.exp(z * sigma)
+        else:  # log-log: CI for log(-log S), back-transformed
+            k = np.exp(z * sigma / np.abs(np.log(surv)))
+            lower, upper = surv**k, surv ** (1.0 / k)
+    none_yet = var_log == 0  # no event so far: S = 1 with zero Greenwood variance
+    lower = np.where(none_yet, surv, lower)
+    upper = np.where(none_yet, surv, upper)
+    lower = np.where(surv == 0, 0.0, lower)  # Greenwood undefined at S = 0 (see table_)
+    upper = np.where(surv == 0, np.nan, upper)
+    return np.clip(lower, 0.0, 1.0), np.clip(upper, 0.0, 1.0)
+
+
+def _first_time_at_or_below(times: np.ndarray, curve: np.ndarray, q: float = 0.5) -> float:
+    hit = np.flatnonzero(curve <= q + _TOL)
+    return float(times[hit[0]]) if hit.size else float("inf")
+
+
+class KaplanMeier:
+    """Kaplan-Meier (product-limit) estimator with Greenwood confidence intervals.
+
+    Parameters
+    ----------
+    ci_type : {"log-log", "log", "plain"}
+        Scale of the pointwise interval. ``"log-log"`` (default) matches lifelines and
+        never leaves [0, 1]; ``"log"`` matches R ``survfit``; ``"plain"`` is S +/- z*se.
+    alpha : float
+        1 - confidence level (0.05 gives 95% intervals).
+
+    Attributes
+    ----------
+    table_ : pandas.DataFrame
+        One row per distinct observed time (events or censorings, no extra row at 0):
+        ``time, at_risk, events, censored, survival, std_err, lower, upper``. ``at_risk``
+        is counted just before the time; ``std_err`` is Greenwood's on the survival
+        scale, S * sqrt(sum d / (n (n - d))). Where S = 1 (no events yet) std_err is 0
+        and lower = upper = 1. Where S = 0 Greenwood is undefined: std_err and upper are
+        NaN (R gives NaN/NA; lifelines gives 0, which would wrongly close the median's
+        interval) and lower is 0, the trivial bound.
+    median_ : MedianSurvival
+        Median and its interval from where the confidence curves cross 0.5
+        (Brookmeyer-Crowley style, as R ``survfit`` prints): lower limit = first time the
+        lower curve is <= 0.5, upper limit = first time the upper curve is <= 0.5 (``inf``
+        if never). It therefore depends on ``ci_type``.
+    lifelines_ : lifelines.KaplanMeierFitter
+        The same data fitted by lifelines (its intervals are always log-log).
+
+    Examples
+    --------
+    >>> km = KaplanMeier(ci_type="log").fit([5, 8, 8, 12, 16], [1, 1, 0, 1, 0])
+    >>> round(float(km.survival_at([8])["survival"].iloc[0]), 4)
+    0.6
+    >>> km.median_.estimate
+    12.0
+    """
+
+    def __init__(self, ci_type: str = "log-log", alpha: float = 0.05) -> None:
+        if ci_type not in CI_TYPES:
+            raise NettxError(f"ci_type must be one of {CI_TYPES}, got {ci_type!r}")
+        if not 0.0 < alpha < 1.0:
+            raise NettxError(f"alpha must be between 0 and 1, got {alpha!r}")
+        self.ci_type = ci_type
+        self.alpha = alpha
+
+    def fit(self, durations: ArrayLike, events: ArrayLike, label: str | None = None) -> KaplanMeier:
+        """Fit to ``durations`` (>= 0) and ``events`` (1 = event, 0 = censored); returns self."""
+        d, e = _validate(durations, events)
+        self.durations_, self.events_ = d, e
+        self.label_ = label if label is not None else "KM_estimate"
+        self.n_, self.n_events_ = int(d.size), int(e.sum())
+
+        times, inverse = np.unique(d, return_inverse=True)
+        n_events = np.bincount(inverse, weights=e, minlength=times.size).astype(int)
+        n_cens = np.bincount(inverse, minlength=times.size) - n_events
+        at_risk = self.n_ - np.searchsorted(np.sort(d), times, side="left")
+        surv = np.cumprod(1.0 - n_events / at_risk)
+        with np.errstate(divide="ignore"):
+            var_log = np.cumsum(n_events / (at_risk * (at_risk - n_events).astype(float)))
+        std_err = np.where(surv > 0, surv * np.sqrt(var_log), np.nan)
+        self._z = float(norm.ppf(1.0 - self.alpha / 2.0))
+        lower, upper = _ci(surv, var_log, self._z, self.ci_type)
+        self.table_ = pd.DataFrame(
+            {
+                "time": times,
+                "at_risk": at_risk,
+                "events": n_events,
+                "censored": n_cens,
+                "survival": surv,
+                "std_err": std_err,
+                "lower": lower,
+                "upper": upper,
+            }
+        )
+        self.median_ = MedianSurvival(
+            estimate=_first_time_at_or_below(times, surv),
+            lower=_first_time_at_or_below(times, lower),
+            upper=_first_time_at_or_below(times, upper),
+        )
+        self.lifelines_ = KaplanMeierFitter(alpha=self.alpha).fit(d, e, label=self.label_)
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "table_"):
+            raise NettxError("KaplanMeier is not fitted yet: call .fit(durations, events)")
+
+    @staticmethod
+    def _times(times: ArrayLike | float) -> np.ndarray:
+        t = _as_float_1d(np.atleast_1d(times), "times")
+        if np.isnan(t).any():
+            raise NettxError("times must not contain missing values")
+        return t
+
+    def survival_at(self, times: ArrayLike | float) -> pd.DataFrame:
+        """Survival and interval at ``times`` (right-continuous: S(t) includes events at t).
+
+        Returns columns ``time, survival, lower, upper, at_risk`` (at risk just before t).
+        Before the first event S = 1. Beyond the last observed duration the estimate is
+        undefined and survival/lower/upper are NaN (lifelines would carry the last value
+        forward; R ``summary.survfit`` drops such times unless ``extend = TRUE``).
+
+        Examples
+        --------
+        >>> km = fit_kaplan_meier([2, 4, 6], [1, 0, 1])
+        >>> km.survival_at([1, 2, 7])["survival"].round(4).tolist()
+        [1.0, 0.6667, nan]
+        """
+        self._check_fitted()
+        t = self._times(times)
+        tab = self.table_
+        idx = np.searchsorted(tab["time"].to_numpy(), t, side="right") - 1
+        out = {}
+        for col in ("survival", "lower", "upper"):
+            vals = np.where(idx >= 0, tab[col].to_numpy()[np.maximum(idx, 0)], 1.0)
+            out[col] = np.where(t > tab["time"].iloc[-1], np.nan, vals)
+        at_risk = self.n_ - np.searchsorted(np.sort(self.durations_), t, side="left")
+        return pd.DataFrame({"time": t, **out, "at_risk": at_risk})
+
+    def counts_at(self, times: ArrayLike | float) -> pd.DataFrame:
+        """Numbers at risk, censored and with events at ``times`` (a KMunicate table).
+
+        Everything is counted just before t: ``at_risk`` = #(duration >= t), ``censored``
+        = #(censored with duration < t), ``events`` = #(event with duration < t). An event
+        or censoring at exactly t is therefore still "at risk" at t, and
+        ``at_risk + censored + events == n`` at every t.
+
+        Examples
+        --------
+        >>> fit_kaplan_meier([2, 4, 6], [1, 0, 1]).counts_at([0, 4]).to_dict("list")
+        {'time': [0.0, 4.0], 'at_risk': [3, 2], 'censored': [0, 0], 'events': [0, 1]}
+        """
+        self._check_fitted()
+        t = self._times(times)
+        d, e = self.durations_, self.events_
+        before = d[None, :] < t[:, None]
+        return pd.DataFrame(
+            {
+                "time": t,
+                "at_risk": (~before).sum(axis=1),
+                "censored": (before & (e == 0)).sum(axis=1),
+                "events": (before & (e == 1)).sum(axis=1),
+            }
+        )
+
+
+def fit_kaplan_meier(
+    durations: ArrayLike,
+    events: ArrayLike,
+    *,
+    ci_type: str = "log-log",
+    alpha: float = 0.05,
+    label: str | None = None,
+) -> KaplanMeier:
+    """Fit a :class:`KaplanMeier`; shorthand for ``KaplanMeier(ci_type, alpha).fit(...)``.
+
+    Examples
+    --------
+    S is exactly 0.5 from t = 5 to t = 9: the median is 5 here (R would print 7, the midpoint).
+
+    >>> fit_kaplan_meier([3, 5, 7, 9], [1, 1, 0, 1]).median_.estimate
+    5.0
+    """
+    return KaplanMeier(ci_type=ci_type, alpha=alpha).fit(durations, events, label=label)
+
+
+def median_followup(
+    durations: ArrayLike, events: ArrayLike, *, alpha: float = 0.05, ci_type: str = "log-log"
+) -> MedianSurvival:
+    """Median follow-up by the reverse Kaplan-Meier method (Schemper & Smith 1996).
+
+    The event indicator is flipped: being censored (alive at last contact) is the
+    "event" and death censors follow-up. With the usual tie rule, a death and a
+    censoring at the same time count the censoring first, the death still at risk.
+    ``durations``/``events`` are the survival data as given to :func:`fit_kaplan_meier`.
+
+    Examples
+    --------
+    >>> median_followup([2, 4, 5, 7, 9, 12, 15], [1, 0, 1, 0, 0, 1, 0]).estimate
+    9.0
+    """
+    d, e = _validate(durations, events)
+    return KaplanMeier(ci_type=ci_type, alpha=alpha).fit(d, 1 - e, label="reverse KM").median_
+
+
+def logrank_test(
+    durations: ArrayLike, events: ArrayLike, groups: ArrayLike, *, weighting: str = "logrank"
+) -> LogRankResult:
+    """Log-rank test of equal survival in k >= 2 groups (chi-square, k - 1 df).
+
+    One routine for any k (:func:`lifelines.statistics.multivariate_logrank_test`);
+    with two groups it equals lifelines' ``logrank_test`` and R ``survdiff``.
+    Observations whose group label is missing (None/NaN) are dropped before anything
+    else. Groups are listed in category order for a categorical ``groups``, otherwise
+    sorted (first-appearance order if unsortable).
+
+    Parameters
+    ----------
+    weighting : {"logrank", "wilcoxon", "tarone-ware", "peto"}
+        ``"logrank"`` is the unweighted Mantel test (SPSS "Log Rank", R ``rho = 0``).
+        ``"wilcoxon"`` weights by the number at risk (Gehan-Breslow; SPSS "Breslow");
+        ``"tarone-ware"`` by its square root; ``"peto"`` by Peto-Peto's modified survival
+        (close to, but not identical with, R ``survdiff(rho = 1)``).
+
+    Examples
+    --------
+    >>> res = logrank_test([1, 2, 3, 4, 5, 6], [1, 1, 1, 1, 0, 1], ["a", "a", "a", "b", "b", "b"])
+    >>> res.degrees_of_freedom
+    1
+    """
+    if weighting not in WEIGHTINGS:
+        raise NettxError(f"weighting must be one of {WEIGHTINGS}, got {weighting!r}")
+    g = pd.Series(np.asarray(groups, dtype=object).ravel())
+    d_all, e_all = _as_float_1d(durations, "durations"), _as_float_1d(events, "events")
+    if not g.size == d_all.size == e_all.size:
+        raise NettxError(
+            f"durations, events and groups have {d_all.size}, {e_all.size} and {g.size} values"
+        )
+    keep = ~g.isna().to_numpy()
+    d, e = _validate(d_all[keep], e_all[keep])
+    g = g[keep].reset_index(drop=True)
+    labels = list(pd.unique(g))
+    if isinstance(getattr(groups, "dtype", None), pd.CategoricalDtype):
+        labels = [c for c in groups.dtype.categories if c in set(labels)]
+    else:
+        with contextlib.suppress(TypeError):  # unsortable mixed labels: first appearance
+            labels = sorted(labels)
+    if len(labels) < 2:
+        raise NettxError(f"log-rank needs at least 2 non-empty groups, got {len(labels)}")
+
+    # Unweighted observed and expected counts: E_g = sum over event times of d_t n_gt / n_t.
+    event_times = np.unique(d[e == 1])
+    at_risk = (d[None, :] >= event_times[:, None]).astype(float)
+    deaths = (d[None, :] == event_times[:, None]) & (e[None, :] == 1)
+    hazard = deaths.sum(axis=1) / at_risk.sum(axis=1)
+    rows = []
+    for lab in labels:
+        m = (g == lab).to_numpy()
+        expected = float(hazard @ at_risk[:, m].sum(axis=1))
+        rows.append((lab, int(m.sum()), int(e[m].sum()), expected))
+    summary = pd.DataFrame(rows, columns=["group", "n", "observed", "expected"])
+
+    res = multivariate_logrank_test(
+        d, g.to_numpy(), e, weightings=None if weighting == "logrank" else weighting
+    )
+    return LogRankResult(
+        test_statistic=float(res.test_statistic),
+        p_value=float(res.p_value),
+        degrees_of_freedom=len(labels) - 1,
+        summary=summary,
+        weighting=weighting,
+    )

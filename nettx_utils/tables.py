@@ -1,0 +1,337 @@
+"""Descriptive tables in the layout of the paper's Tables 1 and 2.
+
+Categorical rows print ``N (%)``; continuous rows print ``median (Q1–Q3)``.
+Quartiles follow SPSS's default (the paper used SPSS 26): the weighted average
+at position (n + 1)p, which is numpy's ``method="weibull"``. Every function
+takes ``quantile_method`` so a reader can switch to another convention (numpy's
+default ``"linear"`` is R's type 7).
+
+Each row carries a stable ``key`` (``sex=female``, ``age_at_lt_years``,
+``recurrence_timing=early``...) so that published values are matched to rows
+by meaning, never by position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from pandas.io.formats.style import Styler
+
+from nettx_utils import derived
+from nettx_utils.cohort import Dictionary, load_dictionary
+
+SPSS_QUANTILES = "weibull"
+TABLE_COLUMNS = ["key", "label", "indent", "n", "denominator", "percent", "median", "q1", "q3"]
+
+
+@dataclass(frozen=True)
+class Quartiles:
+    """Median and quartiles of the non-missing values."""
+
+    q1: float
+    median: float
+    q3: float
+    n: int
+
+    def format(self, decimals: int = 1) -> str:
+        """``median (Q1–Q3)`` at ``decimals``."""
+        if self.n == 0:
+            return "–"
+        return f"{self.median:.{decimals}f} ({self.q1:.{decimals}f}–{self.q3:.{decimals}f})"
+
+
+def quartiles(values: Sequence[float] | pd.Series, method: str = SPSS_QUANTILES) -> Quartiles:
+    """Median and quartiles with a stated convention.
+
+    Parameters
+    ----------
+    values
+        Numbers; missing values are dropped.
+    method
+        A numpy quantile method. ``"weibull"`` (default) is SPSS's
+        HAVERAGE definition, p(n + 1); ``"linear"`` is numpy's and R's default.
+
+    Examples
+    --------
+    >>> quartiles([1, 2, 3, 4]).q1, quartiles([1, 2, 3, 4], method="linear").q1
+    (1.25, 1.75)
+    """
+    x = pd.to_numeric(pd.Series(values, dtype="float64"), errors="coerce").dropna().to_numpy()
+    if x.size == 0:
+        return Quartiles(np.nan, np.nan, np.nan, 0)
+    q1, median, q3 = np.quantile(x, [0.25, 0.5, 0.75], method=method)
+    return Quartiles(float(q1), float(median), float(q3), int(x.size))
+
+
+def _count_row(key: str, label: str, mask: pd.Series, indent: int = 1) -> dict:
+    """``N (%)`` of the rows where ``mask`` is True, out of the rows where it is not missing."""
+    known = mask.notna()
+    n = int(mask[known].astype(bool).sum())
+    denominator = int(known.sum())
+    percent = 100 * n / denominator if denominator else np.nan
+    return {
+        "key": key,
+        "label": label,
+        "indent": indent,
+        "n": n,
+        "denominator": denominator,
+        "percent": percent,
+    }
+
+
+def _quartile_row(key: str, label: str, values: pd.Series, method: str, indent: int = 0) -> dict:
+    q = quartiles(values, method)
+    return {
+        "key": key,
+        "label": label,
+        "indent": indent,
+        "denominator": q.n,
+        "median": q.median,
+        "q1": q.q1,
+        "q3": q.q3,
+    }
+
+
+def _header_row(label: str, key: str = "") -> dict:
+    return {"key": key, "label": label, "indent": 0}
+
+
+def _levels(series: pd.Series, column: str, dictionary: Dictionary, indent: int = 1) -> list[dict]:
+    """One ``N (%)`` row per category level, in dictionary order.
+
+    Levels no patient has are left out: the dictionary lists some the paper
+    never prints (G3, a complete response before LT).
+    """
+    rows = []
+    values = series.astype("object")
+    known = values.notna()
+    for code, label in dictionary[column].levels.items():
+        mask = (values == code).where(known)
+        row = _count_row(f"{column}={code}", label, mask, indent)
+        if row["n"] > 0:
+            rows.append(row)
+    return rows
+
+
+def _finish(rows: list[dict]) -> pd.DataFrame:
+    table = pd.DataFrame(rows).reindex(columns=TABLE_COLUMNS)
+    table["n"] = table["n"].astype("Int64")
+    table["denominator"] = table["denominator"].astype("Int64")
+    table["display"] = [_display(row) for row in table.itertuples()]
+    return table
+
+
+def _display(row) -> str:
+    if pd.notna(row.median):
+        return Quartiles(row.q1, row.median, row.q3, int(row.denominator)).format()
+    if pd.notna(row.n):
+        percent = "–" if pd.isna(row.percent) else f"{row.percent:.1f}"
+        return f"{row.n} ({percent})"
+    return ""
+
+
+def table1(
+    cohort: pd.DataFrame,
+    *,
+    quantile_method: str = SPSS_QUANTILES,
+    diagnosis_to_lt_cutoff_months: float = 24,
+    dictionary: Dictionary | None = None,
+) -> pd.DataFrame:
+    """Pre- and post-transplant characteristics, in the rows of the paper's Table 1.
+
+    Returns one row per printed row with ``key, label, indent, n, denominator,
+    percent, median, q1, q3, display``. Percentages are out of the patients
+    with the value recorded (``denominator``).
+    """
+    d = dictionary or load_dictionary()
+    q = quantile_method
+
+    def yes(column: str, label: str, indent: int = 0) -> dict:
+        return _count_row(column, label, cohort[column], indent)
+
+    cut = f"{diagnosis_to_lt_cutoff_months:g}"
+    to_lt = cohort["months_diagnosis_to_lt"]
+    functioning = cohort["primary_functioning"]
+    rows: list[dict] = [
+        _count_row(
+            "sex=female",
+            "Gender (female)",
+            (cohort["sex"] == "female").where(cohort["sex"].notna()),
+            0,
+        ),
+        _quartile_row("age_at_lt_years", "Age at LT (y)", cohort["age_at_lt_years"], q),
+        _header_row("Site of primary tumor"),
+        *_levels(cohort["primary_site"], "primary_site", d),
+        _header_row("Type of primary tumor"),
+        _count_row("primary_functioning=yes", "Functioning", functioning),
+        _count_row("primary_functioning=no", "Not functioning", ~functioning),
+        yes("carcinoid_syndrome", "Carcinoid syndrome (yes)"),
+        _header_row("T stage of primary tumor"),
+        *_levels(cohort["primary_t_stage"], "primary_t_stage", d),
+        _quartile_row(
+            "mib1_primary_pct", "Mib-1 % of primary tumor", cohort["mib1_primary_pct"], q
+        ),
+        _header_row("WHO grading of primary tumor"),
+        *_levels(cohort["primary_who_grade"], "primary_who_grade", d),
+        _header_row("N stage of primary tumor"),
+        *_levels(cohort["primary_n_stage"], "primary_n_stage", d),
+        _header_row("N site of primary tumor"),
+        *_levels(cohort["primary_n_site"], "primary_n_site", d),
+        yes("synchronous_liver_metastases", "Synchronous liver metastases (yes)"),
+        _quartile_row("cga_lt_ng_ml", "Serum chromogranin A (ng/mL)", cohort["cga_lt_ng_ml"], q),
+        _header_row("Pre-LT liver treatment(s)"),
+        yes("pre_lt_ssa", "Somatostatin analogs", 1),
+        yes("pre_lt_liver_resection", "Liver resection", 1),
+        yes("pre_lt_locoregional", "Locoregional treatment", 1),
+        yes("pre_lt_chemotherapy", "Chemotherapy", 1),
+        yes("pre_lt_prrt", "PRRT", 1),
+        _quartile_row("n_pre_lt_lrt", "Number of pre-LT LRTs", cohort["n_pre_lt_lrt"], q),
+        _header_row("Response to pre-LT treatments"),
+        *_levels(cohort["pre_lt_response"], "pre_lt_response", d),
+        yes("milan_criteria", "Fulfilling Milan criteria for LT (yes)"),
+        _quartile_row("months_diagnosis_to_lt", "Time from diagnosis of NET to LT (mo)", to_lt, q),
+        _count_row(
+            f"months_diagnosis_to_lt:le{cut}",
+            f"≤{cut}",
+            (to_lt <= diagnosis_to_lt_cutoff_months).where(to_lt.notna()),
+        ),
+        _count_row(
+            f"months_diagnosis_to_lt:gt{cut}",
+            f">{cut}",
+            (to_lt > diagnosis_to_lt_cutoff_months).where(to_lt.notna()),
+        ),
+        yes("lymph_nodes_at_lt", "Metastatic lymph nodes at LT (yes)"),
+        _quartile_row("mib1_lt_pct", "Mib-1 % liver metastases at LT", cohort["mib1_lt_pct"], q),
+        yes("acute_rejection", "Acute graft rejection episodes"),
+        _header_row("Immunosuppressive treatment"),
+        *_levels(cohort["immunosuppression"], "immunosuppression", d),
+    ]
+    return _finish(rows)
+
+
+def table2(
+    cohort: pd.DataFrame,
+    *,
+    early_recurrence_months: float = 24,
+    mib1_cuts: Sequence[float] = (2, 20),
+    quantile_method: str = SPSS_QUANTILES,
+    dictionary: Dictionary | None = None,
+) -> pd.DataFrame:
+    """Characteristics of recurrence and treatments, in the rows of the paper's Table 2.
+
+    Early recurrence is ``months_lt_to_recurrence <= early_recurrence_months``
+    (the text's "≤24 mo"). Site rows with no patient are left out.
+    """
+    d = dictionary or load_dictionary()
+    q = quantile_method
+    timing = pd.Series(
+        derived.recurrence_timing(cohort, early_recurrence_months), index=cohort.index
+    )
+    timing_labels = derived.timing_labels(early_recurrence_months)
+    mib1 = pd.Series(
+        derived.mib1_group(cohort["mib1_recurrence_pct"], mib1_cuts), index=cohort.index
+    )
+    extent = pd.Series(derived.recurrence_extent(cohort), index=cohort.index)
+    flags = derived.site_flags(cohort)
+    single = extent == "single"
+    multiple = extent == "multiple"
+    ln_type = cohort["recurrence_abdominal_ln_type"].astype("object")
+    n_mib1 = int(mib1.notna().sum())
+
+    def among(mask: pd.Series, subset: pd.Series) -> pd.Series:
+        return mask.astype("boolean").where(subset)
+
+    def treated(column: str, label: str) -> dict:
+        return _count_row(column, label, cohort[column])
+
+    site_rows: list[dict] = []
+    for site, label in derived.RECURRENCE_SITES.items():
+        site_rows.append(_count_row(f"single_site={site}", label, among(flags[site], single)))
+        if site == "abdominal_ln":
+            for kind in ("locoregional", "distant"):
+                site_rows.append(
+                    _count_row(
+                        f"single_site=abdominal_ln_{kind}",
+                        d.level_label("recurrence_abdominal_ln_type", kind),
+                        among(flags[site] & (ln_type == kind), single),
+                        indent=2,
+                    )
+                )
+    site_rows = [row for row in site_rows if row["n"] > 0]
+    multiple_rows = [
+        _count_row(f"multiple_site={site}", label, among(flags[site], multiple))
+        for site, label in derived.RECURRENCE_SITES.items()
+    ]
+    multiple_rows = [row for row in multiple_rows if row["n"] > 0]
+
+    rows: list[dict] = [
+        _quartile_row(
+            "age_at_recurrence_years", "Age at recurrence, y", cohort["age_at_recurrence_years"], q
+        ),
+        _quartile_row(
+            "months_lt_to_recurrence",
+            "Time from LT to recurrence (mo)",
+            cohort["months_lt_to_recurrence"],
+            q,
+        ),
+        *[
+            _count_row(f"recurrence_timing={code}", label, (timing == code).where(timing.notna()))
+            for code, label in timing_labels.items()
+        ],
+        _quartile_row(
+            "cga_recurrence_ng_ml",
+            "Serum CgA (ng/mL) at recurrence",
+            cohort["cga_recurrence_ng_ml"],
+            q,
+        ),
+        _header_row(f"Mib-1 % of recurrence ({n_mib1} pts)"),
+        *[
+            _count_row(f"mib1_recurrence_group={code}", label, (mib1 == code).where(mib1.notna()))
+            for code, label in derived.mib1_group_labels(mib1_cuts).items()
+        ],
+        _header_row("Site of recurrence"),
+        _count_row("recurrence_extent=single", "Single", single.where(extent.notna())),
+        _count_row("recurrence_extent=multiple", "Multiple", multiple.where(extent.notna())),
+        _header_row(f"Single-site recurrence locations ({int(single.sum())} pts)"),
+        *site_rows,
+        _header_row(f"Multiple site recurrence locations ({int(multiple.sum())} pts)"),
+        *multiple_rows,
+        _header_row("Treatment (total)"),
+        treated("treatment_ssa", "Somatostatin analogs"),
+        treated("treatment_chemotherapy", "Chemotherapy"),
+        treated("treatment_prrt", "PRRT"),
+        treated("surgery_at_recurrence", "Surgery"),
+        treated("treatment_radiotherapy", "Radiotherapy"),
+        treated("treatment_none", "Follow-up (no treatment)"),
+        _header_row("Predominant treatment"),
+        *_levels(cohort["predominant_treatment"], "predominant_treatment", d),
+        _header_row("Outcome of predominant treatment"),
+        *_levels(cohort["predominant_treatment_response"], "predominant_treatment_response", d),
+    ]
+    return _finish(rows)
+
+
+def row(table: pd.DataFrame, key: str) -> pd.Series:
+    """The row of a table with this ``key`` (KeyError naming the key when absent)."""
+    found = table[table["key"] == key]
+    if found.empty:
+        raise KeyError(f"no row with key {key!r}")
+    return found.iloc[0]
+
+
+def paper_layout(table: pd.DataFrame, title: str, n: int) -> Styler:
+    """The table as printed: indented labels and one value column, ready to display."""
+    labels = [
+        "\u2003" * int(indent) + label
+        for indent, label in zip(table["indent"], table["label"], strict=True)
+    ]
+    return (
+        pd.DataFrame(
+            {f"Characteristic ({n} patients)": labels, "N (%) or median (IQR)": table["display"]}
+        )
+        .style.hide(axis="index")
+        .set_caption(title)
+    )

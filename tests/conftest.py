@@ -1,0 +1,49 @@
+"""Shared fixtures: small valid cohorts built from the data dictionary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nettx_utils.cohort import load_dictionary
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def random_cohort(n: int = 12, seed: int = 0) -> pd.DataFrame:
+    """A cohort of ``n`` random patients that obeys every dictionary rule (as text cells)."""
+    rng = np.random.default_rng(seed)
+    dictionary = load_dictionary()
+    data: dict[str, object] = {}
+    for column in dictionary.columns:
+        if column.type == "id":
+            data[column.name] = [f"T-{i:03d}" for i in range(n)]
+        elif column.type == "boolean":
+            data[column.name] = rng.integers(0, 2, n)
+        elif column.type == "category":
+            data[column.name] = rng.choice(list(column.levels), n)
+        elif column.type == "integer":
+            data[column.name] = rng.integers(0, 5, n)
+        else:
+            data[column.name] = np.round(rng.uniform(1, 90, n), 1)
+    cohort = pd.DataFrame(data)
+    cohort["mib1_primary_pct"] = np.round(rng.uniform(0.5, 10, n), 1)
+    cohort["months_recurrence_to_untreatable_progression"] = np.round(
+        cohort["months_recurrence_to_last_followup"] * rng.uniform(0.2, 1, n), 1
+    )
+    cohort.loc[cohort["died"] == 0, "death_cause"] = ""
+    cohort.loc[cohort["died"] == 1, "disease_free_at_last_followup"] = 0
+    cohort.loc[cohort["died"] == 1, "death_cause"] = "net_progression"
+    cohort["recurrence_site_abdominal_ln"] = 1
+    return cohort
+
+
+@pytest.fixture
+def cohort_file(tmp_path: Path) -> Path:
+    """A valid random cohort written as CSV."""
+    path = tmp_path / "cohort.csv"
+    random_cohort().to_csv(path, index=False)
+    return path

@@ -1,0 +1,346 @@
+"""Tests for nettx_utils.plots: KMunicate figures, format_p and the book style."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.collections import PolyCollection
+
+from nettx_utils.errors import NettxError
+from nettx_utils.plots import BOOK_RC, PALETTE, format_p, km_figure, use_book_style
+from nettx_utils.survival import fit_kaplan_meier, logrank_test
+
+# AML data (Miller 1981): maintained vs non-maintained chemotherapy; 0 = censored.
+# "13+" etc. are censored (event 0).
+MAINTAINED = ([9, 13, 13, 18, 23, 28, 31, 34, 45, 48, 161], [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0])
+NONMAINTAINED = ([5, 5, 8, 8, 12, 16, 23, 27, 30, 33, 43, 45], [1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1])
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture
+def aml() -> pd.DataFrame:
+    rows = [(t, e, "Maintained") for t, e in zip(*MAINTAINED, strict=True)]
+    rows += [(t, e, "Nonmaintained") for t, e in zip(*NONMAINTAINED, strict=True)]
+    return pd.DataFrame(rows, columns=["time", "event", "group"])
+
+
+@pytest.fixture
+def three_groups(aml: pd.DataFrame) -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    extra = pd.DataFrame({"time": rng.integers(2, 60, 10), "event": [1, 0] * 5, "group": "Third"})
+    return pd.concat([aml, extra], ignore_index=True)
+
+
+def _by_gid(ax, gid: str) -> list:
+    return [a for a in ax.get_children() if a.get_gid() == gid]
+
+
+def _drawn_table(fig) -> dict[tuple[str, str], list[int]]:
+    """Read the numbers back from the table axes: (group, row name) -> values."""
+    tab = fig.axes[1]
+    ylabels = {
+        round(y): t.get_text() for y, t in zip(tab.get_yticks(), tab.get_yticklabels(), strict=True)
+    }
+    out: dict[tuple[str, str], list[tuple[float, int]]] = {}
+    group = None
+    for y in sorted(ylabels):
+        if ylabels[y] not in ("At risk", "Censored", "Events"):
+            group = ylabels[y]
+            continue
+        cells = [
+            (t.get_position()[0], int(t.get_text()))
+            for t in tab.texts
+            if round(t.get_position()[1]) == y
+        ]
+        out[(group, ylabels[y])] = [v for _, v in sorted(cells)]
+    return out
+
+
+# ---------------------------------------------------------------- the table
+
+
+def test_counts_table_sums_to_n_and_matches_survival(aml):
+    times = [0, 12, 24, 36, 48, 60]
+    fig = km_figure(aml.time, aml.event, aml.group, times=times)
+    counts = fig.km_counts
+    assert list(counts.columns) == ["group", "time", "at_risk", "censored", "events"]
+    assert counts.group.unique().tolist() == ["Maintained", "Nonmaintained"]
+    drawn = _drawn_table(fig)
+    for name, sub in aml.groupby("group"):
+        shown = counts[counts.group == name].reset_index(drop=True)
+        # Every tick: at risk + censored + events == the group's N.
+        totals = shown.at_risk + shown.censored + shown.events
+        assert (totals == len(sub)).all(), totals.tolist()
+        assert shown.time.tolist() == times
+        # Same numbers as survival.counts_at on an independent fit.
+        expected = fit_kaplan_meier(sub.time, sub.event).counts_at(times)
+        for col in ("at_risk", "censored", "events"):
+            assert shown[col].tolist() == expected[col].astype(int).tolist()
+        # And the text drawn under the axes is that table.
+        assert drawn[(name, "At risk")] == shown.at_risk.tolist()
+        assert drawn[(name, "Censored")] == shown.censored.tolist()
+        assert drawn[(name, "Events")] == shown.events.tolist()
+    # Hand-checked values for the maintained arm at 24 months.
+    m24 = counts[(counts.group == "Maintained") & (counts.time == 24)].iloc[0]
+    assert (m24.at_risk, m24.censored, m24.events) == (6, 1, 4)
+
+
+def test_table_columns_align_with_x_ticks(aml):
+    fig = km_figure(aml.time, aml.event, aml.group, times=[0, 20, 40, 60])
+    ax, tab = fig.axes
+    assert list(ax.get_xticks()) == [0, 20, 40, 60]
+    xs = sorted({t.get_position()[0] for t in tab.texts})
+    assert xs == [0, 20, 40, 60]
+    assert tab.get_xlim() == ax.get_xlim()
+
+
+def test_default_times_cover_follow_up(aml):
+    fig = km_figure(aml.time, aml.event, aml.group)
+    ticks = fig.axes[0].get_xticks()
+    steps = np.diff(ticks)
+    assert ticks[0] == 0 and ticks[-1] >= aml.time.max()
+    assert np.all(steps == steps[0]) and len(ticks) <= 9
+    assert fig.km_counts.time.unique().tolist() == list(ticks)
+
+
+# ---------------------------------------------------------------- log-rank
+
+
+def test_logrank_text_matches_logrank_test(aml):
+    fig = km_figure(aml.time, aml.event, aml.group)
+    (text,) = [t for t in fig.axes[0].get_legend().get_texts() if t.get_gid() == "km-logrank"]
+    p = logrank_test(aml.time, aml.event, aml.group).p_value
+    assert text.get_text() == f"Log-rank p = {format_p(p)}"
+    assert text.get_text() == "Log-rank p = 0.065"  # published value for the AML data
+    assert fig.km_logrank.p_value == pytest.approx(p)
+
+
+def test_logrank_text_below_floor():
+    times = np.r_[np.arange(1, 31), np.arange(100, 130)]
+    events = np.ones(60, dtype=int)
+    groups = ["early"] * 30 + ["late"] * 30
+    fig = km_figure(times, events, groups)
+    texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert texts[-1] == "Log-rank p < 0.001"
+    assert format_p(logrank_test(times, events, groups).p_value) == "< 0.001"
+
+
+def test_no_logrank_when_disabled_or_single_group(aml):
+    fig = km_figure(aml.time, aml.event, aml.group, show_logrank=False)
+    texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert texts == ["Maintained", "Nonmaintained"]
+    assert fig.km_logrank is None
+    fig1 = km_figure(aml.time, aml.event)
+    assert fig1.axes[0].get_legend() is None and fig1.km_logrank is None
+
+
+# ---------------------------------------------------------------- artists
+
+
+def test_one_ci_band_per_group_and_censor_marks(aml):
+    fig = km_figure(aml.time, aml.event, aml.group)
+    ax = fig.axes[0]
+    bands = _by_gid(ax, "km-ci")
+    assert len(bands) == 2 and all(isinstance(b, PolyCollection) for b in bands)
+    curves = _by_gid(ax, "km-curve")
+    assert [c.get_label() for c in curves] == ["Maintained", "Nonmaintained"]
+    marks = _by_gid(ax, "km-censor")
+    assert len(marks) == 2
+    for mark, curve, band, (_, sub) in zip(marks, curves, bands, aml.groupby("group"), strict=True):
+        assert mark.get_marker() == "|" and mark.get_linestyle() == "None"
+        assert mark.get_color() == curve.get_color()
+        assert matplotlib.colors.same_color(band.get_facecolor()[0][:3], curve.get_color())
+        censored = np.unique(sub.time[sub.event == 0])
+        np.testing.assert_array_equal(mark.get_xdata(), censored)
+        fit = fit_kaplan_meier(sub.time, sub.event)
+        np.testing.assert_allclose(mark.get_ydata(), fit.survival_at(censored)["survival"])
+    # Curve steps are the KM estimates from survival.py.
+    fit_m = fit_kaplan_meier(*MAINTAINED)
+    np.testing.assert_allclose(curves[0].get_ydata()[1:], fit_m.table_.survival.to_numpy())
+
+
+def test_ci_off_and_landmarks(aml):
+    fig = km_figure(aml.time, aml.event, aml.group, ci=False, landmarks=[24, 60])
+    ax = fig.axes[0]
+    assert _by_gid(ax, "km-ci") == []
+    assert sorted(line.get_xdata()[0] for line in _by_gid(ax, "km-landmark")) == [24, 60]
+
+
+def test_percent_axis_and_labels(aml):
+    fig = km_figure(aml.time, aml.event, aml.group, title="AML", xlabel="Weeks")
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["0%", "25%", "50%", "75%", "100%"]
+    assert ax.get_xlabel() == "Weeks" and ax.get_ylabel() == "Overall survival"
+    assert ax.get_title(loc="left") == "AML"
+
+
+# ---------------------------------------------------------------- groups
+
+
+def test_single_group(aml):
+    fig = km_figure(aml.time, aml.event)
+    assert len(_by_gid(fig.axes[0], "km-curve")) == 1
+    assert len(_by_gid(fig.axes[0], "km-ci")) == 1
+    assert fig.km_counts.group.unique().tolist() == ["All patients"]
+    c = fig.km_counts
+    assert ((c.at_risk + c.censored + c.events) == len(aml)).all()
+    assert [t.get_text() for t in fig.axes[1].get_yticklabels()] == [
+        "All patients",
+        "At risk",
+        "Censored",
+        "Events",
+    ]
+
+
+def test_three_groups_order_labels_and_colours(three_groups):
+    df = three_groups
+    order = ["Third", "Nonmaintained", "Maintained"]
+    labels = {"Third": "Arm C", "Nonmaintained": "Arm B", "Maintained": "Arm A"}
+    fig = km_figure(df.time, df.event, df.group, group_order=order, group_labels=labels)
+    curves = _by_gid(fig.axes[0], "km-curve")
+    assert [c.get_label() for c in curves] == ["Arm C", "Arm B", "Arm A"]
+    assert [c.get_color() for c in curves] == PALETTE[:3]
+    assert len(_by_gid(fig.axes[0], "km-ci")) == 3
+    for key, label in labels.items():
+        shown = fig.km_counts[fig.km_counts.group == label]
+        assert ((shown.at_risk + shown.censored + shown.events) == (df.group == key).sum()).all()
+    p = logrank_test(df.time, df.event, df.group).p_value
+    assert fig.axes[0].get_legend().get_texts()[-1].get_text().endswith(format_p(p))
+
+
+def test_categorical_groups_follow_category_order(aml):
+    cat = pd.Categorical(aml.group, categories=["Nonmaintained", "Maintained"])
+    fig = km_figure(aml.time, aml.event, cat)
+    assert fig.km_counts.group.unique().tolist() == ["Nonmaintained", "Maintained"]
+
+
+def test_nan_group_labels_dropped(aml):
+    df = aml.copy()
+    df["group"] = df.group.astype(object)
+    df.loc[[0, 1, 15], "group"] = np.nan
+    df.loc[2, "group"] = None
+    fig = km_figure(df.time, df.event, df.group)
+    kept = df.dropna(subset=["group"])
+    for name, sub in kept.groupby("group"):
+        shown = fig.km_counts[fig.km_counts.group == name]
+        assert ((shown.at_risk + shown.censored + shown.events) == len(sub)).all()
+        assert fig.km_fits[name].n_ == len(sub)
+    p = logrank_test(kept.time, kept.event, kept.group).p_value
+    assert fig.km_logrank.p_value == pytest.approx(p)
+    assert fig.km_counts.group.unique().tolist() == ["Maintained", "Nonmaintained"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"group_order": ["Maintained", "Nonmaintained", "Other"]}, "no patients"),
+        ({"group_order": ["Maintained"]}, "not in group_order"),
+        ({"times": [0, 24, 12]}, "increasing"),
+        ({"group_labels": {"Maintained": "X", "Nonmaintained": "X"}}, "not unique"),
+    ],
+)
+def test_bad_group_options_raise(aml, kwargs, message):
+    with pytest.raises(NettxError, match=message):
+        km_figure(aml.time, aml.event, aml.group, **kwargs)
+
+
+def test_empty_inputs_raise(aml):
+    with pytest.raises(NettxError, match="no patients"):
+        km_figure([], [])
+    with pytest.raises(NettxError, match="missing"):
+        km_figure(aml.time, aml.event, [np.nan] * len(aml))
+    with pytest.raises(NettxError, match="do not match"):
+        km_figure(aml.time, aml.event[:-1])
+    with pytest.raises(NettxError, match="group labels for"):
+        km_figure(aml.time, aml.event, aml.group[:-1])
+    unused = pd.Categorical(aml.group, categories=["Maintained", "Nonmaintained", "Empty"])
+    with pytest.raises(NettxError, match=r"\['Empty'\] have no patients"):
+        km_figure(aml.time, aml.event, unused)
+
+
+# ---------------------------------------------------------------- output
+
+
+def test_saves_png_and_svg(aml, tmp_path):
+    png, svg = tmp_path / "km.png", tmp_path / "km.svg"
+    with matplotlib.rc_context():
+        use_book_style()
+        fig = km_figure(aml.time, aml.event, aml.group, title="AML")
+        fig.savefig(png)
+        fig.savefig(svg)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    width_px = int.from_bytes(png.read_bytes()[16:20], "big")
+    assert width_px > 1500  # saved at 300 dpi (6.4 in wide before bbox="tight")
+    text = svg.read_text()
+    # svg.fonttype "none": real, editable <text> elements rather than glyph paths.
+    assert "<text" in text and ">At risk</text>" in text
+    assert "Log-rank p = 0.065" in text
+
+
+def test_does_not_show(aml, monkeypatch):
+    def fail(*args, **kwargs):
+        raise AssertionError("km_figure must not call plt.show()")
+
+    monkeypatch.setattr(plt, "show", fail)
+    assert isinstance(km_figure(aml.time, aml.event, aml.group), matplotlib.figure.Figure)
+
+
+def test_use_book_style_idempotent():
+    with matplotlib.rc_context():
+        use_book_style()
+        first = dict(matplotlib.rcParams)
+        use_book_style()
+        assert dict(matplotlib.rcParams) == first
+        assert matplotlib.rcParams["savefig.dpi"] == 300
+        assert matplotlib.rcParams["figure.dpi"] == 110
+        assert matplotlib.rcParams["svg.fonttype"] == "none"
+    assert BOOK_RC["axes.prop_cycle"].by_key()["color"] == PALETTE
+    assert len(set(PALETTE)) == len(PALETTE) == 8
+
+
+# ---------------------------------------------------------------- format_p
+
+
+@pytest.mark.parametrize(
+    ("p", "digits", "expected"),
+    [
+        (0.0653, 3, "0.065"),
+        (0.0004, 3, "< 0.001"),
+        (0.001, 3, "0.001"),
+        (0.00099, 3, "< 0.001"),
+        (0.05, 3, "0.050"),
+        (0.0501, 3, "0.050"),
+        (0.0499, 3, "0.0499"),  # never rounded up across 0.05
+        (0.04996, 3, "0.04996"),
+        (0.049, 3, "0.049"),
+        (0.062, 3, "0.062"),
+        (0.5, 3, "0.500"),
+        (0.9996, 3, "> 0.999"),
+        (1.0, 3, "1.000"),
+        (0.0, 3, "< 0.001"),
+        (0.00004, 4, "< 0.0001"),
+        (0.0653, 2, "0.07"),
+        (0.046, 2, "0.046"),
+        (float("nan"), 3, "NA"),
+    ],
+)
+def test_format_p(p, digits, expected):
+    assert format_p(p, digits) == expected
+
+
+@pytest.mark.parametrize(("p", "digits"), [(-0.1, 3), (1.5, 3), (0.5, 0)])
+def test_format_p_rejects_bad_input(p, digits):
+    with pytest.raises(NettxError):
+        format_p(p, digits)
