@@ -17,6 +17,7 @@ is written into ``data/``, ``notebooks/`` or the user's cohort file.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -39,6 +40,7 @@ DEFAULT_BUILD_DIR = PROJECT_ROOT / "book" / "_build"
 COMPUTED = Path("book") / "computed"
 KERNEL_NAME = "nettx"
 SKIPPED_IN_STAGING = ("_build", "computed")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @dataclass(frozen=True)
@@ -179,10 +181,11 @@ def build_html(staging: Path) -> Path:
     ]
     completed = subprocess.run(command, capture_output=True, text=True, check=False)
     if completed.returncode != 0:
-        log = (completed.stdout + completed.stderr).strip().splitlines()
+        log = _ANSI.sub("", completed.stdout + completed.stderr).strip().splitlines()
+        log = [line for line in log if "WARNING" in line or "ERROR" in line] or log[-25:]
         raise NettxError(
             "Jupyter Book could not build the book; the previous HTML is unchanged.\n"
-            + "\n".join(log[-25:])
+            + "\n".join(log[:25])
         )
     return staging / "_build" / "html"
 

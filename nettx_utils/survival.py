@@ -402,3 +402,32 @@ def logrank_test(
         summary=summary,
         weighting=weighting,
     )
+
+
+def landmark_table(km: KaplanMeier, years: Sequence[float]) -> pd.DataFrame:
+    """Survival at landmark times given in years (the fit's time unit is months).
+
+    Returns columns ``years, months, survival, lower, upper, at_risk``; the
+    interval is the fit's (``km.ci_type``, ``1 - km.alpha``).
+
+    Examples
+    --------
+    >>> km = fit_kaplan_meier([30, 70, 90, 130, 150], [1, 0, 1, 0, 0])
+    >>> landmark_table(km, [5])[["years", "months", "survival"]].to_dict("records")
+    [{'years': 5.0, 'months': 60.0, 'survival': 0.8}]
+    """
+    years = np.asarray(years, dtype=float)
+    table = km.survival_at(12 * years).rename(columns={"time": "months"})
+    table.insert(0, "years", years)
+    return table
+
+
+def describe_landmarks(table: pd.DataFrame, *, decimals: int = 1) -> str:
+    """A sentence fragment for the prose: ``"90.6% at 5 years and 79.6% at 10 years"``."""
+    parts = [
+        "not estimable (no patient followed that long) at {:g} years".format(row.years)
+        if np.isnan(row.survival)
+        else f"{100 * row.survival:.{decimals}f}% at {row.years:g} years"
+        for row in table.itertuples()
+    ]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]

@@ -1,0 +1,130 @@
+"""The whole pipeline: papermill executes every notebook, Jupyter Book builds the HTML.
+
+These tests build the real book into temporary folders (about 20 s a build).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from nettx_utils import pipeline
+from nettx_utils.errors import NettxError, NotebookFailed
+
+pytestmark = pytest.mark.slow
+NOTEBOOKS = pipeline.source_notebooks()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> pipeline.RunResult:
+    build_dir = tmp_path_factory.mktemp("book")
+    return pipeline.run(build_dir=build_dir, report=lambda line: None)
+
+
+def test_every_notebook_executes(built):
+    assert list(built.executed) == [nb.stem for nb in NOTEBOOKS]
+    for notebook in NOTEBOOKS:
+        executed = built.html_dir.parent / "source" / pipeline.COMPUTED / notebook.name
+        cells = nbformat.read(executed, as_version=4).cells
+        errors = [
+            o for c in cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
+        ]
+        assert not errors, f"{notebook.name} has error outputs"
+
+
+def test_index_and_every_chapter_page_exist_with_figures(built):
+    assert built.index.is_file()
+    for notebook in NOTEBOOKS:
+        page = built.html_dir / "book" / "computed" / f"{notebook.stem}.html"
+        assert page.is_file(), f"missing page for {notebook.stem}"
+        html = page.read_text(encoding="utf-8")
+        assert "<img" in html, f"{notebook.stem} shows no figure"
+        assert "Traceback" not in html
+
+
+def test_injected_parameters_cell_is_hidden(tmp_path):
+    build_dir = tmp_path / "b"
+    result = pipeline.run(
+        build_dir=build_dir,
+        parameters={"landmark_years": [3, 10]},
+        only=["01"],
+        report=lambda line: None,
+    )
+    executed = nbformat.read(build_dir / "source" / pipeline.COMPUTED / "01_cohort.ipynb", 4)
+    injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1 and "remove-cell" in injected[0].metadata["tags"]
+    assert "landmark_years = [3, 10]" in injected[0].source
+    page = (result.html_dir / "book" / "computed" / "01_cohort.html").read_text(encoding="utf-8")
+    assert "injected" not in page.lower()
+
+
+def _broken_notebook_dir(tmp_path: Path) -> Path:
+    notebook_dir = tmp_path / "notebooks"
+    notebook_dir.mkdir()
+    for notebook in NOTEBOOKS:
+        shutil.copy2(notebook, notebook_dir / notebook.name)
+    broken = new_notebook(cells=[new_code_cell("x = 1"), new_code_cell("raise ValueError('boom')")])
+    nbformat.write(broken, notebook_dir / "99_broken.ipynb")
+    return notebook_dir
+
+
+def test_failing_notebook_leaves_previous_html_untouched(built, tmp_path):
+    index_before = built.index.read_bytes()
+    pages_before = sorted(p.relative_to(built.html_dir) for p in built.html_dir.rglob("*.html"))
+    with pytest.raises(NotebookFailed) as info:
+        pipeline.run(
+            build_dir=built.html_dir.parent,
+            notebook_dir=_broken_notebook_dir(tmp_path),
+            only=["99"],
+            report=lambda line: None,
+        )
+    message = str(info.value)
+    assert "99_broken.ipynb" in message and "ValueError: boom" in message and "cell 1" in message
+    assert built.index.read_bytes() == index_before
+    assert (
+        sorted(p.relative_to(built.html_dir) for p in built.html_dir.rglob("*.html"))
+        == pages_before
+    )
+    assert (built.html_dir.parent / "failed" / "99_broken.ipynb").is_file()
+
+
+def test_unknown_parameter_is_refused_before_anything_runs(tmp_path):
+    with pytest.raises(NettxError, match="no notebook declares parameter"):
+        pipeline.run(build_dir=tmp_path, parameters={"no_such_parameter": 1})
+    assert not (tmp_path / "html").exists()
+
+
+def test_cli_reports_errors_without_traceback(tmp_path):
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nettx_utils",
+            "run",
+            "--build-dir",
+            str(tmp_path),
+            "-p",
+            "nope",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 2
+    assert "no notebook declares parameter(s) nope" in completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
+def test_parameters_are_parsed_as_yaml():
+    assert pipeline.parse_parameters([("a", "36"), ("b", "[5, 10]"), ("c", "log")]) == {
+        "a": 36,
+        "b": [5, 10],
+        "c": "log",
+    }
