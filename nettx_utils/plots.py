@@ -18,9 +18,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import matplotlib as mpl
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, PercentFormatter
@@ -252,7 +252,9 @@ def km_figure(
     Returns
     -------
     matplotlib.figure.Figure
-        A pyplot-managed figure; ``fig.axes[0]`` holds the curves and
+        A figure outside pyplot's registry, so a notebook shows it only where
+        it displays or glues it, and it is freed with its last reference;
+        ``fig.axes[0]`` holds the curves and
         ``fig.axes[1]`` the table. Attached for tests and notebooks:
         ``fig.km_counts`` (DataFrame ``group, time, at_risk, censored,
         events``: the table as drawn), ``fig.km_fits`` (display label ->
@@ -272,8 +274,7 @@ def km_figure(
     was called, but save settings (300 dpi, editable SVG text) are read when
     saving, so call :func:`use_book_style` once per notebook. Without ``groups``
     the single group's key is ``"All patients"`` (rename it with
-    ``group_labels={"All patients": ...}``). End a notebook cell with
-    ``fig = km_figure(...)`` (or ``;``) to avoid showing the figure twice.
+    ``group_labels={"All patients": ...}``).
 
     Examples
     --------
@@ -317,7 +318,7 @@ def km_figure(
     n_rows = 4 * len(keys)  # per group: a name row, then At risk / Censored / Events
     table_height = 0.16 * n_rows + 0.1
     with mpl.rc_context(BOOK_RC):
-        fig = plt.figure(figsize=(width, axes_height + table_height), layout="constrained")
+        fig = Figure(figsize=(width, axes_height + table_height), layout="constrained")
         grid = fig.add_gridspec(2, 1, height_ratios=[axes_height, table_height])
         ax = fig.add_subplot(grid[0])
         tab = fig.add_subplot(grid[1], sharex=ax)
@@ -398,7 +399,7 @@ def km_figure(
     return fig
 
 
-def _draw_table(tab: plt.Axes, table: pd.DataFrame, labels: list[str]) -> None:
+def _draw_table(tab: Axes, table: pd.DataFrame, labels: list[str]) -> None:
     """Write the at-risk / censored / events numbers under the curve axes."""
     yticks, ylabels = [], []
     row = 0

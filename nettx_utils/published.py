@@ -193,7 +193,9 @@ def load_published_values(path: str | Path | None = None) -> pd.DataFrame:
         try:
             value = float(row["value"])
         except ValueError:
-            raise _fail(path, line, "value", f"{row['value']!r} is not a number (id {pid})") from None
+            raise _fail(
+                path, line, "value", f"{row['value']!r} is not a number (id {pid})"
+            ) from None
         if not math.isfinite(value):
             raise _fail(path, line, "value", f"value must be finite (id {pid})")
         try:
@@ -222,7 +224,9 @@ def load_published_values(path: str | Path | None = None) -> pd.DataFrame:
             try:
                 den_value = int(den)
             except ValueError:
-                raise _fail(path, line, "denominator", f"{den!r} is not an integer ({pid})") from None
+                raise _fail(
+                    path, line, "denominator", f"{den!r} is not an integer ({pid})"
+                ) from None
             if den_value <= 0:
                 raise _fail(path, line, "denominator", f"must be positive (id {pid})")
             denominators.append(den_value)
@@ -315,9 +319,7 @@ def flagged_ids(audit: pd.DataFrame) -> set[str]:
 # --------------------------------------------------------------------------- rounding
 
 
-def rounds_to(
-    reproduced: float, published: float, decimals: int, bound: str | None = None
-) -> bool:
+def rounds_to(reproduced: float, published: float, decimals: int, bound: str | None = None) -> bool:
     """Whether ``reproduced``, printed with ``decimals`` decimals, gives ``published``.
 
     Parameters
@@ -420,7 +422,7 @@ def percent_triples(published: pd.DataFrame) -> pd.DataFrame:
         denominator = int(row.denominator)
         possible = grim_possible(row.value, denominator, row.decimals)
         if row.count_id:
-            count = int(round(by_id.at[row.count_id, "value"]))
+            count = round(float(by_id.at[row.count_id, "value"]))
             consistent = grim_consistent(count, row.value, denominator, row.decimals)
         else:
             count = pd.NA
@@ -602,7 +604,9 @@ def score_line(table: pd.DataFrame) -> str:
     M the flagged ones. Works on the output of :func:`compare` and of
     :func:`nettx_utils.scoring.score`.
     """
-    computable = table["computable"].astype(bool) if "computable" in table else table["match"].notna()
+    computable = (
+        table["computable"].astype(bool) if "computable" in table else table["match"].notna()
+    )
     flagged = table["flagged"].astype(bool)
     counted = computable & ~flagged
     k = int(table.loc[counted, "match"].fillna(False).astype(bool).sum())

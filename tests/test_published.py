@@ -1,0 +1,331 @@
+"""Published values, the consistency audit, rounding and GRIM."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from nettx_utils.errors import NettxError
+from nettx_utils.published import (
+    KINDS,
+    compare,
+    flagged_ids,
+    grim_audit,
+    grim_consistent,
+    grim_possible,
+    km_attainable,
+    load_consistency_audit,
+    load_published_values,
+    rounds_to,
+    score_line,
+)
+
+# The N (%) cells of the paper's tables, transcribed independently of the CSV, in print order.
+TABLE1_PAIRS = [
+    (15, "46.9"), (20, "62.5"), (11, "34.4"), (1, "3.1"), (17, "53.1"), (15, "46.9"),
+    (11, "34.4"), (8, "25.0"), (21, "65.6"), (3, "9.4"), (25, "78.1"), (7, "21.9"),
+    (5, "15.6"), (27, "84.4"), (14, "43.8"), (15, "46.9"), (1, "3.1"), (2, "6.3"),
+    (28, "87.5"), (30, "93.8"), (8, "25.0"), (18, "56.3"), (6, "18.7"), (1, "3.1"),
+    (24, "75.0"), (6, "18.8"), (2, "6.2"), (25, "78.1"), (17, "53.1"), (15, "46.9"),
+    (21, "65.6"), (4, "12.5"), (26, "81.3"), (6, "18.7"),
+]  # fmt: skip
+TABLE2_PAIRS = [
+    (7, "21.9"), (25, "78.1"), (7, "33.3"), (10, "47.6"), (4, "19.1"), (26, "81.2"),
+    (6, "18.8"), (17, "65.4"), (6, "23.1"), (11, "42.3"), (2, "7.7"), (2, "7.7"), (2, "7.7"),
+    (1, "3.8"), (2, "7.7"), (3, "50.0"), (2, "33.3"), (3, "50.0"), (1, "16.7"), (1, "16.7"),
+    (2, "33.3"), (20, "62.5"), (4, "1.5"), (2, "6.2"), (14, "43.7"), (1, "3.1"), (3, "9.4"),
+    (11, "34.4"), (3, "9.4"), (2, "6.2"), (14, "43.8"), (2, "6.2"), (12, "37.5"), (4, "12.5"),
+    (13, "40.6"), (3, "9.4"),
+]  # fmt: skip
+TABLE1_QUARTILES = [
+    ("49.5", "40.0", "57.0"), ("2", "1.0", "2.8"), ("222.5", "60.0", "320.8"),
+    ("2", "1", "3"), ("22.6", "14.1", "72.4"), ("3.3", "2.0", "8.0"),
+]  # fmt: skip
+TABLE2_QUARTILES = [("55.0", "48.5", "60.3"), ("82.9", "32.5", "118.8"), ("111.9", "56.0", "145.4")]
+
+
+@pytest.fixture(scope="module")
+def published() -> pd.DataFrame:
+    return load_published_values()
+
+
+@pytest.fixture(scope="module")
+def audit(published: pd.DataFrame) -> pd.DataFrame:
+    return load_consistency_audit(published=published)
+
+
+# ---------------------------------------------------------------- rounds_to
+
+
+def test_exact_half_accepts_both_neighbours():
+    assert rounds_to(14 / 32 * 100, 43.7, 1)
+    assert rounds_to(14 / 32 * 100, 43.8, 1)
+    assert not rounds_to(14 / 32 * 100, 43.6, 1)
+    assert not rounds_to(14 / 32 * 100, 43.9, 1)
+    assert rounds_to(1.75, 2, 0) and not rounds_to(1.75, 1, 0)
+    assert rounds_to(3.25, 3.2, 1) and rounds_to(3.25, 3.3, 1)
+
+
+def test_not_a_half_rounds_one_way():
+    assert rounds_to(4 / 21 * 100, 19.0, 1)
+    assert not rounds_to(4 / 21 * 100, 19.1, 1)
+    assert rounds_to(13 / 14 * 100, 92.9, 1)
+    assert not rounds_to(13 / 14 * 100, 92.8, 1)
+    assert rounds_to(2.825, 2.8, 1)
+
+
+def test_float_noise_is_absorbed():
+    assert rounds_to(0.1 + 0.2, 0.3, 1)
+    assert rounds_to(0.1 + 0.2, 0.30, 2)
+    assert rounds_to(100 * (0.1 + 0.2), 30, 0)
+    assert rounds_to(0.0615 - 1e-15, 0.062, 3)  # a half hit with float error accepts both
+    assert rounds_to(0.0615 - 1e-15, 0.061, 3)
+
+
+def test_bounds():
+    assert rounds_to(0.00003, 0.0001, 4, "<")
+    assert not rounds_to(0.0001, 0.0001, 4, "<")
+    assert not rounds_to(0.0003, 0.0001, 4, "<")
+    assert rounds_to(0.5, 0.05, 2, ">")
+    assert not rounds_to(0.01, 0.05, 2, ">")
+    with pytest.raises(NettxError):
+        rounds_to(0.1, 0.1, 1, "<=")
+
+
+def test_missing_or_infinite_never_match():
+    assert not rounds_to(float("nan"), 0.0, 0)
+    assert not rounds_to(float("inf"), 81, 0)
+    assert not rounds_to(None, 1, 0)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- GRIM
+
+
+def test_grim():
+    assert not grim_consistent(4, 1.5, 32, 1)
+    assert grim_consistent(4, 12.5, 32, 1)
+    assert grim_consistent(14, 43.7, 32, 1)
+    assert grim_consistent(14, 43.8, 32, 1)
+    assert not grim_consistent(4, 19.1, 21, 1)
+    assert grim_consistent(3, 50, 6, 0)
+    assert grim_possible(59.4, 32, 1) == [19]
+    assert grim_possible(1.5, 32, 1) == []
+    with pytest.raises(NettxError):
+        grim_consistent(1, 50, 0, 0)
+
+
+def test_km_attainable():
+    assert km_attainable(90.9, 14, 1) == Fraction(10, 11)
+    assert km_attainable(87.5, 8, 1) == Fraction(7, 8)
+    assert km_attainable(87.5, 7, 1) is None  # needs 8 at risk
+    assert km_attainable(75, 3, 0) is None  # 3 at risk: 2/3, 1/3, 1/2 ... never 3/4
+    assert km_attainable(0, 7, 0) == 0
+
+
+# ---------------------------------------------------------------- the published file
+
+
+def test_published_file_is_complete(published: pd.DataFrame):
+    assert published["id"].is_unique
+    assert set(published["kind"]) <= KINDS
+    assert published["computable"].sum() >= 150
+    assert published["decimals"].dtype == "int64"
+    context = published[published["kind"] == "context"]
+    assert not context["computable"].any()
+    for pid in ("res_ctx_lt_os_5y", "res_ctx_lt_dfs_10y", "disc_ctx_colorectal_os_5y"):
+        assert pid in set(context["id"])
+
+
+@pytest.mark.parametrize(
+    ("source", "pairs"), [("Table 1", TABLE1_PAIRS), ("Table 2", TABLE2_PAIRS)]
+)
+def test_every_table_count_and_percent_is_present(published, source, pairs):
+    rows = published[published["source"] == source]
+    by_id = published.set_index("id")
+    percents = rows[rows["kind"] == "percent"]
+    found = []
+    for row in percents.itertuples():
+        assert row.count_id, f"{row.id} has no count_id"
+        assert by_id.at[row.count_id, "kind"] == "count"
+        found.append((int(by_id.at[row.count_id, "value"]), f"{row.value:.{row.decimals}f}"))
+    assert sorted(found) == sorted(pairs)
+    assert len(percents) == len(pairs)
+
+
+@pytest.mark.parametrize(
+    ("source", "triples"), [("Table 1", TABLE1_QUARTILES), ("Table 2", TABLE2_QUARTILES)]
+)
+def test_every_table_median_and_iqr_is_present(published, source, triples):
+    rows = published[published["source"] == source].set_index("id")
+    stems = sorted({i.rsplit("_", 1)[0] for i in rows.index if i.endswith("_median")})
+    got = []
+    for stem in stems:
+        got.append(
+            tuple(
+                f"{rows.at[f'{stem}_{k}', 'value']:.{rows.at[f'{stem}_{k}', 'decimals']}f}"
+                for k in ("median", "q1", "q3")
+            )
+        )
+    assert sorted(got) == sorted(triples)
+
+
+def test_text_values_present(published: pd.DataFrame):
+    by_id = published.set_index("id")
+    expected = {
+        "res_os_rec_5y": 76.3,
+        "disc_os_rec_5y": 76.5,
+        "abs_ttr_q1": 29.4,
+        "res_followup_median": 73.7,
+        "res_up_5y": 57.2,
+        "res_os_lt_5y": 90.6,
+        "res_os_lt_10y": 79.6,
+        "res_os_rec_median": 81,
+        "res_mib1_change_primary_lt_q3": 237.5,
+        "res_mib1_change_lt_recurrence_median": 108.3,
+        "res_rho_dx_to_lt_vs_mib1_change": -0.354,
+        "res_surgery_distant_ln_pct": 38.5,
+        "res_up_died_n": 9,
+    }
+    for pid, value in expected.items():
+        assert by_id.at[pid, "value"] == pytest.approx(value), pid
+    assert by_id.at["res_mib1_primary_vs_lt_p", "bound"] == "<"
+    assert by_id.at["res_mib1_primary_median", "decimals"] == 2
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_malformed_published_file_names_file_line_and_column(tmp_path: Path):
+    source = load_published_values().attrs["source"]
+    lines = Path(source).read_text(encoding="utf-8").splitlines()
+    header, first = lines[0], lines[1]
+    cells = first.split(",")
+    cells[header.split(",").index("decimals")] = "x"
+    path = _write(tmp_path, "bad.csv", "\n".join([header, ",".join(cells)]) + "\n")
+    with pytest.raises(NettxError, match=r"bad\.csv, line 2, column 'decimals'"):
+        load_published_values(path)
+    path = _write(tmp_path, "dup.csv", "\n".join([header, first, first]) + "\n")
+    with pytest.raises(NettxError, match=r"line 3, column 'id'.*repeats line 2"):
+        load_published_values(path)
+    path = _write(tmp_path, "short.csv", "id,value\na,1\n")
+    with pytest.raises(NettxError, match="missing column"):
+        load_published_values(path)
+    with pytest.raises(NettxError, match="not found"):
+        load_published_values(tmp_path / "nope.csv")
+
+
+def test_decimals_must_match_the_printed_value(tmp_path: Path):
+    source = load_published_values().attrs["source"]
+    lines = Path(source).read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    cells = lines[1].split(",")
+    cells[header.index("value")] = "32.0"  # written with one decimal, decimals says 0
+    path = _write(tmp_path, "dec.csv", "\n".join([lines[0], ",".join(cells)]) + "\n")
+    with pytest.raises(NettxError, match="column 'decimals'"):
+        load_published_values(path)
+
+
+# ---------------------------------------------------------------- the audit
+
+
+def test_audit_flags_known_inconsistencies(audit: pd.DataFrame):
+    flagged = flagged_ids(audit)
+    assert "t2_total_chemotherapy_pct" in flagged
+    assert {"abs_ttr_q1", "abs_ttr_q3"} <= flagged
+    assert "disc_os_rec_5y" in flagged
+    assert "t2_mib1_gt20_pct" in flagged
+    assert "res_mib1_primary_q3" in flagged
+    # compatible values are not flagged
+    for pid in (
+        "abs_ttr_median",
+        "t2_total_surgery_pct",
+        "res_mib1_primary_median",
+        "res_mib1_lt_median",
+        "t1_cyclosporine_pct",
+        "res_os_rec_5y",
+        "res_nonresected_prrt_n",
+    ):
+        assert pid not in flagged
+    by_id = audit.set_index("id")
+    chemo = by_id.loc[by_id["flagged_ids"].str.contains("t2_total_chemotherapy_pct")]
+    assert (chemo["check"] == "grim").all()
+    ttr = by_id.loc[by_id["flagged_ids"].str.contains("abs_ttr_q1")]
+    assert (ttr["check"] == "abstract_vs_table").all()
+    assert ttr["published_ids"].str.contains("t2_ttr_q1").all()
+
+
+def test_every_audit_id_exists(audit: pd.DataFrame, published: pd.DataFrame):
+    known = set(published["id"])
+    for column in ("published_ids", "flagged_ids"):
+        for cell in audit[column]:
+            for pid in filter(None, cell.split(";")):
+                assert pid in known, pid
+    assert audit["id"].is_unique
+    assert flagged_ids(audit) <= set(published.loc[published["computable"], "id"])
+
+
+def test_grim_rows_equal_a_fresh_computation(audit: pd.DataFrame, published: pd.DataFrame):
+    by_id = published.set_index("id")
+    expected = set()
+    for row in published[published["kind"] == "percent"].itertuples():
+        if pd.isna(row.denominator):
+            continue
+        n = int(row.denominator)
+        if row.count_id:
+            count = int(by_id.at[row.count_id, "value"])
+            ok = grim_consistent(count, row.value, n, row.decimals)
+        else:
+            ok = any(grim_consistent(k, row.value, n, row.decimals) for k in range(n + 1))
+        if not ok:
+            expected.add(row.id)
+    grim_rows = audit[audit["check"] == "grim"]
+    assert set(grim_rows["flagged_ids"]) == expected
+    assert expected == {"t2_total_chemotherapy_pct", "t2_mib1_gt20_pct", "res_surgery_complete_pct"}
+    regenerated = grim_audit(published)
+    pd.testing.assert_frame_equal(
+        grim_rows.reset_index(drop=True), regenerated.reset_index(drop=True), check_dtype=False
+    )
+
+
+def test_malformed_audit(tmp_path: Path, published: pd.DataFrame):
+    header = "id,published_ids,check,finding,follows,flagged_ids,reason\n"
+    path = _write(tmp_path, "a.csv", header + "x,t1_sex_female_n,guess,f,f,,\n")
+    with pytest.raises(NettxError, match=r"a\.csv, line 2, column 'check'"):
+        load_consistency_audit(path)
+    path = _write(tmp_path, "b.csv", header + "x,no_such_id,grim,f,f,,\n")
+    with pytest.raises(NettxError, match="unknown published id"):
+        load_consistency_audit(path, published=published)
+    path = _write(tmp_path, "c.csv", header + "x,t1_sex_female_n,grim,f,f,t1_sex_female_n,\n")
+    with pytest.raises(NettxError, match="need a reason"):
+        load_consistency_audit(path)
+
+
+# ---------------------------------------------------------------- compare and score_line
+
+
+def test_compare_and_score_line(published: pd.DataFrame):
+    part = published[published["id"].isin(["t1_sex_female_n", "t1_sex_female_pct",
+                                           "t2_total_chemotherapy_pct", "res_ctx_lt_os_5y",
+                                           "res_mib1_primary_vs_lt_p"])]  # fmt: skip
+    reproduced = {
+        "t1_sex_female_n": 15.0,
+        "t1_sex_female_pct": 100 * 15 / 32,
+        "t2_total_chemotherapy_pct": 12.5,
+        "res_mib1_primary_vs_lt_p": 0.01,
+    }
+    table = compare(part, reproduced, flagged={"t2_total_chemotherapy_pct"}).set_index("id")
+    assert table.at["t1_sex_female_n", "match_mark"] == "✓"
+    assert table.at["t1_sex_female_pct", "match_mark"] == "✓"
+    assert table.at["res_mib1_primary_vs_lt_p", "match_mark"] == "✗"
+    assert table.at["t2_total_chemotherapy_pct", "match_mark"] == "–"
+    assert table.at["res_ctx_lt_os_5y", "match_mark"] == "–"
+    assert pd.isna(table.at["res_ctx_lt_os_5y", "match"])
+    assert score_line(table.reset_index()) == (
+        "reproduced 2 of 3 published values (1 flagged inconsistent)"
+    )
