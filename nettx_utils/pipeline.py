@@ -17,13 +17,15 @@ is written into ``data/``, ``notebooks/`` or the user's cohort file.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +35,7 @@ import yaml
 
 from nettx_utils.cohort import PROJECT_ROOT, load_cohort
 from nettx_utils.errors import NettxError, NotebookFailed
+from nettx_utils.record import RECORD_DIR_ENV
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 BOOK_SOURCES = ("_config.yml", "_toc.yml", "book")
@@ -125,21 +128,36 @@ def execute_notebook(
         Naming the notebook, the failing cell and the error.
     """
     try:
-        papermill.execute_notebook(
-            str(notebook),
-            str(output),
-            parameters=dict(parameters),
-            kernel_name=kernel,
-            cwd=str(notebook.parent),
-            progress_bar=False,
-            log_output=False,
-        )
+        with _environment(RECORD_DIR_ENV, str(output.parent)):
+            papermill.execute_notebook(
+                str(notebook),
+                str(output),
+                parameters=dict(parameters),
+                kernel_name=kernel,
+                cwd=str(output.parent),
+                progress_bar=False,
+                log_output=False,
+            )
     except papermill.PapermillExecutionError as exc:
         raise NotebookFailed(
             f"notebook {notebook.name} failed in cell {exc.cell_index} "
             f"(execution count {exc.exec_count}): {exc.ename}: {exc.evalue}"
         ) from None
     hide_injected_parameters(output)
+
+
+@contextmanager
+def _environment(name: str, value: str) -> Iterator[None]:
+    """Set one environment variable (inherited by the kernel) for the duration of a block."""
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
 
 
 def hide_injected_parameters(path: Path) -> None:

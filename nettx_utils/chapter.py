@@ -1,0 +1,131 @@
+"""What every chapter notebook does first and last, written once.
+
+A chapter opens with :func:`open_chapter`: the book's plot style, the cohort
+(checked against the dictionary), a :class:`~nettx_utils.record.NotebookRecord`
+for its key numbers, and whether its parameters are the paper's. Published
+values are compared only when they are: with another cut-off, the paper's
+numbers answer a different question.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from nettx_utils import plots
+from nettx_utils.cohort import DEFAULT_COHORT, load_cohort
+from nettx_utils.record import NotebookRecord
+
+PAPER_PARAMETERS: dict[str, Any] = {
+    "early_recurrence_months": 24,
+    "mib1_threshold_pct": 2,
+    "landmark_years": [5, 10],
+    "quantile_method": "weibull",
+}
+"""The analysis choices of Sposito et al. 2021 that change a published number."""
+
+SYNTHETIC_NOTE = (
+    "The patients are **synthetic**: a generated cohort on which the book's analyses "
+    "give back the paper's published numbers. It describes no real person."
+)
+
+
+@dataclass
+class Chapter:
+    """A chapter's cohort, record and parameters."""
+
+    name: str
+    cohort: pd.DataFrame
+    record: NotebookRecord
+    parameters: dict[str, Any]
+    data_path: Path
+    differs: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+
+    @property
+    def comparable(self) -> bool:
+        """True when every parameter that changes a published number is the paper's."""
+        return not self.differs
+
+    def comparison_note(self) -> str:
+        """Markdown saying why the published values are not shown, or an empty string."""
+        if self.comparable:
+            return ""
+        changes = "; ".join(
+            f"`{name}` = {value!r} (the paper: {paper!r})"
+            for name, (value, paper) in self.differs.items()
+        )
+        return (
+            "The published values are not shown beside this chapter's numbers, because "
+            f"this run changed the paper's analysis choices: {changes}. "
+            "Rerun with the defaults to see the comparison."
+        )
+
+    @cached_property
+    def published(self) -> pd.DataFrame:
+        """Every published value of this chapter's section, scored against the cohort."""
+        from nettx_utils.published import load_consistency_audit, load_published_values
+        from nettx_utils.scoring import score
+
+        table = score(self.cohort, load_published_values(), load_consistency_audit())
+        return table[table["section"] == self.section]
+
+    @property
+    def section(self) -> str:
+        return self.name.split("_", 1)[1]
+
+    def finish(self) -> Path | None:
+        """Save the recorded numbers beside the executed notebook (see :mod:`nettx_utils.record`)."""
+        return self.record.save()
+
+
+def open_chapter(
+    name: str, *, data_path: str | Path | None = None, glue: bool = True, **parameters: Any
+) -> Chapter:
+    """Set up a chapter notebook.
+
+    Parameters
+    ----------
+    name
+        The notebook's name, e.g. ``"04_outcomes"``; its section is the part after
+        the number (``outcomes``).
+    data_path
+        The cohort file; ``None`` for the synthetic cohort.
+    **parameters
+        The notebook's parameters; those in :data:`PAPER_PARAMETERS` decide whether
+        published values are compared.
+    """
+    plots.use_book_style()
+    path = Path(data_path) if data_path is not None else DEFAULT_COHORT
+    cohort = load_cohort(path)
+    differs = {
+        key: (value, PAPER_PARAMETERS[key])
+        for key, value in parameters.items()
+        if key in PAPER_PARAMETERS and _normal(value) != _normal(PAPER_PARAMETERS[key])
+    }
+    record = NotebookRecord(name, glue=glue)
+    record("n_patients", len(cohort))
+    return Chapter(name, cohort, record, dict(parameters), path, differs)
+
+
+def _normal(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return [_normal(v) for v in value]
+    if isinstance(value, int | float):
+        return float(value)
+    return value
+
+
+def parameter_table(parameters: Mapping[str, Any]) -> pd.DataFrame:
+    """The run's parameters beside the paper's, for the top of a chapter."""
+    return pd.DataFrame(
+        {
+            "parameter": list(parameters),
+            "this run": [repr(v) for v in parameters.values()],
+            "the paper": [repr(PAPER_PARAMETERS.get(k, "—")) for k in parameters],
+        }
+    )
