@@ -260,3 +260,30 @@ def spearman(x: Any, y: Any) -> CorrelationResult:
         method="t approximation, n - 2 df, pairwise complete"
         + _dropped(n_incomplete, "incomplete pair(s)"),
     )
+
+
+def paired_and_independent(x: Any, y: Any, *, comparison: str) -> pd.DataFrame:
+    """The same two measurements tested as independent samples and as pairs.
+
+    The paper compared Mib-1 at two time points with the "Wilcoxon test for
+    independent samples" (Mann-Whitney), although both values come from the same
+    patient. The signed-rank test uses the pairing; this table shows both, so a
+    reader can see whether the conclusion depends on the choice.
+
+    Returns one row per test: ``comparison, test, n, statistic, p_value, method``.
+    """
+    paired = wilcoxon_signed_rank(x, y)
+    independent = mann_whitney(x, y)
+    return pd.DataFrame(
+        [
+            {
+                "comparison": comparison,
+                "test": result.test,
+                "n": result.n,
+                "statistic": result.statistic,
+                "p_value": result.p_value,
+                "method": result.method,
+            }
+            for result in (independent, paired)
+        ]
+    )

@@ -78,6 +78,29 @@ class Chapter:
     def section(self) -> str:
         return self.name.split("_", 1)[1]
 
+    def comparison_text(self) -> str:
+        """One sentence for the prose: how the paper's numbers are shown, or why they are not."""
+        if self.comparable:
+            return (
+                "Beside each number stands the one the paper prints, with a mark: ✓ when the "
+                "book's value rounds to it, ✗ when it does not, ⚑ when the paper's own "
+                "numbers contradict each other there (see the consistency audit)."
+            )
+        return self.comparison_note()
+
+    def beside_the_paper(
+        self, caption: str, *, exclude_sources: tuple[str, ...] = ("Table 1", "Table 2")
+    ) -> Any:
+        """The chapter's published values beside the reproduced ones, or the note why not."""
+        from IPython.display import Markdown
+
+        from nettx_utils.published import comparison_view
+
+        if not self.comparable:
+            return Markdown(self.comparison_note())
+        rows = self.published[~self.published["source"].isin(exclude_sources)]
+        return comparison_view(rows, caption)
+
     def finish(self) -> Path | None:
         """Save the recorded numbers beside the executed notebook (see :mod:`nettx_utils.record`)."""
         return self.record.save()
@@ -109,7 +132,13 @@ def open_chapter(
     }
     record = NotebookRecord(name, glue=glue)
     record("n_patients", len(cohort))
-    return Chapter(name, cohort, record, dict(parameters), path, differs)
+    chapter = Chapter(name, cohort, record, dict(parameters), path, differs)
+    if glue:
+        from IPython.display import Markdown
+        from myst_nb import glue as glue_value
+
+        glue_value("comparison_text", Markdown(chapter.comparison_text()), display=False)
+    return chapter
 
 
 def _normal(value: Any) -> Any:

@@ -144,3 +144,14 @@ def presentation(cohort: pd.DataFrame) -> pd.Series:
 def percent_change(before: pd.Series, after: pd.Series) -> pd.Series:
     """Per-patient change from ``before`` to ``after`` in percent of ``before`` (missing if either is)."""
     return 100 * (after - before) / before.where(before != 0)
+
+
+def up_competing_codes(cohort: pd.DataFrame) -> pd.Series:
+    """Event codes for time to untreatable progression (UP) with death as a competing risk.
+
+    1 = UP; 2 = died without UP (the UP time then ends at death); 0 = alive without
+    UP at last contact (censored).
+    """
+    up = event_flags(cohort["untreatable_progression"])
+    died = event_flags(cohort["died"])
+    return pd.Series(np.where(up == 1, 1, np.where(died == 1, 2, 0)), index=cohort.index)

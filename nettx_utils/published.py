@@ -29,6 +29,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pandas as pd
+from pandas.io.formats.style import Styler
 
 from nettx_utils.errors import NettxError
 
@@ -40,6 +41,7 @@ __all__ = [
     "PUBLISHED_COLUMNS",
     "SECTIONS",
     "compare",
+    "comparison_view",
     "flagged_ids",
     "grim_audit",
     "grim_consistent",
@@ -48,8 +50,10 @@ __all__ = [
     "load_consistency_audit",
     "load_published_values",
     "percent_triples",
+    "printed",
     "rounds_to",
     "score_line",
+    "side_by_side",
 ]
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
@@ -613,3 +617,91 @@ def score_line(table: pd.DataFrame) -> str:
     n = int(counted.sum())
     m = int((flagged & computable).sum())
     return f"reproduced {k} of {n} published values ({m} flagged inconsistent)"
+
+
+def printed(value: float, decimals: int, bound: str | None = None) -> str:
+    """A number as the paper prints it: ``46.9``, ``15``, ``< 0.0001``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    text = f"{value:.{int(decimals)}f}"
+    return f"{bound} {text}" if bound else text
+
+
+def side_by_side(table: pd.DataFrame, scored: pd.DataFrame, table_name: str) -> pd.DataFrame:
+    """Add the paper's printed value and a match mark to the rows of a descriptive table.
+
+    Parameters
+    ----------
+    table
+        :func:`nettx_utils.tables.table1` or ``table2`` output (rows keyed by ``key``).
+    scored
+        :func:`nettx_utils.scoring.score` output (it carries each value's ``spec``).
+    table_name
+        ``"table1"`` or ``"table2"``: the spec prefix of the rows' published values.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table`` plus ``paper`` (``N (%)`` or ``median (Q1–Q3)`` as printed) and
+        ``mark``: ``"✓"`` when every published part of the row is reproduced, ``"✗"``
+        when one is not, ``"⚑"`` when the audit flags a part as inconsistent, empty
+        when the paper prints no such row.
+    """
+    prefix = f"{table_name}:"
+    source = {"table1": "Table 1", "table2": "Table 2"}[table_name]
+    rows = scored[scored["spec"].str.startswith(prefix, na=False) & (scored["source"] == source)]
+    rows = rows.copy()
+    rows["key"] = rows["spec"].str.slice(len(prefix)).str.split("@").str[0]
+    rows["field"] = rows["spec"].str.split("@").str[1].str.split("|").str[0]
+    paper, marks = [], []
+    for key in table["key"]:
+        parts = rows[rows["key"] == key].drop_duplicates("field").set_index("field")
+        if parts.empty or not key:
+            paper.append("")
+            marks.append("")
+            continue
+
+        def text(field: str, parts: pd.DataFrame = parts) -> str:
+            if field not in parts.index:
+                return "–"
+            part = parts.loc[field]
+            return printed(part["published"], part["decimals"], part["bound"] or None)
+
+        if "median" in parts.index:
+            paper.append(f"{text('median')} ({text('q1')}–{text('q3')})")
+        else:
+            paper.append(f"{text('n')} ({text('percent')})")
+        if parts["flagged"].any():
+            marks.append("⚑")
+        else:
+            marks.append("✓" if parts["match"].fillna(False).all() else "✗")
+    out = table.copy()
+    out["paper"] = paper
+    out["mark"] = marks
+    return out
+
+
+def comparison_view(scored: pd.DataFrame, caption: str) -> Styler:
+    """Published values beside the reproduced ones, as a captioned table for a chapter.
+
+    ``scored`` is (a subset of) :func:`nettx_utils.scoring.score` output. The
+    reproduced value is printed at the paper's precision; ``⚑`` marks a value the
+    consistency audit flags, ``–`` one that this cohort cannot give.
+    """
+    computable = scored[scored["computable"].astype(bool)]
+    view = pd.DataFrame(
+        {
+            "Where": computable["source"],
+            "What": computable["label"],
+            "Paper": [
+                printed(r.published, r.decimals, r.bound or None) for r in computable.itertuples()
+            ],
+            "This book": [printed(r.reproduced, r.decimals) for r in computable.itertuples()],
+            "Match": computable["mark"].where(~computable["flagged"].astype(bool), "⚑"),
+        }
+    )
+    matched = int((view["Match"] == "✓").sum())
+    flagged = int((view["Match"] == "⚑").sum())
+    title = f"{caption} ({matched} of {len(view) - flagged} reproduced"
+    title += f"; {flagged} flagged by the audit)" if flagged else ")"
+    return view.style.hide(axis="index").set_caption(title)

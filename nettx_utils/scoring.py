@@ -517,7 +517,7 @@ def score(
     -------
     pandas.DataFrame
         Columns ``id, section, source, label, published, reproduced, match, flagged, mark,
-        computable``: ``mark`` is ``"✓"``/``"✗"``, or ``"–"`` for a value that is not
+        computable, kind, decimals, bound, unit, spec``: ``mark`` is ``"✓"``/``"✗"``, or ``"–"`` for a value that is not
         computable or that the audit flags as inconsistent (its ``match`` is still shown).
         :func:`nettx_utils.published.score_line` summarises it.
     """
@@ -535,5 +535,10 @@ def score(
             "flagged",
             "mark",
             "computable",
+            "kind",
+            "decimals",
+            "bound",
+            "unit",
+            "spec",
         ]
     ]

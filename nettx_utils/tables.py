@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,23 @@ from nettx_utils.cohort import Dictionary, load_dictionary
 
 SPSS_QUANTILES = "weibull"
 TABLE_COLUMNS = ["key", "label", "indent", "n", "denominator", "percent", "median", "q1", "q3"]
+
+
+def fixed(value: float, decimals: int = 1) -> str:
+    """``value`` at ``decimals``, halves rounded away from zero as SPSS prints them.
+
+    Python's own formatting rounds the binary value (3.25 prints as ``3.2``);
+    the decimal text of the number is rounded instead (``3.3``).
+
+    Examples
+    --------
+    >>> fixed(3.25), fixed(6.25), fixed(43.75), fixed(2, 0)
+    ('3.3', '6.3', '43.8', '2')
+    """
+    if value is None or pd.isna(value):
+        return "–"
+    quantum = Decimal(1).scaleb(-decimals)
+    return str(Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP))
 
 
 @dataclass(frozen=True)
@@ -40,7 +58,7 @@ class Quartiles:
         """``median (Q1–Q3)`` at ``decimals``."""
         if self.n == 0:
             return "–"
-        return f"{self.median:.{decimals}f} ({self.q1:.{decimals}f}–{self.q3:.{decimals}f})"
+        return f"{fixed(self.median, decimals)} ({fixed(self.q1, decimals)}–{fixed(self.q3, decimals)})"
 
 
 def quartiles(values: Sequence[float] | pd.Series, method: str = SPSS_QUANTILES) -> Quartiles:
@@ -95,8 +113,11 @@ def _quartile_row(key: str, label: str, values: pd.Series, method: str, indent: 
     }
 
 
-def _header_row(label: str, key: str = "") -> dict:
-    return {"key": key, "label": label, "indent": 0}
+def _header_row(label: str, key: str = "", part: str | None = None) -> dict:
+    row = {"key": key, "label": label, "indent": 0}
+    if part:
+        row["part"] = part
+    return row
 
 
 def _levels(series: pd.Series, column: str, dictionary: Dictionary, indent: int = 1) -> list[dict]:
@@ -128,8 +149,7 @@ def _display(row) -> str:
     if pd.notna(row.median):
         return Quartiles(row.q1, row.median, row.q3, int(row.denominator)).format()
     if pd.notna(row.n):
-        percent = "–" if pd.isna(row.percent) else f"{row.percent:.1f}"
-        return f"{row.n} ({percent})"
+        return f"{row.n} ({fixed(row.percent)})"
     return ""
 
 
@@ -223,7 +243,9 @@ def table2(
     """Characteristics of recurrence and treatments, in the rows of the paper's Table 2.
 
     Early recurrence is ``months_lt_to_recurrence <= early_recurrence_months``
-    (the text's "≤24 mo"). Site rows with no patient are left out.
+    (the text's "≤24 mo"). Site rows with no patient are left out. The column
+    ``part`` says whether a row describes the recurrence (``"recurrence"``) or its
+    treatment (``"treatment"``), the two halves of the paper's Table 2.
     """
     d = dictionary or load_dictionary()
     q = quantile_method
@@ -299,7 +321,7 @@ def table2(
         *site_rows,
         _header_row(f"Multiple site recurrence locations ({int(multiple.sum())} pts)"),
         *multiple_rows,
-        _header_row("Treatment (total)"),
+        _header_row("Treatment (total)", part="treatment"),
         treated("treatment_ssa", "Somatostatin analogs"),
         treated("treatment_chemotherapy", "Chemotherapy"),
         treated("treatment_prrt", "PRRT"),
@@ -311,7 +333,9 @@ def table2(
         _header_row("Outcome of predominant treatment"),
         *_levels(cohort["predominant_treatment_response"], "predominant_treatment_response", d),
     ]
-    return _finish(rows)
+    table = _finish(rows)
+    table["part"] = pd.Series([row.get("part") for row in rows]).ffill().fillna("recurrence")
+    return table
 
 
 def row(table: pd.DataFrame, key: str) -> pd.Series:
@@ -323,15 +347,60 @@ def row(table: pd.DataFrame, key: str) -> pd.Series:
 
 
 def paper_layout(table: pd.DataFrame, title: str, n: int) -> Styler:
-    """The table as printed: indented labels and one value column, ready to display."""
+    """The table as printed: indented labels and one value column, ready to display.
+
+    When ``table`` carries the paper's values (:func:`nettx_utils.published.side_by_side`),
+    they stand in a second column with the match mark.
+    """
     labels = [
         "\u2003" * int(indent) + label
         for indent, label in zip(table["indent"], table["label"], strict=True)
     ]
+    shown = {f"Characteristic ({n} patients)": labels, "This book": table["display"]}
+    if "paper" in table:
+        shown["Paper"] = table["paper"]
+        shown["Match"] = table["mark"]
     return (
-        pd.DataFrame(
-            {f"Characteristic ({n} patients)": labels, "N (%) or median (IQR)": table["display"]}
-        )
+        pd.DataFrame(shown)
         .style.hide(axis="index")
         .set_caption(title)
+        .set_properties(subset=list(shown)[1:], **{"text-align": "center"})
     )
+
+
+def rate_by_group(
+    groups: pd.Series, flag: pd.Series, labels: dict[str, str], *, what: str = "yes"
+) -> pd.DataFrame:
+    """How many patients of each group have ``flag``: ``group, n, {what}, percent``.
+
+    Groups follow the order of ``labels`` (code -> printed label); a last row gives
+    the total. Used for the paper's surgery-by-presentation statement.
+    """
+    groups = pd.Series(groups, index=flag.index).astype("object")
+    flag = flag.fillna(False).astype(bool)
+    rows = []
+    for code, label in labels.items():
+        members = groups == code
+        n, k = int(members.sum()), int((flag & members).sum())
+        rows.append({"group": label, "n": n, what: k, "percent": 100 * k / n if n else np.nan})
+    n, k = int(groups.notna().sum()), int((flag & groups.notna()).sum())
+    rows.append({"group": "All", "n": n, what: k, "percent": 100 * k / n if n else np.nan})
+    return pd.DataFrame(rows)
+
+
+def status_table(cohort: pd.DataFrame, dictionary: Dictionary | None = None) -> pd.DataFrame:
+    """Status at last follow-up and causes of death, as ``N (%)`` rows of the whole cohort."""
+    d = dictionary or load_dictionary()
+    died = cohort["died"].fillna(False).astype(bool)
+    free = cohort["disease_free_at_last_followup"].fillna(False).astype(bool) & ~died
+    cause = cohort["death_cause"].astype("object")
+    rows = [_count_row("status=dead", "Dead", died, 0)]
+    rows += [
+        _count_row(f"death_cause={code}", label, died & (cause == code), 1)
+        for code, label in d["death_cause"].levels.items()
+    ]
+    rows += [
+        _count_row("status=alive_free", "Alive and free of disease", free, 0),
+        _count_row("status=alive_with_disease", "Alive with disease", ~died & ~free, 0),
+    ]
+    return _finish(rows)

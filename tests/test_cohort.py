@@ -28,7 +28,9 @@ def test_boolean_words_are_accepted(tmp_path):
     table["acute_rejection"] = ["Yes", "no", "TRUE", "false", "1", "0"] * 2
     path = tmp_path / "c.csv"
     table.to_csv(path, index=False)
-    assert load_cohort(path)["acute_rejection"].tolist() == [True, False, True, False, True, False] * 2
+    assert (
+        load_cohort(path)["acute_rejection"].tolist() == [True, False, True, False, True, False] * 2
+    )
 
 
 def _error(tmp_path, table) -> str:

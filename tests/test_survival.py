@@ -323,3 +323,21 @@ def test_bad_options_and_groups_raise():
         logrank_test(AML_T, AML_E, AML_X, weighting="gehan")
     with pytest.raises(NettxError, match="missing"):
         fit_kaplan_meier(HAND_T, HAND_E).survival_at([1, np.nan])
+
+
+def test_cumulative_incidence_by_hand_and_against_one_minus_km():
+    """Aalen-Johansen with one competing event, worked by hand.
+
+    Times 2 (UP), 3 (death first), 5 (UP), 8 (censored); n = 4.
+    t=2: 4 at risk, one UP: CIF = 1/4 = 0.25, overall event-free S = 3/4.
+    t=3: 3 at risk, a death: S = 3/4 * 2/3 = 1/2; CIF unchanged.
+    t=5: 2 at risk, one UP: CIF += S(5-) * 1/2 = 1/4, so CIF = 0.5.
+    1 - KM that censors the death at 3: S = 3/4 * 1/2 = 3/8, so 1 - KM = 0.625 > 0.5.
+    """
+    from nettx_utils.survival import cumulative_incidence
+
+    ci = cumulative_incidence([2, 3, 5, 8], [1, 2, 1, 0], [1, 2, 4, 6, 9])
+    assert ci["incidence"].tolist()[:4] == pytest.approx([0.0, 0.25, 0.25, 0.5])
+    assert np.isnan(ci["incidence"].iloc[4])
+    one_minus_km = 1 - fit_kaplan_meier([2, 3, 5, 8], [1, 0, 1, 0]).survival_at([6])["survival"]
+    assert float(one_minus_km.iloc[0]) == pytest.approx(0.625)

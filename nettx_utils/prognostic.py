@@ -1,0 +1,444 @@
+"""Univariable screen of prognostic factors for survival after recurrence.
+
+The paper tested "all the pre- and post-LT patient-related and tumor-related
+characteristics summarized in Table 1 and Table 2" at univariate analysis for
+post-recurrence overall survival (OS: ``months_recurrence_to_last_followup``,
+event ``died``), and found only the time from LT to recurrence significant
+(≤24 vs >24 months). This module repeats that screen, one log-rank test per
+characteristic, with every grouping rule stated in the output:
+
+- **Categories** (``"categories"``): one k-group log-rank over every level with at
+  least one patient; patients with a missing value are left out (counted in
+  ``n_missing``). Sparse levels are pooled only when asked
+  (``pool_sparse_at_most``), and the row then says so.
+- **Booleans** (``"yes/no"``): two groups, missing left out.
+- **Continuous variables**: split at the paper's cut-off where it has one (time from
+  diagnosis to LT at 24 months, time from LT to recurrence at
+  ``early_recurrence_months``, Mib-1 at recurrence at ``mib1_threshold_pct``), all
+  others at the cohort's median. The cut-off itself goes in the lower group
+  (``≤``), as in the paper and :func:`nettx_utils.derived.split_at`.
+- **Derived groupings** of Table 2 (single vs multiple sites, the single-site
+  location, the Mib-1 categories, surgical vs non-surgical predominant treatment)
+  come from :mod:`nettx_utils.derived`.
+
+The landmark OS of each group is the Kaplan-Meier estimate of
+:func:`nettx_utils.survival.fit_kaplan_meier`; it is NaN when the group's follow-up
+ends, censored, before the landmark, and 0 when the curve has already dropped to 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from nettx_utils import derived
+from nettx_utils.cohort import load_dictionary
+from nettx_utils.errors import NettxError
+from nettx_utils.survival import fit_kaplan_meier, logrank_test
+from nettx_utils.tables import quartiles
+
+__all__ = ["ScreenSpec", "default_screen", "screen_summary", "univariable_screen"]
+
+DURATION = "months_recurrence_to_last_followup"
+EVENT = "died"
+UNIT_SHORT = {"months": "mo", "years": "y", "%": "%", "ng/mL": "ng/mL", "count": ""}
+SITE_COLUMNS = tuple(f"recurrence_site_{site}" for site in derived.RECURRENCE_SITES)
+
+Kind = Literal["categories", "boolean", "cutoff", "derived"]
+
+
+@dataclass(frozen=True)
+class ScreenSpec:
+    """How one characteristic is grouped for the log-rank screen.
+
+    Parameters
+    ----------
+    key
+        Unique name of the characteristic (the cohort column, or a derived name).
+    label
+        Printed name of the characteristic.
+    kind
+        ``"categories"`` (levels of a category column), ``"boolean"`` (yes/no),
+        ``"cutoff"`` (number split at ``cutoff``) or ``"derived"`` (``derive(cohort)``
+        returns group codes).
+    columns
+        Cohort columns needed; if one is absent the characteristic is skipped with a note.
+    source
+        Where the characteristic is reported in the paper ("Table 1", "Table 2", "Results").
+    levels
+        ``(code, label)`` pairs in display order; for booleans the codes are ``"no"`` and
+        ``"yes"``, for cut-offs ``"le"`` and ``"gt"``.
+    cutoff, cutoff_rule
+        The split of a ``"cutoff"`` characteristic and whether it is the paper's
+        (``"paper"``) or the cohort's median (``"median"``).
+    unit
+        Unit printed after the cut-off (``"mo"``, ``"%"``...).
+    derive
+        For ``"derived"``: function of the cohort returning group codes (missing = left out).
+    pool_sparse_at_most
+        Levels with 1 to this many patients are pooled into one group (0: never).
+    note
+        Printed with every row (e.g. "among patients operated").
+    rule
+        Printed grouping rule of a ``"derived"`` characteristic (``split_rule``).
+
+    Cut-off labels are rounded to 2 decimals; the split uses the exact value.
+    """
+
+    key: str
+    label: str
+    kind: Kind
+    columns: tuple[str, ...]
+    source: str
+    levels: tuple[tuple[str, str], ...] = ()
+    cutoff: float | None = None
+    cutoff_rule: Literal["paper", "median"] | None = None
+    unit: str = ""
+    derive: Callable[[pd.DataFrame], object] | None = None
+    pool_sparse_at_most: int = 0
+    note: str = ""
+    rule: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.levels:
+            raise NettxError(f"screen spec {self.key!r} lists no groups (levels)")
+        if self.kind == "derived" and self.derive is None:
+            raise NettxError(f"derived screen spec {self.key!r} needs a derive function")
+        if self.kind == "cutoff" and self.cutoff_rule not in ("paper", "median"):
+            raise NettxError(f"cut-off screen spec {self.key!r} needs cutoff_rule paper or median")
+        if self.kind != "derived" and len(self.columns) != 1:
+            raise NettxError(f"screen spec {self.key!r} of kind {self.kind} needs one column")
+
+    @property
+    def split_rule(self) -> str:
+        """The grouping rule as printed, e.g. ``"paper's cut-off 24 mo"`` or ``"median = 49.5 y"``."""
+        if self.kind == "cutoff":
+            if self.cutoff is None or not np.isfinite(self.cutoff):
+                return f"{self.cutoff_rule or 'cut-off'} (no values)"
+            cut = f"{_fmt(self.cutoff)}{_sep(self.unit)}{self.unit}"
+            return f"paper's cut-off {cut}" if self.cutoff_rule == "paper" else f"median = {cut}"
+        return self.rule or {"categories": "categories", "boolean": "yes/no"}.get(
+            self.kind, "derived groups"
+        )
+
+    def groups(self, cohort: pd.DataFrame) -> pd.Series:
+        """Group label of each patient (categorical in display order; missing = left out)."""
+        column = cohort[self.columns[0]] if self.columns else None
+        if self.kind == "categories":
+            codes = pd.Series(column, index=cohort.index).astype("object")
+        elif self.kind == "boolean":
+            flags = pd.Series(column, index=cohort.index).astype("boolean")
+            codes = flags.map({True: "yes", False: "no"}, na_action="ignore").astype("object")
+        elif self.kind == "cutoff":
+            values = pd.to_numeric(column, errors="coerce").astype("float64")
+            codes = pd.Series(
+                derived.split_at(values, float(self.cutoff), ("le", "gt")), index=cohort.index
+            ).astype("object")
+        else:
+            codes = pd.Series(self.derive(cohort), index=cohort.index).astype("object")
+        labels = dict(self.levels)
+        out = codes.map(labels, na_action="ignore")
+        return pd.Series(pd.Categorical(out, categories=list(labels.values())), index=cohort.index)
+
+
+def _fmt(x: float | None) -> str:
+    return "NaN" if x is None or not np.isfinite(x) else f"{round(float(x), 2):g}"
+
+
+def _sep(unit: str) -> str:
+    return "" if unit in ("", "%") else " "
+
+
+def _cutoff_spec(
+    key: str, label: str, source: str, cutoff: float, rule: str, unit: str
+) -> ScreenSpec:
+    cut = f"{_fmt(cutoff)}{_sep(unit)}{unit}"
+    return ScreenSpec(
+        key, label, "cutoff", (key,), source,
+        levels=(("le", f"≤{cut}"), ("gt", f">{cut}")),
+        cutoff=cutoff, cutoff_rule=rule, unit=unit,
+    )  # fmt: skip
+
+
+def default_screen(
+    cohort: pd.DataFrame,
+    *,
+    early_recurrence_months: float = 24,
+    mib1_threshold_pct: float = 2,
+    quantile_method: str = "weibull",
+    pool_sparse_at_most: int = 0,
+) -> list[ScreenSpec]:
+    """Every characteristic of Tables 1 and 2, plus the recurrence treatments, as specs.
+
+    Columns of the data dictionary whose ``feeds`` starts with "Table 1" or "Table 2"
+    (in dictionary order), the derived groupings of Table 2, and three characteristics
+    the Results describe (CgA above the reference limit at recurrence, complete removal
+    at surgery, predominant treatment surgical vs not). Medians are taken on the given
+    ``cohort`` with ``quantile_method`` (see :func:`nettx_utils.tables.quartiles`).
+
+    Examples
+    --------
+    >>> from nettx_utils.cohort import load_cohort
+    >>> specs = {s.key: s for s in default_screen(load_cohort(), early_recurrence_months=36)}
+    >>> specs["months_lt_to_recurrence"].split_rule
+    "paper's cut-off 36 mo"
+    """
+    dictionary = load_dictionary()
+    paper_cuts = {
+        "months_diagnosis_to_lt": 24.0,
+        "months_lt_to_recurrence": float(early_recurrence_months),
+        "mib1_recurrence_pct": float(mib1_threshold_pct),
+    }
+    boolean_labels = {"primary_functioning": ("Not functioning", "Functioning")}
+    notes = {
+        "recurrence_abdominal_ln_type": "among patients with abdominal lymph-node recurrence",
+        "surgery_complete_removal": "among patients operated at recurrence",
+    }
+    extra_columns = ("cga_recurrence_elevated", "surgery_complete_removal")
+    specs: list[ScreenSpec] = []
+    for col in dictionary.columns:
+        source = col.feeds.split(",")[0].strip()
+        if not (source in ("Table 1", "Table 2") or col.name in extra_columns):
+            continue
+        if col.type == "category":
+            specs.append(
+                ScreenSpec(
+                    col.name, col.label, "categories", (col.name,), source,
+                    levels=tuple(col.levels.items()), pool_sparse_at_most=pool_sparse_at_most,
+                    note=notes.get(col.name, ""),
+                )
+            )  # fmt: skip
+        elif col.type == "boolean":
+            no, yes = boolean_labels.get(col.name, ("No", "Yes"))
+            specs.append(
+                ScreenSpec(
+                    col.name, col.label, "boolean", (col.name,), source,
+                    levels=(("no", no), ("yes", yes)), note=notes.get(col.name, ""),
+                )
+            )  # fmt: skip
+        elif col.type in ("number", "integer"):
+            unit = UNIT_SHORT.get(col.unit or "", col.unit or "")
+            if col.name in paper_cuts:
+                cut, rule = paper_cuts[col.name], "paper"
+            else:
+                values = cohort[col.name] if col.name in cohort else pd.Series(dtype=float)
+                cut, rule = quartiles(values.astype("float64"), quantile_method).median, "median"
+            specs.append(_cutoff_spec(col.name, col.label, source, cut, rule, unit))
+        if col.name == "mib1_recurrence_pct":
+            cuts = (2, 20)
+            specs.append(
+                ScreenSpec(
+                    "mib1_recurrence_group", "Mib-1 % of recurrence (Table 2 categories)",
+                    "derived", (col.name,), source,
+                    levels=tuple(derived.mib1_group_labels(cuts).items()),
+                    derive=lambda c, cuts=cuts: derived.mib1_group(c["mib1_recurrence_pct"], cuts),
+                    rule="Table 2 cut-offs 2% and 20%",
+                )
+            )  # fmt: skip
+            specs.append(
+                ScreenSpec(
+                    "recurrence_extent", "Site of recurrence (single vs multiple)", "derived",
+                    SITE_COLUMNS, source, levels=(("single", "Single"), ("multiple", "Multiple")),
+                    derive=derived.recurrence_extent, rule="1 site vs ≥2 sites",
+                )
+            )  # fmt: skip
+            specs.append(
+                ScreenSpec(
+                    "single_site_location", "Single-site recurrence location", "derived",
+                    SITE_COLUMNS, source, levels=tuple(derived.RECURRENCE_SITES.items()),
+                    derive=derived.single_site, pool_sparse_at_most=pool_sparse_at_most,
+                    note="among single-site recurrences", rule="categories",
+                )
+            )  # fmt: skip
+        if col.name == "predominant_treatment":
+            specs.append(
+                ScreenSpec(
+                    "predominant_treatment_surgical", "Predominant treatment surgical",
+                    "derived", (col.name,), source,
+                    levels=(("surgery", "Surgery"), ("other", "Non-surgical")),
+                    derive=lambda c: c["predominant_treatment"].astype("object").map(
+                        lambda v: v if pd.isna(v) else ("surgery" if v == "surgery" else "other")
+                    ),
+                    rule="surgery vs any other",
+                )
+            )  # fmt: skip
+    return specs
+
+
+def _pool(groups: pd.Series, at_most: int) -> tuple[pd.Series, str]:
+    """Pool levels with 1..``at_most`` patients into one group; returns groups and a note."""
+    counts = groups.value_counts()
+    sparse = [g for g in groups.cat.categories if 0 < counts[g] <= at_most]
+    if at_most <= 0 or len(sparse) < 2:
+        return groups, ""
+    pooled = "Pooled: " + ", ".join(sparse)
+    kept = [g for g in groups.cat.categories if g not in sparse]
+    out = groups.astype("object").replace(dict.fromkeys(sparse, pooled))
+    note = f"levels with ≤{at_most} patients pooled ({', '.join(sparse)})"
+    return pd.Series(pd.Categorical(out, categories=[*kept, pooled]), index=groups.index), note
+
+
+def _landmark_pct(durations: np.ndarray, events: np.ndarray, months: float) -> float:
+    """Kaplan-Meier survival at ``months`` in % (1 decimal); 0 once the curve is at 0."""
+    km = fit_kaplan_meier(durations, events)
+    value = float(km.survival_at([months])["survival"].iloc[0])
+    if np.isnan(value) and km.table_["survival"].iloc[-1] == 0:
+        value = 0.0  # every patient has died before the landmark: S stays 0
+    return round(100 * value, 1)
+
+
+def _screen_one(spec: ScreenSpec, cohort: pd.DataFrame, months: float) -> list[dict]:
+    base = {"variable": spec.key, "characteristic": spec.label, "source": spec.source,
+            "split_rule": spec.split_rule}  # fmt: skip
+    absent = [c for c in spec.columns if c not in cohort]
+    if absent:
+        note = f"skipped: column {', '.join(absent)} not in this cohort"
+        return [{**base, "group": None, "logrank_p": np.nan, "note": note}]
+    groups = spec.groups(cohort)
+    notes = [spec.note] if spec.note else []
+    groups, pool_note = _pool(groups, spec.pool_sparse_at_most)
+    notes += [pool_note] if pool_note else []
+    known = groups.notna().to_numpy()
+    n_missing = int((~known).sum())
+    if n_missing:
+        notes.append(f"{n_missing} patient(s) with no value left out")
+    durations = cohort[DURATION].to_numpy(dtype=float)
+    events = derived.event_flags(cohort[EVENT]).to_numpy()
+    rows = []
+    for group in groups.cat.categories:
+        m = (groups == group).to_numpy() & known
+        n, deaths = int(m.sum()), int(events[m].sum())
+        os_pct = _landmark_pct(durations[m], events[m], months) if n else np.nan
+        rows.append({**base, "group": group, "n": n, "deaths": deaths, "os_pct": os_pct})
+    empty = [r["group"] for r in rows if r["n"] == 0]
+    if empty:
+        notes.append(f"no patient in {', '.join(empty)} (left out of the test)")
+    p = np.nan
+    if len(rows) - len(empty) < 2:
+        one = len(rows) - len(empty) == 1
+        notes.append(
+            ("only one group" if one else "no patient with a value") + " in this cohort: no test"
+        )
+    elif events[known].sum() == 0:
+        notes.append("no deaths among these patients: no test")
+    else:
+        p = logrank_test(durations[known], events[known], groups[known]).p_value
+    for row in rows:
+        row.update(n_missing=n_missing, logrank_p=p, note="; ".join(notes))
+    return rows
+
+
+def univariable_screen(
+    cohort: pd.DataFrame,
+    specs: list[ScreenSpec] | None = None,
+    *,
+    landmark_years: float = 5,
+    alpha: float = 0.05,
+    **default_screen_kwargs: object,
+) -> pd.DataFrame:
+    """Log-rank test of post-recurrence OS for each characteristic, with its groups.
+
+    Parameters
+    ----------
+    cohort
+        A cohort as returned by :func:`nettx_utils.cohort.load_cohort`.
+    specs
+        The characteristics; :func:`default_screen` (given ``default_screen_kwargs``) if None.
+    landmark_years
+        Landmark of the Kaplan-Meier OS column, in years (the data are in months).
+    alpha
+        Significance level of the ``significant`` column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per characteristic and group: ``variable, characteristic, source,
+        split_rule, group, n, deaths, os_<landmark>y_pct, n_missing, logrank_p,
+        significant, note``. Characteristics are kept together and sorted by
+        ``logrank_p`` (untestable ones last, with the reason in ``note``). A
+        characteristic whose column is absent is one row with ``group`` missing.
+
+    Examples
+    --------
+    The whole screen is ``univariable_screen(cohort)``; here two characteristics only:
+
+    >>> from nettx_utils.cohort import load_cohort
+    >>> cohort = load_cohort()
+    >>> keys = {"months_lt_to_recurrence", "sex"}
+    >>> screen = univariable_screen(cohort, [s for s in default_screen(cohort) if s.key in keys])
+    >>> screen.loc[screen["variable"] == "months_lt_to_recurrence", "group"].tolist()
+    ['≤24 mo', '>24 mo']
+    """
+    for name in (DURATION, EVENT):
+        if name not in cohort:
+            raise NettxError(f"the cohort has no column {name!r}: post-recurrence OS needs it")
+    if specs is None:
+        specs = default_screen(cohort, **default_screen_kwargs)  # type: ignore[arg-type]
+    keys = [s.key for s in specs]
+    if len(set(keys)) != len(keys):
+        raise NettxError("two screen specs have the same key")
+    months = 12 * float(landmark_years)
+    rows = [row for spec in specs for row in _screen_one(spec, cohort, months)]
+    os_col = f"os_{landmark_years:g}y_pct"
+    columns = ["variable", "characteristic", "source", "split_rule", "group", "n", "deaths",
+               "os_pct", "n_missing", "logrank_p", "note"]  # fmt: skip
+    table = pd.DataFrame(rows).reindex(columns=columns).rename(columns={"os_pct": os_col})
+    for col in ("n", "deaths", "n_missing"):
+        table[col] = table[col].astype("Int64")
+    table[os_col] = table[os_col].astype("float64")
+    table["logrank_p"] = table["logrank_p"].astype("float64")
+    significant = pd.array(table["logrank_p"] < alpha, dtype="boolean")
+    significant[table["logrank_p"].isna().to_numpy()] = pd.NA
+    table.insert(table.columns.get_loc("logrank_p") + 1, "significant", significant)
+    order = {key: i for i, key in enumerate(keys)}
+    table["_order"] = table["variable"].map(order)
+    table = table.sort_values(["logrank_p", "_order"], na_position="last", kind="stable")
+    table = table.drop(columns="_order").reset_index(drop=True)
+    table.attrs.update(landmark_years=landmark_years, alpha=alpha, os_column=os_col)
+    return table
+
+
+def screen_summary(screen: pd.DataFrame) -> pd.DataFrame:
+    """One row per characteristic, for the book: groups, n, deaths and OS as "a vs b".
+
+    Empty groups are left out of the "vs" strings (the note names them). OS not
+    estimable (follow-up too short) prints as ``n.e.``. ``mark`` is ``*`` where
+    p < alpha.
+
+    Examples
+    --------
+    >>> from nettx_utils.cohort import load_cohort
+    >>> cohort = load_cohort()
+    >>> specs = [s for s in default_screen(cohort) if s.key == "months_lt_to_recurrence"]
+    >>> summary = screen_summary(univariable_screen(cohort, specs))
+    >>> summary.loc[0, ["groups", "split_rule"]].tolist()
+    ['≤24 mo vs >24 mo', "paper's cut-off 24 mo"]
+    """
+    os_col = screen.attrs.get("os_column") or next(
+        c for c in screen.columns if c.startswith("os_") and c.endswith("y_pct")
+    )
+    out = []
+    for key, rows in screen.groupby("variable", sort=False):
+        shown = rows[rows["n"].fillna(0) > 0]
+        os_text = ["n.e." if pd.isna(v) else f"{v:.1f}%" for v in shown[os_col]]
+        first = rows.iloc[0]
+        significant = rows["significant"].iloc[0]
+        out.append(
+            {
+                "variable": key,
+                "characteristic": first["characteristic"],
+                "split_rule": first["split_rule"],
+                "groups": " vs ".join(map(str, shown["group"])),
+                "n": " vs ".join(str(v) for v in shown["n"]),
+                "deaths": " vs ".join(str(v) for v in shown["deaths"]),
+                os_col: " vs ".join(os_text),
+                "logrank_p": first["logrank_p"],
+                "mark": "*" if pd.notna(significant) and bool(significant) else "",
+                "note": first["note"],
+            }
+        )
+    return pd.DataFrame(out)

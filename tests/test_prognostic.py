@@ -1,0 +1,221 @@
+"""Tests of the univariable screen: every number recomputed directly with lifelines."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from lifelines import KaplanMeierFitter
+from lifelines.statistics import logrank_test, multivariate_logrank_test
+
+from nettx_utils.cohort import load_cohort, load_dictionary
+from nettx_utils.errors import NettxError
+from nettx_utils.prognostic import (
+    ScreenSpec,
+    default_screen,
+    screen_summary,
+    univariable_screen,
+)
+
+T, E = "months_recurrence_to_last_followup", "died"
+
+
+@pytest.fixture(scope="module")
+def cohort() -> pd.DataFrame:
+    return load_cohort()
+
+
+@pytest.fixture(scope="module")
+def screen(cohort: pd.DataFrame) -> pd.DataFrame:
+    return univariable_screen(cohort)
+
+
+def km_pct(durations: np.ndarray, events: np.ndarray, months: float = 60) -> float:
+    """KM survival in % at ``months`` by lifelines; NaN when censored follow-up ends earlier."""
+    s = float(KaplanMeierFitter().fit(durations, events).survival_function_at_times(months).iloc[0])
+    if months > durations.max() and s > 0:
+        return np.nan
+    return round(100 * s, 1)
+
+
+def screen_of(cohort: pd.DataFrame, keys: set[str], **kwargs) -> pd.DataFrame:
+    """The screen of a few characteristics only (the full screen takes seconds)."""
+    landmark = {k: kwargs.pop(k) for k in ("landmark_years", "alpha") if k in kwargs}
+    specs = [s for s in default_screen(cohort, **kwargs) if s.key in keys]
+    return univariable_screen(cohort, specs, **landmark)
+
+
+def rows_of(screen: pd.DataFrame, key: str) -> pd.DataFrame:
+    return screen[screen["variable"] == key].reset_index(drop=True)
+
+
+def check_two_groups(cohort: pd.DataFrame, rows: pd.DataFrame, lower: pd.Series) -> None:
+    """Rows of a two-group split equal a direct computation; ``lower`` marks the first group."""
+    t = cohort[T].to_numpy(float)
+    e = cohort[E].astype(bool).to_numpy().astype(int)
+    masks = [lower.to_numpy(bool), (~lower).to_numpy(bool)]
+    assert rows["n"].tolist() == [int(m.sum()) for m in masks]
+    assert rows["deaths"].tolist() == [int(e[m].sum()) for m in masks]
+    expected_os = [km_pct(t[m], e[m]) for m in masks]
+    np.testing.assert_allclose(rows["os_5y_pct"].to_numpy(float), expected_os, equal_nan=True)
+    p = logrank_test(t[masks[0]], t[masks[1]], e[masks[0]], e[masks[1]]).p_value
+    np.testing.assert_allclose(rows["logrank_p"], p, rtol=1e-10)
+    assert (rows["significant"] == (p < 0.05)).all()
+
+
+def test_early_vs_late_recurrence_matches_lifelines(cohort, screen):
+    rows = rows_of(screen, "months_lt_to_recurrence")
+    assert rows["group"].tolist() == ["≤24 mo", ">24 mo"]
+    assert (rows["split_rule"] == "paper's cut-off 24 mo").all()
+    check_two_groups(cohort, rows, cohort["months_lt_to_recurrence"] <= 24)
+
+
+def test_three_level_category_matches_multivariate_logrank(cohort, screen):
+    rows = rows_of(screen, "primary_t_stage")
+    codes = cohort["primary_t_stage"]
+    known = codes.notna().to_numpy()
+    assert codes[known].nunique() == 3
+    assert rows["group"].tolist() == ["T1/T2", "T3", "T4"]
+    assert rows["n"].tolist() == [int((codes == c).sum()) for c in ["T1_T2", "T3", "T4"]]
+    res = multivariate_logrank_test(
+        cohort[T][known], codes[known].astype(str), cohort[E][known].astype(int)
+    )
+    np.testing.assert_allclose(rows["logrank_p"], res.p_value, rtol=1e-10)
+    assert (rows["split_rule"] == "categories").all()
+
+
+def test_continuous_without_paper_cutoff_split_at_median(cohort, screen):
+    values = cohort["age_at_lt_years"]
+    median = float(np.median(values.dropna()))
+    rows = rows_of(screen, "age_at_lt_years")
+    assert (rows["split_rule"] == f"median = {median:g} y").all()
+    assert rows["group"].tolist() == [f"≤{median:g} y", f">{median:g} y"]
+    check_two_groups(cohort, rows, values <= median)
+
+
+def test_missing_values_are_left_out(cohort, screen):
+    rows = rows_of(screen, "mib1_recurrence_pct")
+    values = cohort["mib1_recurrence_pct"]
+    known = values.notna()
+    assert (rows["split_rule"] == "paper's cut-off 2%").all()
+    assert rows["n"].sum() + rows["n_missing"].iloc[0] == len(cohort)
+    assert rows["n_missing"].iloc[0] == int((~known).sum())
+    check_two_groups(cohort[known], rows, values[known] <= 2)
+    if (~known).any():
+        assert "left out" in rows["note"].iloc[0]
+
+
+def test_early_recurrence_months_36_changes_groups_and_numbers(cohort, screen):
+    rows = rows_of(
+        screen_of(cohort, {"months_lt_to_recurrence"}, early_recurrence_months=36),
+        "months_lt_to_recurrence",
+    )
+    assert rows["group"].tolist() == ["≤36 mo", ">36 mo"]
+    assert (rows["split_rule"] == "paper's cut-off 36 mo").all()
+    check_two_groups(cohort, rows, cohort["months_lt_to_recurrence"] <= 36)
+    x = cohort["months_lt_to_recurrence"]
+    if ((x > 24) & (x <= 36)).any():
+        assert rows["n"].tolist() != rows_of(screen, "months_lt_to_recurrence")["n"].tolist()
+
+
+def test_every_table_characteristic_screened_and_sorted_by_p(screen):
+    dictionary = load_dictionary()
+    wanted = {c.name for c in dictionary.columns if c.feeds.startswith(("Table 1", "Table 2"))} - {
+        "months_recurrence_to_last_followup",
+        "died",
+    }
+    assert wanted <= set(screen["variable"])
+    # characteristics kept together, in ascending p, untestable ones last
+    blocks = screen["variable"].ne(screen["variable"].shift()).cumsum()
+    assert blocks.nunique() == screen["variable"].nunique()
+    p = screen.groupby(blocks, sort=False)["logrank_p"].first().to_numpy()
+    tested = p[~np.isnan(p)]
+    assert (np.diff(tested) >= 0).all()
+    assert not np.isnan(p[: len(tested)]).any()
+    assert screen.groupby("variable")["logrank_p"].nunique(dropna=False).eq(1).all()
+
+
+def test_treatments_screened(screen):
+    keys = set(screen["variable"])
+    assert {"surgery_at_recurrence", "treatment_ssa", "predominant_treatment"} <= keys
+    assert "predominant_treatment_surgical" in keys
+
+
+def test_missing_column_gives_note_row(cohort):
+    out = screen_of(
+        cohort.drop(columns=["sex", "mib1_lt_pct"]), {"sex", "mib1_lt_pct", "primary_t_stage"}
+    )
+    for key in ("sex", "mib1_lt_pct"):
+        rows = rows_of(out, key)
+        assert len(rows) == 1
+        assert rows["group"].isna().all() and rows["logrank_p"].isna().all()
+        assert "not in this cohort" in rows["note"].iloc[0]
+    assert out["logrank_p"].notna().any()
+    assert set(out["variable"].iloc[-2:]) <= set(out.loc[out["logrank_p"].isna(), "variable"])
+
+
+def test_all_false_boolean_gives_note(cohort):
+    data = cohort.copy()
+    data["acute_rejection"] = pd.array([False] * len(data), dtype="boolean")
+    rows = rows_of(screen_of(data, {"acute_rejection"}), "acute_rejection")
+    assert rows["group"].tolist() == ["No", "Yes"]
+    assert rows["n"].tolist() == [len(data), 0]
+    assert rows["logrank_p"].isna().all() and rows["significant"].isna().all()
+    assert "only one group in this cohort" in rows["note"].iloc[0]
+    t = data[T].to_numpy(float)
+    e = data[E].astype(int).to_numpy()
+    np.testing.assert_allclose(rows["os_5y_pct"].iloc[0], km_pct(t, e))
+
+
+def test_sparse_levels_pooled_only_when_asked(cohort):
+    codes = cohort["primary_n_site"].astype(object)
+    sparse = [c for c, n in codes.value_counts().items() if 0 < n <= 2]
+    if len(sparse) < 2:
+        pytest.skip("fewer than two sparse N-site levels in this cohort")
+    rows = rows_of(screen_of(cohort, {"primary_n_site"}, pool_sparse_at_most=2), "primary_n_site")
+    pooled = rows[rows["group"].str.startswith("Pooled")]
+    assert len(pooled) == 1 and pooled["n"].iloc[0] == int(codes.isin(sparse).sum())
+    assert "pooled" in rows["note"].iloc[0]
+    groups = codes.where(~codes.isin(sparse), "pooled")
+    known = groups.notna()
+    res = multivariate_logrank_test(cohort[T][known], groups[known], cohort[E][known].astype(int))
+    np.testing.assert_allclose(rows["logrank_p"], res.p_value, rtol=1e-10)
+
+
+def test_landmark_and_alpha_options(cohort):
+    out = screen_of(cohort, {"months_lt_to_recurrence"}, landmark_years=2, alpha=0.5)
+    rows = rows_of(out, "months_lt_to_recurrence")
+    early = (cohort["months_lt_to_recurrence"] <= 24).to_numpy()
+    t, e = cohort[T].to_numpy(float), cohort[E].astype(int).to_numpy()
+    np.testing.assert_allclose(rows["os_2y_pct"].iloc[0], km_pct(t[early], e[early], 24))
+    assert (rows["significant"] == (rows["logrank_p"] < 0.5)).all()
+
+
+def test_summary_one_row_per_characteristic(screen):
+    summary = screen_summary(screen)
+    assert summary["variable"].tolist() == list(dict.fromkeys(screen["variable"]))
+    row = summary.set_index("variable").loc["months_lt_to_recurrence"]
+    detail = rows_of(screen, "months_lt_to_recurrence")
+    assert row["groups"] == "≤24 mo vs >24 mo"
+    assert row["n"] == " vs ".join(str(n) for n in detail["n"])
+    assert row["mark"] == ("*" if detail["logrank_p"].iloc[0] < 0.05 else "")
+    treatment = rows_of(screen, "predominant_treatment")
+    shown = summary.set_index("variable").loc["predominant_treatment", "groups"].split(" vs ")
+    assert shown == treatment.loc[treatment["n"] > 0, "group"].tolist()
+
+
+def test_outcome_column_required(cohort):
+    with pytest.raises(NettxError, match="months_recurrence_to_last_followup"):
+        univariable_screen(cohort.drop(columns=[T]))
+
+
+def test_default_screen_keys_unique(cohort):
+    keys = [s.key for s in default_screen(cohort)]
+    assert len(keys) == len(set(keys))
+
+
+def test_spec_validation():
+    with pytest.raises(NettxError, match="derive"):
+        ScreenSpec("x", "X", "derived", ("sex",), "Table 1", levels=(("a", "A"),))
+    with pytest.raises(NettxError, match="cutoff_rule"):
+        ScreenSpec("x", "X", "cutoff", ("x",), "Table 1", levels=(("le", "≤1"),), cutoff=1)
