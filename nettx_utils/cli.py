@@ -3,6 +3,8 @@
 Commands:
   run       execute the notebooks with papermill and build the HTML book
   validate  check a cohort file against the data dictionary
+  score     recompute every published value from a cohort and score the match
+  synth     generate the synthetic cohort
 
 User errors (a bad cohort file, an unknown parameter, a failing notebook) print
 one message and exit with a non-zero status, never a traceback.
@@ -50,6 +52,62 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _score(args: argparse.Namespace) -> int:
+    from nettx_utils.cohort import load_cohort
+    from nettx_utils.published import (
+        load_consistency_audit,
+        load_published_values,
+        printed,
+        score_line,
+    )
+    from nettx_utils.scoring import score
+
+    table = score(
+        load_cohort(args.data),
+        load_published_values(),
+        load_consistency_audit(),
+        quantile_method=args.quantile_method,
+    )
+    shown = table[table["computable"].astype(bool)]
+    width = max(len(i) for i in shown["id"])
+    for row in shown.itertuples():
+        mark = "⚑" if row.flagged else row.mark
+        print(
+            f"{mark} {row.id:<{width}}  paper {printed(row.published, row.decimals, row.bound):>10}"
+            f"  book {printed(row.reproduced, row.decimals):>10}  {row.label}"
+        )
+    _refuse_data_dir(args.out)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(args.out, index=False)
+    print(f"Table written to {args.out}")
+    print(score_line(table))
+    return 0
+
+
+def _synth(args: argparse.Namespace) -> int:
+    from nettx_utils import synth
+
+    out: Path = args.out
+    if out.exists() and not args.force and not synth.is_synthetic_file(out):
+        raise NettxError(
+            f"{out} exists and is not a synthetic cohort written by this command; "
+            "refusing to overwrite it (pass --force to replace it)."
+        )
+    cohort = synth.generate_cohort(args.seed)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    synth.write_cohort(cohort, out, seed=args.seed)
+    print(f"Synthetic cohort of {len(cohort)} patients (seed {args.seed}) written to {out}")
+    return 0
+
+
+def _refuse_data_dir(path: Path) -> None:
+    """Outputs never go into data/, which holds the inputs."""
+    from nettx_utils.cohort import DATA_DIR
+
+    if path.resolve().is_relative_to(DATA_DIR.resolve()):
+        raise NettxError(f"{path}: data/ holds the inputs; write results elsewhere.")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m nettx_utils",
@@ -83,6 +141,25 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check a cohort file against the dictionary")
     validate.add_argument("path", type=Path)
     validate.set_defaults(handler=_validate)
+
+    score = commands.add_parser("score", help="score a cohort against the published values")
+    score.add_argument("--data", type=Path, help="cohort file (default: the synthetic cohort)")
+    score.add_argument(
+        "--out",
+        type=Path,
+        default=Path("results") / "reproduction_score.csv",
+        help="CSV of the comparison (default: results/reproduction_score.csv)",
+    )
+    score.add_argument("--quantile-method", default="weibull", help="numpy quantile method")
+    score.set_defaults(handler=_score)
+
+    synth = commands.add_parser("synth", help="generate the synthetic cohort")
+    synth.add_argument("--seed", type=int, default=20210101)
+    synth.add_argument("--out", type=Path, required=True, help="CSV to write")
+    synth.add_argument(
+        "--force", action="store_true", help="overwrite a file that is not synthetic"
+    )
+    synth.set_defaults(handler=_synth)
     return parser
 
 

@@ -41,6 +41,25 @@ def random_cohort(n: int = 12, seed: int = 0) -> pd.DataFrame:
     return cohort
 
 
+@pytest.fixture(scope="session")
+def default_book(tmp_path_factory):
+    """The whole book built once with the default parameters (slow: about a minute)."""
+    from nettx_utils import pipeline
+
+    build_dir = tmp_path_factory.mktemp("default_book")
+    return pipeline.run(build_dir=build_dir, report=lambda line: None)
+
+
+@pytest.fixture(scope="session")
+def changed_book(tmp_path_factory):
+    """The whole book built with other cut-offs than the paper's."""
+    from nettx_utils import pipeline
+
+    build_dir = tmp_path_factory.mktemp("changed_book")
+    parameters = {"early_recurrence_months": 36, "mib1_threshold_pct": 5}
+    return pipeline.run(build_dir=build_dir, parameters=parameters, report=lambda line: None)
+
+
 @pytest.fixture
 def cohort_file(tmp_path: Path) -> Path:
     """A valid random cohort written as CSV."""

@@ -22,9 +22,8 @@ NOTEBOOKS = pipeline.source_notebooks()
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> pipeline.RunResult:
-    build_dir = tmp_path_factory.mktemp("book")
-    return pipeline.run(build_dir=build_dir, report=lambda line: None)
+def built(default_book) -> pipeline.RunResult:
+    return default_book
 
 
 def test_every_notebook_executes(built):
