@@ -8,7 +8,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test lab lint format lock clean
+.PHONY: book test browser lab lint format lock clean
+
+# The browser tests (tests/test_browser.py) drive Debian's Chromium with its chromedriver.
+CHROMIUM     := /usr/bin/chromium
+CHROMEDRIVER := /usr/bin/chromedriver
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,8 +24,21 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 book: $(STAMP)
 	$(BIN)/python -m nettx_utils run
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+# Debian's chromium and chromium-driver for the browser tests, installed with apt-get
+# when they are missing and we are root (as in CI); never a browser download of its own.
+browser:
+	@if [ -x $(CHROMIUM) ] && [ -x $(CHROMEDRIVER) ]; then \
+	  echo "browser tests: $$($(CHROMEDRIVER) --version | cut -d' ' -f1-2) and $(CHROMIUM)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Debian's chromium and chromium-driver for the browser tests ..."; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; \
+	else \
+	  echo "NOTE: $(CHROMIUM) or $(CHROMEDRIVER) is missing, and only root can install them"; \
+	  echo "      (apt-get install chromium chromium-driver): tests/test_browser.py will be skipped."; \
+	fi
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks

@@ -123,6 +123,7 @@ def open_chapter(
         published values are compared.
     """
     plots.use_book_style()
+    _show_figures_inline()
     path = Path(data_path) if data_path is not None else DEFAULT_COHORT
     cohort = load_cohort(path)
     differs = {
@@ -139,6 +140,21 @@ def open_chapter(
 
         glue_value("comparison_text", Markdown(chapter.comparison_text()), display=False)
     return chapter
+
+
+def _show_figures_inline() -> None:
+    """Let a kernel display and glue matplotlib figures as images.
+
+    The plotting functions build figures outside pyplot, so the inline backend,
+    which registers the image formatters, must be switched on explicitly.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with the kernel
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.run_line_magic("matplotlib", "inline")
 
 
 def _normal(value: Any) -> Any:

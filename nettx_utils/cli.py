@@ -29,6 +29,7 @@ def _run(args: argparse.Namespace) -> int:
         data_path=args.data,
         parameters=pipeline.parse_parameters(args.parameter),
         only=args.only,
+        allow_columns=args.allow_column,
     )
     print(f"Executed {len(result.executed)} notebook(s), reused {len(result.reused)}.")
     print(f"The book is ready: open {result.index.resolve()}")
@@ -37,10 +38,11 @@ def _run(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from nettx_utils.cohort import load_cohort
+    from nettx_utils.privacy import is_synthetic
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        cohort = load_cohort(args.path)
+        cohort = load_cohort(args.path, allow_columns=args.allow_column)
     for warning in caught:
         print(f"warning: {warning.message}", file=sys.stderr)
     unused = cohort.attrs.get("unused_columns", [])
@@ -49,6 +51,14 @@ def _validate(args: argparse.Namespace) -> int:
     )
     if unused:
         print(f"Columns not in the dictionary (kept, unused): {', '.join(unused)}")
+    allowed = cohort.attrs.get("allowed_identifiers", [])
+    if allowed:
+        print(f"Identifier-like columns allowed by --allow-column: {', '.join(allowed)}")
+    not_found = sorted(set(args.allow_column) - set(cohort.columns))
+    if not_found:
+        print(f"warning: --allow-column {', '.join(not_found)}: no such column", file=sys.stderr)
+    if is_synthetic(args.path):
+        print("This is the project's synthetic cohort (its checksum matches the dictionary).")
     return 0
 
 
@@ -136,10 +146,24 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="where source/ and html/ go (default: book/_build)",
     )
+    run.add_argument(
+        "--allow-column",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="accept this column although its name or content looks like a direct identifier",
+    )
     run.set_defaults(handler=_run)
 
     validate = commands.add_parser("validate", help="check a cohort file against the dictionary")
-    validate.add_argument("path", type=Path)
+    validate.add_argument("path", type=Path, help="the cohort file (CSV or Excel .xlsx)")
+    validate.add_argument(
+        "--allow-column",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="accept this column although its name or content looks like a direct identifier",
+    )
     validate.set_defaults(handler=_validate)
 
     score = commands.add_parser("score", help="score a cohort against the published values")

@@ -5,14 +5,30 @@ Every notebook, the pipeline and the command line read the cohort through
 message (file, column, first offending rows, what was expected) instead of a
 traceback deep inside an analysis.
 
+Accepted: CSV (comma, semicolon with decimal commas, tab; UTF-8 with or without
+BOM, UTF-16, Windows-1252/latin-1) and Excel ``.xlsx``; columns in any order,
+their names in any case; booleans as 0/1, yes/no, true/false in any case;
+missing values as empty cells, NA, n/a, null...; category codes or labels in
+any case, with stray spaces. Extra columns are kept and reported as unused;
+columns that look like direct identifiers are refused unless allowed by name
+(:mod:`nettx_utils.privacy`).
+
 Types after loading: numbers are ``float64``, integers ``Int64``, booleans the
 nullable ``boolean`` dtype, categories ``category`` with the dictionary's codes
-as categories (in dictionary order), identifiers ``string``.
+as categories (in dictionary order), identifiers and extra columns ``string``.
 """
 
 from __future__ import annotations
 
+import csv
+import datetime
+import difflib
+import io
+import json
+import os
+import re
 import warnings
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -22,6 +38,7 @@ import pandas as pd
 import yaml
 
 from nettx_utils.errors import CohortError
+from nettx_utils.privacy import check_identifiers, looks_like_dates
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = PROJECT_ROOT / "data"
@@ -30,9 +47,21 @@ DEFAULT_DICTIONARY = DATA_DIR / "dictionary.yml"
 
 TRUE_WORDS = frozenset({"1", "1.0", "yes", "y", "true", "t"})
 FALSE_WORDS = frozenset({"0", "0.0", "no", "n", "false", "f"})
-MISSING_WORDS = frozenset({"", "na", "n/a", "nan", "none", "null", "missing", ".", "-"})
+MISSING_WORDS = frozenset(
+    {"", "na", "n/a", "n.a.", "#n/a", "nan", "nat", "none", "null", "missing", "nd", "n.d."}
+    | {".", "-", "--", "—", "?", "not available"}
+)
+DELIMITERS = (",", ";", "\t", "|")
+ALLOW_COLUMNS_ENV = "NETTX_ALLOW_COLUMNS"
+"""Environment variable (a JSON list) with the identifier-like columns the user allows.
+
+The pipeline sets it for the notebooks' kernels, as it sets ``NETTX_RECORD_DIR``."""
 TYPES = frozenset({"id", "number", "integer", "boolean", "category", "text"})
 MAX_ROWS_SHOWN = 5
+
+
+class CohortWarning(UserWarning):
+    """A suspicious but possible value: reported, and the run goes on."""
 
 
 @dataclass(frozen=True)
@@ -143,74 +172,319 @@ def _values(series: pd.Series) -> str:
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a cohort file as text cells, with comment lines (``# ...``) skipped.
+    """Read a cohort file (CSV or Excel) as text cells.
 
     Everything is read as strings so that each column is converted, and its
-    errors reported, by the dictionary rules in :func:`validate_cohort`.
+    errors reported, by the dictionary rules in :func:`validate_cohort`. The
+    format is found from the content, not the file name:
+
+    * Excel workbooks (``.xlsx``, ``.xlsm``): the sheet named ``cohort``, else the
+      first sheet; Excel dates become ``YYYY-MM-DD``.
+    * text in UTF-8 (with or without BOM), UTF-16, Windows-1252 or latin-1;
+      the delimiter (comma, semicolon, tab or ``|``) is the one of the header
+      row. Semicolon- or tab-delimited files may use decimal commas (``58,9``),
+      as European Excel writes them: ``attrs["decimal"]`` records it.
+    * comment lines (``# ...``) and blank lines at the top, and empty rows, are skipped.
+
+    Raises
+    ------
+    CohortError
+        For a missing, empty or header-only file, or one that is not a table
+        (a PDF, an image, a Word document, an old ``.xls`` workbook...).
     """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise CohortError(f"{path}: no such file.")
+    if not path.is_file():
+        raise CohortError(f"{path}: is a folder; expected a CSV or Excel (.xlsx) file.")
     try:
-        if path.suffix.lower() in {".xlsx", ".xlsm"}:
-            table = pd.read_excel(path, dtype=str, keep_default_na=False)
-        else:
-            table = pd.read_csv(
-                path, dtype=str, keep_default_na=False, skiprows=_comment_lines(path)
-            )
-    except pd.errors.EmptyDataError:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CohortError(f"{path}: cannot read the file ({exc.strerror}).") from None
+    if not data.strip():
+        raise CohortError(f"{path}: the file is empty; expected a header row and patients.")
+    kind = _binary_kind(path, data)
+    if kind == "xlsx":
+        rows, decimal, encoding = _excel_rows(path), ".", "xlsx"
+    elif kind:
         raise CohortError(
-            f"{path}: the file is empty; expected a header row and patients."
-        ) from None
-    except (UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
-        raise CohortError(f"{path}: not a readable table ({exc}).") from None
-    table.columns = [str(c).strip() for c in table.columns]
-    if table.empty:
-        raise CohortError(f"{path}: the file has a header but no patients.")
+            f"{path}: not a table: the file is {kind}. Expected a CSV file (text, one patient "
+            "per row) or an Excel workbook (.xlsx) with the dictionary's columns "
+            "(see data/template.csv)."
+        )
+    else:
+        text, encoding = _decode(data)
+        rows, decimal = _text_rows(text, path)
+    table = _frame(rows, path)
+    table.attrs.update(decimal=decimal, encoding=encoding)
     return table
 
 
-def _comment_lines(path: Path) -> int:
-    """How many lines at the top of a CSV file are comments (``# ...``)."""
-    skip = 0
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        for line in handle:
-            if not line.startswith("#"):
-                break
-            skip += 1
-    return skip
+def _binary_kind(path: Path, data: bytes) -> str | None:
+    """``"xlsx"`` for a workbook, a description of any other binary file, ``None`` for text."""
+    head = data[:8]
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = archive.namelist()
+        except zipfile.BadZipFile:
+            return "a damaged ZIP archive"
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+        if any(n.startswith("word/") for n in names):
+            return "a Word document"
+        if "content.xml" in names:
+            return "an OpenDocument file (.ods/.odt); save it as .xlsx or CSV"
+        return "a ZIP archive"
+    signatures = {
+        b"%PDF": "a PDF document",
+        b"\xd0\xcf\x11\xe0": "an Excel 97-2003 workbook (.xls) or another old Office file; "
+        "save it as .xlsx or CSV",
+        b"\x89PNG": "a PNG image",
+        b"\xff\xd8\xff": "a JPEG image",
+        b"GIF8": "a GIF image",
+        b"{\\rtf": "an RTF document",
+        b"\x1f\x8b": "a gzip archive",
+    }
+    for signature, kind in signatures.items():
+        if head.startswith(signature):
+            return kind
+    if not head.startswith((b"\xff\xfe", b"\xfe\xff")) and b"\x00" in data[:4096]:
+        return "binary data, not text"
+    start = data[:512].lstrip().lower()
+    if start.startswith((b"<!doctype html", b"<html", b"<?xml")):
+        return "a web page or XML document"
+    return None
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """The file's text and its encoding: UTF-16 by BOM, else UTF-8, else Windows-1252/latin-1."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1"), "latin-1"
+
+
+def _text_rows(text: str, path: Path) -> tuple[list[list[str]], str]:
+    """The rows of a delimited text, and the decimal mark its delimiter implies."""
+    lines = text.splitlines()
+    while lines and (not lines[0].strip() or lines[0].lstrip().startswith("#")):
+        lines.pop(0)
+    if not lines:
+        raise CohortError(f"{path}: the file has no table, only comments or blank lines.")
+    header = lines[0]
+    counts = {d: header.count(d) for d in DELIMITERS}
+    delimiter = max(counts, key=counts.get)
+    if counts[delimiter] == 0:
+        raise CohortError(
+            f"{path}: not a table: the first line ({header[:60]!r}) has no comma, semicolon "
+            "or tab between column names; expected a header row naming the dictionary's "
+            "columns, then one patient per row."
+        )
+    try:
+        rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
+    except csv.Error as exc:
+        raise CohortError(f"{path}: not a readable table ({exc}).") from None
+    return rows, "," if delimiter in ";\t|" else "."
+
+
+def _excel_rows(path: Path) -> list[list[str]]:
+    """The cells of the workbook's ``cohort`` sheet (else its first sheet) as text."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            names = {name.strip().lower(): name for name in book.sheetnames}
+            sheet = book[names.get("cohort", book.sheetnames[0])]
+            rows = [[_excel_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        finally:
+            book.close()
+    except Exception as exc:  # openpyxl raises many kinds on a damaged workbook
+        raise CohortError(f"{path}: not a readable Excel workbook ({exc}).") from None
+    while rows and (not any(rows[0]) or rows[0][0].lstrip().startswith("#")):
+        rows.pop(0)
+    return rows
+
+
+def _excel_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+def _frame(rows: list[list[str]], path: Path) -> pd.DataFrame:
+    """A header row and body rows of text cells to a DataFrame; empty rows dropped."""
+    if not rows:
+        raise CohortError(f"{path}: the file is empty; expected a header row and patients.")
+    header = [c.strip().strip('"').replace("\ufeff", "").strip() for c in rows[0]]
+    width = len(header)
+    body: list[tuple[int, list[str]]] = []
+    for number, row in enumerate(rows[1:], start=2):
+        if len(row) > width:
+            if any(c.strip() for c in row[width:]):
+                raise CohortError(
+                    f"{path}: row {number} has {len(row)} cells but the header has {width}; "
+                    "a value may contain the delimiter (put it in quotes) or the row may be "
+                    "shifted."
+                )
+            row = row[:width]
+        if any(c.strip() for c in row):
+            body.append((number, row + [""] * (width - len(row))))
+    if not body:
+        raise CohortError(
+            f"{path}: the file has a header but no patients; expected one row per patient."
+        )
+    table = pd.DataFrame(
+        [row for _, row in body],
+        columns=header,
+        index=[number - 2 for number, _ in body],  # messages name spreadsheet rows
+        dtype=str,
+    )
+    nameless = [i for i, name in enumerate(header) if not name]
+    filled = [i for i in nameless if (table.iloc[:, i].str.strip() != "").any()]
+    if filled:
+        raise CohortError(
+            f"{path}: column {filled[0] + 1} has values but no name in the header row; "
+            "name it, or delete it."
+        )
+    table = table.iloc[:, [i for i in range(width) if i not in nameless]]
+    repeated = sorted({n for n in table.columns if list(table.columns).count(n) > 1})
+    if repeated:
+        raise CohortError(
+            f"{path}: the header names column(s) {', '.join(map(repr, repeated))} twice; "
+            "expected each column once."
+        )
+    return table
+
+
+def _normalise_header(table: pd.DataFrame, dictionary: Dictionary, source: str) -> pd.DataFrame:
+    """Rename ``Patient ID`` or ``PATIENT_ID`` to the dictionary's ``patient_id``."""
+    known = {_key(name): name for name in dictionary.names}
+    renamed = {
+        c: known[_key(c)] for c in table.columns if c not in known.values() and _key(c) in known
+    }
+    table = table.rename(columns=renamed)
+    repeated = sorted({n for n in table.columns if list(table.columns).count(n) > 1})
+    if repeated:
+        raise CohortError(
+            f"{source}: column(s) {', '.join(map(repr, repeated))} appear twice under "
+            "different spellings; expected each column once."
+        )
+    return table
+
+
+def _key(name: str) -> str:
+    return "_".join(re.split(r"[^a-z0-9]+", str(name).strip().lower())).strip("_")
 
 
 def validate_cohort(
-    table: pd.DataFrame, dictionary: Dictionary, *, source: str = "cohort"
+    table: pd.DataFrame,
+    dictionary: Dictionary,
+    *,
+    source: str = "cohort",
+    allow_columns: Iterable[str] = (),
 ) -> pd.DataFrame:
     """Convert text cells to typed columns and check every dictionary rule.
+
+    Parameters
+    ----------
+    table
+        Text cells, as from :func:`read_table`; ``attrs["decimal"]`` may be ``","``.
+    dictionary
+        The rules.
+    source
+        The file, named in every message.
+    allow_columns
+        Columns that look like direct identifiers but that the user allows
+        (see :func:`nettx_utils.privacy.check_identifiers`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The dictionary's columns in its order, typed, then the extra columns as
+        text; ``attrs["unused_columns"]`` lists the extra ones and
+        ``attrs["allowed_identifiers"]`` the allowed identifier-like ones.
 
     Raises
     ------
     CohortError
         On the first rule broken, naming ``source``, the column, the first
         offending rows and what was expected.
+
+    Warns
+    -----
+    UserWarning
+        For suspicious but possible values (above a column's ``warn_above``).
     """
+    decimal = table.attrs.get("decimal", ".")
+    table = _normalise_header(table, dictionary, source)
+    table.attrs = {}  # pandas deep-copies attrs on every operation: slow over 54 columns
     missing_columns = [c.name for c in dictionary.columns if c.required and c.name not in table]
     if missing_columns:
-        raise CohortError(
-            f"{source}: missing required column(s) {', '.join(missing_columns)}; "
-            f"the data dictionary ({dictionary.path.name}) lists every column."
-        )
-    out = pd.DataFrame(index=table.index)
-    for column in dictionary.columns:
-        if column.name in table:
-            out[column.name] = _convert(table[column.name], column, source)
+        raise CohortError(_missing_columns_message(missing_columns, table, dictionary, source))
+    allowed = check_identifiers(
+        table, expected=dictionary.names, allow_columns=allow_columns, source=source
+    )
+    converted = {
+        column.name: _convert(table[column.name], column, source, decimal)
+        for column in dictionary.columns
+        if column.name in table
+    }
     extra = [c for c in table.columns if c not in dictionary.names]
-    for name in extra:
-        out[name] = table[name]
+    converted.update({name: table[name].astype("string") for name in extra})
+    out = pd.DataFrame(converted, index=table.index)
     out.attrs["unused_columns"] = extra
+    out.attrs["allowed_identifiers"] = allowed
     _check_rules(out, source)
-    return out
+    return out.reset_index(drop=True)
 
 
-def _convert(raw: pd.Series, column: Column, source: str) -> pd.Series:
+def _missing_columns_message(
+    missing: list[str], table: pd.DataFrame, dictionary: Dictionary, source: str
+) -> str:
+    present = [c for c in table.columns if c in dictionary.names]
+    if len(present) < len(dictionary.columns) / 2:
+        found = ", ".join(repr(c) for c in list(table.columns)[:4])
+        return (
+            f"{source}: missing required column(s): the header row names only {len(present)} "
+            f"of the dictionary's {len(dictionary.columns)} columns (it starts {found}). "
+            "Expected the first row to be the header, with the names of "
+            f"{dictionary.path.name} (copy them from data/template.csv)."
+        )
+    hints = []
+    for name in missing:
+        close = difflib.get_close_matches(name, [c for c in table.columns if c not in present], 1)
+        hints.append(f"{name} (the file has {close[0]!r}: rename it?)" if close else name)
+    return (
+        f"{source}: missing required column(s) {', '.join(hints)}; "
+        f"the data dictionary ({dictionary.path.name}) lists every column."
+    )
+
+
+def _numbers(text: pd.Series, decimal: str) -> pd.Series:
+    """Text to numbers; with ``decimal=","``, ``1.234,5`` and ``58,9`` are read too."""
+    if decimal == ",":
+        thousands = text.str.fullmatch(r"[+-]?\d{1,3}(\.\d{3})+,\d+")
+        text = text.mask(thousands, text.str.replace(".", "", regex=False))
+        comma = text.str.fullmatch(r"[+-]?\d*,\d+")
+        text = text.mask(comma, text.str.replace(",", ".", regex=False))
+    return pd.to_numeric(text, errors="coerce")
+
+
+def _convert(raw: pd.Series, column: Column, source: str, decimal: str = ".") -> pd.Series:
     text = raw.astype(str).str.strip()
     is_missing = text.str.lower().isin(MISSING_WORDS)
     if is_missing.any() and not column.missing:
@@ -231,26 +505,24 @@ def _convert(raw: pd.Series, column: Column, source: str) -> pd.Series:
                 f"{_rows(text.index[bad])}; expected 0/1 (or yes/no, true/false)."
             )
         values = pd.Series(pd.NA, index=text.index, dtype="boolean")
-        values[lowered.isin(TRUE_WORDS)] = True
-        values[lowered.isin(FALSE_WORDS)] = False
+        values.loc[lowered.isin(TRUE_WORDS)] = True
+        values.loc[lowered.isin(FALSE_WORDS)] = False
         return values
     if column.type == "category":
-        bad = ~(text.isin(column.levels) | is_missing)
+        spelled = {label.lower(): code for code, label in column.levels.items()}
+        spelled.update({code.lower(): code for code in column.levels})
+        codes = text.str.lower().map(spelled)
+        bad = codes.isna() & ~is_missing
         if bad.any():
             raise CohortError(
                 f"{source}: column {column.name!r} has unknown value(s) {_values(text[bad])} at "
                 f"{_rows(text.index[bad])}; expected one of {', '.join(column.levels)}."
             )
-        return pd.Categorical(text.mask(is_missing), categories=list(column.levels))
-    numbers = pd.to_numeric(text.mask(is_missing), errors="coerce")
+        return pd.Categorical(codes.mask(is_missing), categories=list(column.levels))
+    numbers = _numbers(text.mask(is_missing, ""), decimal).mask(is_missing)
     bad = numbers.isna() & ~is_missing
     if bad.any():
-        raise CohortError(
-            f"{source}: column {column.name!r} has non-numeric value(s) {_values(text[bad])} at "
-            f"{_rows(text.index[bad])}; expected a number"
-            + (f" in {column.unit}" if column.unit else "")
-            + "."
-        )
+        raise CohortError(_non_numeric_message(text[bad], column, source, decimal))
     if column.type == "integer":
         fractional = numbers.notna() & (numbers % 1 != 0)
         if fractional.any():
@@ -273,13 +545,39 @@ def _convert(raw: pd.Series, column: Column, source: str) -> pd.Series:
         )
     if column.warn_above is not None and (numbers > column.warn_above).any():
         high = numbers > column.warn_above
+        years = f" ({column.warn_above / 12:g} years)" if column.unit == "months" else ""
         warnings.warn(
             f"{source}: column {column.name!r} has unusually large value(s) {_values(text[high])} "
-            f"at {_rows(text.index[high])} (above {column.warn_above} {column.unit or ''}); "
+            f"at {_rows(text.index[high])} (above {column.warn_above:g} {column.unit or ''}{years}); "
             "please check them. The run goes on.",
+            CohortWarning,
             stacklevel=2,
         )
     return numbers.astype("Int64") if column.type == "integer" else numbers.astype("float64")
+
+
+def _non_numeric_message(bad: pd.Series, column: Column, source: str, decimal: str) -> str:
+    where = f"{source}: column {column.name!r} has"
+    rows = _rows(bad.index)
+    dates = looks_like_dates(bad)
+    if dates.mean() >= 0.5:
+        return (
+            f"{where} calendar dates {_values(bad[dates])} at {rows}; expected a duration in "
+            f"{column.unit or 'numbers'}. {column.label} is counted between two events: "
+            "convert the two dates, e.g. in pandas months = (date_b - date_a).days / 30.4375, "
+            "or in Excel =(B2-A2)/30.4375, and keep the dates out of the file."
+        )
+    if decimal == "." and bad.str.fullmatch(r"[+-]?\d*,\d+").any():
+        return (
+            f"{where} decimal commas {_values(bad)} at {rows}; expected a number with a "
+            "decimal point (58.9), or the whole file saved with semicolons between columns "
+            "(then decimal commas are read)."
+        )
+    return (
+        f"{where} non-numeric value(s) {_values(bad)} at {rows}; expected a number"
+        + (f" in {column.unit}" if column.unit else "")
+        + " (empty cells, NA or n/a for missing values)."
+    )
 
 
 def _check_rules(cohort: pd.DataFrame, source: str) -> None:
@@ -316,8 +614,23 @@ def _check_rules(cohort: pd.DataFrame, source: str) -> None:
         )
 
 
+def allowed_columns_from_environment() -> tuple[str, ...]:
+    """The allowed identifier-like columns passed by the pipeline in ``$NETTX_ALLOW_COLUMNS``."""
+    raw = os.environ.get(ALLOW_COLUMNS_ENV, "").strip()
+    if not raw:
+        return ()
+    try:
+        names = json.loads(raw)
+    except json.JSONDecodeError:
+        names = raw.split(",")
+    return tuple(str(n).strip() for n in names if str(n).strip())
+
+
 def load_cohort(
-    path: str | Path | None = None, *, dictionary: str | Path | Dictionary | None = None
+    path: str | Path | None = None,
+    *,
+    dictionary: str | Path | Dictionary | None = None,
+    allow_columns: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """Read a cohort file (CSV or Excel) and return it typed and validated.
 
@@ -327,6 +640,15 @@ def load_cohort(
         The cohort file; ``data/cohort.csv`` (the synthetic cohort) by default.
     dictionary
         The data dictionary, or its path; ``data/dictionary.yml`` by default.
+    allow_columns
+        Identifier-like columns to accept (``--allow-column``); ``None`` reads
+        them from ``$NETTX_ALLOW_COLUMNS``, which the pipeline sets for the notebooks.
+
+    Raises
+    ------
+    CohortError
+        With one message naming the file, the column, the first offending rows
+        and what was expected (see :func:`read_table` and :func:`validate_cohort`).
 
     Examples
     --------
@@ -339,6 +661,10 @@ def load_cohort(
         rules = dictionary
     else:
         rules = _cached_dictionary(Path(dictionary).resolve() if dictionary else DEFAULT_DICTIONARY)
-    cohort = validate_cohort(read_table(path), rules, source=str(path))
+    if allow_columns is None:
+        allow_columns = allowed_columns_from_environment()
+    cohort = validate_cohort(
+        read_table(path), rules, source=str(path), allow_columns=tuple(allow_columns)
+    )
     cohort.attrs["source"] = str(path)
     return cohort

@@ -24,18 +24,30 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
 import papermill
 import yaml
 
-from nettx_utils.cohort import PROJECT_ROOT, load_cohort
+from nettx_utils import privacy
+from nettx_utils.cohort import (
+    ALLOW_COLUMNS_ENV,
+    DATA_DIR,
+    DEFAULT_COHORT,
+    PROJECT_ROOT,
+    load_cohort,
+)
 from nettx_utils.errors import NettxError, NotebookFailed
 from nettx_utils.record import RECORD_DIR_ENV
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 BOOK_SOURCES = ("_config.yml", "_toc.yml", "book")
@@ -229,6 +241,7 @@ def run(
     notebook_dir: Path = NOTEBOOK_DIR,
     project_root: Path = PROJECT_ROOT,
     report: Callable[[str], None] = print,
+    allow_columns: Sequence[str] = (),
 ) -> RunResult:
     """Execute the notebooks and build the HTML book into ``build_dir``.
 
@@ -244,12 +257,26 @@ def run(
     only
         Notebook names (``01_cohort`` or ``01``) to execute; the others reuse
         their executed copies from the previous run when there is one.
+    allow_columns
+        Identifier-like columns of the cohort to accept (``--allow-column``);
+        passed to the notebooks in ``$NETTX_ALLOW_COLUMNS``.
+
+    Raises
+    ------
+    CohortError
+        When the cohort breaks a dictionary rule: before any notebook starts.
+    NettxError
+        When the built book of a non-synthetic cohort shows a patient id
+        (:func:`nettx_utils.privacy.assert_no_patient_ids`); the previous book
+        is then unchanged.
     """
     parameters = dict(parameters or {})
+    allow_columns = tuple(allow_columns)
+    cohort_path = Path(data_path).resolve() if data_path is not None else DEFAULT_COHORT
+    cohort = _checked_cohort(cohort_path, Path(build_dir), allow_columns, report)
+    synthetic = privacy.is_synthetic(cohort_path)
     if data_path is not None:
-        data_path = Path(data_path).resolve()
-        load_cohort(data_path)
-        parameters["data_path"] = str(data_path)
+        parameters["data_path"] = str(cohort_path)
     notebooks = source_notebooks(notebook_dir)
     selected = _select(notebooks, only)
     plan = plan_parameters(notebooks, parameters)
@@ -259,6 +286,8 @@ def run(
     kernel = kernel_name()
     staging = Path(tempfile.mkdtemp(prefix="staging-", dir=build_dir))
     executed, reused, seconds = [], [], {}
+    environment = ExitStack()
+    environment.enter_context(_environment(ALLOW_COLUMNS_ENV, json.dumps(list(allow_columns))))
     try:
         assemble_sources(staging, project_root)
         for i, notebook in enumerate(notebooks, start=1):
@@ -281,6 +310,15 @@ def run(
         start = time.perf_counter()
         html = build_html(staging)
         seconds["jupyter-book"] = time.perf_counter() - start
+        if not synthetic:
+            scan = privacy.assert_no_patient_ids(html, cohort["patient_id"])
+            report(f"Privacy scan: no patient id in the {scan.files} files of the book.")
+            if scan.unscannable:
+                report(
+                    f"warning: {len(scan.unscannable)} patient id(s) are plain numbers or "
+                    "shorter than 3 characters, which the privacy scan cannot tell from the "
+                    "book's numbers; prefer codes like C-001."
+                )
         new_html = build_dir / "html.new"
         if new_html.exists():
             shutil.rmtree(new_html)
@@ -295,6 +333,7 @@ def run(
             "The previous book is unchanged."
         ) from None
     finally:
+        environment.close()
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return RunResult(build_dir / "html", tuple(executed), tuple(reused), seconds)
@@ -327,3 +366,29 @@ def _keep_failed(staging: Path, build_dir: Path) -> Path:
         shutil.rmtree(failed)
     shutil.copytree(staging / COMPUTED, failed)
     return failed
+
+
+def _checked_cohort(
+    cohort_path: Path,
+    build_dir: Path,
+    allow_columns: Sequence[str],
+    report: Callable[[str], None],
+) -> pd.DataFrame:
+    """Validate the cohort before anything runs; refuse a layout that could lose a file.
+
+    Warnings (suspicious but possible values) are reported and the run goes on.
+    """
+    build = build_dir.resolve()
+    if build.is_relative_to(DATA_DIR.resolve()):
+        raise NettxError(f"{build_dir}: data/ holds the inputs; build the book elsewhere.")
+    if cohort_path.is_relative_to(build):
+        raise NettxError(
+            f"{cohort_path}: the cohort file is inside the build folder {build_dir}, which "
+            "each run replaces; move the file out of it first."
+        )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cohort = load_cohort(cohort_path, allow_columns=allow_columns)
+    for warning in caught:
+        report(f"warning: {warning.message}")
+    return cohort

@@ -442,3 +442,39 @@ def screen_summary(screen: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(out)
+
+
+def screen_table(screen: pd.DataFrame) -> pd.DataFrame:
+    """The screen as a clinical table: one row per group, the characteristic, its split
+    and its p-value printed on the first row of each block only.
+
+    Columns: ``Characteristic, Split, Group, n, Deaths, <landmark> OS (%), Log-rank p,
+    Note``; OS not estimable prints as ``n.e.``, p as ``–`` when untested, and a ``*``
+    follows a p below the screen's alpha.
+    """
+    os_col = screen.attrs.get("os_column") or next(
+        c for c in screen.columns if c.startswith("os_") and c.endswith("y_pct")
+    )
+    years = os_col.removeprefix("os_").removesuffix("y_pct")
+    rows = []
+    for _, block in screen.groupby("variable", sort=False):
+        for i, row in enumerate(block.itertuples(index=False)):
+            first = i == 0
+            p = row.logrank_p
+            p_text = "–" if pd.isna(p) else ("< 0.001" if p < 0.001 else f"{p:.3f}")
+            if pd.notna(row.significant) and bool(row.significant):
+                p_text += " *"
+            os_value = getattr(row, os_col)
+            rows.append(
+                {
+                    "Characteristic": row.characteristic if first else "",
+                    "Split": row.split_rule if first else "",
+                    "Group": row.group,
+                    "n": row.n,
+                    "Deaths": row.deaths,
+                    f"{years}-y OS (%)": "n.e." if pd.isna(os_value) else f"{os_value:.1f}",
+                    "Log-rank p": p_text if first else "",
+                    "Note": row.note if first else "",
+                }
+            )
+    return pd.DataFrame(rows)

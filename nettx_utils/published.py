@@ -704,4 +704,6 @@ def comparison_view(scored: pd.DataFrame, caption: str) -> Styler:
     flagged = int((view["Match"] == "⚑").sum())
     title = f"{caption} ({matched} of {len(view) - flagged} reproduced"
     title += f"; {flagged} flagged by the audit)" if flagged else ")"
-    return view.style.hide(axis="index").set_caption(title)
+    from nettx_utils.tables import styled
+
+    return styled(view, title)

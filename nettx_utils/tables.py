@@ -360,11 +360,8 @@ def paper_layout(table: pd.DataFrame, title: str, n: int) -> Styler:
     if "paper" in table:
         shown["Paper"] = table["paper"]
         shown["Match"] = table["mark"]
-    return (
-        pd.DataFrame(shown)
-        .style.hide(axis="index")
-        .set_caption(title)
-        .set_properties(subset=list(shown)[1:], **{"text-align": "center"})
+    return styled(pd.DataFrame(shown), title).set_properties(
+        subset=list(shown)[1:], **{"text-align": "center"}
     )
 
 
@@ -404,3 +401,13 @@ def status_table(cohort: pd.DataFrame, dictionary: Dictionary | None = None) -> 
         _count_row("status=alive_with_disease", "Alive with disease", ~died & ~free, 0),
     ]
     return _finish(rows)
+
+
+def styled(frame: pd.DataFrame, caption: str, formats: dict | None = None) -> Styler:
+    """A data frame as the book shows tables: captioned, no index, padded cells."""
+    return (
+        frame.style.hide(axis="index")
+        .format(formats or {}, na_rep="–")
+        .set_caption(caption)
+        .set_table_styles([{"selector": "th, td", "props": "padding: 3px 10px;"}])
+    )

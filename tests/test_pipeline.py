@@ -37,14 +37,31 @@ def test_every_notebook_executes(built):
         assert not errors, f"{notebook.name} has error outputs"
 
 
-def test_index_and_every_chapter_page_exist_with_figures(built):
+def _figures_in(notebook: Path) -> int:
+    """Images a notebook's executed copy holds (shown or glued for a figure directive)."""
+    cells = nbformat.read(notebook, as_version=4).cells
+    return sum(
+        "image/png" in output.get("data", {})
+        for cell in cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+    )
+
+
+def test_index_and_every_chapter_page_exist_with_their_figures(built):
     assert built.index.is_file()
+    total = 0
     for notebook in NOTEBOOKS:
         page = built.html_dir / "book" / "computed" / f"{notebook.stem}.html"
         assert page.is_file(), f"missing page for {notebook.stem}"
         html = page.read_text(encoding="utf-8")
-        assert "<img" in html, f"{notebook.stem} shows no figure"
         assert "Traceback" not in html
+        executed = built.html_dir.parent / "source" / pipeline.COMPUTED / notebook.name
+        figures = _figures_in(executed)
+        assert html.count("<img") >= figures, f"{notebook.stem} shows fewer images than it made"
+        assert "&lt;Figure size" not in html, f"{notebook.stem} shows a figure as text"
+        total += figures
+    assert total >= 6, "the chapters should show the paper's figures 1, 2 and 3A-D"
 
 
 def test_injected_parameters_cell_is_hidden(tmp_path):

@@ -1,0 +1,229 @@
+"""Validation of a user's cohort file: bad files, accepted shapes, privacy, the pipeline guard.
+
+``tests/data/bad/NAME`` holds a malformed file and ``NAME.expected`` a substring
+of the one message it must give. ``tests/data/good/`` holds the same small
+cohort (``base.csv``) in the shapes the loader accepts.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from nettx_utils import cli, pipeline, privacy, tables
+from nettx_utils.cohort import CohortWarning, load_cohort, load_dictionary
+from nettx_utils.errors import CohortError, NettxError
+from nettx_utils.template import example_cohort, template_frame
+
+DATA = Path(__file__).parent / "data"
+BAD = sorted(p for p in (DATA / "bad").iterdir() if p.suffix != ".expected")
+GOOD = sorted(p for p in (DATA / "good").iterdir() if not p.name.startswith("warn_"))
+
+
+def _expected(path: Path) -> str:
+    return (path.parent / f"{path.name}.expected").read_text(encoding="utf-8").strip()
+
+
+def test_at_least_25_bad_files_each_with_its_message():
+    assert len(BAD) >= 25
+    assert all((p.parent / f"{p.name}.expected").is_file() for p in BAD)
+
+
+@pytest.mark.parametrize("path", BAD, ids=[p.name for p in BAD])
+def test_bad_file_gives_its_one_message(path, capsys):
+    assert cli.main(["validate", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(f"error: {path}: ")
+    assert _expected(path) in captured.err
+    assert captured.err.count("error:") == 1
+    assert "Traceback" not in captured.err
+
+
+@pytest.mark.parametrize(
+    "name", ["pdf_renamed.csv", "dates_for_months.csv", "excel_missing_column.xlsx"]
+)
+def test_bad_file_exits_2_without_traceback_in_a_subprocess(name):
+    path = DATA / "bad" / name
+    completed = subprocess.run(
+        [sys.executable, "-m", "nettx_utils", "validate", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 2
+    assert _expected(path) in completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
+@pytest.fixture(scope="module")
+def base() -> pd.DataFrame:
+    return load_cohort(DATA / "good" / "base.csv")
+
+
+@pytest.mark.parametrize("path", GOOD, ids=[p.name for p in GOOD])
+def test_good_file_loads_as_the_base_cohort(path, base):
+    cohort = load_cohort(path)
+    unused = cohort.attrs["unused_columns"]
+    pd.testing.assert_frame_equal(cohort.drop(columns=unused), base)
+
+
+def test_good_file_passes_the_cli(capsys):
+    assert cli.main(["validate", str(DATA / "good" / "extra_column.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "8 patients, 54 dictionary columns: OK." in out
+    assert "Columns not in the dictionary (kept, unused): centre" in out
+
+
+def test_excel_and_semicolon_csv_give_the_same_cohort_and_tables():
+    excel = load_cohort(DATA / "good" / "cohort.xlsx")
+    european = load_cohort(DATA / "good" / "semicolon_decimal_comma.csv")
+    pd.testing.assert_frame_equal(excel, european)
+    assert european.attrs.get("unused_columns") == []
+    pd.testing.assert_frame_equal(tables.table1(excel), tables.table1(european))
+    pd.testing.assert_frame_equal(tables.table2(excel), tables.table2(european))
+
+
+def test_suspicious_value_warns_and_loads(capsys):
+    path = DATA / "good" / "warn_long_followup.csv"
+    with pytest.warns(CohortWarning, match="40 years"):
+        cohort = load_cohort(path)
+    assert len(cohort) == 8
+    assert cli.main(["validate", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert "warning:" in captured.err and "OK." in captured.out
+
+
+def test_the_users_file_is_not_modified(tmp_path):
+    path = tmp_path / "mine.csv"
+    shutil.copy(DATA / "good" / "semicolon_decimal_comma.csv", path)
+    before = path.read_bytes()
+    load_cohort(path)
+    assert path.read_bytes() == before
+
+
+# ------------------------------------------------------------------ privacy
+
+
+def test_identifier_columns_are_refused_unless_allowed(capsys):
+    path = DATA / "bad" / "identifier_mrn.csv"
+    with pytest.raises(CohortError, match="looks like a record number"):
+        load_cohort(path)
+    cohort = load_cohort(path, allow_columns=["MRN"])
+    assert cohort.attrs["allowed_identifiers"] == ["MRN"]
+    assert cli.main(["validate", str(path), "--allow-column", "MRN"]) == 0
+    assert "allowed by --allow-column: MRN" in capsys.readouterr().out
+
+
+def test_allowed_columns_reach_the_loader_through_the_environment(monkeypatch):
+    path = DATA / "bad" / "identifier_name.csv"
+    monkeypatch.setenv("NETTX_ALLOW_COLUMNS", '["Patient name"]')
+    assert "Patient name" in load_cohort(path).columns
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("Cognome", "a person's name"),
+        ("hospital_number", "a record number (MRN)"),
+        ("DateOfBirth", "a date of birth"),
+        ("lt_date", "a calendar date"),
+        ("E-mail", "an e-mail address"),
+        ("tax_code", "a fiscal or insurance code"),
+        ("months_lt_to_recurrence", None),
+        ("centre", None),
+    ],
+)
+def test_identifier_names(name, kind):
+    assert privacy.identifier_kind(name) == kind
+
+
+def test_no_dictionary_column_looks_like_an_identifier():
+    assert [c for c in load_dictionary().names if privacy.identifier_kind(c)] == []
+
+
+def test_privacy_scan_finds_a_planted_patient_id(tmp_path):
+    (tmp_path / "chapter").mkdir()
+    (tmp_path / "index.html").write_text("<p>32 patients; median 58.9 (P-0010 is not one)</p>")
+    (tmp_path / "chapter" / "page.html").write_text("<td>P-001</td><td>58.9</td>")
+    report = privacy.scan_book(tmp_path, ["P-001", "P-002", "7"])
+    assert [(h.path.name, h.patient_id) for h in report.hits] == [("page.html", "P-001")]
+    assert report.unscannable == ["7"]
+    with pytest.raises(NettxError, match=r"chapter/page.html: P-001"):
+        privacy.assert_no_patient_ids(tmp_path, ["P-001"])
+
+
+def test_privacy_scan_passes_a_clean_book(tmp_path):
+    (tmp_path / "index.html").write_text("<p>32 patients, median 58.9 months</p>")
+    (tmp_path / "fig.html").write_text('<img src="data:image/png;base64,QP-001AAA=="/>')
+    assert privacy.assert_no_patient_ids(tmp_path, ["P-001", "P-002"]).clean
+
+
+def test_the_synthetic_cohort_is_recognised_by_its_checksum(tmp_path):
+    from nettx_utils.cohort import DEFAULT_COHORT
+
+    assert privacy.recorded_checksum() is not None
+    crlf = tmp_path / "crlf.csv"
+    crlf.write_bytes(DEFAULT_COHORT.read_bytes().replace(b"\n", b"\r\n"))
+    assert privacy.file_sha256(crlf) == privacy.file_sha256(DEFAULT_COHORT)
+    assert not privacy.is_synthetic(DATA / "good" / "base.csv")
+
+
+# ------------------------------------------------------------------ pipeline
+
+
+def test_failed_validation_stops_the_pipeline_before_any_notebook(tmp_path, monkeypatch):
+    html = tmp_path / "build" / "html"
+    html.mkdir(parents=True)
+    index = html / "index.html"
+    index.write_bytes(b"<html>the previous book</html>")
+
+    def no_notebook(*args, **kwargs):
+        raise AssertionError("a notebook started")
+
+    monkeypatch.setattr(pipeline, "execute_notebook", no_notebook)
+    bad = DATA / "bad" / "negative_duration.csv"
+    with pytest.raises(CohortError, match="a duration cannot be negative"):
+        pipeline.run(build_dir=tmp_path / "build", data_path=bad, report=lambda line: None)
+    assert index.read_bytes() == b"<html>the previous book</html>"
+    assert sorted(p.name for p in (tmp_path / "build").iterdir()) == ["html"]
+
+
+def test_pipeline_refuses_a_cohort_inside_the_build_folder(tmp_path):
+    inside = tmp_path / "html" / "mine.csv"
+    inside.parent.mkdir()
+    shutil.copy(DATA / "good" / "base.csv", inside)
+    with pytest.raises(NettxError, match="inside the build folder"):
+        pipeline.run(build_dir=tmp_path, data_path=inside, report=lambda line: None)
+    assert inside.is_file()
+
+
+# ------------------------------------------------------------------ templates
+
+
+def test_templates_name_the_dictionary_columns():
+    from nettx_utils.cohort import DATA_DIR, read_table
+
+    names = load_dictionary().names
+    assert list(template_frame().columns) == names
+    assert (DATA_DIR / "template.csv").read_text().strip() == ",".join(names)
+    with pytest.raises(CohortError, match="header but no patients"):
+        read_table(DATA_DIR / "template.xlsx")
+    sheet = pd.read_excel(DATA_DIR / "template.xlsx", sheet_name="cohort")
+    assert list(sheet.columns) == names
+
+
+def test_example_cohort_passes_validation_as_excel(tmp_path):
+    path = tmp_path / "example.xlsx"
+    table = example_cohort(120, seed=1)
+    assert list(table.columns) != load_dictionary().names
+    table.to_excel(path, index=False)
+    cohort = load_cohort(path)
+    assert len(cohort) == 120 and cohort.attrs["unused_columns"] == ["centre"]
+    assert not privacy.is_synthetic(path)
+    pd.testing.assert_frame_equal(example_cohort(120, seed=1), table)
