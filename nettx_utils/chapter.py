@@ -9,6 +9,7 @@ numbers answer a different question.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -18,8 +19,8 @@ from typing import Any
 import pandas as pd
 
 from nettx_utils import plots
-from nettx_utils.cohort import DEFAULT_COHORT, load_cohort
-from nettx_utils.record import NotebookRecord
+from nettx_utils.cohort import DEFAULT_COHORT, PROJECT_ROOT, load_cohort
+from nettx_utils.record import RECORD_DIR_ENV, NotebookRecord
 
 PAPER_PARAMETERS: dict[str, Any] = {
     "early_recurrence_months": 24,
@@ -45,6 +46,7 @@ class Chapter:
     parameters: dict[str, Any]
     data_path: Path
     differs: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    exported: list[Path] = field(default_factory=list)
 
     @property
     def comparable(self) -> bool:
@@ -100,6 +102,36 @@ class Chapter:
             return Markdown(self.comparison_note())
         rows = self.published[~self.published["source"].isin(exclude_sources)]
         return comparison_view(rows, caption)
+
+    def export(self, name: str, item: Any) -> None:
+        """Save a table (DataFrame or Styler) or a figure as files for a manuscript.
+
+        Files go to ``results/`` beside the executed notebook (so the page can link
+        them, and the pipeline gathers them into the project's ``results/``); a
+        notebook run by hand writes to the project's ``results/`` directly.
+        """
+        from matplotlib.figure import Figure
+
+        from nettx_utils.export import save_figure, save_table
+
+        directory = self._results_dir()
+        saver = save_figure if isinstance(item, Figure) else save_table
+        self.exported.extend(saver(item, f"{self.name[:2]}_{name}", directory))
+
+    def downloads(self) -> Any:
+        """Markdown links to every file :meth:`export` wrote, for the end of a chapter."""
+        from IPython.display import Markdown
+
+        from nettx_utils.export import links_markdown
+
+        if not self.exported:
+            return Markdown("This chapter saved no files.")
+        base = self._results_dir().parent
+        return Markdown(links_markdown(self.exported, base=base))
+
+    def _results_dir(self) -> Path:
+        record_dir = os.environ.get(RECORD_DIR_ENV)
+        return Path(record_dir) / "results" if record_dir else PROJECT_ROOT / "results"
 
     def finish(self) -> Path | None:
         """Save the recorded numbers beside the executed notebook (see :mod:`nettx_utils.record`)."""

@@ -570,8 +570,8 @@ def _non_numeric_message(bad: pd.Series, column: Column, source: str, decimal: s
     if decimal == "." and bad.str.fullmatch(r"[+-]?\d*,\d+").any():
         return (
             f"{where} decimal commas {_values(bad)} at {rows}; expected a number with a "
-            "decimal point (58.9), or the whole file saved with semicolons between columns "
-            "(then decimal commas are read)."
+            "decimal point (58.9). Decimal commas are read only in a CSV file with "
+            "semicolons between columns, as European Excel saves it."
         )
     return (
         f"{where} non-numeric value(s) {_values(bad)} at {rows}; expected a number"

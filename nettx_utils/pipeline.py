@@ -293,7 +293,7 @@ def run(
         for i, notebook in enumerate(notebooks, start=1):
             output = staging / COMPUTED / notebook.name
             if notebook not in selected and (previous / notebook.name).exists():
-                shutil.copy2(previous / notebook.name, output)
+                _reuse(previous, staging / COMPUTED, notebook.stem)
                 reused.append(notebook.stem)
                 report(f"[{i}/{len(notebooks)}] {notebook.stem}: reused the previous run")
                 continue
@@ -326,6 +326,7 @@ def run(
         shutil.rmtree(staging / "_build", ignore_errors=True)
         _swap(staging, build_dir / "source")
         _swap(new_html, build_dir / "html")
+        _gather_results(build_dir / "source" / COMPUTED / "results", _results_dir(build_dir))
     except NotebookFailed as exc:
         failed = _keep_failed(staging, build_dir)
         raise NotebookFailed(
@@ -337,6 +338,35 @@ def run(
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return RunResult(build_dir / "html", tuple(executed), tuple(reused), seconds)
+
+
+def _reuse(previous: Path, computed: Path, stem: str) -> None:
+    """Carry a notebook's executed copy, its record and its exported files into a new run."""
+    for name in (f"{stem}.ipynb", f"{stem}.json"):
+        if (previous / name).exists():
+            shutil.copy2(previous / name, computed / name)
+    prefix = stem[:2] + "_"
+    for kind in ("tables", "figures"):
+        for path in (previous / "results" / kind).glob(prefix + "*"):
+            (computed / "results" / kind).mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, computed / "results" / kind / path.name)
+
+
+def _results_dir(build_dir: Path) -> Path:
+    """Where the tables and figures for manuscripts go: the project's ``results/`` for the
+    default build, a ``results/`` inside any other build folder."""
+    if build_dir.resolve() == DEFAULT_BUILD_DIR.resolve():
+        return PROJECT_ROOT / "results"
+    return build_dir / "results"
+
+
+def _gather_results(source: Path, results: Path) -> None:
+    """Copy the chapters' exported tables and figures into ``results`` (a build product)."""
+    for kind in ("tables", "figures"):
+        if (results / kind).exists():
+            shutil.rmtree(results / kind)
+        if (source / kind).is_dir():
+            shutil.copytree(source / kind, results / kind)
 
 
 def _select(notebooks: Sequence[Path], only: Sequence[str]) -> set[Path]:

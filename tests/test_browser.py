@@ -42,7 +42,7 @@ CHROME_ARGUMENTS = (
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
-    "--window-size=1280,1000",
+    "--window-size=1440,1000",
     # The network is off: every host but the local server is unresolvable, and
     # anything else goes to a proxy that does not exist.
     "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
@@ -75,7 +75,7 @@ def browser_installed() -> None:
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 (the base class's name)
+    def log_message(self, format, *args):
         pass
 
 
@@ -392,8 +392,10 @@ def math_site(tmp_path_factory) -> Iterator[_Site]:
     """A one-page book built with the project's _config.yml, whose page has math."""
     book = tmp_path_factory.mktemp("math_book")
     shutil.copy2(ROOT / "_config.yml", book / "_config.yml")
-    (book / "book").mkdir()
-    shutil.copy2(ROOT / "book" / "references.bib", book / "book" / "references.bib")
+    # The book's folder (bibliography, local extension, static files), not its chapters.
+    shutil.copytree(
+        ROOT / "book", book / "book", ignore=shutil.ignore_patterns("_build", "computed")
+    )
     (book / "_toc.yml").write_text("format: jb-book\nroot: index\n")
     (book / "index.md").write_text(
         "# Math offline\n\nInline $x^2$, and displayed:\n\n$$\nS(t) = \\prod_{t_i \\le t}"

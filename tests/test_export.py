@@ -172,3 +172,45 @@ def test_links_markdown_uses_download_roles_relative_to_the_page(
 def test_links_markdown_refuses_targets_that_break_the_role(tmp_path: Path):
     with pytest.raises(NettxError, match="download link"):
         links_markdown([tmp_path / "a<b>.csv"], base=tmp_path)
+
+
+@pytest.mark.slow
+def test_download_links_in_a_notebook_output_build_with_the_books_config(
+    tmp_path: Path, table: pd.DataFrame, figure: Figure
+):
+    """The book's _config.yml renders a links_markdown output as working download links."""
+    import shutil
+    import subprocess
+    import sys
+
+    import nbformat
+
+    root = Path(__file__).resolve().parents[1]
+    shutil.copy2(root / "_config.yml", tmp_path / "_config.yml")
+    shutil.copytree(
+        root / "book", tmp_path / "book", ignore=shutil.ignore_patterns("_build", "computed")
+    )
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: index\n")
+    paths = save_table(table, "t1", tmp_path / "results") + save_figure(
+        figure, "f1", tmp_path / "results"
+    )
+    cell = nbformat.v4.new_code_cell("display(Markdown(links))")
+    snippet = links_markdown(paths, base=tmp_path)
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", data={"text/markdown": snippet, "text/plain": ""})
+    ]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Results"), cell])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    notebook.metadata["language_info"] = {"name": "python"}
+    nbformat.write(notebook, tmp_path / "index.ipynb")
+    command = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build"]
+    command += [str(tmp_path), "--path-output", str(tmp_path), "--warningiserror", "--quiet"]
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    html = tmp_path / "_build" / "html"
+    page = (html / "index.html").read_text(encoding="utf-8")
+    assert "{download}" not in page, "the Markdown output was not parsed as MyST"
+    for path in paths:
+        assert f'/{path.name}"' in page
+        (copied,) = (html / "_downloads").glob(f"*/{path.name}")
+        assert copied.read_bytes() == path.read_bytes()
