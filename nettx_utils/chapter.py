@@ -20,6 +20,7 @@ import pandas as pd
 
 from nettx_utils import plots
 from nettx_utils.cohort import DEFAULT_COHORT, PROJECT_ROOT, load_cohort
+from nettx_utils.privacy import is_synthetic
 from nettx_utils.record import RECORD_DIR_ENV, NotebookRecord
 
 PAPER_PARAMETERS: dict[str, Any] = {
@@ -31,8 +32,9 @@ PAPER_PARAMETERS: dict[str, Any] = {
 """The analysis choices of Sposito et al. 2021 that change a published number."""
 
 SYNTHETIC_NOTE = (
-    "The patients are **synthetic**: a generated cohort on which the book's analyses "
-    "give back the paper's published numbers. It describes no real person."
+    "The patients in this chapter are **synthetic**: a generated cohort on which the "
+    "book's analyses give back the paper's published numbers. It describes no real "
+    "person (see the page on the synthetic cohort)."
 )
 
 
@@ -46,17 +48,34 @@ class Chapter:
     parameters: dict[str, Any]
     data_path: Path
     differs: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    synthetic: bool = True
     exported: list[Path] = field(default_factory=list)
 
     @property
     def comparable(self) -> bool:
-        """True when every parameter that changes a published number is the paper's."""
-        return not self.differs
+        """True on the synthetic cohort when every parameter that changes a published
+        number is the paper's: only then does a match with the paper mean something."""
+        return self.synthetic and not self.differs
+
+    def data_note(self) -> str:
+        """Markdown for the top of a chapter: whose patients these numbers describe."""
+        if self.synthetic:
+            return SYNTHETIC_NOTE
+        return (
+            f"The numbers in this chapter are computed from **your cohort** "
+            f"({len(self.cohort)} patients), not from the paper's patients and not from "
+            "the project's synthetic cohort."
+        )
 
     def comparison_note(self) -> str:
         """Markdown saying why the published values are not shown, or an empty string."""
         if self.comparable:
             return ""
+        if not self.synthetic:
+            return (
+                "The paper's published values are not set beside these numbers: they "
+                "describe other patients, so a match or a mismatch would mean nothing."
+            )
         changes = "; ".join(
             f"`{name}` = {value!r} (the paper: {paper!r})"
             for name, (value, paper) in self.differs.items()
@@ -165,11 +184,13 @@ def open_chapter(
     }
     record = NotebookRecord(name, glue=glue)
     record("n_patients", len(cohort))
-    chapter = Chapter(name, cohort, record, dict(parameters), path, differs)
+    synthetic = is_synthetic(path)
+    chapter = Chapter(name, cohort, record, dict(parameters), path, differs, synthetic)
     if glue:
         from IPython.display import Markdown
         from myst_nb import glue as glue_value
 
+        glue_value("data_note", Markdown(chapter.data_note()), display=False)
         glue_value("comparison_text", Markdown(chapter.comparison_text()), display=False)
     return chapter
 

@@ -623,8 +623,13 @@ def trajectories_figure(
             for xi, column in zip(x, frame.columns, strict=True):
                 _violin(ax, xi, frame[column].dropna().to_numpy(), 0.55, PALETTE[0])
             note = ax.set_title(
-                f"N = {n_patients}: per-patient lines are not drawn above {max_lines} "
-                "patients;\nshaded violins show the distribution at each time point",
+                (
+                    f"N = {n_patients}: per-patient lines are not drawn above {max_lines} "
+                    "patients;\nshaded violins show the distribution at each time point"
+                    if max_lines > 0
+                    else f"N = {n_patients}: per-patient lines are not drawn for this cohort;"
+                    "\nshaded violins show the distribution at each time point"
+                ),
                 loc="left",
                 fontsize=8,
                 fontweight="normal",

@@ -489,8 +489,8 @@ def reproduce_published(
     Raises
     ------
     NettxError
-        When a spec is malformed or names a column the cohort lacks (the message names
-        the published id).
+        When a spec is malformed (the message names the published id). A value the
+        cohort cannot give (an empty group, a missing column) is NaN instead.
     """
     worker = _Reproducer(cohort, quantile_method)
     out: dict[str, float] = {}
@@ -498,9 +498,15 @@ def reproduce_published(
         if not row.computable:
             continue
         try:
-            out[row.id] = worker.value(parse_spec(row.spec))
+            spec = parse_spec(row.spec)
         except NettxError as exc:
             raise NettxError(f"published value {row.id}: {exc}") from None
+        try:
+            out[row.id] = worker.value(spec)
+        except NettxError:
+            # The cohort cannot give this value (an empty group, a column with no
+            # values): it counts as not reproduced rather than stopping the book.
+            out[row.id] = math.nan
     return out
 
 

@@ -287,9 +287,15 @@ def test_table_specs_read_the_table_rows(cohort, monkeypatch):
     assert calls == ["linear"]  # computed once, with the requested quartile rule
 
 
-def test_missing_column_names_the_published_id(cohort: pd.DataFrame):
-    with pytest.raises(NettxError, match=r"published value x: .*no column 'sex'"):
-        _value(cohort, "count:sex=female")
+def test_value_the_cohort_cannot_give_is_nan_not_an_error(cohort: pd.DataFrame):
+    # A user's cohort may lack a column or leave a group empty: the value is simply
+    # not reproduced, and the book goes on.
+    assert math.isnan(_value(cohort, "count:sex=female"))
+
+
+def test_malformed_spec_names_the_published_id(cohort: pd.DataFrame):
+    with pytest.raises(NettxError, match=r"published value x:"):
+        _value(cohort, "nosuchop:all")
 
 
 def test_non_computable_rows_are_skipped(cohort: pd.DataFrame):
@@ -315,6 +321,11 @@ def test_score_table(cohort: pd.DataFrame, tmp_path):
         "flagged",
         "mark",
         "computable",
+        "kind",
+        "decimals",
+        "bound",
+        "unit",
+        "spec",
     ]
     assert table.at["res_died_n", "reproduced"] == 4  # the toy cohort has 4 deaths, paper 11
     assert table.at["res_died_n", "mark"] == "✗"
