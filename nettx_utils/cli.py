@@ -30,6 +30,8 @@ def _run(args: argparse.Namespace) -> int:
         parameters=pipeline.parse_parameters(args.parameter),
         only=args.only,
         allow_columns=args.allow_column,
+        jobs=args.jobs,
+        use_cache=not args.no_cache,
     )
     print(f"Executed {len(result.executed)} notebook(s), reused {len(result.reused)}.")
     print(f"The book is ready: open {result.index.resolve()}")
@@ -139,6 +141,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--only", action="append", default=[], metavar="NAME", help="execute only this notebook"
+    )
+    run.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="notebooks executed at once (default: cores, at most 4)",
+    )
+    run.add_argument(
+        "--no-cache", action="store_true", help="execute every notebook, even if unchanged"
     )
     run.add_argument(
         "--build-dir",

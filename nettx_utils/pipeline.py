@@ -16,6 +16,7 @@ is written into ``data/``, ``notebooks/`` or the user's cohort file.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -26,8 +27,10 @@ import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -242,6 +245,8 @@ def run(
     project_root: Path = PROJECT_ROOT,
     report: Callable[[str], None] = print,
     allow_columns: Sequence[str] = (),
+    jobs: int | None = None,
+    use_cache: bool = True,
 ) -> RunResult:
     """Execute the notebooks and build the HTML book into ``build_dir``.
 
@@ -260,6 +265,12 @@ def run(
     allow_columns
         Identifier-like columns of the cohort to accept (``--allow-column``);
         passed to the notebooks in ``$NETTX_ALLOW_COLUMNS``.
+    jobs
+        Notebooks executed at once (they do not depend on each other); default:
+        the number of cores, at most 4.
+    use_cache
+        Reuse a notebook's executed copy from the previous run when its key
+        (:func:`notebook_key`) is unchanged.
 
     Raises
     ------
@@ -290,22 +301,27 @@ def run(
     environment.enter_context(_environment(ALLOW_COLUMNS_ENV, json.dumps(list(allow_columns))))
     try:
         assemble_sources(staging, project_root)
-        for i, notebook in enumerate(notebooks, start=1):
-            output = staging / COMPUTED / notebook.name
-            if notebook not in selected and (previous / notebook.name).exists():
+        keys = {
+            nb.stem: notebook_key(nb, plan[nb.stem], cohort_path, allow_columns) for nb in notebooks
+        }
+        previous_keys = _previous_keys(previous) if use_cache else {}
+        to_run = []
+        for notebook in notebooks:
+            copy_exists = (previous / notebook.name).exists()
+            if copy_exists and (
+                notebook not in selected or previous_keys.get(notebook.stem) == keys[notebook.stem]
+            ):
                 _reuse(previous, staging / COMPUTED, notebook.stem)
                 reused.append(notebook.stem)
-                report(f"[{i}/{len(notebooks)}] {notebook.stem}: reused the previous run")
-                continue
-            report(f"[{i}/{len(notebooks)}] {notebook.stem}: executing ...")
-            start = time.perf_counter()
-            execute_notebook(notebook, output, plan[notebook.stem], kernel=kernel)
-            seconds[notebook.stem] = time.perf_counter() - start
-            executed.append(notebook.stem)
-            report(
-                f"[{i}/{len(notebooks)}] {notebook.stem}: done in {seconds[notebook.stem]:.1f} s"
-            )
-        _write_run_record(staging, plan, executed)
+                why = "not selected" if notebook not in selected else "unchanged"
+                report(f"{notebook.stem}: {why}, reused the previous run")
+            else:
+                to_run.append(notebook)
+        seconds.update(
+            _execute_all(to_run, staging / COMPUTED, plan, kernel=kernel, jobs=jobs, report=report)
+        )
+        executed = [nb.stem for nb in to_run]
+        _write_run_record(staging, plan, executed, keys)
         report("Building the HTML with Jupyter Book ...")
         start = time.perf_counter()
         html = build_html(staging)
@@ -338,6 +354,86 @@ def run(
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return RunResult(build_dir / "html", tuple(executed), tuple(reused), seconds)
+
+
+def _digest(*parts: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(hashlib.sha256(part).digest())
+    return digest.hexdigest()
+
+
+def package_digest() -> str:
+    """The package's version and the content of its modules: a change to either
+    can change what a notebook computes."""
+    from nettx_utils import __version__
+
+    sources = sorted(Path(__file__).parent.glob("*.py"))
+    return _digest(__version__.encode(), *(path.read_bytes() for path in sources))
+
+
+def notebook_key(
+    notebook: Path,
+    parameters: Mapping[str, object],
+    cohort_path: Path,
+    allow_columns: Sequence[str] = (),
+) -> str:
+    """What an executed notebook depends on, as one hash: its source, its parameters,
+    the cohort file's content, the other data files it reads (dictionary, published
+    values, audit), the package (:func:`package_digest`) and the accepted columns."""
+    data_files = sorted((PROJECT_ROOT / "data").glob("*.csv")) + sorted(
+        (PROJECT_ROOT / "data").glob("*.yml")
+    )
+    return _digest(
+        notebook.read_bytes(),
+        json.dumps(dict(parameters), sort_keys=True, default=str).encode(),
+        Path(cohort_path).read_bytes(),
+        *(path.read_bytes() for path in data_files),
+        package_digest().encode(),
+        json.dumps(sorted(allow_columns)).encode(),
+    )
+
+
+def _execute_job(job: tuple[Path, Path, dict[str, object], str]) -> float:
+    """One notebook in a worker process; returns the seconds it took."""
+    notebook, output, parameters, kernel = job
+    start = time.perf_counter()
+    execute_notebook(notebook, output, parameters, kernel=kernel)
+    return time.perf_counter() - start
+
+
+def _execute_all(
+    notebooks: Sequence[Path],
+    computed: Path,
+    plan: Mapping[str, Mapping[str, object]],
+    *,
+    kernel: str,
+    jobs: int | None,
+    report: Callable[[str], None],
+) -> dict[str, float]:
+    """Execute notebooks, several at once when ``jobs`` > 1; stop at the first failure."""
+    jobs = max(1, min(jobs or min(os.cpu_count() or 1, 4), len(notebooks) or 1))
+    work = {nb.stem: (nb, computed / nb.name, dict(plan[nb.stem]), kernel) for nb in notebooks}
+    seconds: dict[str, float] = {}
+    if jobs == 1:
+        for stem, job in work.items():
+            report(f"{stem}: executing ...")
+            seconds[stem] = _execute_job(job)
+            report(f"{stem}: done in {seconds[stem]:.1f} s")
+        return seconds
+    report(f"Executing {len(work)} notebook(s), {jobs} at a time ...")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
+        futures = {pool.submit(_execute_job, job): stem for stem, job in work.items()}
+        try:
+            for future in as_completed(futures):
+                stem = futures[future]
+                seconds[stem] = future.result()
+                report(f"{stem}: done in {seconds[stem]:.1f} s")
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+    return seconds
 
 
 def _reuse(previous: Path, computed: Path, stem: str) -> None:
@@ -383,10 +479,22 @@ def _select(notebooks: Sequence[Path], only: Sequence[str]) -> set[Path]:
     return selected
 
 
-def _write_run_record(staging: Path, plan: Mapping[str, Mapping[str, object]], executed) -> None:
-    """Record the parameters of the run beside the executed notebooks."""
-    record = {"parameters": plan, "executed": list(executed)}
+def _write_run_record(
+    staging: Path,
+    plan: Mapping[str, Mapping[str, object]],
+    executed: Sequence[str],
+    keys: Mapping[str, str],
+) -> None:
+    """Record the parameters and cache keys of the run beside the executed notebooks."""
+    record = {"parameters": plan, "executed": list(executed), "keys": dict(keys)}
     (staging / COMPUTED / "run.json").write_text(json.dumps(record, indent=2, default=str))
+
+
+def _previous_keys(previous: Path) -> dict[str, str]:
+    try:
+        return json.loads((previous / "run.json").read_text()).get("keys", {})
+    except (OSError, ValueError):
+        return {}
 
 
 def _keep_failed(staging: Path, build_dir: Path) -> Path:
