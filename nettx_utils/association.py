@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from nettx_utils.arrays import as_float_array
 from nettx_utils.errors import NettxError
 
 __all__ = ["CorrelationResult", "TestResult", "mann_whitney", "spearman", "wilcoxon_signed_rank"]
@@ -69,18 +70,8 @@ class CorrelationResult:
     method: str
 
 
-def _numeric(values: Any, name: str) -> np.ndarray:
-    arr = np.asarray(values)
-    if arr.ndim > 1:
-        raise NettxError(f"{name} must be one-dimensional, got shape {arr.shape}")
-    try:
-        return pd.to_numeric(pd.Series(arr.reshape(-1))).to_numpy(dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise NettxError(f"{name} must be numeric: {exc}") from None
-
-
 def _paired(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray, int]:
-    a, b = _numeric(x, "x"), _numeric(y, "y")
+    a, b = as_float_array(x, "x"), as_float_array(y, "y")
     if a.size != b.size:
         raise NettxError(f"paired data need equal lengths, got {a.size} and {b.size}")
     keep = np.isfinite(a) & np.isfinite(b)
@@ -199,7 +190,7 @@ def mann_whitney(x: Any, y: Any, *, method: str = "asymptotic") -> TestResult:
     (1.0, 7)
     """
     _check_method(method)
-    a, b = _numeric(x, "x"), _numeric(y, "y")
+    a, b = as_float_array(x, "x"), as_float_array(y, "y")
     n_missing = int((~np.isfinite(a)).sum() + (~np.isfinite(b)).sum())
     a, b = a[np.isfinite(a)], b[np.isfinite(b)]
     n1, n2 = a.size, b.size

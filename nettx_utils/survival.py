@@ -34,6 +34,7 @@ from lifelines import KaplanMeierFitter
 from lifelines.statistics import multivariate_logrank_test
 from scipy.stats import norm
 
+from nettx_utils.arrays import as_float_array
 from nettx_utils.errors import NettxError
 
 __all__ = [
@@ -96,20 +97,10 @@ class LogRankResult:
     weighting: str
 
 
-def _as_float_1d(values: Any, name: str) -> np.ndarray:
-    arr = np.asarray(values)
-    if arr.ndim > 1:
-        raise NettxError(f"{name} must be one-dimensional, got shape {arr.shape}")
-    try:
-        return pd.to_numeric(pd.Series(arr.reshape(-1))).to_numpy(dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise NettxError(f"{name} must be numeric: {exc}") from None
-
-
 def _validate(durations: Any, events: Any) -> tuple[np.ndarray, np.ndarray]:
     """Check and convert durations/events; raise NettxError with a readable message."""
-    d = _as_float_1d(durations, "durations")
-    e = _as_float_1d(events, "events")
+    d = as_float_array(durations, "durations")
+    e = as_float_array(events, "events")
     if d.size == 0:
         raise NettxError("durations is empty: need at least one observation")
     if d.size != e.size:
@@ -240,7 +231,7 @@ class KaplanMeier:
 
     @staticmethod
     def _times(times: ArrayLike | float) -> np.ndarray:
-        t = _as_float_1d(np.atleast_1d(times), "times")
+        t = as_float_array(np.atleast_1d(times), "times")
         if np.isnan(t).any():
             raise NettxError("times must not contain missing values")
         return t
@@ -364,7 +355,7 @@ def logrank_test(
     if weighting not in WEIGHTINGS:
         raise NettxError(f"weighting must be one of {WEIGHTINGS}, got {weighting!r}")
     g = pd.Series(np.asarray(groups, dtype=object).ravel())
-    d_all, e_all = _as_float_1d(durations, "durations"), _as_float_1d(events, "events")
+    d_all, e_all = as_float_array(durations, "durations"), as_float_array(events, "events")
     if not g.size == d_all.size == e_all.size:
         raise NettxError(
             f"durations, events and groups have {d_all.size}, {e_all.size} and {g.size} values"
@@ -454,8 +445,8 @@ def cumulative_incidence(
     """
     from lifelines import AalenJohansenFitter
 
-    durations = _as_float_1d(durations, "durations")
-    codes = _as_float_1d(event_codes, "event_codes").astype(int)
+    durations = as_float_array(durations, "durations")
+    codes = as_float_array(event_codes, "event_codes").astype(int)
     if durations.size != codes.size or durations.size == 0:
         raise NettxError("durations and event_codes must be non-empty and of equal length")
     t = np.atleast_1d(np.asarray(times, dtype=float))
