@@ -5,6 +5,7 @@ Commands:
   validate  check a cohort file against the data dictionary
   score     recompute every published value from a cohort and score the match
   synth     generate the synthetic cohort
+  sweep     run one notebook once per value of a parameter and compare the runs
 
 User errors (a bad cohort file, an unknown parameter, a failing notebook) print
 one message and exit with a non-zero status, never a traceback.
@@ -112,6 +113,20 @@ def _synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sweep(args: argparse.Namespace) -> int:
+    from nettx_utils import pipeline, sweep
+
+    name, *texts = args.parameter
+    if not texts:
+        raise NettxError(f"-p {name}: give one or more values after the parameter's name.")
+    values = [pipeline.parse_parameters([(name, text)])[name] for text in texts]
+    result = sweep.run_sweep(
+        args.notebook, name, values, out=args.out, jobs=args.jobs, plot=args.plot
+    )
+    print(f"{len(result.runs)} run(s); executed notebooks and their records in {result.csv.parent}")
+    return 0
+
+
 def _refuse_data_dir(path: Path) -> None:
     """Outputs never go into data/, which holds the inputs."""
     from nettx_utils.cohort import DATA_DIR
@@ -195,6 +210,37 @@ def build_parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="overwrite a file that is not synthetic"
     )
     synth.set_defaults(handler=_synth)
+
+    sweep = commands.add_parser(
+        "sweep", help="run one notebook once per value of a parameter and compare the runs"
+    )
+    sweep.add_argument("notebook", help="the notebook: 05, 05_prognostic_factors or a path")
+    sweep.add_argument(
+        "-p",
+        "--parameter",
+        nargs="+",
+        required=True,
+        metavar=("NAME", "VALUE"),
+        help="the parameter and its values, e.g. -p early_recurrence_months 12 24 36 (YAML)",
+    )
+    sweep.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="folder of the runs, sweep.csv and sweep.png "
+        "(default: results/sweeps/<notebook>-<parameter>)",
+    )
+    sweep.add_argument(
+        "--jobs", type=int, default=None, help="runs at once (default: values, at most cores)"
+    )
+    sweep.add_argument(
+        "--plot",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="recorded number to draw against the parameter (default: every p-value)",
+    )
+    sweep.set_defaults(handler=_sweep)
     return parser
 
 

@@ -1,0 +1,387 @@
+"""Survival analysis by hand, for the teaching chapters (7 to 10).
+
+Each function is a few pandas steps that follow one formula, so that a student
+can read the code beside the mathematics. The results equal lifelines' and
+:mod:`nettx_utils.survival`'s (``tests/test_teaching.py`` checks them to 1e-10);
+the book's analyses themselves use :mod:`nettx_utils.survival`.
+
+Conventions are those of :mod:`nettx_utils.survival`: at a tied time, deaths come
+before censorings (a patient censored at *t* is still at risk for the deaths at
+*t*), and "at risk at *t*" counts everyone whose time is *t* or later.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import chi2, norm
+
+from nettx_utils.errors import NettxError
+from nettx_utils.survival import _validate
+
+__all__ = [
+    "CI_COLUMNS",
+    "check_answer",
+    "ci_width_by_size",
+    "confidence_limits",
+    "followup_summaries",
+    "life_table",
+    "logrank_by_hand",
+    "logrank_statistic",
+    "logrank_table",
+    "median_with_ci",
+    "piecewise_exponential",
+    "risk_table",
+    "simulate_power",
+    "value_at",
+    "weights",
+]
+
+CI_COLUMNS = {"plain": "plain", "log": "log", "log-log": "loglog"}
+"""Confidence-interval type -> the prefix of its columns in :func:`life_table`."""
+
+
+def risk_table(durations: Any, events: Any) -> pd.DataFrame:
+    """One row per distinct time: ``time, at_risk, events, censored``.
+
+    Examples
+    --------
+    >>> risk_table([2, 4, 4, 6], [1, 1, 0, 0]).to_dict("list")
+    {'time': [2.0, 4.0, 6.0], 'at_risk': [4, 3, 1], 'events': [1, 1, 0], 'censored': [0, 1, 1]}
+    """
+    time, event = _validate(durations, events)  # clear errors for bad input
+    data = pd.DataFrame({"time": time, "event": event})
+    # Count, at each distinct time, how many left the study and how many of them died.
+    table = data.groupby("time")["event"].agg(events="sum", leaving="count").reset_index()
+    table["censored"] = table["leaving"] - table["events"]
+    # At risk just before t: everybody minus those who left at earlier times.
+    table["at_risk"] = len(data) - table["leaving"].cumsum().shift(fill_value=0)
+    return table[["time", "at_risk", "events", "censored"]]
+
+
+def confidence_limits(
+    survival: pd.Series, greenwood_sum: pd.Series, z: float, ci_type: str
+) -> tuple[pd.Series, pd.Series]:
+    """Pointwise limits of S(t) on one of three scales, from Greenwood's sum.
+
+    ``greenwood_sum`` is sum d / (n (n - d)), the variance of log S; its square
+    root ``sigma`` is the standard error of log S.
+    """
+    s, sigma = survival, np.sqrt(greenwood_sum)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if ci_type == "plain":  # S +/- z se(S), where se(S) = S * sigma
+            lower, upper = s - z * s * sigma, s + z * s * sigma
+        elif ci_type == "log":  # symmetric on the log scale, then exponentiated
+            lower, upper = s * np.exp(-z * sigma), s * np.exp(z * sigma)
+        elif ci_type == "log-log":  # symmetric for log(-log S), then back-transformed
+            k = np.exp(z * sigma / np.abs(np.log(s)))
+            lower, upper = s**k, s ** (1 / k)
+        else:
+            raise NettxError(f"ci_type must be one of {tuple(CI_COLUMNS)}, got {ci_type!r}")
+    # Before the first death S = 1 with no uncertainty: both limits are 1.
+    lower, upper = lower.where(greenwood_sum > 0, s), upper.where(greenwood_sum > 0, s)
+    # Where S = 0 Greenwood is undefined: the lower limit is 0, the upper unknown.
+    lower, upper = lower.where(s > 0, 0.0), upper.where(s > 0, np.nan)
+    return lower.clip(0, 1), upper.clip(0, 1)
+
+
+def life_table(
+    durations: Any,
+    events: Any,
+    *,
+    alpha: float = 0.05,
+    ci_types: tuple[str, ...] = tuple(CI_COLUMNS),
+) -> pd.DataFrame:
+    """The Kaplan-Meier life table, with Greenwood's variance and three intervals.
+
+    Columns: ``time, at_risk, events, censored``; ``conditional`` (1 - d/n, the
+    chance of surviving time t having reached it); ``survival`` (their running
+    product, S(t)); ``greenwood_term`` d/(n(n-d)), ``greenwood_sum`` (its running
+    sum), ``variance`` = S² x greenwood_sum and ``std_err``; then ``plain_lower``,
+    ``plain_upper``, ``log_lower``, ``log_upper``, ``loglog_lower``, ``loglog_upper``
+    (only those of ``ci_types``).
+
+    Examples
+    --------
+    >>> table = life_table([5, 8, 8, 12, 16], [1, 1, 0, 1, 0])
+    >>> table["survival"].round(4).tolist()
+    [0.8, 0.6, 0.3, 0.3]
+    """
+    table = risk_table(durations, events)
+    n, d = table["at_risk"], table["events"]
+    # Kaplan-Meier: multiply the conditional chances of surviving each time.
+    table["conditional"] = 1 - d / n
+    table["survival"] = table["conditional"].cumprod()
+    # Greenwood: Var(log S) is the running sum of d / (n (n - d)).
+    table["greenwood_term"] = d / (n * (n - d))
+    table["greenwood_sum"] = table["greenwood_term"].cumsum()
+    table["variance"] = table["survival"] ** 2 * table["greenwood_sum"]  # delta method
+    table["std_err"] = np.sqrt(table["variance"])
+    z = norm.ppf(1 - alpha / 2)
+    for ci_type in ci_types:
+        prefix = CI_COLUMNS[ci_type]
+        limits = confidence_limits(table["survival"], table["greenwood_sum"], z, ci_type)
+        table[f"{prefix}_lower"], table[f"{prefix}_upper"] = limits
+    return table
+
+
+def value_at(table: pd.DataFrame, time: float, column: str = "survival") -> float:
+    """A step function's value at ``time``: the last row at or before it (1 before the first).
+
+    Beyond the last observed time the curve is unknown and the answer is NaN.
+
+    Examples
+    --------
+    >>> table = life_table([5, 8, 8, 12, 16], [1, 1, 0, 1, 0])
+    >>> round(value_at(table, 10), 4), value_at(table, 4), value_at(table, 20)
+    (0.6, 1.0, nan)
+    """
+    if time > table["time"].max():
+        return float("nan")
+    before = table[table["time"] <= time]
+    return 1.0 if before.empty else float(before[column].iloc[-1])
+
+
+def median_with_ci(table: pd.DataFrame, ci_type: str = "log-log") -> tuple[float, float, float]:
+    """Median survival and its interval: where S(t) and its limits first reach 0.5.
+
+    ``inf`` means "not reached" (for the upper limit: the interval is open above).
+
+    Examples
+    --------
+    >>> median_with_ci(life_table([5, 8, 8, 12, 16], [1, 1, 0, 1, 0]))
+    (12.0, 5.0, inf)
+    """
+    prefix = CI_COLUMNS[ci_type]
+    tolerance = np.sqrt(np.finfo(float).eps)  # as R: S within rounding of 0.5 counts as 0.5
+
+    def first_time(column: str) -> float:
+        reached = table[table[column] <= 0.5 + tolerance]
+        return float(reached["time"].iloc[0]) if len(reached) else float("inf")
+
+    return first_time("survival"), first_time(f"{prefix}_lower"), first_time(f"{prefix}_upper")
+
+
+def followup_summaries(durations: Any, events: Any) -> pd.DataFrame:
+    """Several answers to "how long were patients followed?": ``summary, months, who``.
+
+    Examples
+    --------
+    >>> followup_summaries([2, 4, 5, 7, 9], [1, 0, 1, 0, 0])["months"].tolist()
+    [5.0, 7.0, 7.0, 9.0, 27.0]
+    """
+    time, event = _validate(durations, events)
+    alive = time[event == 0]
+    # Reverse Kaplan-Meier: being censored is the "event", a death censors follow-up.
+    reverse, _, _ = median_with_ci(life_table(time, 1 - event))
+    rows = [
+        ("Median observation time", np.median(time), "all patients"),
+        ("Median time to last contact", np.median(alive) if alive.size else np.nan, "alive"),
+        ("Reverse Kaplan-Meier median", reverse, "all patients, deaths censored"),
+        ("Longest follow-up", time.max(), "all patients"),
+        ("Total time observed (patient-months)", time.sum(), "all patients"),
+    ]
+    return pd.DataFrame(rows, columns=["summary", "months", "who"])
+
+
+def logrank_table(durations: Any, events: Any, groups: Any) -> pd.DataFrame:
+    """Observed and expected deaths of group 1 at each death time (two groups).
+
+    Columns: ``time, n1, n2, n, d1, d2, d``; ``e1`` = d n1 / n, the deaths group 1
+    would have if both groups shared one hazard; ``o_minus_e`` = d1 - e1; and
+    ``variance``, the hypergeometric d (n1/n)(1 - n1/n)(n - d)/(n - 1).
+    Group 1 is the first label in sorted order; patients with no group are dropped.
+    """
+    columns = {"time": durations, "event": events, "group": groups}
+    data = pd.DataFrame({k: np.asarray(v, dtype=object) for k, v in columns.items()}).dropna()
+    time, event = _validate(data["time"], data["event"])
+    labels = sorted(data["group"].unique())
+    if len(labels) != 2:
+        raise NettxError(f"logrank_table compares exactly 2 groups, got {len(labels)}")
+    one = (data["group"] == labels[0]).to_numpy()
+    # A matrix with a row per death time and a column per patient.
+    death_times = np.unique(time[event == 1])
+    at_risk = time[None, :] >= death_times[:, None]
+    dies = (time[None, :] == death_times[:, None]) & (event[None, :] == 1)
+    table = pd.DataFrame({"time": death_times})
+    table["n1"], table["n2"] = (at_risk & one).sum(axis=1), (at_risk & ~one).sum(axis=1)
+    table["n"] = table["n1"] + table["n2"]
+    table["d1"], table["d2"] = (dies & one).sum(axis=1), (dies & ~one).sum(axis=1)
+    table["d"] = table["d1"] + table["d2"]
+    # Expected deaths in group 1 under the null, and the hypergeometric variance.
+    share = table["n1"] / table["n"]
+    table["e1"] = table["d"] * share
+    table["o_minus_e"] = table["d1"] - table["e1"]
+    spread = ((table["n"] - table["d"]) / (table["n"] - 1)).where(table["n"] > 1, 0.0)
+    table["variance"] = table["d"] * share * (1 - share) * spread
+    table.attrs["groups"] = labels
+    return table
+
+
+def weights(table: pd.DataFrame, weighting: str = "logrank") -> pd.Series:
+    """The weight of each death time in a weighted log-rank test.
+
+    ``logrank``: 1 (every death counts the same); ``wilcoxon`` (Gehan-Breslow): n,
+    the number at risk, which favours early deaths; ``tarone-ware``: sqrt(n);
+    ``peto``: Peto-Peto's modified survival, the running product of 1 - d/(n + 1).
+    """
+    n, d = table["n"], table["d"]
+    if weighting == "logrank":
+        return pd.Series(1.0, index=table.index)
+    if weighting == "wilcoxon":
+        return n.astype(float)
+    if weighting == "tarone-ware":
+        return np.sqrt(n)
+    if weighting == "peto":
+        return (1 - d / (n + 1)).cumprod()
+    raise NettxError(f"unknown weighting {weighting!r}")
+
+
+def logrank_statistic(table: pd.DataFrame, weighting: str = "logrank") -> dict[str, float]:
+    """The (weighted) log-rank statistic from a :func:`logrank_table`.
+
+    U = sum w (O - E) over death times, V = sum w² x variance; the statistic
+    U²/V follows a chi-square with 1 degree of freedom when the groups share one
+    survival curve. Without any death it is undefined (NaN).
+    """
+    w = weights(table, weighting)
+    u = float((w * table["o_minus_e"]).sum())
+    v = float((w**2 * table["variance"]).sum())
+    statistic = u**2 / v if v > 0 else float("nan")
+    return {
+        "observed_1": float(table["d1"].sum()),
+        "expected_1": float(table["e1"].sum()),
+        "u": u,
+        "variance": v,
+        "statistic": statistic,
+        "p_value": float(chi2.sf(statistic, 1)) if v > 0 else float("nan"),
+    }
+
+
+def logrank_by_hand(
+    durations: Any, events: Any, groups: Any, *, weighting: str = "logrank"
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """The log-rank table with its weights, and the statistic with its p value.
+
+    Examples
+    --------
+    >>> table, result = logrank_by_hand([1, 2, 3, 4, 5, 6], [1, 1, 1, 1, 0, 1], list("aaabbb"))
+    >>> round(result["statistic"], 4), round(result["p_value"], 4)
+    (5.0517, 0.0246)
+    """
+    table = logrank_table(durations, events, groups)
+    table["weight"] = weights(table, weighting)
+    return table, logrank_statistic(table, weighting)
+
+
+def piecewise_exponential(
+    rng: np.random.Generator, n: int, hazards: tuple[float, float], cut: float
+) -> np.ndarray:
+    """Survival times with hazard ``hazards[0]`` before ``cut`` and ``hazards[1]`` after."""
+    exposure = rng.exponential(size=n)  # each patient's "budget" of cumulative hazard
+    early = exposure / hazards[0]
+    late = cut + (exposure - hazards[0] * cut) / hazards[1]
+    return np.where(early < cut, early, late)
+
+
+def simulate_power(
+    hazard_ratios: tuple[float, float],
+    *,
+    n_per_group: int = 40,
+    n_sim: int = 200,
+    seed: int = 2021,
+    cut: float = 24.0,
+    median_months: float = 60.0,
+    max_followup: float = 120.0,
+    weightings: tuple[str, ...] = ("logrank", "wilcoxon", "peto"),
+    alpha: float = 0.05,
+) -> pd.Series:
+    """Share of simulated trials in which each weighting rejects equal survival.
+
+    Group 1 has a constant hazard (median ``median_months``); group 2's hazard is
+    ``hazard_ratios[0]`` times it before ``cut`` and ``hazard_ratios[1]`` times after.
+    Follow-up ends at a uniform time between ``cut`` and ``max_followup``.
+    """
+    rng = np.random.default_rng(seed)
+    base = np.log(2) / median_months
+    groups = np.repeat([1, 2], n_per_group)
+    rejected = dict.fromkeys(weightings, 0)
+    for _ in range(n_sim):
+        times = np.concatenate(
+            [
+                piecewise_exponential(rng, n_per_group, (base, base), cut),
+                piecewise_exponential(rng, n_per_group, tuple(base * np.array(hazard_ratios)), cut),
+            ]
+        )
+        censor = rng.uniform(cut, max_followup, size=2 * n_per_group)
+        table = logrank_table(np.minimum(times, censor), (times <= censor).astype(int), groups)
+        for weighting in weightings:
+            rejected[weighting] += logrank_statistic(table, weighting)["p_value"] < alpha
+    return pd.Series({w: count / n_sim for w, count in rejected.items()}, name="power")
+
+
+def ci_width_by_size(
+    durations: Any,
+    events: Any,
+    sizes: list[int],
+    *,
+    month: float,
+    n_sim: int = 100,
+    seed: int = 2021,
+    ci_type: str = "log-log",
+) -> pd.DataFrame:
+    """Resample cohorts of each size (with replacement) and measure their uncertainty.
+
+    For every size: the mean width of the interval of S(``month``) (over the resamples
+    followed that long), the share of resamples that reach the median, and the share
+    whose median has a closed interval (a finite upper limit).
+    """
+    time, event = _validate(durations, events)
+    rng = np.random.default_rng(seed)
+    prefix, rows = CI_COLUMNS[ci_type], []
+    for size in sizes:
+        widths, reached, closed = [], 0, 0
+        for _ in range(n_sim):
+            pick = rng.integers(0, time.size, size=size)
+            table = life_table(time[pick], event[pick], ci_types=(ci_type,))
+            widths.append(
+                value_at(table, month, f"{prefix}_upper")
+                - value_at(table, month, f"{prefix}_lower")
+            )
+            median, _, upper = median_with_ci(table, ci_type)
+            reached += np.isfinite(median)
+            closed += np.isfinite(upper)
+        rows.append(
+            {
+                "n": size,
+                "mean_width": float(np.nanmean(widths)) if np.isfinite(widths).any() else np.nan,
+                "median_reached": reached / n_sim,
+                "median_ci_closed": closed / n_sim,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def check_answer(answer: Any, solution: Any, *, tolerance: float = 1e-6) -> str:
+    """Compare an exercise's answer with its solution; raise AssertionError if they differ.
+
+    An answer still ``None`` is not checked: the exercise is simply not done yet.
+
+    Examples
+    --------
+    >>> check_answer(None, 3.0)
+    'Not answered yet: replace None with your answer and run this cell again.'
+    >>> check_answer(0.1 + 0.2, 0.3)
+    'Correct.'
+    """
+    if answer is None:
+        return "Not answered yet: replace None with your answer and run this cell again."
+    expected = np.asarray(solution, dtype=float)
+    given = np.asarray(answer, dtype=float)
+    assert given.shape == expected.shape, f"expected shape {expected.shape}, got {given.shape}"
+    assert np.allclose(given, expected, rtol=tolerance, atol=tolerance, equal_nan=True), (
+        f"Not quite: expected {solution!r}, got {answer!r}."
+    )
+    return "Correct."
