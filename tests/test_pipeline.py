@@ -41,7 +41,7 @@ def _figures_in(notebook: Path) -> int:
     """Images a notebook's executed copy holds (shown or glued for a figure directive)."""
     cells = nbformat.read(notebook, as_version=4).cells
     return sum(
-        "image/png" in output.get("data", {})
+        any(mime.endswith("image/png") for mime in output.get("data", {}))
         for cell in cells
         if cell.cell_type == "code"
         for output in cell.outputs
