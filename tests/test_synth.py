@@ -1,0 +1,300 @@
+"""The synthetic cohort: deterministic, seed-dependent, and every target recomputed.
+
+The checks recompute each published number from the rows with numpy, scipy and
+lifelines under the book's conventions; no stored result is read back.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from lifelines import KaplanMeierFitter
+from lifelines.statistics import logrank_test
+from scipy import stats
+
+from nettx_utils import synth
+
+ROOT = Path(__file__).resolve().parents[1]
+OTHER_SEED = 7
+
+
+@pytest.fixture(scope="module")
+def default_cohort() -> pd.DataFrame:
+    return synth.generate_cohort(synth.DEFAULT_SEED)
+
+
+@pytest.fixture(scope="module")
+def other_cohort() -> pd.DataFrame:
+    return synth.generate_cohort(OTHER_SEED)
+
+
+def as_read(cohort: pd.DataFrame, tmp_path: Path) -> pd.DataFrame:
+    """The cohort as a reader of the CSV sees it (comment lines skipped)."""
+    path = tmp_path / "cohort.csv"
+    synth.write_cohort(cohort, path, seed=0)
+    return pd.read_csv(path, comment="#")
+
+
+def printed(value: float, target: float, decimals: int) -> bool:
+    return abs(value - target) <= 0.5 * 10.0**-decimals + 1e-9
+
+
+def quartiles(x) -> np.ndarray:
+    x = pd.to_numeric(pd.Series(x), errors="coerce").dropna().to_numpy(float)
+    return np.quantile(x, [0.25, 0.5, 0.75], method="weibull")
+
+
+def km_at(durations, events, t: float) -> float:
+    kmf = KaplanMeierFitter().fit(np.asarray(durations, float), np.asarray(events, int))
+    return 100 * float(kmf.survival_function_at_times(t).iloc[0])
+
+
+def mann_whitney(x, y) -> float:
+    x = np.asarray(x, float)
+    y = np.asarray(y, float)
+    x, y = x[~np.isnan(x)], y[~np.isnan(y)]
+    res = stats.mannwhitneyu(
+        x, y, method="asymptotic", use_continuity=False, alternative="two-sided"
+    )
+    return float(res.pvalue)
+
+
+def assert_reproduces_paper(c: pd.DataFrame) -> None:
+    """Every target, recomputed directly (tables, text and survival)."""
+    num = {name: pd.to_numeric(c[name], errors="coerce").to_numpy(float) for name in c.columns}
+    flag = {name: np.nan_to_num(v).astype(bool) for name, v in num.items()}
+
+    def count(name: str, code: str | None = None) -> int:
+        if code is None:
+            return int(flag[name].sum())
+        return int((c[name].astype(str) == code).sum())
+
+    assert len(c) == 32
+    # --- Table 1 ------------------------------------------------------------------
+    for name, want in {
+        "age_at_lt_years": ((40.0, 1), (49.5, 1), (57.0, 1)),
+        "mib1_primary_pct": ((1.0, 1), (2, 0), (2.8, 1)),
+        "cga_lt_ng_ml": ((60.0, 1), (222.5, 1), (320.8, 1)),
+        "n_pre_lt_lrt": ((1, 0), (2, 0), (3, 0)),
+        "months_diagnosis_to_lt": ((14.1, 1), (22.6, 1), (72.4, 1)),
+        "mib1_lt_pct": ((2.0, 1), (3.3, 1), (8.0, 1)),
+        "age_at_recurrence_years": ((48.5, 1), (55.0, 1), (60.3, 1)),
+        "months_lt_to_recurrence": ((32.5, 1), (82.9, 1), (118.8, 1)),
+        "cga_recurrence_ng_ml": ((56.0, 1), (111.9, 1), (145.4, 1)),
+        "mib1_recurrence_pct": ((2, 0), (9, 0), (18, 0)),
+    }.items():
+        got = quartiles(c[name])
+        for g, (target, decimals) in zip(got, want, strict=True):
+            assert printed(g, target, decimals), (name, got, want)
+    # the text's values hold too: Mib-1 primary median 1.75, at LT 3.25 (2-8)
+    np.testing.assert_allclose(quartiles(c["mib1_primary_pct"])[1], 1.75)
+    np.testing.assert_allclose(quartiles(c["mib1_lt_pct"]), [2.0, 3.25, 8.0])
+    counts = {
+        ("sex", "female"): 15,
+        ("primary_site", "ileum_cecum"): 20,
+        ("primary_site", "pancreas"): 11,
+        ("primary_site", "unknown"): 1,
+        ("primary_functioning", None): 17,
+        ("carcinoid_syndrome", None): 11,
+        ("primary_t_stage", "T1_T2"): 8,
+        ("primary_t_stage", "T3"): 21,
+        ("primary_t_stage", "T4"): 3,
+        ("primary_who_grade", "G1"): 25,
+        ("primary_who_grade", "G2"): 7,
+        ("primary_n_stage", "N0"): 5,
+        ("primary_n_stage", "N1"): 27,
+        ("primary_n_site", "locoregional"): 14,
+        ("primary_n_site", "mesenteric_artery"): 15,
+        ("primary_n_site", "splenic_celiac"): 1,
+        ("primary_n_site", "portal_vein"): 2,
+        ("synchronous_liver_metastases", None): 28,
+        ("pre_lt_ssa", None): 30,
+        ("pre_lt_liver_resection", None): 8,
+        ("pre_lt_locoregional", None): 18,
+        ("pre_lt_chemotherapy", None): 6,
+        ("pre_lt_prrt", None): 1,
+        ("pre_lt_response", "SD"): 24,
+        ("pre_lt_response", "PR"): 6,
+        ("pre_lt_response", "PD"): 2,
+        ("milan_criteria", None): 25,
+        ("lymph_nodes_at_lt", None): 21,
+        ("acute_rejection", None): 4,
+        ("immunosuppression", "tacrolimus"): 26,
+        ("immunosuppression", "cyclosporine"): 6,
+        # Table 2
+        ("treatment_ssa", None): 20,
+        ("treatment_chemotherapy", None): 4,
+        ("treatment_prrt", None): 2,
+        ("surgery_at_recurrence", None): 14,
+        ("treatment_radiotherapy", None): 1,
+        ("treatment_none", None): 3,
+        ("predominant_treatment", "ssa"): 11,
+        ("predominant_treatment", "chemotherapy"): 3,
+        ("predominant_treatment", "prrt"): 2,
+        ("predominant_treatment", "surgery"): 14,
+        ("predominant_treatment", "follow_up"): 2,
+        ("predominant_treatment_response", "CR"): 12,
+        ("predominant_treatment_response", "PR"): 4,
+        ("predominant_treatment_response", "SD"): 13,
+        ("predominant_treatment_response", "PD"): 3,
+        # Results text
+        ("cga_recurrence_elevated", None): 12,
+        ("died", None): 11,
+        ("death_cause", "net_progression"): 7,
+        ("death_cause", "other"): 4,
+        ("disease_free_at_last_followup", None): 4,
+        ("untreatable_progression", None): 11,
+    }
+    for (name, code), want in counts.items():
+        assert count(name, code) == want, (name, code, count(name, code), want)
+    assert int((num["months_diagnosis_to_lt"] <= 24).sum()) == 17
+    tr = num["months_lt_to_recurrence"]
+    assert int((tr <= 24).sum()) == 7 and not np.any(np.isclose(tr, 24))
+    r = num["mib1_recurrence_pct"]
+    assert int((~np.isnan(r)).sum()) == 21
+    assert [int((r <= 2).sum()), int(((r > 2) & (r <= 20)).sum()), int((r > 20).sum())] == [
+        7,
+        10,
+        4,
+    ]
+    # sites
+    names = ["abdominal_ln", "thoracic_ln", "peritoneum", "liver", "lung", "bone", "other"]
+    sites = np.column_stack([flag[f"recurrence_site_{n}"] for n in names])
+    single = sites.sum(axis=1) == 1
+    multiple = sites.sum(axis=1) > 1
+    assert single.sum() == 26 and multiple.sum() == 6
+    assert list(sites[single].sum(axis=0)) == [17, 2, 2, 0, 2, 1, 2]
+    assert list(sites[multiple].sum(axis=0)) == [3, 2, 3, 1, 1, 2, 0]
+    ln_type = c["recurrence_abdominal_ln_type"].astype(str).to_numpy()
+    abd = sites[:, 0] & single
+    loco = abd & (ln_type == "locoregional")
+    distant = (abd & (ln_type == "distant")) | (sites[:, 1] & single)
+    lung_per = (sites[:, 2] | sites[:, 4]) & single
+    rest = ~(loco | distant | lung_per)
+    surgery = flag["surgery_at_recurrence"]
+    for mask, want in ((loco, (3, 6)), (distant, (5, 13)), (lung_per, (3, 4)), (rest, (3, 9))):
+        assert (int((mask & surgery).sum()), int(mask.sum())) == want
+    assert int((flag["surgery_complete_removal"] & surgery).sum()) == 13
+    # outcome coherence
+    died, up = flag["died"], flag["untreatable_progression"]
+    assert int((up & died).sum()) == 9
+    assert int((~died & ~flag["disease_free_at_last_followup"]).sum()) == 17
+    assert not (flag["disease_free_at_last_followup"] & died).any()
+    cause = c["death_cause"].fillna("").astype(str).replace("nan", "").to_numpy()
+    assert ((cause != "") == died).all()
+    T = num["months_recurrence_to_last_followup"]
+    u = num["months_recurrence_to_untreatable_progression"]
+    assert (u <= T + 1e-9).all() and (T >= 6).all()
+    gap = num["age_at_recurrence_years"] - num["age_at_lt_years"] - tr / 12
+    assert np.abs(gap).max() <= 0.26
+    # --- Mib-1 variations, rank tests, correlations ------------------------------
+    p, lt = num["mib1_primary_pct"], num["mib1_lt_pct"]
+    v1 = 100 * (lt - p) / p
+    ok2 = ~np.isnan(r)
+    v2 = 100 * (r[ok2] - lt[ok2]) / lt[ok2]
+    for got, want in zip(quartiles(v1), ((30, 0), (87.5, 1), (237.5, 1)), strict=True):
+        assert printed(got, *want)
+    for got, want in zip(quartiles(v2), ((0, 0), (108.3, 1), (350, 0)), strict=True):
+        assert printed(got, *want)
+    assert mann_whitney(p, lt) < 0.0001
+    assert printed(mann_whitney(lt, r), 0.016, 3)
+    if "mw.mib1_changes.p" not in synth.KNOWN_MISSES:  # see synth.KNOWN_MISSES
+        assert printed(mann_whitney(v1, v2), 0.701, 3)
+    dx = num["months_diagnosis_to_lt"]
+    for x, y, rho, pv in (
+        (dx, v1, -0.354, 0.047),
+        (tr[ok2], v2, -0.155, 0.502),
+        (dx, tr, -0.114, 0.536),
+    ):
+        res = stats.spearmanr(x, y)
+        assert printed(res.statistic, rho, 3) and printed(res.pvalue, pv, 3)
+    cga = num["cga_recurrence_ng_ml"]
+    assert printed(np.median(cga[surgery]), 85.1, 1)
+    assert printed(np.median(cga[~surgery]), 132.5, 1)
+    assert printed(mann_whitney(cga[surgery], cga[~surgery]), 0.038, 3)
+    # --- survival ---------------------------------------------------------------------
+    d = died.astype(int)
+    assert printed(km_at(tr + T, d, 60), 90.6, 1)
+    assert printed(km_at(tr + T, d, 120), 79.6, 1)
+    assert printed(km_at(T, d, 60), 76.3, 1)
+    assert printed(km_at(T, d, 120), 45.5, 1)
+    assert printed(KaplanMeierFitter().fit(T, d).median_survival_time_, 81, 0)
+    assert printed(KaplanMeierFitter().fit(T, 1 - d).median_survival_time_, 73.7, 1)
+    assert printed(100 - km_at(u, up.astype(int), 60), 57.2, 1)
+    early = tr <= 24
+    high, low = ok2 & (r > 2), ok2 & (r <= 2)
+    for group, mask, s1, s0, pv in (
+        (early, np.ones(32, bool), 0.0, 89.5, 0.001),
+        (surgery, np.ones(32, bool), 90.9, 64.5, 0.062),
+        (surgery, high, 87.5, 0.0, 0.011),
+        (surgery, low, 100.0, 75.0, 0.225),
+    ):
+        a, b = mask & group, mask & ~group
+        assert printed(km_at(T[a], d[a], 60), s1, 1)
+        assert printed(km_at(T[b], d[b], 60), s0, 1)
+        assert printed(logrank_test(T[a], T[b], d[a], d[b]).p_value, pv, 3)
+
+
+def test_deterministic_for_a_seed(default_cohort: pd.DataFrame) -> None:
+    again = synth.generate_cohort(synth.DEFAULT_SEED)
+    pd.testing.assert_frame_equal(default_cohort, again)
+
+
+def test_another_seed_gives_another_cohort(
+    default_cohort: pd.DataFrame, other_cohort: pd.DataFrame
+) -> None:
+    assert not default_cohort.equals(other_cohort)
+    a = default_cohort.sort_values("months_recurrence_to_last_followup")
+    b = other_cohort.sort_values("months_recurrence_to_last_followup")
+    assert not np.allclose(
+        a["months_recurrence_to_last_followup"].to_numpy(float),
+        b["months_recurrence_to_last_followup"].to_numpy(float),
+    )
+
+
+@pytest.mark.parametrize("which", ["default", "other"])
+def test_reproduces_every_target(
+    which: str, default_cohort: pd.DataFrame, other_cohort: pd.DataFrame, tmp_path: Path
+) -> None:
+    cohort = default_cohort if which == "default" else other_cohort
+    assert_reproduces_paper(as_read(cohort, tmp_path))
+    problems = synth.check_cohort(cohort)
+    assert [p for p in problems if p.split(":")[0] not in synth.KNOWN_MISSES] == []
+
+
+def test_known_misses_are_few_and_named() -> None:
+    """Targets the base solution does not meet are listed, and only those are tolerated."""
+    assert set(synth.KNOWN_MISSES) <= set(synth.TARGETS)
+    assert len(synth.KNOWN_MISSES) <= 1
+
+
+def test_columns_follow_the_dictionary(default_cohort: pd.DataFrame) -> None:
+    dictionary = yaml.safe_load((ROOT / "data" / "dictionary.yml").read_text(encoding="utf-8"))
+    assert list(default_cohort.columns) == [c["name"] for c in dictionary["columns"]]
+    assert list(default_cohort["patient_id"]) == [f"SYN-{i:02d}" for i in range(1, 33)]
+
+
+def test_committed_cohort_is_the_default_seed(default_cohort: pd.DataFrame, tmp_path: Path) -> None:
+    fresh = tmp_path / "cohort.csv"
+    synth.write_cohort(default_cohort, fresh, seed=synth.DEFAULT_SEED)
+    committed = ROOT / "data" / "cohort.csv"
+    assert committed.read_text(encoding="utf-8") == fresh.read_text(encoding="utf-8")
+
+
+def test_header_says_synthetic(default_cohort: pd.DataFrame, tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    synth.write_cohort(default_cohort, path, seed=123)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    comments = [line for line in lines if line.startswith("#")]
+    assert lines[0].startswith("# ") and comments == lines[: len(comments)]
+    text = " ".join(comments)
+    assert "SYNTHETIC" in text and "not real patients" in text
+    assert "nettx_utils.synth" in text and "123" in text
+    assert synth.is_synthetic_file(path)
+    table = pd.read_csv(io.StringIO("\n".join(lines[len(comments) :])))
+    assert list(table.columns) == list(synth.COLUMNS)
