@@ -242,22 +242,27 @@ class KaplanMeier:
         Returns columns ``time, survival, lower, upper, at_risk`` (at risk just before t).
         Before the first event S = 1. Beyond the last observed duration the estimate is
         undefined and survival/lower/upper are NaN (lifelines would carry the last value
-        forward; R ``summary.survfit`` drops such times unless ``extend = TRUE``).
+        forward; R ``summary.survfit`` drops such times unless ``extend = TRUE``), except
+        when the last observation was a death that took S to 0: S stays 0 afterwards.
 
         Examples
         --------
         >>> km = fit_kaplan_meier([2, 4, 6], [1, 0, 1])
         >>> km.survival_at([1, 2, 7])["survival"].round(4).tolist()
-        [1.0, 0.6667, nan]
+        [1.0, 0.6667, 0.0]
+        >>> fit_kaplan_meier([2, 4, 6], [1, 1, 0]).survival_at([7])["survival"].tolist()
+        [nan]
         """
         self._check_fitted()
         t = self._times(times)
         tab = self.table_
         idx = np.searchsorted(tab["time"].to_numpy(), t, side="right") - 1
         out = {}
+        # Beyond the last observation the curve is unknown, unless it already reached 0.
+        unknown = (t > tab["time"].iloc[-1]) & (tab["survival"].iloc[-1] > 0)
         for col in ("survival", "lower", "upper"):
             vals = np.where(idx >= 0, tab[col].to_numpy()[np.maximum(idx, 0)], 1.0)
-            out[col] = np.where(t > tab["time"].iloc[-1], np.nan, vals)
+            out[col] = np.where(unknown, np.nan, vals)
         at_risk = self.n_ - np.searchsorted(np.sort(self.durations_), t, side="left")
         return pd.DataFrame({"time": t, **out, "at_risk": at_risk})
 
