@@ -42,6 +42,8 @@ logrank:OUTCOME~GROUP     log-rank p across the levels of GROUP                 
 mannwhitney:A,B           Mann-Whitney p, column A vs column B                   association.mann_whitney
 mannwhitney:COL~GROUP     Mann-Whitney p of COL between the two levels of GROUP  association.mann_whitney
 spearman:A,B@rho, A,B@p  Spearman's rho or its p-value                          association.spearman
+screen_significant:       characteristics of the univariable screen of post-     prognostic.univariable_screen
+os_recurrence@ALPHA       recurrence OS with log-rank p < ALPHA (paper's cut-offs)
 ========================  =====================================================  ==========
 
 Outcomes (:data:`OUTCOMES`): ``os_recurrence`` (months from recurrence to death or last
@@ -65,7 +67,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nettx_utils import association, derived, survival, tables
+from nettx_utils import association, derived, prognostic, survival, tables
 from nettx_utils.errors import NettxError
 from nettx_utils.published import compare, flagged_ids
 
@@ -106,6 +108,7 @@ OPS = frozenset(
         "logrank",
         "mannwhitney",
         "spearman",
+        "screen_significant",
     }
 )
 _COMPARATORS = ("!=", "<=", ">=", "=", "<", ">")
@@ -253,6 +256,13 @@ def _check(spec: Spec) -> None:
         parts = re.split(r"[~,]", t)
         if len(parts) != 2 or not all(_NAME.match(x) for x in parts):
             raise bad("mannwhitney needs 'A,B' or 'COL~GROUP'")
+    elif op == "screen_significant":
+        try:
+            alpha = float(p)
+        except ValueError:
+            raise bad(f"screen_significant needs '@alpha', got {p!r}") from None
+        if t != "os_recurrence" or not 0 < alpha < 1:
+            raise bad("screen_significant needs 'os_recurrence@ALPHA' with 0 < ALPHA < 1")
     elif op == "spearman":
         parts = t.split(",")
         if len(parts) != 2 or not all(_NAME.match(x) for x in parts) or p not in ("rho", "p"):
@@ -377,12 +387,23 @@ class _Reproducer:
         self.frame = derive(cohort)
         self.quantile_method = quantile_method
         self._tables: dict[str, pd.DataFrame] = {}
+        self._screens: dict[str, pd.DataFrame] = {}
 
     def table(self, which: str) -> pd.DataFrame:
         if which not in self._tables:
             make = tables.table1 if which == "table1" else tables.table2
             self._tables[which] = make(self.frame, quantile_method=self.quantile_method)
         return self._tables[which]
+
+    def screen(self, spec: Spec) -> pd.DataFrame:
+        """The univariable screen of the spec's patients, one row per characteristic."""
+        key = spec.text.partition("|")[2]
+        if key not in self._screens:
+            screen = prognostic.univariable_screen(
+                self.subset(spec), quantile_method=self.quantile_method
+            )
+            self._screens[key] = screen.drop_duplicates("variable")
+        return self._screens[key]
 
     def subset(self, spec: Spec) -> pd.DataFrame:
         return self.frame[evaluate(self.frame, spec.filter, spec.text)]
@@ -454,6 +475,8 @@ class _Reproducer:
                 pd.to_numeric(_column(sub, b, spec.text), errors="coerce").to_numpy(dtype=float),
             )
             return float(res.rho if spec.param == "rho" else res.p_value)
+        if op == "screen_significant":
+            return float((self.screen(spec)["logrank_p"] < float(spec.param)).sum())
         raise NettxError(f"spec {spec.text!r}: operation {op!r} is not implemented")
 
 

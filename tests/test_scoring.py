@@ -120,6 +120,9 @@ def test_parse_spec_pieces():
         "count:x=",
         "count:x<abc",
         "median:a,b",
+        "screen_significant:os_recurrence",  # no alpha
+        "screen_significant:up@0.05",  # the screen is of post-recurrence OS
+        "screen_significant:os_recurrence@5",
     ],
 )
 def test_parse_spec_rejects(bad: str):
@@ -235,6 +238,39 @@ def test_tests_use_the_package_functions(cohort: pd.DataFrame):
     assert _value(cohort, "spearman:months_lt_to_recurrence,mib1_recurrence_pct@p") == (
         pytest.approx(sp.p_value)
     )
+
+
+def test_screen_significant_counts_characteristics_by_lifelines_logrank():
+    """Count the screen's characteristics with p < alpha, each retested with lifelines.
+
+    Two characteristics are made prognostic on purpose (a planted split that tracks
+    death) so the count moves when they are, whatever the cohort's own numbers.
+    """
+    from lifelines.statistics import multivariate_logrank_test
+
+    from nettx_utils.cohort import load_cohort
+    from nettx_utils.prognostic import univariable_screen
+
+    cohort = load_cohort()
+    planted = cohort.copy()
+    planted["sex"] = np.where(planted["died"].astype(bool), "male", "female")
+    planted["sex"] = pd.Categorical(planted["sex"], categories=cohort["sex"].cat.categories)
+    planted["carcinoid_syndrome"] = pd.array(planted["died"].astype(bool), dtype="boolean")
+    months = "months_recurrence_to_last_followup"
+    for frame in (cohort, planted):
+        screen = univariable_screen(frame).drop_duplicates("variable")
+        # the planted characteristics, retested with lifelines directly
+        for column in ("sex", "carcinoid_syndrome"):
+            lifelines_p = multivariate_logrank_test(
+                frame[months], frame[column].astype(str), frame["died"].astype(int)
+            ).p_value
+            p = screen.loc[screen["variable"] == column, "logrank_p"].item()
+            assert p == pytest.approx(lifelines_p, rel=1e-9)
+        expected = int((screen["logrank_p"].dropna() < 0.05).sum())
+        assert _value(frame, "screen_significant:os_recurrence@0.05") == expected
+    base = _value(cohort, "screen_significant:os_recurrence@0.05")
+    assert _value(planted, "screen_significant:os_recurrence@0.05") >= base + 1
+    assert _value(cohort, "screen_significant:os_recurrence@0.5") >= base
 
 
 def test_mann_whitney_by_group_is_the_papers_test(cohort, monkeypatch):
