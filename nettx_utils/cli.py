@@ -72,6 +72,7 @@ def _score(args: argparse.Namespace) -> int:
         load_published_values,
         printed,
         score_line,
+        shown,
     )
     from nettx_utils.scoring import score
 
@@ -81,13 +82,13 @@ def _score(args: argparse.Namespace) -> int:
         load_consistency_audit(),
         quantile_method=args.quantile_method,
     )
-    shown = table[table["computable"].astype(bool)]
-    width = max(len(i) for i in shown["id"])
-    for row in shown.itertuples():
+    rows = table[table["computable"].astype(bool)]
+    width = max(len(i) for i in rows["id"])
+    for row in rows.itertuples():
         mark = "⚑" if row.flagged else row.mark
         print(
             f"{mark} {row.id:<{width}}  paper {printed(row.published, row.decimals, row.bound):>10}"
-            f"  book {printed(row.reproduced, row.decimals):>10}  {row.label}"
+            f"  book {shown(row.reproduced, row.decimals):>10}  {row.label}"
         )
     _refuse_data_dir(args.out)
     args.out.parent.mkdir(parents=True, exist_ok=True)

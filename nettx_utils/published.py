@@ -53,6 +53,7 @@ __all__ = [
     "printed",
     "rounds_to",
     "score_line",
+    "shown",
     "side_by_side",
 ]
 
@@ -627,6 +628,38 @@ def printed(value: float, decimals: int, bound: str | None = None) -> str:
     return f"{bound} {text}" if bound else text
 
 
+def shown(value: float, decimals: int) -> str:
+    """``value`` at ``decimals``, or with one digit more when it lies exactly on a half.
+
+    A value such as 18.75 (6 of 32) or 40.05 rounds to either printed neighbour, and
+    the paper rounds such halves both ways. Printing the extra digit shows the reader
+    why the book's value matches the paper's either way, instead of a rounded value
+    that seems to contradict the paper's.
+
+    Examples
+    --------
+    >>> shown(18.75, 1), shown(40.05, 1), shown(22.66, 1), shown(1.75, 1), shown(12.5, 1)
+    ('18.75', '40.05', '22.7', '1.75', '12.5')
+    """
+    from nettx_utils.tables import fixed
+
+    if value is None or pd.isna(value):
+        return "–"
+    finer = fixed(value, int(decimals) + 1)
+    if finer.endswith("5") and abs(float(finer) - float(value)) < 1e-9:
+        return finer
+    return fixed(value, int(decimals))
+
+
+def _shown_row(row: pd.Series) -> str:
+    """A descriptive table row as :func:`shown` prints it, one decimal like the paper."""
+    if pd.notna(row["median"]):
+        return f"{shown(row['median'], 1)} ({shown(row['q1'], 1)}–{shown(row['q3'], 1)})"
+    if pd.notna(row["n"]):
+        return f"{row['n']} ({shown(row['percent'], 1)})"
+    return ""
+
+
 def side_by_side(table: pd.DataFrame, scored: pd.DataFrame, table_name: str) -> pd.DataFrame:
     """Add the paper's printed value and a match mark to the rows of a descriptive table.
 
@@ -645,7 +678,8 @@ def side_by_side(table: pd.DataFrame, scored: pd.DataFrame, table_name: str) -> 
         ``table`` plus ``paper`` (``N (%)`` or ``median (Q1–Q3)`` as printed) and
         ``mark``: ``"✓"`` when every published part of the row is reproduced, ``"✗"``
         when one is not, ``"⚑"`` when the audit flags a part as inconsistent, empty
-        when the paper prints no such row.
+        when the paper prints no such row. ``display`` is rewritten with
+        :func:`shown`, so a value exactly on a rounding half carries its extra digit.
     """
     prefix = f"{table_name}:"
     source = {"table1": "Table 1", "table2": "Table 2"}[table_name]
@@ -676,6 +710,7 @@ def side_by_side(table: pd.DataFrame, scored: pd.DataFrame, table_name: str) -> 
         else:
             marks.append("✓" if parts["match"].fillna(False).all() else "✗")
     out = table.copy()
+    out["display"] = [_shown_row(row) for _, row in table.iterrows()]
     out["paper"] = paper
     out["mark"] = marks
     return out
@@ -685,7 +720,8 @@ def comparison_view(scored: pd.DataFrame, caption: str) -> Styler:
     """Published values beside the reproduced ones, as a captioned table for a chapter.
 
     ``scored`` is (a subset of) :func:`nettx_utils.scoring.score` output. The
-    reproduced value is printed at the paper's precision; ``⚑`` marks a value the
+    reproduced value is printed at the paper's precision (with one digit more when it lies
+    exactly on a rounding half, see :func:`shown`); ``⚑`` marks a value the
     consistency audit flags, ``–`` one that this cohort cannot give.
     """
     computable = scored[scored["computable"].astype(bool)]
@@ -696,7 +732,7 @@ def comparison_view(scored: pd.DataFrame, caption: str) -> Styler:
             "Paper": [
                 printed(r.published, r.decimals, r.bound or None) for r in computable.itertuples()
             ],
-            "This book": [printed(r.reproduced, r.decimals) for r in computable.itertuples()],
+            "This book": [shown(r.reproduced, r.decimals) for r in computable.itertuples()],
             "Match": computable["mark"].where(~computable["flagged"].astype(bool), "⚑"),
         }
     )

@@ -329,3 +329,50 @@ def test_compare_and_score_line(published: pd.DataFrame):
     assert score_line(table.reset_index()) == (
         "reproduced 2 of 3 published values (1 flagged inconsistent)"
     )
+
+
+def test_shown_prints_the_extra_digit_of_an_exact_half_only():
+    """6 of 32 is 18.75 exactly: shown with its half; 22.66 rounds as usual."""
+    from nettx_utils.published import shown
+
+    assert shown(100 * 6 / 32, 1) == "18.75"
+    assert shown(100 * 2 / 32, 1) == "6.25"
+    assert shown(85.15, 1) == "85.15"
+    assert shown(22.66, 1) == "22.7"
+    assert shown(100 * 5 / 32, 1) == "15.6"  # 15.625: not a half at one decimal
+    assert shown(0.7024, 3) == "0.702"
+    assert shown(float("nan"), 1) == "–"
+
+
+def test_side_by_side_shows_halves_that_match_either_neighbour():
+    """A Table 1 row exactly on a half shows the extra digit next to the paper's value."""
+    import pandas as pd
+
+    from nettx_utils.published import side_by_side
+
+    table = pd.DataFrame(
+        {
+            "key": ["x=yes", "age"],
+            "n": pd.array([6, pd.NA], dtype="Int64"),
+            "percent": [18.75, float("nan")],
+            "median": [float("nan"), 49.5],
+            "q1": [float("nan"), 40.05],
+            "q3": [float("nan"), 57.0],
+            "display": ["6 (18.8)", "49.5 (40.1–57.0)"],
+        }
+    )
+    scored = pd.DataFrame(
+        {
+            "spec": ["table1:x=yes@n", "table1:x=yes@percent", "table1:age@median"],
+            "source": "Table 1",
+            "published": [6, 18.7, 49.5],
+            "decimals": [0, 1, 1],
+            "bound": "",
+            "flagged": False,
+            "match": [True, True, True],
+        }
+    )
+    out = side_by_side(table, scored, "table1")
+    assert out["display"].tolist() == ["6 (18.75)", "49.5 (40.05–57.0)"]
+    assert out["paper"].tolist()[0] == "6 (18.7)"
+    assert out["mark"].tolist()[0] == "✓"
