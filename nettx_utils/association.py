@@ -32,7 +32,16 @@ from scipy import stats
 from nettx_utils.arrays import as_float_array
 from nettx_utils.errors import NettxError
 
-__all__ = ["CorrelationResult", "TestResult", "mann_whitney", "spearman", "wilcoxon_signed_rank"]
+__all__ = [
+    "CorrelationResult",
+    "TestResult",
+    "mann_whitney",
+    "mib1_comparisons",
+    "paired_and_independent",
+    "paper_correlations",
+    "spearman",
+    "wilcoxon_signed_rank",
+]
 
 METHODS = ("asymptotic", "exact", "auto")
 _ASYMPTOTIC = "asymptotic: normal approximation, tie-corrected variance, no continuity correction"
@@ -253,7 +262,7 @@ def spearman(x: Any, y: Any) -> CorrelationResult:
     )
 
 
-def paired_and_independent(x: Any, y: Any, *, comparison: str) -> pd.DataFrame:
+def paired_and_independent(x: Any, y: Any, *, comparison: str, key: str = "") -> pd.DataFrame:
     """The same two measurements tested as independent samples and as pairs.
 
     The paper compared Mib-1 at two time points with the "Wilcoxon test for
@@ -261,20 +270,97 @@ def paired_and_independent(x: Any, y: Any, *, comparison: str) -> pd.DataFrame:
     patient. The signed-rank test uses the pairing; this table shows both, so a
     reader can see whether the conclusion depends on the choice.
 
-    Returns one row per test: ``comparison, test, n, statistic, p_value, method``.
+    Returns one row per test: ``key, comparison, test, test_key, n, statistic,
+    p_value, method``; ``test_key`` is ``mann_whitney`` or ``signed_rank`` and
+    ``key`` is the caller's short name of the comparison, for records.
     """
     paired = wilcoxon_signed_rank(x, y)
     independent = mann_whitney(x, y)
     return pd.DataFrame(
         [
             {
+                "key": key,
                 "comparison": comparison,
                 "test": result.test,
+                "test_key": test_key,
                 "n": result.n,
                 "statistic": result.statistic,
                 "p_value": result.p_value,
                 "method": result.method,
             }
-            for result in (independent, paired)
+            for result, test_key in ((independent, "mann_whitney"), (paired, "signed_rank"))
         ]
     )
+
+
+def _mib1_changes(cohort: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Per-patient % change of Mib-1, primary to LT and LT to recurrence."""
+    from nettx_utils.derived import percent_change
+
+    return (
+        percent_change(cohort["mib1_primary_pct"], cohort["mib1_lt_pct"]),
+        percent_change(cohort["mib1_lt_pct"], cohort["mib1_recurrence_pct"]),
+    )
+
+
+def mib1_comparisons(cohort: pd.DataFrame) -> pd.DataFrame:
+    """The paper's three Mib-1 comparisons, each as it tested them and as pairs.
+
+    Primary vs LT, LT vs recurrence, and the two % changes against each other
+    (keys ``primary_lt``, ``lt_recurrence``, ``change``): see
+    :func:`paired_and_independent` for the columns, plus ``note``, the reason when a
+    comparison cannot be computed on this cohort (its p-values are then missing). The changes of one patient are
+    also paired (both use the LT value), so the signed-rank test applies to them too.
+    """
+    primary_lt, lt_recurrence = _mib1_changes(cohort)
+    pairs = [
+        ("primary_lt", "Primary vs LT", cohort["mib1_primary_pct"], cohort["mib1_lt_pct"]),
+        ("lt_recurrence", "LT vs recurrence", cohort["mib1_lt_pct"], cohort["mib1_recurrence_pct"]),
+        ("change", "% change: primary→LT vs LT→recurrence", primary_lt, lt_recurrence),
+    ]
+    parts = []
+    for key, label, x, y in pairs:
+        try:
+            part = paired_and_independent(x, y, comparison=label, key=key).assign(note="")
+        except NettxError as exc:  # too few values in this cohort: say so, don't stop
+            part = pd.DataFrame(
+                {"key": key, "comparison": label, "test_key": ["mann_whitney", "signed_rank"],
+                 "p_value": np.nan, "note": str(exc)}
+            )  # fmt: skip
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def paper_correlations(cohort: pd.DataFrame) -> pd.DataFrame:
+    """The three Spearman correlations of the paper's Results, one row each.
+
+    Columns ``correlation, n, rho, p_value, note`` (pairwise complete observations; the
+    note gives the reason when a correlation cannot be computed on this cohort).
+    """
+    primary_lt, lt_recurrence = _mib1_changes(cohort)
+    pairs = {
+        "Time from diagnosis to LT vs % change of Mib-1, primary→LT": (
+            cohort["months_diagnosis_to_lt"],
+            primary_lt,
+        ),
+        "Time from LT to recurrence vs % change of Mib-1, LT→recurrence": (
+            cohort["months_lt_to_recurrence"],
+            lt_recurrence,
+        ),
+        "Time from diagnosis to LT vs time from LT to recurrence": (
+            cohort["months_diagnosis_to_lt"],
+            cohort["months_lt_to_recurrence"],
+        ),
+    }
+    rows = []
+    for label, (x, y) in pairs.items():
+        try:
+            result = spearman(x, y)
+        except NettxError as exc:  # too few pairs, or a constant variable, in this cohort
+            rows.append({"correlation": label, "rho": np.nan, "p_value": np.nan, "note": str(exc)})
+            continue
+        rows.append(
+            {"correlation": label, "n": result.n, "rho": result.rho, "p_value": result.p_value,
+             "note": ""}
+        )  # fmt: skip
+    return pd.DataFrame(rows, columns=["correlation", "n", "rho", "p_value", "note"])

@@ -106,9 +106,9 @@ class Chapter:
                 "Beside each number stands the one the paper prints, with a mark: ✓ when the "
                 "book's value rounds to it, ✗ when it does not, ⚑ when the paper's own "
                 "numbers contradict each other there (see the consistency audit). A book "
-                "value that lies exactly halfway between two printed values carries one digit "
-                "more (6 of 32 is 18.75%): it rounds to either neighbour, and the paper "
-                "rounds such halves both ways, so either printed value is a match."
+                "value that lies exactly halfway between two printed values, where the paper "
+                "rounded it the other way, carries one digit more (6 of 32 is 18.75%): it "
+                "rounds to either neighbour, and the paper rounds such halves both ways."
             )
         return self.comparison_note()
 

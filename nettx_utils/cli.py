@@ -88,7 +88,7 @@ def _score(args: argparse.Namespace) -> int:
         mark = "⚑" if row.flagged else row.mark
         print(
             f"{mark} {row.id:<{width}}  paper {printed(row.published, row.decimals, row.bound):>10}"
-            f"  book {shown(row.reproduced, row.decimals):>10}  {row.label}"
+            f"  book {shown(row.reproduced, row.decimals, row.published):>10}  {row.label}"
         )
     _refuse_data_dir(args.out)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -41,7 +41,13 @@ from nettx_utils.errors import NettxError
 from nettx_utils.survival import fit_kaplan_meier, logrank_test
 from nettx_utils.tables import quartiles
 
-__all__ = ["ScreenSpec", "default_screen", "screen_summary", "univariable_screen"]
+__all__ = [
+    "ScreenSpec",
+    "default_screen",
+    "screen_summary",
+    "surgery_within_mib1_strata",
+    "univariable_screen",
+]
 
 DURATION = "months_recurrence_to_last_followup"
 EVENT = "died"
@@ -478,3 +484,33 @@ def screen_table(screen: pd.DataFrame) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+def surgery_within_mib1_strata(
+    cohort: pd.DataFrame,
+    mib1_threshold_pct: float = 2,
+    *,
+    landmark_years: float = 5,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Surgery at recurrence vs not, tested separately at low and at high Mib-1.
+
+    The paper's stratified comparison: patients with Mib-1 at recurrence at most
+    ``mib1_threshold_pct``, then above it (patients with no Mib-1 at recurrence are
+    in neither stratum). Each stratum is the screen's surgery row
+    (:func:`univariable_screen`) with a ``stratum`` column naming it, so an empty
+    group or a stratum with no deaths gets the screen's note instead of an error.
+    """
+    mib1 = cohort["mib1_recurrence_pct"]
+    strata = {
+        f"Mib-1 ≤{mib1_threshold_pct:g}%": mib1 <= mib1_threshold_pct,
+        f"Mib-1 >{mib1_threshold_pct:g}%": mib1 > mib1_threshold_pct,
+    }
+    surgery = [s for s in default_screen(cohort) if s.key == "surgery_at_recurrence"]
+    parts = [
+        univariable_screen(
+            cohort[members], surgery, landmark_years=landmark_years, alpha=alpha
+        ).assign(stratum=stratum)
+        for stratum, members in strata.items()
+    ]
+    return pd.concat(parts, ignore_index=True)

@@ -628,35 +628,41 @@ def printed(value: float, decimals: int, bound: str | None = None) -> str:
     return f"{bound} {text}" if bound else text
 
 
-def shown(value: float, decimals: int) -> str:
-    """``value`` at ``decimals``, or with one digit more when it lies exactly on a half.
+def shown(value: float, decimals: int, paper: float | None = None) -> str:
+    """``value`` at ``decimals``; with one digit more where only the tie rule matches ``paper``.
 
-    A value such as 18.75 (6 of 32) or 40.05 rounds to either printed neighbour, and
-    the paper rounds such halves both ways. Printing the extra digit shows the reader
-    why the book's value matches the paper's either way, instead of a rounded value
-    that seems to contradict the paper's.
+    A value exactly on a half, such as 18.75 (6 of 32) or 40.05, rounds to either
+    printed neighbour, and the paper rounds such halves both ways. Where the paper
+    printed the other neighbour than the book's rounding (half away from zero), the
+    extra digit shows why the two still match instead of seeming to contradict.
 
     Examples
     --------
-    >>> shown(18.75, 1), shown(40.05, 1), shown(22.66, 1), shown(1.75, 1), shown(12.5, 1)
-    ('18.75', '40.05', '22.7', '1.75', '12.5')
+    >>> shown(18.75, 1, paper=18.7), shown(18.75, 1, paper=18.8), shown(18.75, 1)
+    ('18.75', '18.8', '18.8')
+    >>> shown(40.05, 1, paper=40.0), shown(22.66, 1, paper=22.6)
+    ('40.05', '22.7')
     """
     from nettx_utils.tables import fixed
 
     if value is None or pd.isna(value):
         return "–"
+    rounded = fixed(value, int(decimals))
+    if paper is None or pd.isna(paper) or fixed(paper, int(decimals)) == rounded:
+        return rounded
     finer = fixed(value, int(decimals) + 1)
     if finer.endswith("5") and abs(float(finer) - float(value)) < 1e-9:
         return finer
-    return fixed(value, int(decimals))
+    return rounded
 
 
-def _shown_row(row: pd.Series) -> str:
-    """A descriptive table row as :func:`shown` prints it, one decimal like the paper."""
+def _shown_row(row: pd.Series, paper: dict[str, float]) -> str:
+    """A descriptive table row at one decimal, halves shown where the paper rounded them down."""
     if pd.notna(row["median"]):
-        return f"{shown(row['median'], 1)} ({shown(row['q1'], 1)}–{shown(row['q3'], 1)})"
+        q1, median, q3 = (shown(row[f], 1, paper.get(f)) for f in ("q1", "median", "q3"))
+        return f"{median} ({q1}–{q3})"
     if pd.notna(row["n"]):
-        return f"{row['n']} ({shown(row['percent'], 1)})"
+        return f"{row['n']} ({shown(row['percent'], 1, paper.get('percent'))})"
     return ""
 
 
@@ -679,7 +685,8 @@ def side_by_side(table: pd.DataFrame, scored: pd.DataFrame, table_name: str) -> 
         ``mark``: ``"✓"`` when every published part of the row is reproduced, ``"✗"``
         when one is not, ``"⚑"`` when the audit flags a part as inconsistent, empty
         when the paper prints no such row. ``display`` is rewritten with
-        :func:`shown`, so a value exactly on a rounding half carries its extra digit.
+        :func:`shown`: a value exactly on a rounding half that the paper rounded the
+        other way carries its extra digit.
     """
     prefix = f"{table_name}:"
     source = {"table1": "Table 1", "table2": "Table 2"}[table_name]
@@ -687,13 +694,16 @@ def side_by_side(table: pd.DataFrame, scored: pd.DataFrame, table_name: str) -> 
     rows = rows.copy()
     rows["key"] = rows["spec"].str.slice(len(prefix)).str.split("@").str[0]
     rows["field"] = rows["spec"].str.split("@").str[1].str.split("|").str[0]
-    paper, marks = [], []
-    for key in table["key"]:
+    paper, marks, display = [], [], []
+    for _, table_row in table.iterrows():
+        key = table_row["key"]
         parts = rows[rows["key"] == key].drop_duplicates("field").set_index("field")
         if parts.empty or not key:
             paper.append("")
             marks.append("")
+            display.append(table_row["display"])
             continue
+        display.append(_shown_row(table_row, parts["published"].astype(float).to_dict()))
 
         def text(field: str, parts: pd.DataFrame = parts) -> str:
             if field not in parts.index:
@@ -710,7 +720,7 @@ def side_by_side(table: pd.DataFrame, scored: pd.DataFrame, table_name: str) -> 
         else:
             marks.append("✓" if parts["match"].fillna(False).all() else "✗")
     out = table.copy()
-    out["display"] = [_shown_row(row) for _, row in table.iterrows()]
+    out["display"] = display
     out["paper"] = paper
     out["mark"] = marks
     return out
@@ -721,7 +731,8 @@ def comparison_view(scored: pd.DataFrame, caption: str) -> Styler:
 
     ``scored`` is (a subset of) :func:`nettx_utils.scoring.score` output. The
     reproduced value is printed at the paper's precision (with one digit more when it lies
-    exactly on a rounding half, see :func:`shown`); ``⚑`` marks a value the
+    exactly on a rounding half that the paper rounded the other way, see :func:`shown`);
+    ``⚑`` marks a value the
     consistency audit flags, ``–`` one that this cohort cannot give.
     """
     computable = scored[scored["computable"].astype(bool)]
@@ -732,7 +743,9 @@ def comparison_view(scored: pd.DataFrame, caption: str) -> Styler:
             "Paper": [
                 printed(r.published, r.decimals, r.bound or None) for r in computable.itertuples()
             ],
-            "This book": [shown(r.reproduced, r.decimals) for r in computable.itertuples()],
+            "This book": [
+                shown(r.reproduced, r.decimals, r.published) for r in computable.itertuples()
+            ],
             "Match": computable["mark"].where(~computable["flagged"].astype(bool), "⚑"),
         }
     )

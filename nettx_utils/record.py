@@ -59,6 +59,18 @@ class NotebookRecord:
             glue(key, value if text is None else text, display=False)
         return value
 
+    def landmarks(self, prefix: str, table: Any) -> None:
+        """Record a landmark table: ``<prefix>_<years>y`` in % for each row, and
+        ``<prefix>_landmarks`` (the survival list, glued as one phrase for the prose).
+
+        ``table`` is :func:`nettx_utils.survival.landmark_table` output.
+        """
+        from nettx_utils.survival import describe_landmarks
+
+        for row in table.itertuples():
+            self(f"{prefix}_{row.years:g}y", 100 * row.survival, f"{100 * row.survival:.1f}%")
+        self(f"{prefix}_landmarks", table["survival"].tolist(), describe_landmarks(table))
+
     def save(self, directory: str | Path | None = None) -> Path | None:
         """Write ``<notebook>.json`` into ``directory`` (default: ``$NETTX_RECORD_DIR``, else nothing)."""
         directory = directory or os.environ.get(RECORD_DIR_ENV)

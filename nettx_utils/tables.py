@@ -411,3 +411,11 @@ def styled(frame: pd.DataFrame, caption: str, formats: dict | None = None) -> St
         .set_caption(caption)
         .set_table_styles([{"selector": "th, td", "props": "padding: 3px 10px;"}])
     )
+
+
+def landmark_view(landmarks: pd.DataFrame, caption: str) -> Styler:
+    """A landmark table (:func:`nettx_utils.survival.landmark_table`) as printed in a chapter:
+    years, months, survival and its interval in %."""
+    formats = {"years": "{:g}", "months": "{:.0f}"}
+    formats.update(dict.fromkeys(("survival", "lower", "upper"), "{:.1%}"))
+    return styled(landmarks, caption, formats)

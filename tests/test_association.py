@@ -177,3 +177,41 @@ def test_spearman_bad_input():
         spearman([1, 2, np.nan], [1, 2, 3])
     with pytest.raises(NettxError, match="constant"):
         spearman([1, 1, 1], [1, 2, 3])
+
+
+# --------------------------------------------------------------------------- the paper's tests
+
+
+def test_mib1_comparisons_are_scipys_tests_on_the_cohort():
+    """Each of the paper's Mib-1 comparisons, recomputed with scipy (SPSS's asymptotics)."""
+    from nettx_utils.association import mib1_comparisons
+    from nettx_utils.cohort import load_cohort
+
+    cohort = load_cohort()
+    p, lt, r = (cohort[c].to_numpy(float) for c in
+                ("mib1_primary_pct", "mib1_lt_pct", "mib1_recurrence_pct"))  # fmt: skip
+    pairs = {"primary_lt": (p, lt), "lt_recurrence": (lt, r),
+             "change": (100 * (lt - p) / p, 100 * (r - lt) / lt)}  # fmt: skip
+    table = mib1_comparisons(cohort).set_index(["key", "test_key"])
+    assert set(table["note"]) == {""}
+    for key, (x, y) in pairs.items():
+        mw = stats.mannwhitneyu(x[~np.isnan(x)], y[~np.isnan(y)], use_continuity=False,
+                                method="asymptotic")  # fmt: skip
+        assert table.loc[(key, "mann_whitney"), "p_value"] == pytest.approx(mw.pvalue, rel=1e-9)
+        both = ~np.isnan(x) & ~np.isnan(y)
+        sr = stats.wilcoxon(x[both], y[both], correction=False, method="approx")
+        assert table.loc[(key, "signed_rank"), "p_value"] == pytest.approx(sr.pvalue, rel=1e-9)
+
+
+def test_paper_correlations_are_scipys_spearman_and_tolerate_a_tiny_cohort():
+    from nettx_utils.association import paper_correlations
+    from nettx_utils.cohort import load_cohort
+
+    cohort = load_cohort()
+    table = paper_correlations(cohort)
+    rho, p = stats.spearmanr(cohort["months_diagnosis_to_lt"], cohort["months_lt_to_recurrence"])
+    assert table["rho"].iloc[2] == pytest.approx(rho, rel=1e-9)
+    assert table["p_value"].iloc[2] == pytest.approx(p, rel=1e-9)
+    tiny = paper_correlations(cohort.head(2))
+    assert tiny["rho"].isna().all()
+    assert tiny["note"].str.contains("at least 3").all()

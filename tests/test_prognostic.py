@@ -219,3 +219,28 @@ def test_spec_validation():
         ScreenSpec("x", "X", "derived", ("sex",), "Table 1", levels=(("a", "A"),))
     with pytest.raises(NettxError, match="cutoff_rule"):
         ScreenSpec("x", "X", "cutoff", ("x",), "Table 1", levels=(("le", "≤1"),), cutoff=1)
+
+
+def test_surgery_within_mib1_strata_matches_lifelines(cohort):
+    """Each stratum is the surgery split of its own patients, tested with lifelines."""
+    from nettx_utils.prognostic import surgery_within_mib1_strata
+
+    for threshold in (2, 5):
+        table = surgery_within_mib1_strata(cohort, threshold)
+        mib1 = cohort["mib1_recurrence_pct"]
+        for stratum, members in ((f"Mib-1 ≤{threshold:g}%", mib1 <= threshold),
+                                 (f"Mib-1 >{threshold:g}%", mib1 > threshold)):  # fmt: skip
+            sub = cohort[members.to_numpy()]
+            rows = table[table["stratum"] == stratum].reset_index(drop=True)
+            operated = sub["surgery_at_recurrence"].astype(bool)
+            check_two_groups(sub, rows, ~operated)  # the screen lists "No" first
+
+
+def test_surgery_within_strata_notes_an_empty_stratum(cohort):
+    """A threshold above every Mib-1 leaves the high stratum empty: a note, not an error."""
+    from nettx_utils.prognostic import surgery_within_mib1_strata
+
+    table = surgery_within_mib1_strata(cohort, 1000)
+    high = table[table["stratum"] == "Mib-1 >1000%"]
+    assert high["logrank_p"].isna().all()
+    assert "no test" in high["note"].iloc[0]

@@ -331,16 +331,18 @@ def test_compare_and_score_line(published: pd.DataFrame):
     )
 
 
-def test_shown_prints_the_extra_digit_of_an_exact_half_only():
-    """6 of 32 is 18.75 exactly: shown with its half; 22.66 rounds as usual."""
+def test_shown_prints_the_extra_digit_only_where_the_tie_rule_matched():
+    """6 of 32 is 18.75 exactly: shown as 18.75 beside a paper's 18.7, as 18.8 beside 18.8."""
     from nettx_utils.published import shown
 
-    assert shown(100 * 6 / 32, 1) == "18.75"
-    assert shown(100 * 2 / 32, 1) == "6.25"
-    assert shown(85.15, 1) == "85.15"
-    assert shown(22.66, 1) == "22.7"
-    assert shown(100 * 5 / 32, 1) == "15.6"  # 15.625: not a half at one decimal
-    assert shown(0.7024, 3) == "0.702"
+    assert shown(100 * 6 / 32, 1, paper=18.7) == "18.75"
+    assert shown(100 * 6 / 32, 1, paper=18.8) == "18.8"
+    assert shown(100 * 2 / 32, 1, paper=6.2) == "6.25"
+    assert shown(85.15, 1, paper=85.1) == "85.15"
+    assert shown(22.66, 1, paper=22.6) == "22.7"  # a real mismatch is not dressed up
+    assert shown(100 * 5 / 32, 1, paper=15.6) == "15.6"
+    assert shown(0.7024, 3, paper=0.701) == "0.702"
+    assert shown(1.75, 1, paper=2) == "1.75"  # Table 1 prints the median as 2
     assert shown(float("nan"), 1) == "–"
 
 
@@ -352,27 +354,35 @@ def test_side_by_side_shows_halves_that_match_either_neighbour():
 
     table = pd.DataFrame(
         {
-            "key": ["x=yes", "age"],
-            "n": pd.array([6, pd.NA], dtype="Int64"),
-            "percent": [18.75, float("nan")],
-            "median": [float("nan"), 49.5],
-            "q1": [float("nan"), 40.05],
-            "q3": [float("nan"), 57.0],
-            "display": ["6 (18.8)", "49.5 (40.1–57.0)"],
+            "key": ["x=yes", "age", "y=yes"],
+            "n": pd.array([6, pd.NA, 14], dtype="Int64"),
+            "percent": [18.75, float("nan"), 43.75],
+            "median": [float("nan"), 49.5, float("nan")],
+            "q1": [float("nan"), 40.05, float("nan")],
+            "q3": [float("nan"), 57.0, float("nan")],
+            "display": ["6 (18.8)", "49.5 (40.1–57.0)", "14 (43.8)"],
         }
     )
     scored = pd.DataFrame(
         {
-            "spec": ["table1:x=yes@n", "table1:x=yes@percent", "table1:age@median"],
+            "spec": [
+                "table1:x=yes@n",
+                "table1:x=yes@percent",
+                "table1:age@median",
+                "table1:age@q1",
+                "table1:age@q3",
+                "table1:y=yes@n",
+                "table1:y=yes@percent",
+            ],
             "source": "Table 1",
-            "published": [6, 18.7, 49.5],
-            "decimals": [0, 1, 1],
+            "published": [6, 18.7, 49.5, 40.0, 57.0, 14, 43.8],
+            "decimals": [0, 1, 1, 1, 1, 0, 1],
             "bound": "",
             "flagged": False,
-            "match": [True, True, True],
+            "match": True,
         }
     )
     out = side_by_side(table, scored, "table1")
-    assert out["display"].tolist() == ["6 (18.75)", "49.5 (40.05–57.0)"]
+    assert out["display"].tolist() == ["6 (18.75)", "49.5 (40.05–57.0)", "14 (43.8)"]
     assert out["paper"].tolist()[0] == "6 (18.7)"
     assert out["mark"].tolist()[0] == "✓"
