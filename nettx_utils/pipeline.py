@@ -5,8 +5,12 @@ The data flow goes one way (CUPiD's two steps):
 1. a fresh *staging* copy of the book's sources (``_config.yml``, ``_toc.yml``,
    ``book/``) is assembled inside the build folder;
 2. papermill executes each source notebook of ``notebooks/`` into
-   ``book/computed/`` of that staging copy, in order, with the run's parameters;
-3. Jupyter Book builds the staging copy with execution off, warnings as errors;
+   ``book/computed/`` of that staging copy, with the run's parameters, several at
+   once in warm kernels (:mod:`nettx_utils.kernels`); a notebook whose inputs did
+   not change (:func:`notebook_key`) is copied from the previous run instead;
+3. Jupyter Book builds the staging copy with execution off, warnings as errors,
+   starting from the previous build's Sphinx state so that only changed pages are
+   read and written again;
 4. only when every step succeeded, the staging copy becomes ``source/`` and its
    HTML becomes ``html/``, replacing the previous ones by a rename.
 
@@ -16,13 +20,13 @@ is written into ``data/``, ``notebooks/`` or the user's cohort file.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -59,6 +63,7 @@ DEFAULT_BUILD_DIR = PROJECT_ROOT / "book" / "_build"
 COMPUTED = Path("book") / "computed"
 KERNEL_NAME = "nettx"
 SKIPPED_IN_STAGING = ("_build", "computed")
+SPHINX_STATE = "sphinx"  # the last build's _build/ but the HTML: doctrees, images, for a rebuild
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -326,9 +331,13 @@ def run(
     build_dir.mkdir(parents=True, exist_ok=True)
     previous = build_dir / "source" / COMPUTED
     kernel = kernel_name()
-    staging = Path(tempfile.mkdtemp(prefix="staging-", dir=build_dir))
-    executed, reused, seconds = [], [], {}
     environment = ExitStack()
+    environment.enter_context(_one_run_at_a_time(build_dir))
+    staging = build_dir / "staging"  # one path, so that Sphinx can build incrementally
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir()
+    executed, reused, seconds = [], [], {}
     environment.enter_context(_environment(ALLOW_COLUMNS_ENV, json.dumps(list(allow_columns))))
     score_cache = _score_cache(build_dir, cohort_path, keep=use_cache)
     environment.enter_context(_environment(fingerprint.SCORE_CACHE_ENV, str(score_cache)))
@@ -365,6 +374,8 @@ def run(
         _write_run_record(staging, plan, executed, keys)
         report("Building the HTML with Jupyter Book ...")
         start = time.perf_counter()
+        if use_cache:
+            _seed_sphinx(build_dir, staging)
         html = build_html(staging)
         seconds["jupyter-book"] = time.perf_counter() - start
         if not synthetic:
@@ -380,7 +391,7 @@ def run(
         if new_html.exists():
             shutil.rmtree(new_html)
         html.rename(new_html)
-        shutil.rmtree(staging / "_build", ignore_errors=True)
+        _swap(staging / "_build", build_dir / SPHINX_STATE)
         _swap(staging, build_dir / "source")
         _swap(new_html, build_dir / "html")
         _gather_results(build_dir / "source" / COMPUTED / "results", _results_dir(build_dir))
@@ -484,6 +495,33 @@ def _execute_all(
                 future.cancel()
             raise
     return seconds
+
+
+@contextmanager
+def _one_run_at_a_time(build_dir: Path) -> Iterator[None]:
+    """Refuse a second run into the same build folder while one is running."""
+    with (build_dir / "run.lock").open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise NettxError(
+                f"{build_dir}: another run is building the book there; wait for it to end."
+            ) from None
+        yield
+
+
+def _seed_sphinx(build_dir: Path, staging: Path) -> None:
+    """Give Sphinx the previous build's pages, doctrees and notebook images, so that it
+    reads and writes only the pages whose sources changed.
+
+    The staging folder has the same path in every run (Sphinx starts afresh when the
+    source folder moves), and every unchanged source keeps its modification time
+    (copies are made with ``copy2``), which is what Sphinx compares.
+    """
+    state, html = build_dir / SPHINX_STATE, build_dir / "html"
+    if state.is_dir() and html.is_dir():
+        shutil.copytree(state, staging / "_build")
+        shutil.copytree(html, staging / "_build" / "html")
 
 
 def _score_cache(build_dir: Path, cohort_path: Path, *, keep: bool) -> Path:
