@@ -22,11 +22,19 @@ def book(build_dir: str, *pairs: str) -> dict:
     parameters = pipeline.parse_parameters(list(zip(pairs[::2], pairs[1::2], strict=True)))
     start = time.perf_counter()
     result = pipeline.run(build_dir=Path(build_dir), parameters=parameters, report=lambda _: None)
+    from bench.cells import cell_times
+
+    computed = Path(build_dir) / "source" / "book" / "computed"
+    cells = {}
+    for stem in result.executed:
+        wall, times = cell_times(computed / f"{stem}.ipynb")
+        cells[stem] = {"papermill": wall, "cells": sum(t for t, _ in times)}
     return {
         "seconds": time.perf_counter() - start,
         "parts": result.seconds,
         "executed": list(result.executed),
         "reused": list(result.reused),
+        "cells": cells,
     }
 
 
