@@ -43,6 +43,7 @@ def _runs(
         out.append(
             {
                 "seconds": measured.seconds,
+                "cpu_seconds": measured.cpu_seconds,
                 "max_rss_mib": measured.max_rss_mib,
                 "tree_rss_mib": measured.tree_rss_mib,
                 "load": measured.load_before,

@@ -1,6 +1,8 @@
 """Run a command as a child process and measure its wall time and peak memory.
 
-Peak memory is reported two ways: ``max_rss_mib``, the largest resident set of
+CPU time (user + system) covers the whole tree too (Linux adds the reaped
+descendants' usage to a child's): on a shared machine it varies much less than the
+wall time. Peak memory is reported two ways: ``max_rss_mib``, the largest resident set of
 any single process of the child's tree (from ``wait4``, which Linux reports over
 the reaped descendants too), and ``tree_rss_mib``, the largest sum of the resident
 sets of the whole tree at once (sampled every 0.2 s with psutil), which is what
@@ -25,6 +27,7 @@ class Measured:
     """One run of a command."""
 
     seconds: float
+    cpu_seconds: float
     max_rss_mib: float
     tree_rss_mib: float
     returncode: int
@@ -87,6 +90,7 @@ def run(
     process.returncode = os.waitstatus_to_exitcode(status)
     measured = Measured(
         seconds=seconds,
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
         max_rss_mib=usage.ru_maxrss / 1024,
         tree_rss_mib=peak[0],
         returncode=process.returncode,

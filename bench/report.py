@@ -5,9 +5,10 @@ from __future__ import annotations
 import statistics
 
 
-def _row(seconds: list[float], peak: list[float], load: list[float]) -> dict:
+def _row(seconds: list[float], peak: list[float], load: list[float], cpu: list[float] = ()) -> dict:
     return {
         "median": statistics.median(seconds),
+        "cpu": statistics.median(cpu) if cpu else float("nan"),
         "low": min(seconds),
         "high": max(seconds),
         "runs": len(seconds),
@@ -26,7 +27,8 @@ def summary(results: dict) -> dict[str, dict]:
             continue
         peak = [r["tree_rss_mib"] for r in runs]
         load = [r["load"] for r in runs]
-        rows[f"{case}: total"] = _row([r["seconds"] for r in runs], peak, load)
+        cpu = [r.get("cpu_seconds", float("nan")) for r in runs]
+        rows[f"{case}: total"] = _row([r["seconds"] for r in runs], peak, load, cpu)
         parts = [r["child"].get("parts", {}) for r in runs]
         jb = [p["jupyter-book"] for p in parts if "jupyter-book" in p]
         if jb:
@@ -40,7 +42,10 @@ def summary(results: dict) -> dict[str, dict]:
         children = [r["child"] for r in runs]
         peak = [c["peak_rss_mib"] for c in children]
         rows[f"scale {int(n):,}: all core analyses"] = _row(
-            [c["seconds"] for c in children], peak, load
+            [c["seconds"] for c in children],
+            peak,
+            load,
+            [c.get("cpu_seconds", float("nan")) for c in children],
         )
         for step in children[0]["steps"]:
             rows[f"scale {int(n):,}: {step}"] = _row(
@@ -54,7 +59,10 @@ def summary(results: dict) -> dict[str, dict]:
             seconds = [
                 r["child"]["seconds"] if case == "permutation" else r["seconds"] for r in runs
             ]
-            rows[label] = _row(seconds, [r["max_rss_mib"] for r in runs], [r["load"] for r in runs])
+            cpu = [r.get("cpu_seconds", float("nan")) for r in runs] if case == "synth" else []
+            rows[label] = _row(
+                seconds, [r["max_rss_mib"] for r in runs], [r["load"] for r in runs], cpu
+            )
             failed = [r for r in runs if r.get("returncode")]
             if failed:
                 rows[label]["note"] = (
@@ -81,8 +89,8 @@ def markdown(results: dict) -> str:
     lines = [
         _environment(results),
         "",
-        "| measured | median s | range s | runs | peak MiB | load | note |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| measured | median s | range s | CPU s | runs | peak MiB | load | note |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     previous: dict[str, float] = {}
     for name, row in summary(results).items():
@@ -92,8 +100,9 @@ def markdown(results: dict) -> str:
                 note = f"x{row['median'] / previous['all']:.1f} the previous size"
             previous["all"] = row["median"]
         peak = "" if row["peak_mib"] != row["peak_mib"] else f"{row['peak_mib']:.0f}"
+        cpu = "" if row["cpu"] != row["cpu"] else f"{row['cpu']:.1f}"
         lines.append(
-            f"| {name} | {row['median']:.2f} | {row['low']:.2f}–{row['high']:.2f} | "
+            f"| {name} | {row['median']:.2f} | {row['low']:.2f}–{row['high']:.2f} | {cpu} | "
             f"{row['runs']} | {peak} | {row['load']:.1f} | {note} |"
         )
     return "\n".join(lines)
@@ -103,13 +112,15 @@ def comparison(before: dict, after: dict) -> str:
     """Medians before and after, and their ratio (after / before), row by row."""
     old, new = summary(before), summary(after)
     lines = [
-        "| measured | before s | after s | after / before | peak MiB before → after |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "| measured | before s | after s | after / before | CPU s before → after | "
+        "peak MiB before → after |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, row in new.items():
         if name not in old:
             continue
         b, a = old[name]["median"], row["median"]
         peaks = f"{old[name]['peak_mib']:.0f} → {row['peak_mib']:.0f}"
-        lines.append(f"| {name} | {b:.2f} | {a:.2f} | {a / b:.2f} | {peaks} |")
+        cpu = f"{old[name]['cpu']:.1f} → {row['cpu']:.1f}" if row["cpu"] == row["cpu"] else ""
+        lines.append(f"| {name} | {b:.2f} | {a:.2f} | {a / b:.2f} | {cpu} | {peaks} |")
     return "\n".join(lines)
