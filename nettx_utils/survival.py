@@ -200,8 +200,11 @@ class KaplanMeier:
 
         times, inverse = np.unique(d, return_inverse=True)
         n_events = np.bincount(inverse, weights=e, minlength=times.size).astype(int)
-        n_cens = np.bincount(inverse, minlength=times.size) - n_events
-        at_risk = self.n_ - np.searchsorted(np.sort(d), times, side="left")
+        observed = np.bincount(inverse, minlength=times.size)
+        n_cens = observed - n_events
+        # Observations before each distinct time, for the numbers at risk (one sort only).
+        self._before = np.concatenate([[0], np.cumsum(observed)])
+        at_risk = self.n_ - self._before[:-1]
         surv = np.cumprod(1.0 - n_events / at_risk)
         with np.errstate(divide="ignore", invalid="ignore"):
             var_log = np.cumsum(n_events / (at_risk * (at_risk - n_events).astype(float)))
@@ -277,7 +280,7 @@ class KaplanMeier:
         for col in ("survival", "lower", "upper"):
             vals = np.where(idx >= 0, tab[col].to_numpy()[np.maximum(idx, 0)], 1.0)
             out[col] = np.where(unknown, np.nan, vals)
-        at_risk = self.n_ - np.searchsorted(np.sort(self.durations_), t, side="left")
+        at_risk = self.n_ - self._before[np.searchsorted(tab["time"].to_numpy(), t, side="left")]
         return pd.DataFrame({"time": t, **out, "at_risk": at_risk})
 
     def counts_at(self, times: ArrayLike | float) -> pd.DataFrame:

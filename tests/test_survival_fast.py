@@ -81,3 +81,12 @@ def test_lifelines_fit_is_made_on_first_use_and_matches_an_eager_one():
     pd.testing.assert_frame_equal(km.lifelines_.survival_function_, eager.survival_function_)
     pd.testing.assert_frame_equal(km.lifelines_.confidence_interval_, eager.confidence_interval_)
     assert km.lifelines_ is km.lifelines_
+
+
+def test_numbers_at_risk_are_the_counts_of_durations_not_yet_over():
+    t, e, _ = _data(8, 300, 2)
+    km = fit_kaplan_meier(t, e)
+    probe = np.concatenate([[-1.0, 0.0], np.unique(t), np.unique(t) + 0.5, [t.max() + 10]])
+    expected = [(t >= x).sum() for x in probe]
+    assert km.survival_at(probe)["at_risk"].tolist() == expected
+    assert km.table_["at_risk"].tolist() == [(t >= x).sum() for x in km.table_["time"]]
