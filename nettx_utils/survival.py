@@ -392,6 +392,29 @@ def _logrank_statistic(
     return stat, d_g.sum(axis=0), expected.sum(axis=0)
 
 
+def _group_codes(groups: ArrayLike) -> tuple[int, np.ndarray, list, np.ndarray]:
+    """The number of labels, which have a group (not missing), the groups in order
+    (category order, else sorted, else first appearance), and the group number of each
+    kept observation. A categorical's own codes are used: no label is hashed."""
+    if isinstance(getattr(groups, "dtype", None), pd.CategoricalDtype):
+        categorical = pd.Categorical(groups)
+        all_codes = np.asarray(categorical.codes).ravel()
+        keep = all_codes >= 0
+        present = np.flatnonzero(
+            np.bincount(all_codes[keep], minlength=categorical.categories.size)
+        )
+        renumber = np.full(categorical.categories.size, -1)
+        renumber[present] = np.arange(present.size)
+        labels = list(categorical.categories[present])
+        return all_codes.size, keep, labels, renumber[all_codes[keep]]
+    g = pd.Series(np.asarray(groups, dtype=object).ravel())
+    keep = ~g.isna().to_numpy()
+    labels = list(pd.unique(g[keep]))
+    with contextlib.suppress(TypeError):  # unsortable mixed labels: first appearance
+        labels = sorted(labels)
+    return g.size, keep, labels, pd.Categorical(g[keep], categories=labels).codes
+
+
 def logrank_test(
     durations: ArrayLike, events: ArrayLike, groups: ArrayLike, *, weighting: str = "logrank"
 ) -> LogRankResult:
@@ -421,25 +444,16 @@ def logrank_test(
     """
     if weighting not in WEIGHTINGS:
         raise NettxError(f"weighting must be one of {WEIGHTINGS}, got {weighting!r}")
-    g = pd.Series(np.asarray(groups, dtype=object).ravel())
+    size, keep, labels, codes = _group_codes(groups)
     d_all, e_all = as_float_array(durations, "durations"), as_float_array(events, "events")
-    if not g.size == d_all.size == e_all.size:
+    if not size == d_all.size == e_all.size:
         raise NettxError(
-            f"durations, events and groups have {d_all.size}, {e_all.size} and {g.size} values"
+            f"durations, events and groups have {d_all.size}, {e_all.size} and {size} values"
         )
-    keep = ~g.isna().to_numpy()
     d, e = _validate(d_all[keep], e_all[keep])
-    g = g[keep].reset_index(drop=True)
-    labels = list(pd.unique(g))
-    if isinstance(getattr(groups, "dtype", None), pd.CategoricalDtype):
-        labels = [c for c in groups.dtype.categories if c in set(labels)]
-    else:
-        with contextlib.suppress(TypeError):  # unsortable mixed labels: first appearance
-            labels = sorted(labels)
     if len(labels) < 2:
         raise NettxError(f"log-rank needs at least 2 non-empty groups, got {len(labels)}")
 
-    codes = pd.Categorical(g, categories=labels).codes
     stat, observed, expected = _logrank_statistic(d, e, codes, len(labels), weighting)
     counts = np.bincount(codes, minlength=len(labels))
     summary = pd.DataFrame(

@@ -90,3 +90,19 @@ def test_numbers_at_risk_are_the_counts_of_durations_not_yet_over():
     expected = [(t >= x).sum() for x in probe]
     assert km.survival_at(probe)["at_risk"].tolist() == expected
     assert km.table_["at_risk"].tolist() == [(t >= x).sum() for x in km.table_["time"]]
+
+
+def test_categorical_with_missing_and_unused_levels_equals_its_labels():
+    t, e, g = _data(9, 120, 3)
+    labels = pd.Series(g, dtype=object)
+    labels[[3, 50, 99]] = None
+    categorical = pd.Series(pd.Categorical(labels, categories=["g1", "unused", "g0", "g2"]))
+    by_code = logrank_test(t, e, categorical)
+    by_label = logrank_test(t, e, labels)
+    assert by_code.summary["group"].tolist() == ["g1", "g0", "g2"]
+    assert by_code.summary["n"].sum() == 117
+    assert by_code.test_statistic == pytest.approx(by_label.test_statistic, rel=1e-12)
+    pd.testing.assert_frame_equal(
+        by_code.summary.set_index("group").loc[["g0", "g1", "g2"]],
+        by_label.summary.set_index("group"),
+    )
