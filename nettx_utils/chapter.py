@@ -9,6 +9,7 @@ numbers answer a different question.
 
 from __future__ import annotations
 
+import fcntl
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ import pandas as pd
 
 from nettx_utils import plots
 from nettx_utils.cohort import DEFAULT_COHORT, PROJECT_ROOT, load_cohort
+from nettx_utils.fingerprint import SCORE_CACHE_ENV, inputs_digest
 from nettx_utils.privacy import is_synthetic
 from nettx_utils.record import RECORD_DIR_ENV, NotebookRecord
 
@@ -88,11 +90,15 @@ class Chapter:
 
     @cached_property
     def published(self) -> pd.DataFrame:
-        """Every published value of this chapter's section, scored against the cohort."""
-        from nettx_utils.published import load_consistency_audit, load_published_values
-        from nettx_utils.scoring import score
+        """Every published value of this chapter's section, scored against the cohort.
 
-        table = score(self.cohort, load_published_values(), load_consistency_audit())
+        The score covers every section and costs about a second, so the chapters of
+        one pipeline run compute it once: the first chapter that needs it writes it
+        to ``$NETTX_SCORE_CACHE`` under a key of the cohort file's content, the data
+        files and the package (:func:`nettx_utils.fingerprint.inputs_digest`), and
+        the others read it. Without the variable it is computed here.
+        """
+        table = shared_score(self.cohort, self.data_path)
         return table[table["section"] == self.section]
 
     @property
@@ -158,6 +164,31 @@ class Chapter:
     def finish(self) -> Path | None:
         """Save the recorded numbers beside the executed notebook (see :mod:`nettx_utils.record`)."""
         return self.record.save()
+
+
+def _score(cohort: pd.DataFrame) -> pd.DataFrame:
+    from nettx_utils.published import load_consistency_audit, load_published_values
+    from nettx_utils.scoring import score
+
+    return score(cohort, load_published_values(), load_consistency_audit())
+
+
+def shared_score(cohort: pd.DataFrame, data_path: Path) -> pd.DataFrame:
+    """The published-value score of ``cohort`` (read from ``data_path``), computed once
+    per build: see :attr:`Chapter.published`."""
+    directory = os.environ.get(SCORE_CACHE_ENV)
+    if not directory:
+        return _score(cohort)
+    path = Path(directory) / f"score-{inputs_digest(data_path)[:24]}.pkl"
+    with path.with_suffix(".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # a second chapter waits for the first one's score
+        if path.exists():
+            return pd.read_pickle(path)
+        table = _score(cohort)
+        partial = path.with_suffix(".partial")
+        table.to_pickle(partial)
+        partial.replace(path)
+    return table
 
 
 def open_chapter(

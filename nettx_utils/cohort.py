@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -205,7 +206,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise CohortError(f"{path}: the file is empty; expected a header row and patients.")
     kind = _binary_kind(path, data)
     if kind == "xlsx":
-        rows, decimal, encoding = _excel_rows(path), ".", "xlsx"
+        grid, decimal, encoding = _grid(_excel_rows(path), path), ".", "xlsx"
     elif kind:
         raise CohortError(
             f"{path}: not a table: the file is {kind}. Expected a CSV file (text, one patient "
@@ -214,8 +215,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
         )
     else:
         text, encoding = _decode(data)
-        rows, decimal = _text_rows(text, path)
-    table = _frame(rows, path)
+        grid, decimal = _text_grid(text, path)
+    table = _frame(grid, path)
     table.attrs.update(decimal=decimal, encoding=encoding)
     return table
 
@@ -269,8 +270,8 @@ def _decode(data: bytes) -> tuple[str, str]:
     return data.decode("latin-1"), "latin-1"
 
 
-def _text_rows(text: str, path: Path) -> tuple[list[list[str]], str]:
-    """The rows of a delimited text, and the decimal mark its delimiter implies."""
+def _text_grid(text: str, path: Path) -> tuple[pd.DataFrame, str]:
+    """The cells of a delimited text (see :func:`_grid`), and the decimal mark its delimiter implies."""
     lines = text.splitlines()
     while lines and (not lines[0].strip() or lines[0].lstrip().startswith("#")):
         lines.pop(0)
@@ -285,11 +286,26 @@ def _text_rows(text: str, path: Path) -> tuple[list[list[str]], str]:
             "or tab between column names; expected a header row naming the dictionary's "
             "columns, then one patient per row."
         )
+    body = "\n".join(lines)
+    decimal = "," if delimiter in ";\t|" else "."
+    try:  # pandas' C parser: 100 000 patients in a second or two
+        grid = pd.read_csv(
+            io.StringIO(body),
+            sep=delimiter,
+            header=None,
+            dtype="category",
+            na_filter=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
+        return grid, decimal
+    except (pd.errors.ParserError, ValueError):
+        pass  # a ragged row, say: the csv module's rows give the precise message
     try:
-        rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
+        rows = list(csv.reader(io.StringIO(body), delimiter=delimiter))
     except csv.Error as exc:
         raise CohortError(f"{path}: not a readable table ({exc}).") from None
-    return rows, "," if delimiter in ";\t|" else "."
+    return _grid(rows, path), decimal
 
 
 def _excel_rows(path: Path) -> list[list[str]]:
@@ -325,13 +341,17 @@ def _excel_text(value: object) -> str:
     return str(value)
 
 
-def _frame(rows: list[list[str]], path: Path) -> pd.DataFrame:
-    """A header row and body rows of text cells to a DataFrame; empty rows dropped."""
+def _grid(rows: list[list[str]], path: Path) -> pd.DataFrame:
+    """Rows of text cells as a grid: row 0 the header, row ``i`` the spreadsheet's row ``i + 1``.
+
+    Each column is a categorical of its distinct texts; short rows are padded
+    with empty cells, and a row longer than the header is refused unless its
+    extra cells are empty (trailing delimiters).
+    """
     if not rows:
         raise CohortError(f"{path}: the file is empty; expected a header row and patients.")
-    header = [c.strip().strip('"').replace("\ufeff", "").strip() for c in rows[0]]
-    width = len(header)
-    body: list[tuple[int, list[str]]] = []
+    width = len(rows[0])
+    padded = [rows[0]]
     for number, row in enumerate(rows[1:], start=2):
         if len(row) > width:
             if any(c.strip() for c in row[width:]):
@@ -341,23 +361,31 @@ def _frame(rows: list[list[str]], path: Path) -> pd.DataFrame:
                     "shifted."
                 )
             row = row[:width]
-        if any(c.strip() for c in row):
-            body.append((number, row + [""] * (width - len(row))))
-    if not body:
+        padded.append(row + [""] * (width - len(row)))
+    return pd.DataFrame(padded, dtype=str).astype("category")
+
+
+def _frame(grid: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """A grid of text cells (:func:`_grid`) to a table named by its header row.
+
+    Empty rows are dropped; the index keeps each patient's position below the
+    header, so messages name spreadsheet rows.
+    """
+    header = [str(c).strip().strip('"').replace("\ufeff", "").strip() for c in grid.iloc[0]]
+    body = grid.iloc[1:]
+    filled = [_nonblank(body[c]) for c in body.columns]
+    body = body[np.logical_or.reduce(filled)] if filled else body
+    if body.empty:
         raise CohortError(
             f"{path}: the file has a header but no patients; expected one row per patient."
         )
-    table = pd.DataFrame(
-        [row for _, row in body],
-        columns=header,
-        index=[number - 2 for number, _ in body],  # messages name spreadsheet rows
-        dtype=str,
-    )
+    table = body.set_axis(header, axis=1).set_axis(body.index - 1, axis=0)
+    width = len(header)
     nameless = [i for i, name in enumerate(header) if not name]
-    filled = [i for i in nameless if (table.iloc[:, i].str.strip() != "").any()]
-    if filled:
+    with_values = [i for i in nameless if _nonblank(table.iloc[:, i]).any()]
+    if with_values:
         raise CohortError(
-            f"{path}: column {filled[0] + 1} has values but no name in the header row; "
+            f"{path}: column {with_values[0] + 1} has values but no name in the header row; "
             "name it, or delete it."
         )
     table = table.iloc[:, [i for i in range(width) if i not in nameless]]
@@ -368,6 +396,12 @@ def _frame(rows: list[list[str]], path: Path) -> pd.DataFrame:
             "expected each column once."
         )
     return table
+
+
+def _nonblank(cells: pd.Series) -> np.ndarray:
+    """Which cells of a categorical text column hold more than spaces."""
+    categories = pd.Series(cells.cat.categories, dtype=object).astype(str).str.strip() != ""
+    return np.isin(cells.cat.codes.to_numpy(), np.flatnonzero(categories.to_numpy()))
 
 
 def _normalise_header(table: pd.DataFrame, dictionary: Dictionary, source: str) -> pd.DataFrame:
@@ -484,51 +518,84 @@ def _numbers(text: pd.Series, decimal: str) -> pd.Series:
     return pd.to_numeric(text, errors="coerce")
 
 
+class _Cells:
+    """A column's text cells as its distinct values and, per row, which one it holds.
+
+    Conversion and checks run once per distinct value (a column of 100 000
+    patients holds a few thousand at most); :meth:`rows` maps the result back.
+    """
+
+    def __init__(self, raw: pd.Series) -> None:
+        if isinstance(raw.dtype, pd.CategoricalDtype):
+            raw = raw.cat.remove_unused_categories()  # the header's text, rows dropped as empty
+            codes, uniques = raw.cat.codes.to_numpy(), raw.cat.categories.to_numpy(dtype=object)
+        else:
+            codes, uniques = pd.factorize(raw.to_numpy(dtype=object), use_na_sentinel=False)
+        self.codes, self.index = codes, raw.index
+        self.text = pd.Series(uniques, dtype=object).astype(str).str.strip()
+
+    def rows(self, values: pd.Series) -> pd.Series:
+        """Per-distinct-value results, one per row of the column."""
+        out = values.take(self.codes)
+        out.index = self.index
+        return out
+
+    def where(self, bad: pd.Series) -> tuple[pd.Series, pd.Index]:
+        """The text and the index of the rows whose distinct value is ``bad``."""
+        rows = self.rows(bad).to_numpy(dtype=bool)
+        return self.rows(self.text)[rows], self.index[rows]
+
+
 def _convert(raw: pd.Series, column: Column, source: str, decimal: str = ".") -> pd.Series:
-    text = raw.astype(str).str.strip()
+    cells = _Cells(raw)
+    text = cells.text
     is_missing = text.str.lower().isin(MISSING_WORDS)
     if is_missing.any() and not column.missing:
         raise CohortError(
-            f"{source}: column {column.name!r} has empty cells at {_rows(text.index[is_missing])}; "
-            "this column must be filled for every patient."
+            f"{source}: column {column.name!r} has empty cells at "
+            f"{_rows(cells.where(is_missing)[1])}; this column must be filled for every patient."
         )
     if column.type == "id":
-        return text.astype("string")
+        return cells.rows(text).astype("string")
     if column.type == "text":
-        return text.mask(is_missing).astype("string")
+        return cells.rows(text.mask(is_missing).astype("string"))
     if column.type == "boolean":
         lowered = text.str.lower()
         bad = ~(lowered.isin(TRUE_WORDS) | lowered.isin(FALSE_WORDS) | is_missing)
         if bad.any():
+            shown, rows = cells.where(bad)
             raise CohortError(
-                f"{source}: column {column.name!r} has {_values(text[bad])} at "
-                f"{_rows(text.index[bad])}; expected 0/1 (or yes/no, true/false)."
+                f"{source}: column {column.name!r} has {_values(shown)} at "
+                f"{_rows(rows)}; expected 0/1 (or yes/no, true/false)."
             )
         values = pd.Series(pd.NA, index=text.index, dtype="boolean")
         values.loc[lowered.isin(TRUE_WORDS)] = True
         values.loc[lowered.isin(FALSE_WORDS)] = False
-        return values
+        return cells.rows(values)
     if column.type == "category":
         spelled = {label.lower(): code for code, label in column.levels.items()}
         spelled.update({code.lower(): code for code in column.levels})
         codes = text.str.lower().map(spelled)
         bad = codes.isna() & ~is_missing
         if bad.any():
+            shown, rows = cells.where(bad)
             raise CohortError(
-                f"{source}: column {column.name!r} has unknown value(s) {_values(text[bad])} at "
-                f"{_rows(text.index[bad])}; expected one of {', '.join(column.levels)}."
+                f"{source}: column {column.name!r} has unknown value(s) {_values(shown)} at "
+                f"{_rows(rows)}; expected one of {', '.join(column.levels)}."
             )
-        return pd.Categorical(codes.mask(is_missing), categories=list(column.levels))
+        categories = pd.Series(pd.Categorical(codes.mask(is_missing), list(column.levels)))
+        return cells.rows(categories)
     numbers = _numbers(text.mask(is_missing, ""), decimal).mask(is_missing)
     bad = numbers.isna() & ~is_missing
     if bad.any():
-        raise CohortError(_non_numeric_message(text[bad], column, source, decimal))
+        raise CohortError(_non_numeric_message(cells.where(bad)[0], column, source, decimal))
     if column.type == "integer":
         fractional = numbers.notna() & (numbers % 1 != 0)
         if fractional.any():
+            shown, rows = cells.where(fractional)
             raise CohortError(
                 f"{source}: column {column.name!r} has non-integer value(s) "
-                f"{_values(text[fractional])} at {_rows(text.index[fractional])}; expected a whole number."
+                f"{_values(shown)} at {_rows(rows)}; expected a whole number."
             )
     outside = pd.Series(False, index=numbers.index)
     if column.min is not None:
@@ -536,24 +603,26 @@ def _convert(raw: pd.Series, column: Column, source: str, decimal: str = ".") ->
     if column.max is not None:
         outside |= numbers > column.max
     if outside.any():
+        shown, rows = cells.where(outside)
         limits = f"at least {column.min}" if column.max is None else f"{column.min} to {column.max}"
         raise CohortError(
-            f"{source}: column {column.name!r} has value(s) {_values(text[outside])} at "
-            f"{_rows(text.index[outside])}; expected {limits}"
+            f"{source}: column {column.name!r} has value(s) {_values(shown)} at "
+            f"{_rows(rows)}; expected {limits}"
             + (f" {column.unit}" if column.unit else "")
             + ("; a duration cannot be negative." if column.unit == "months" else ".")
         )
     if column.warn_above is not None and (numbers > column.warn_above).any():
-        high = numbers > column.warn_above
+        shown, rows = cells.where(numbers > column.warn_above)
         years = f" ({column.warn_above / 12:g} years)" if column.unit == "months" else ""
         warnings.warn(
-            f"{source}: column {column.name!r} has unusually large value(s) {_values(text[high])} "
-            f"at {_rows(text.index[high])} (above {column.warn_above:g} {column.unit or ''}{years}); "
+            f"{source}: column {column.name!r} has unusually large value(s) {_values(shown)} "
+            f"at {_rows(rows)} (above {column.warn_above:g} {column.unit or ''}{years}); "
             "please check them. The run goes on.",
             CohortWarning,
             stacklevel=2,
         )
-    return numbers.astype("Int64") if column.type == "integer" else numbers.astype("float64")
+    numbers = numbers.astype("Int64") if column.type == "integer" else numbers.astype("float64")
+    return cells.rows(numbers)
 
 
 def _non_numeric_message(bad: pd.Series, column: Column, source: str, decimal: str) -> str:

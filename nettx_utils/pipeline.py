@@ -5,8 +5,12 @@ The data flow goes one way (CUPiD's two steps):
 1. a fresh *staging* copy of the book's sources (``_config.yml``, ``_toc.yml``,
    ``book/``) is assembled inside the build folder;
 2. papermill executes each source notebook of ``notebooks/`` into
-   ``book/computed/`` of that staging copy, in order, with the run's parameters;
-3. Jupyter Book builds the staging copy with execution off, warnings as errors;
+   ``book/computed/`` of that staging copy, with the run's parameters, several at
+   once in warm kernels (:mod:`nettx_utils.kernels`); a notebook whose inputs did
+   not change (:func:`notebook_key`) is copied from the previous run instead;
+3. Jupyter Book builds the staging copy with execution off, warnings as errors,
+   starting from the previous build's Sphinx state so that only changed pages are
+   read and written again;
 4. only when every step succeeded, the staging copy becomes ``source/`` and its
    HTML becomes ``html/``, replacing the previous ones by a rename.
 
@@ -16,14 +20,13 @@ is written into ``data/``, ``notebooks/`` or the user's cohort file.
 
 from __future__ import annotations
 
-import hashlib
+import fcntl
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -31,6 +34,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from multiprocessing import get_context
+from multiprocessing.util import Finalize
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,7 +42,7 @@ import nbformat
 import papermill
 import yaml
 
-from nettx_utils import privacy
+from nettx_utils import fingerprint, privacy
 from nettx_utils.cohort import (
     ALLOW_COLUMNS_ENV,
     DATA_DIR,
@@ -47,6 +51,7 @@ from nettx_utils.cohort import (
     load_cohort,
 )
 from nettx_utils.errors import NettxError, NotebookFailed
+from nettx_utils.kernels import WarmKernel
 from nettx_utils.record import RECORD_DIR_ENV
 
 if TYPE_CHECKING:
@@ -58,6 +63,7 @@ DEFAULT_BUILD_DIR = PROJECT_ROOT / "book" / "_build"
 COMPUTED = Path("book") / "computed"
 KERNEL_NAME = "nettx"
 SKIPPED_IN_STAGING = ("_build", "computed")
+SPHINX_STATE = "sphinx"  # the last build's _build/ but the HTML: doctrees, images, for a rebuild
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -133,17 +139,29 @@ def kernel_name() -> str:
 
 
 def execute_notebook(
-    notebook: Path, output: Path, parameters: Mapping[str, object], *, kernel: str
+    notebook: Path,
+    output: Path,
+    parameters: Mapping[str, object],
+    *,
+    kernel: str,
+    warm: WarmKernel | None = None,
 ) -> None:
     """Run one notebook with papermill into ``output``, then tidy it for the book.
+
+    With ``warm``, the notebook runs in that kernel, reset first
+    (:meth:`~nettx_utils.kernels.WarmKernel.prepare`); otherwise in a fresh kernel.
 
     Raises
     ------
     NotebookFailed
         Naming the notebook, the failing cell and the error.
     """
+    options = {}
     try:
         with _environment(RECORD_DIR_ENV, str(output.parent)):
+            if warm is not None:
+                warm.prepare(output.parent)
+                options["km"] = warm.km
             papermill.execute_notebook(
                 str(notebook),
                 str(output),
@@ -152,6 +170,7 @@ def execute_notebook(
                 cwd=str(output.parent),
                 progress_bar=False,
                 log_output=False,
+                **options,
             )
     except papermill.PapermillExecutionError as exc:
         raise NotebookFailed(
@@ -198,12 +217,22 @@ def assemble_sources(staging: Path, project_root: Path = PROJECT_ROOT) -> None:
     (staging / COMPUTED).mkdir(parents=True, exist_ok=True)
 
 
+# jsonschema, which Jupyter Book imports to check _config.yml, compiles some 40 lark
+# grammars on import when rfc3987-syntax is installed (1.5 s of CPU), only to check
+# the "iri" string format, which Jupyter Book's schema does not use; jsonschema
+# imports it optionally, so the build hides it.
+_BUILD = (
+    "import sys; sys.modules['rfc3987_syntax'] = None; "
+    "from jupyter_book.cli.main import main; main()"
+)
+
+
 def build_html(staging: Path) -> Path:
     """Build the staged book with Jupyter Book (execution off, warnings as errors)."""
     command = [
         sys.executable,
         "-c",
-        "from jupyter_book.cli.main import main; main()",
+        _BUILD,
         "build",
         str(staging),
         "--path-output",
@@ -247,6 +276,7 @@ def run(
     allow_columns: Sequence[str] = (),
     jobs: int | None = None,
     use_cache: bool = True,
+    reuse_kernels: bool = True,
 ) -> RunResult:
     """Execute the notebooks and build the HTML book into ``build_dir``.
 
@@ -270,7 +300,13 @@ def run(
         the number of cores, at most 4.
     use_cache
         Reuse a notebook's executed copy from the previous run when its key
-        (:func:`notebook_key`) is unchanged.
+        (:func:`notebook_key`) is unchanged, and the published-value score the
+        chapters share when the data and the package are
+        (:func:`nettx_utils.chapter.shared_score`); ``False`` computes both again.
+    reuse_kernels
+        Execute each worker's notebooks one after the other in one kernel, reset
+        between notebooks (:mod:`nettx_utils.kernels`); ``False`` starts a kernel
+        per notebook.
 
     Raises
     ------
@@ -295,10 +331,16 @@ def run(
     build_dir.mkdir(parents=True, exist_ok=True)
     previous = build_dir / "source" / COMPUTED
     kernel = kernel_name()
-    staging = Path(tempfile.mkdtemp(prefix="staging-", dir=build_dir))
-    executed, reused, seconds = [], [], {}
     environment = ExitStack()
+    environment.enter_context(_one_run_at_a_time(build_dir))
+    staging = build_dir / "staging"  # one path, so that Sphinx can build incrementally
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir()
+    executed, reused, seconds = [], [], {}
     environment.enter_context(_environment(ALLOW_COLUMNS_ENV, json.dumps(list(allow_columns))))
+    score_cache = _score_cache(build_dir, cohort_path, keep=use_cache)
+    environment.enter_context(_environment(fingerprint.SCORE_CACHE_ENV, str(score_cache)))
     try:
         assemble_sources(staging, project_root)
         keys = {
@@ -318,12 +360,22 @@ def run(
             else:
                 to_run.append(notebook)
         seconds.update(
-            _execute_all(to_run, staging / COMPUTED, plan, kernel=kernel, jobs=jobs, report=report)
+            _execute_all(
+                to_run,
+                staging / COMPUTED,
+                plan,
+                kernel=kernel,
+                jobs=jobs,
+                report=report,
+                reuse_kernels=reuse_kernels,
+            )
         )
         executed = [nb.stem for nb in to_run]
         _write_run_record(staging, plan, executed, keys)
         report("Building the HTML with Jupyter Book ...")
         start = time.perf_counter()
+        if use_cache:
+            _seed_sphinx(build_dir, staging)
         html = build_html(staging)
         seconds["jupyter-book"] = time.perf_counter() - start
         if not synthetic:
@@ -339,7 +391,7 @@ def run(
         if new_html.exists():
             shutil.rmtree(new_html)
         html.rename(new_html)
-        shutil.rmtree(staging / "_build", ignore_errors=True)
+        _swap(staging / "_build", build_dir / SPHINX_STATE)
         _swap(staging, build_dir / "source")
         _swap(new_html, build_dir / "html")
         _gather_results(build_dir / "source" / COMPUTED / "results", _results_dir(build_dir))
@@ -356,22 +408,6 @@ def run(
     return RunResult(build_dir / "html", tuple(executed), tuple(reused), seconds)
 
 
-def _digest(*parts: bytes) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(hashlib.sha256(part).digest())
-    return digest.hexdigest()
-
-
-def package_digest() -> str:
-    """The package's version and the content of its modules: a change to either
-    can change what a notebook computes."""
-    from nettx_utils import __version__
-
-    sources = sorted(Path(__file__).parent.glob("*.py"))
-    return _digest(__version__.encode(), *(path.read_bytes() for path in sources))
-
-
 def notebook_key(
     notebook: Path,
     parameters: Mapping[str, object],
@@ -380,25 +416,34 @@ def notebook_key(
 ) -> str:
     """What an executed notebook depends on, as one hash: its source, its parameters,
     the cohort file's content, the other data files it reads (dictionary, published
-    values, audit), the package (:func:`package_digest`) and the accepted columns."""
-    data_files = sorted((PROJECT_ROOT / "data").glob("*.csv")) + sorted(
-        (PROJECT_ROOT / "data").glob("*.yml")
-    )
-    return _digest(
+    values, audit), the package (:func:`~nettx_utils.fingerprint.package_digest`) and
+    the accepted columns."""
+    return fingerprint.digest(
         notebook.read_bytes(),
         json.dumps(dict(parameters), sort_keys=True, default=str).encode(),
-        Path(cohort_path).read_bytes(),
-        *(path.read_bytes() for path in data_files),
-        package_digest().encode(),
+        fingerprint.inputs_digest(cohort_path).encode(),
         json.dumps(sorted(allow_columns)).encode(),
     )
 
 
-def _execute_job(job: tuple[Path, Path, dict[str, object], str]) -> float:
+_WORKER_KERNEL: WarmKernel | None = None
+
+
+def _worker_kernel(kernel: str, cwd: Path) -> WarmKernel:
+    """This worker process's kernel, started on first use and stopped when the worker exits."""
+    global _WORKER_KERNEL
+    if _WORKER_KERNEL is None:
+        _WORKER_KERNEL = WarmKernel(kernel, cwd)
+        Finalize(None, _WORKER_KERNEL.shutdown, exitpriority=10)
+    return _WORKER_KERNEL
+
+
+def _execute_job(job: tuple[Path, Path, dict[str, object], str, bool]) -> float:
     """One notebook in a worker process; returns the seconds it took."""
-    notebook, output, parameters, kernel = job
+    notebook, output, parameters, kernel, reuse = job
     start = time.perf_counter()
-    execute_notebook(notebook, output, parameters, kernel=kernel)
+    warm = _worker_kernel(kernel, output.parent) if reuse else None
+    execute_notebook(notebook, output, parameters, kernel=kernel, warm=warm)
     return time.perf_counter() - start
 
 
@@ -410,16 +455,32 @@ def _execute_all(
     kernel: str,
     jobs: int | None,
     report: Callable[[str], None],
+    reuse_kernels: bool = True,
 ) -> dict[str, float]:
-    """Execute notebooks, several at once when ``jobs`` > 1; stop at the first failure."""
+    """Execute notebooks, several at once when ``jobs`` > 1; stop at the first failure.
+
+    With ``reuse_kernels``, each worker starts one kernel and executes its notebooks
+    in it in turn (:class:`~nettx_utils.kernels.WarmKernel`), instead of one kernel
+    per notebook.
+    """
     jobs = max(1, min(jobs or min(os.cpu_count() or 1, 4), len(notebooks) or 1))
-    work = {nb.stem: (nb, computed / nb.name, dict(plan[nb.stem]), kernel) for nb in notebooks}
+    work = {
+        nb.stem: (nb, computed / nb.name, dict(plan[nb.stem]), kernel, reuse_kernels)
+        for nb in notebooks
+    }
     seconds: dict[str, float] = {}
     if jobs == 1:
-        for stem, job in work.items():
-            report(f"{stem}: executing ...")
-            seconds[stem] = _execute_job(job)
-            report(f"{stem}: done in {seconds[stem]:.1f} s")
+        warm = WarmKernel(kernel, computed) if reuse_kernels else None
+        try:
+            for stem, (notebook, output, parameters, _, _) in work.items():
+                report(f"{stem}: executing ...")
+                start = time.perf_counter()
+                execute_notebook(notebook, output, parameters, kernel=kernel, warm=warm)
+                seconds[stem] = time.perf_counter() - start
+                report(f"{stem}: done in {seconds[stem]:.1f} s")
+        finally:
+            if warm is not None:
+                warm.shutdown()
         return seconds
     report(f"Executing {len(work)} notebook(s), {jobs} at a time ...")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
@@ -434,6 +495,45 @@ def _execute_all(
                 future.cancel()
             raise
     return seconds
+
+
+@contextmanager
+def _one_run_at_a_time(build_dir: Path) -> Iterator[None]:
+    """Refuse a second run into the same build folder while one is running."""
+    with (build_dir / "run.lock").open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise NettxError(
+                f"{build_dir}: another run is building the book there; wait for it to end."
+            ) from None
+        yield
+
+
+def _seed_sphinx(build_dir: Path, staging: Path) -> None:
+    """Give Sphinx the previous build's pages, doctrees and notebook images, so that it
+    reads and writes only the pages whose sources changed.
+
+    The staging folder has the same path in every run (Sphinx starts afresh when the
+    source folder moves), and every unchanged source keeps its modification time
+    (copies are made with ``copy2``), which is what Sphinx compares.
+    """
+    state, html = build_dir / SPHINX_STATE, build_dir / "html"
+    if state.is_dir() and html.is_dir():
+        shutil.copytree(state, staging / "_build")
+        shutil.copytree(html, staging / "_build" / "html")
+
+
+def _score_cache(build_dir: Path, cohort_path: Path, *, keep: bool) -> Path:
+    """The folder of the chapters' shared score (:func:`nettx_utils.chapter.shared_score`),
+    emptied of the scores of other inputs, and of every score unless ``keep``."""
+    folder = build_dir / "cache"
+    folder.mkdir(exist_ok=True)
+    current = f"score-{fingerprint.inputs_digest(cohort_path)[:24]}"
+    for path in folder.glob("score-*"):
+        if path.stem != current or not keep:
+            path.unlink(missing_ok=True)
+    return folder
 
 
 def _reuse(previous: Path, computed: Path, stem: str) -> None:

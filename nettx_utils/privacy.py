@@ -22,6 +22,7 @@ import hashlib
 import html
 import re
 import unicodedata
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +32,11 @@ import pandas as pd
 from nettx_utils.errors import CohortError, NettxError
 
 CHECKSUM_KEY = "synthetic_cohort_sha256"
-SCANNED_SUFFIXES = frozenset({".html", ".htm", ".js", ".json", ".txt", ".ipynb", ".svg", ".csv"})
+NOT_TEXT_SUFFIXES = frozenset(
+    {".png", ".jpg", ".jpeg", ".gif", ".ico", ".webp", ".woff", ".woff2", ".ttf", ".otf", ".eot"}
+    | {".mo", ".pickle", ".doctree"}
+)
+"""Files of a built book that hold no text to scan for patient ids."""
 
 _KINDS = {
     "a person's name": "name names surname surnames firstname lastname forename forenames "
@@ -242,6 +247,8 @@ class ScanReport:
     hits: list[Hit] = field(default_factory=list)
     unscannable: list[str] = field(default_factory=list)
     files: int = 0
+    skipped: list[Path] = field(default_factory=list)
+    """Files that hold no text to scan (images, fonts, compiled translations)."""
 
     @property
     def clean(self) -> bool:
@@ -253,41 +260,83 @@ def scannable(patient_id: str) -> bool:
     return len(patient_id) >= 3 and not re.fullmatch(r"[\d.,\s]+", patient_id)
 
 
-def _text(path: Path) -> str:
-    text = path.read_text(encoding="utf-8", errors="replace")
-    text = re.sub(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]+", " ", text)  # embedded images
-    return html.unescape(text)
+_TOKEN = re.compile(r"[\w-]+")
+_EMBEDDED = re.compile(
+    r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]+"  # images embedded in a page
+    r"|[A-Za-z0-9+/]{100,}={0,2}"  # base64 images of a notebook's outputs
+)
+
+
+def _texts(path: Path) -> list[tuple[Path, str]] | None:
+    """The text(s) a file holds: itself, or each member of a ZIP container (``.xlsx``).
+
+    ``None`` for a file with no text to scan (an image, a font).
+    """
+    if path.suffix.lower() in NOT_TEXT_SUFFIXES:
+        return None
+    data = path.read_bytes()
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                members = [(path / name, archive.read(name)) for name in archive.namelist()]
+        except zipfile.BadZipFile:
+            members = [(path, data)]
+    else:
+        members = [(path, data)]
+    texts = []
+    for where, content in members:
+        if b"\x00" in content[:4096] and not content.startswith((b"\xff\xfe", b"\xfe\xff")):
+            continue  # binary: an image or font inside a container
+        encoding = "utf-16" if content.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8"
+        text = content.decode(encoding, errors="replace")
+        texts.append((where, html.unescape(_EMBEDDED.sub(" ", text))))
+    return texts or None
+
+
+def _id_pattern(patient_id: str) -> re.Pattern[str]:
+    """An id as a whole token: ``C-01`` does not match inside ``C-012``."""
+    return re.compile(rf"(?<![\w-]){re.escape(patient_id)}(?![\w-])")
 
 
 def scan_book(html_dir: str | Path, patient_ids: Iterable[str]) -> ScanReport:
-    """Look for each patient id in every text file of a built HTML book.
+    """Look for each patient id in every file of a built HTML book.
 
-    An id matches as a whole token (``C-01`` does not match inside ``C-012``),
-    in the page text, its attributes and scripts (interactive figures embed
-    their data there). Embedded base64 images are skipped: a figure that draws
-    ids as pixels is not detected. Ids of only digits, or shorter than three
-    characters, cannot be told from the book's numbers and are listed in
-    ``unscannable`` instead.
+    Every file is read as text (pages, scripts, the search index, sources,
+    downloads, SVG figures), and each sheet of an Excel download, except images
+    and fonts, which are listed in ``skipped``. An id matches as a whole token
+    (``C-01`` does not match inside ``C-012``), in the page text, its attributes
+    and scripts (interactive figures embed their data there). Embedded base64
+    images are skipped: a figure that draws ids as pixels is not detected. Ids
+    of only digits, or shorter than three characters, cannot be told from the
+    book's numbers and are listed in ``unscannable`` instead.
+
+    The cost is one pass over each file, whatever the number of ids: ids made
+    of letters, digits, ``_`` and ``-`` are looked up among the file's tokens;
+    the few others (with spaces, dots or slashes) are searched one by one.
     """
     ids = sorted({str(i).strip() for i in patient_ids if pd.notna(i) and str(i).strip()})
     report = ScanReport(unscannable=[i for i in ids if not scannable(i)])
     wanted = [i for i in ids if scannable(i)]
     if not wanted:
         return report
-    pattern = re.compile(
-        r"(?<![\w-])("
-        + "|".join(re.escape(i) for i in sorted(wanted, key=len, reverse=True))
-        + r")(?![\w-])"
-    )
+    tokens = {i for i in wanted if _TOKEN.fullmatch(i)}
+    others = [_id_pattern(i) for i in wanted if i not in tokens]
     for path in sorted(Path(html_dir).rglob("*")):
-        if not path.is_file() or path.suffix.lower() not in SCANNED_SUFFIXES:
+        if not path.is_file():
+            continue
+        texts = _texts(path)
+        if texts is None:
+            report.skipped.append(path)
             continue
         report.files += 1
-        text = _text(path)
-        for match in pattern.finditer(text):
-            start, end = max(0, match.start() - 40), match.end() + 40
-            context = " ".join(text[start:end].split())
-            report.hits.append(Hit(path, match.group(1), context))
+        for where, text in texts:
+            found = sorted(tokens.intersection(_TOKEN.findall(text)))
+            patterns = [_id_pattern(i) for i in found] + [p for p in others if p.search(text)]
+            for pattern in patterns:
+                for match in pattern.finditer(text):
+                    start, end = max(0, match.start() - 40), match.end() + 40
+                    context = " ".join(text[start:end].split())
+                    report.hits.append(Hit(where, match.group(0), context))
     return report
 
 

@@ -1,4 +1,4 @@
-"""The execution cache and parallel execution of the pipeline."""
+"""The execution cache, the shared score, warm kernels and parallel execution of the pipeline."""
 
 from __future__ import annotations
 
@@ -6,10 +6,14 @@ import json
 import shutil
 from pathlib import Path
 
+import nbformat
+import pandas as pd
 import pytest
+from nbformat.v4 import new_code_cell, new_notebook
 
-from nettx_utils import pipeline
-from nettx_utils.cohort import DEFAULT_COHORT
+from nettx_utils import chapter, fingerprint, pipeline
+from nettx_utils.cohort import DEFAULT_COHORT, load_cohort
+from nettx_utils.kernels import WarmKernel
 from nettx_utils.record import read_record
 
 
@@ -54,19 +58,146 @@ def test_key_changes_with_source_parameters_cohort_and_package(notebook, cohort,
     assert pipeline.notebook_key(notebook, {"a": 1}, cohort) != changed_cohort
 
 
+def test_key_changes_with_a_module_of_the_package(notebook, cohort, tmp_path, monkeypatch):
+    base = pipeline.notebook_key(notebook, {}, cohort)
+    package = tmp_path / "package"
+    shutil.copytree(Path(fingerprint.__file__).parent, package)
+    monkeypatch.setattr(fingerprint, "__file__", str(package / "fingerprint.py"))
+    assert pipeline.notebook_key(notebook, {}, cohort) == base
+    with (package / "survival.py").open("a") as handle:
+        handle.write("\n# a change\n")
+    assert pipeline.notebook_key(notebook, {}, cohort) != base
+
+
+def test_key_changes_with_the_other_data_files_and_allowed_columns(
+    notebook, cohort, tmp_path, monkeypatch
+):
+    base = pipeline.notebook_key(notebook, {}, cohort)
+    assert pipeline.notebook_key(notebook, {}, cohort, ["hospital"]) != base
+    copies = []
+    for path in fingerprint.data_files():
+        copies.append(tmp_path / path.name)
+        shutil.copy2(path, copies[-1])
+    monkeypatch.setattr(fingerprint, "data_files", lambda: copies)
+    assert pipeline.notebook_key(notebook, {}, cohort) == base
+    dictionary = next(p for p in copies if p.name == "dictionary.yml")
+    dictionary.write_text(dictionary.read_text() + "\n# a change\n")
+    assert pipeline.notebook_key(notebook, {}, cohort) != base
+
+
 def test_parameter_order_does_not_matter(notebook, cohort):
     assert pipeline.notebook_key(notebook, {"a": 1, "b": 2}, cohort) == pipeline.notebook_key(
         notebook, {"b": 2, "a": 1}, cohort
     )
 
 
+def test_shared_score_is_computed_once_per_input_and_read_back_exactly(
+    cohort, tmp_path, monkeypatch
+):
+    calls = []
+    compute = chapter._score
+
+    def counting(frame: pd.DataFrame) -> pd.DataFrame:
+        calls.append(len(frame))
+        return compute(frame)
+
+    monkeypatch.setattr(chapter, "_score", counting)
+    monkeypatch.setenv(fingerprint.SCORE_CACHE_ENV, str(tmp_path))
+    frame = load_cohort(cohort)
+    first = chapter.shared_score(frame, cohort)
+    again = chapter.shared_score(frame, cohort)
+    assert len(calls) == 1
+    pd.testing.assert_frame_equal(again, first)
+    pd.testing.assert_frame_equal(again, compute(frame))
+
+    with cohort.open("a") as handle:
+        handle.write("\n")
+    chapter.shared_score(load_cohort(cohort), cohort)
+    assert len(calls) == 2
+
+    monkeypatch.delenv(fingerprint.SCORE_CACHE_ENV)
+    chapter.shared_score(frame, cohort)
+    assert len(calls) == 3
+
+
+def _write(path: Path, *sources: str) -> Path:
+    nbformat.write(new_notebook(cells=[new_code_cell(s) for s in sources]), path)
+    return path
+
+
+def test_warm_kernel_gives_each_notebook_a_clean_slate(tmp_path):
+    """A notebook that changes the kernel's state, then one that checks it is pristine."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    messy = _write(
+        tmp_path / "messy.ipynb",
+        "import os, sys, warnings, random\nimport numpy as np\nimport matplotlib as mpl\n"
+        "leftover = 1\nos.environ['NETTX_LEFTOVER'] = '1'\nsys.path.append('/nowhere')\n"
+        "warnings.simplefilter('error')\nmpl.rcParams['lines.linewidth'] = 9\n"
+        "np.random.seed(1)\nrandom.seed(1)\nos.chdir('/')",
+        "import matplotlib.pyplot as plt\nplt.figure()",
+    )
+    check = _write(
+        tmp_path / "check.ipynb",
+        "import os, sys, warnings, json\nimport matplotlib as mpl\n"
+        "import matplotlib.pyplot as plt\n"
+        "state = {'leftover': 'leftover' in globals(), 'env': 'NETTX_LEFTOVER' in os.environ,\n"
+        "         'path': '/nowhere' in sys.path, 'cwd': os.getcwd(),\n"
+        "         'record': os.environ['NETTX_RECORD_DIR'],\n"
+        "         'filters': [str(f) for f in warnings.filters],\n"
+        "         'linewidth': mpl.rcParams['lines.linewidth'], 'figures': plt.get_fignums()}\n"
+        "print(json.dumps(state))",
+    )
+    kernel = WarmKernel(pipeline.kernel_name(), tmp_path)
+    try:
+        pipeline.execute_notebook(
+            messy, first / "messy.ipynb", {}, kernel=kernel.kernel_name, warm=kernel
+        )
+        pipeline.execute_notebook(
+            check, second / "check.ipynb", {}, kernel=kernel.kernel_name, warm=kernel
+        )
+        fresh = tmp_path / "fresh"
+        fresh.mkdir()
+        pipeline.execute_notebook(check, fresh / "check.ipynb", {}, kernel=pipeline.kernel_name())
+    finally:
+        kernel.shutdown()
+    assert kernel.starts == 1
+
+    def state(path: Path) -> dict:
+        cells = nbformat.read(path, as_version=4).cells
+        text = "".join(o.get("text", "") for o in cells[-1].outputs if o.get("name") == "stdout")
+        line = next(x for x in text.splitlines() if x.startswith("{"))
+        return json.loads(line), [c.execution_count for c in cells]
+
+    warm, counts = state(second / "check.ipynb")
+    assert counts == [1]  # not 3: the messy notebook ran two cells before
+    assert (warm["cwd"], warm["record"]) == (str(second), str(second))
+    cold, _ = state(fresh / "check.ipynb")
+    assert {**warm, "cwd": None, "record": None} == {**cold, "cwd": None, "record": None}
+    assert not cold["leftover"] and not cold["env"] and not cold["path"]
+    assert cold["linewidth"] != 9 and cold["figures"] == []
+    assert "('error', None, <class 'Warning'>, None, 0)" not in warm["filters"]
+
+
+@pytest.fixture
+def own_book(default_book, tmp_path) -> Path:
+    """A copy of the session's default book, to rebuild without touching the shared one."""
+    build_dir = tmp_path / "book"
+    shutil.copytree(default_book.html_dir.parent, build_dir, symlinks=True)
+    return build_dir
+
+
 @pytest.mark.slow
-def test_rebuild_executes_only_what_changed(default_book):
-    build_dir = default_book.html_dir.parent
-    keys = json.loads((build_dir / "source" / pipeline.COMPUTED / "run.json").read_text())["keys"]
-    assert set(keys) == {nb.stem for nb in pipeline.source_notebooks()}
+def test_rebuild_executes_only_what_changed(own_book):
+    keys = json.loads((own_book / "source" / pipeline.COMPUTED / "run.json").read_text())["keys"]
+    stems = {nb.stem for nb in pipeline.source_notebooks()}
+    assert set(keys) == stems
+    unchanged = pipeline.run(build_dir=own_book, report=lambda line: None)
+    assert unchanged.executed == () and set(unchanged.reused) == stems
+
     result = pipeline.run(
-        build_dir=build_dir, parameters={"landmark_years": [5, 10]}, report=lambda line: None
+        build_dir=own_book, parameters={"landmark_years": [5, 10]}, report=lambda line: None
     )
     # landmark_years equals its default in every notebook that declares it, but is now
     # injected: those notebooks' parameters changed, and only those execute again.
@@ -76,19 +207,31 @@ def test_rebuild_executes_only_what_changed(default_book):
         if "landmark_years" in pipeline.declared_parameters(nb)
     }
     assert set(result.executed) == declared
-    assert set(result.reused) == {nb.stem for nb in pipeline.source_notebooks()} - declared
+    assert set(result.reused) == stems - declared
 
 
 @pytest.mark.slow
-def test_serial_and_parallel_runs_record_identical_numbers(default_book, tmp_path):
+def test_serial_parallel_warm_and_fresh_kernels_record_identical_numbers(default_book, tmp_path):
+    """The default book ran two workers, each with a warm kernel. Serially, in one warm
+    kernel and in the other order, or each in a fresh kernel, the records are the same."""
     computed = default_book.html_dir.parent / "source" / pipeline.COMPUTED
     notebooks = [
-        pipeline.NOTEBOOK_DIR / "01_cohort.ipynb",
         pipeline.NOTEBOOK_DIR / "04_outcomes.ipynb",
+        pipeline.NOTEBOOK_DIR / "01_cohort.ipynb",
+        pipeline.NOTEBOOK_DIR / "11_cutoff_problem.ipynb",
     ]
     plan = {nb.stem: {} for nb in notebooks}
-    pipeline._execute_all(
-        notebooks, tmp_path, plan, kernel=pipeline.kernel_name(), jobs=1, report=lambda line: None
-    )
-    for nb in notebooks:
-        assert read_record(tmp_path, nb.stem) == read_record(computed, nb.stem)
+    for reuse in (True, False):
+        out = tmp_path / ("warm" if reuse else "fresh")
+        out.mkdir()
+        pipeline._execute_all(
+            notebooks,
+            out,
+            plan,
+            kernel=pipeline.kernel_name(),
+            jobs=1,
+            report=lambda line: None,
+            reuse_kernels=reuse,
+        )
+        for nb in notebooks:
+            assert read_record(out, nb.stem) == read_record(computed, nb.stem), (nb.stem, reuse)

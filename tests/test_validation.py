@@ -164,6 +164,23 @@ def test_privacy_scan_passes_a_clean_book(tmp_path):
     assert privacy.assert_no_patient_ids(tmp_path, ["P-001", "P-002"]).clean
 
 
+def test_privacy_scan_reads_excel_downloads_search_index_and_odd_ids(tmp_path):
+    downloads = tmp_path / "_downloads" / "abc"
+    downloads.mkdir(parents=True)
+    pd.DataFrame({"patient": ["CENTRE-000123"], "months": [12.5]}).to_excel(
+        downloads / "table.xlsx", index=False
+    )
+    (tmp_path / "searchindex.js").write_text('Search.setIndex({"terms": {"c 007": [1]}})')
+    (tmp_path / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\nCENTRE-000124")
+    report = privacy.scan_book(tmp_path, ["CENTRE-000123", "CENTRE-000124", "c 007"])
+    found = {(h.path.relative_to(tmp_path).parts[:3], h.patient_id) for h in report.hits}
+    assert found == {
+        (("_downloads", "abc", "table.xlsx"), "CENTRE-000123"),
+        (("searchindex.js",), "c 007"),
+    }
+    assert [p.name for p in report.skipped] == ["logo.png"]
+
+
 def test_the_synthetic_cohort_is_recognised_by_its_checksum(tmp_path):
     from nettx_utils.cohort import DEFAULT_COHORT
 
