@@ -22,6 +22,7 @@ which method it chose in ``TestResult.method``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +33,16 @@ from scipy import stats
 from nettx_utils.arrays import as_float_array
 from nettx_utils.errors import NettxError
 
-__all__ = ["CorrelationResult", "TestResult", "mann_whitney", "spearman", "wilcoxon_signed_rank"]
+__all__ = [
+    "CorrelationResult",
+    "TestResult",
+    "correlation_table",
+    "mann_whitney",
+    "paired_and_independent",
+    "result_or_note",
+    "spearman",
+    "wilcoxon_signed_rank",
+]
 
 METHODS = ("asymptotic", "exact", "auto")
 _ASYMPTOTIC = "asymptotic: normal approximation, tie-corrected variance, no continuity correction"
@@ -253,6 +263,31 @@ def spearman(x: Any, y: Any) -> CorrelationResult:
     )
 
 
+_TEST_NAMES: dict[Callable[..., TestResult], str] = {
+    mann_whitney: "Mann-Whitney U (independent samples)",
+    wilcoxon_signed_rank: "Wilcoxon signed-rank (paired)",
+}
+
+
+def result_or_note(test: Callable[..., TestResult], *args: Any, **kwargs: Any) -> TestResult:
+    """Run a rank test; when the cohort cannot give it, a result of NaN that says why.
+
+    For chapters that must run on any cohort: a moment measured in nobody, or
+    one group empty, gives ``p_value`` NaN (shown as NA) and the reason in
+    ``method`` instead of an error.
+
+    Examples
+    --------
+    >>> result_or_note(mann_whitney, [1.0, 2.0], [None]).method
+    'Mann-Whitney needs values in both samples, got 2 and 0'
+    """
+    try:
+        return test(*args, **kwargs)
+    except NettxError as exc:
+        name = _TEST_NAMES.get(test, getattr(test, "__name__", "test"))
+        return TestResult(test=name, statistic=math.nan, p_value=math.nan, n=0, method=str(exc))
+
+
 def paired_and_independent(x: Any, y: Any, *, comparison: str) -> pd.DataFrame:
     """The same two measurements tested as independent samples and as pairs.
 
@@ -262,9 +297,11 @@ def paired_and_independent(x: Any, y: Any, *, comparison: str) -> pd.DataFrame:
     reader can see whether the conclusion depends on the choice.
 
     Returns one row per test: ``comparison, test, n, statistic, p_value, method``.
+    A test that a cohort cannot give (a moment measured in nobody, no non-zero
+    difference) has NaN statistic and p, and ``method`` says why: a small or
+    incomplete cohort gets a note, not an error.
     """
-    paired = wilcoxon_signed_rank(x, y)
-    independent = mann_whitney(x, y)
+    results = [result_or_note(mann_whitney, x, y), result_or_note(wilcoxon_signed_rank, x, y)]
     return pd.DataFrame(
         [
             {
@@ -275,6 +312,29 @@ def paired_and_independent(x: Any, y: Any, *, comparison: str) -> pd.DataFrame:
                 "p_value": result.p_value,
                 "method": result.method,
             }
-            for result in (independent, paired)
+            for result in results
         ]
     )
+
+
+def correlation_table(pairs: Mapping[str, tuple[Any, Any]]) -> pd.DataFrame:
+    """Spearman's rho for each named pair of variables: ``correlation, n, rho, p_value, note``.
+
+    A pair with fewer than 3 complete observations, or a constant variable, gets
+    NaN and a note instead of an error, so a chapter still shows the others.
+
+    Examples
+    --------
+    >>> pairs = {"a vs b": ([1, 2, 3, 4], [2, 1, 4, 3]), "a vs none": ([1, 2], [None, None])}
+    >>> correlation_table(pairs)[["n", "rho"]].round(3).to_dict("list")
+    {'n': [4, 0], 'rho': [0.6, nan]}
+    """
+    rows = []
+    for label, (x, y) in pairs.items():
+        try:
+            result = spearman(x, y)
+        except NettxError as exc:
+            rows.append((label, 0, math.nan, math.nan, str(exc)))
+            continue
+        rows.append((label, result.n, result.rho, result.p_value, ""))
+    return pd.DataFrame(rows, columns=["correlation", "n", "rho", "p_value", "note"])
