@@ -22,6 +22,7 @@ which method it chose in ``TestResult.method``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,15 +31,18 @@ import pandas as pd
 from scipy import stats
 
 from nettx_utils.arrays import as_float_array
+from nettx_utils.derived import mib1_changes
 from nettx_utils.errors import NettxError
 
 __all__ = [
     "CorrelationResult",
     "TestResult",
+    "correlation_table",
     "mann_whitney",
     "mib1_comparisons",
     "paired_and_independent",
     "paper_correlations",
+    "result_or_note",
     "spearman",
     "wilcoxon_signed_rank",
 ]
@@ -262,6 +266,31 @@ def spearman(x: Any, y: Any) -> CorrelationResult:
     )
 
 
+_TEST_NAMES: dict[Callable[..., TestResult], str] = {
+    mann_whitney: "Mann-Whitney U (independent samples)",
+    wilcoxon_signed_rank: "Wilcoxon signed-rank (paired)",
+}
+
+
+def result_or_note(test: Callable[..., TestResult], *args: Any, **kwargs: Any) -> TestResult:
+    """Run a rank test; when the cohort cannot give it, a result of NaN that says why.
+
+    For chapters that must run on any cohort: a moment measured in nobody, or
+    one group empty, gives ``p_value`` NaN (shown as NA) and the reason in
+    ``method`` instead of an error.
+
+    Examples
+    --------
+    >>> result_or_note(mann_whitney, [1.0, 2.0], [None]).method
+    'Mann-Whitney needs values in both samples, got 2 and 0'
+    """
+    try:
+        return test(*args, **kwargs)
+    except NettxError as exc:
+        name = _TEST_NAMES.get(test, getattr(test, "__name__", "test"))
+        return TestResult(test=name, statistic=math.nan, p_value=math.nan, n=0, method=str(exc))
+
+
 def paired_and_independent(x: Any, y: Any, *, comparison: str, key: str = "") -> pd.DataFrame:
     """The same two measurements tested as independent samples and as pairs.
 
@@ -272,10 +301,15 @@ def paired_and_independent(x: Any, y: Any, *, comparison: str, key: str = "") ->
 
     Returns one row per test: ``key, comparison, test, test_key, n, statistic,
     p_value, method``; ``test_key`` is ``mann_whitney`` or ``signed_rank`` and
-    ``key`` is the caller's short name of the comparison, for records.
+    ``key`` the caller's short name of the comparison, for records.
+    A test that a cohort cannot give (a moment measured in nobody, no non-zero
+    difference) has NaN statistic and p, and ``method`` says why: a small or
+    incomplete cohort gets a note, not an error.
     """
-    paired = wilcoxon_signed_rank(x, y)
-    independent = mann_whitney(x, y)
+    results = {
+        "mann_whitney": result_or_note(mann_whitney, x, y),
+        "signed_rank": result_or_note(wilcoxon_signed_rank, x, y),
+    }
     return pd.DataFrame(
         [
             {
@@ -288,79 +322,70 @@ def paired_and_independent(x: Any, y: Any, *, comparison: str, key: str = "") ->
                 "p_value": result.p_value,
                 "method": result.method,
             }
-            for result, test_key in ((independent, "mann_whitney"), (paired, "signed_rank"))
+            for test_key, result in results.items()
         ]
     )
 
 
-def _mib1_changes(cohort: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """Per-patient % change of Mib-1, primary to LT and LT to recurrence."""
-    from nettx_utils.derived import percent_change
+def correlation_table(pairs: Mapping[str, tuple[Any, Any]]) -> pd.DataFrame:
+    """Spearman's rho for each named pair of variables: ``correlation, n, rho, p_value, note``.
 
-    return (
-        percent_change(cohort["mib1_primary_pct"], cohort["mib1_lt_pct"]),
-        percent_change(cohort["mib1_lt_pct"], cohort["mib1_recurrence_pct"]),
-    )
+    A pair with fewer than 3 complete observations, or a constant variable, gets
+    NaN and a note instead of an error, so a chapter still shows the others.
+
+    Examples
+    --------
+    >>> pairs = {"a vs b": ([1, 2, 3, 4], [2, 1, 4, 3]), "a vs none": ([1, 2], [None, None])}
+    >>> correlation_table(pairs)[["n", "rho"]].round(3).to_dict("list")
+    {'n': [4, 0], 'rho': [0.6, nan]}
+    """
+    rows = []
+    for label, (x, y) in pairs.items():
+        try:
+            result = spearman(x, y)
+        except NettxError as exc:
+            rows.append((label, 0, math.nan, math.nan, str(exc)))
+            continue
+        rows.append((label, result.n, result.rho, result.p_value, ""))
+    return pd.DataFrame(rows, columns=["correlation", "n", "rho", "p_value", "note"])
 
 
 def mib1_comparisons(cohort: pd.DataFrame) -> pd.DataFrame:
     """The paper's three Mib-1 comparisons, each as it tested them and as pairs.
 
     Primary vs LT, LT vs recurrence, and the two % changes against each other
-    (keys ``primary_lt``, ``lt_recurrence``, ``change``): see
-    :func:`paired_and_independent` for the columns, plus ``note``, the reason when a
-    comparison cannot be computed on this cohort (its p-values are then missing). The changes of one patient are
-    also paired (both use the LT value), so the signed-rank test applies to them too.
+    (keys ``primary_lt``, ``lt_recurrence``, ``change``); the columns are those of
+    :func:`paired_and_independent`. The two changes of one patient share the LT
+    value, so they are paired too.
     """
-    primary_lt, lt_recurrence = _mib1_changes(cohort)
+    changes = mib1_changes(cohort)
     pairs = [
         ("primary_lt", "Primary vs LT", cohort["mib1_primary_pct"], cohort["mib1_lt_pct"]),
         ("lt_recurrence", "LT vs recurrence", cohort["mib1_lt_pct"], cohort["mib1_recurrence_pct"]),
-        ("change", "% change: primary→LT vs LT→recurrence", primary_lt, lt_recurrence),
+        ("change", "% change: primary→LT vs LT→recurrence", *changes.values()),
     ]
-    parts = []
-    for key, label, x, y in pairs:
-        try:
-            part = paired_and_independent(x, y, comparison=label, key=key).assign(note="")
-        except NettxError as exc:  # too few values in this cohort: say so, don't stop
-            part = pd.DataFrame(
-                {"key": key, "comparison": label, "test_key": ["mann_whitney", "signed_rank"],
-                 "p_value": np.nan, "note": str(exc)}
-            )  # fmt: skip
-        parts.append(part)
-    return pd.concat(parts, ignore_index=True)
+    return pd.concat(
+        [paired_and_independent(x, y, comparison=label, key=key) for key, label, x, y in pairs],
+        ignore_index=True,
+    )
 
 
 def paper_correlations(cohort: pd.DataFrame) -> pd.DataFrame:
-    """The three Spearman correlations of the paper's Results, one row each.
-
-    Columns ``correlation, n, rho, p_value, note`` (pairwise complete observations; the
-    note gives the reason when a correlation cannot be computed on this cohort).
-    """
-    primary_lt, lt_recurrence = _mib1_changes(cohort)
-    pairs = {
-        "Time from diagnosis to LT vs % change of Mib-1, primary→LT": (
-            cohort["months_diagnosis_to_lt"],
-            primary_lt,
-        ),
-        "Time from LT to recurrence vs % change of Mib-1, LT→recurrence": (
-            cohort["months_lt_to_recurrence"],
-            lt_recurrence,
-        ),
-        "Time from diagnosis to LT vs time from LT to recurrence": (
-            cohort["months_diagnosis_to_lt"],
-            cohort["months_lt_to_recurrence"],
-        ),
-    }
-    rows = []
-    for label, (x, y) in pairs.items():
-        try:
-            result = spearman(x, y)
-        except NettxError as exc:  # too few pairs, or a constant variable, in this cohort
-            rows.append({"correlation": label, "rho": np.nan, "p_value": np.nan, "note": str(exc)})
-            continue
-        rows.append(
-            {"correlation": label, "n": result.n, "rho": result.rho, "p_value": result.p_value,
-             "note": ""}
-        )  # fmt: skip
-    return pd.DataFrame(rows, columns=["correlation", "n", "rho", "p_value", "note"])
+    """The three Spearman correlations of the paper's Results (:func:`correlation_table`)."""
+    changes = mib1_changes(cohort)
+    return correlation_table(
+        {
+            "Time from diagnosis to LT vs % change of Mib-1, primary→LT": (
+                cohort["months_diagnosis_to_lt"],
+                changes["primary_lt"],
+            ),
+            "Time from LT to recurrence vs % change of Mib-1, LT→recurrence": (
+                cohort["months_lt_to_recurrence"],
+                changes["lt_recurrence"],
+            ),
+            "Time from diagnosis to LT vs time from LT to recurrence": (
+                cohort["months_diagnosis_to_lt"],
+                cohort["months_lt_to_recurrence"],
+            ),
+        }
+    )

@@ -20,7 +20,7 @@ and z^2 is the log-rank chi-square of lifelines' ``logrank_test`` and R's ``surv
 (ties: hypergeometric variance). ``z > 0`` means more deaths than expected in the
 low group. U is linear in the group indicator, ``U = sum_{i in group 1} (e_i - H(d_i))``
 with H the Nelson-Aalen cumulative hazard of the pooled sample, so only V needs the
-numbers at risk per event time (one matrix product per batch of permutations).
+numbers at risk per event time (counts of event-time bin and marker rank per permutation).
 
 Conventions:
 
@@ -56,22 +56,30 @@ __all__ = [
     "scan_cutoffs",
 ]
 
-_BATCH = 1000  # permutations per matrix product (memory: about 8 * _BATCH * n * K bytes)
+_BATCH = 1000  # permutations at most per batch
+_BATCH_BYTES = 64 * 2**20  # memory of one batch's arrays: the batch shrinks as n grows
 _REL_TOL = 1e-9  # a permuted maximum within this relative distance counts as a tie
 
 
 @dataclass(frozen=True)
 class _Prepared:
-    """Survival data with the marker known, and the risk-set matrices of its event times."""
+    """Survival data with the marker known, and where each patient stands among the event times."""
 
     durations: np.ndarray
     events: np.ndarray
     marker: np.ndarray
-    at_risk: np.ndarray  # (J, n): 1 when patient i is at risk at event time j
+    tbin: (
+        np.ndarray
+    )  # (n,): event times <= d_i; patient i is at risk at event time j iff j < tbin_i
     score: np.ndarray  # (n,): e_i - H(d_i), the log-rank score of each patient
     weight: np.ndarray  # (J,): d_j (n_j - d_j) / (n_j^2 (n_j - 1)), 0 when n_j = 1
     n_at_risk: np.ndarray  # (J,)
     n_missing: int
+
+    @property
+    def below(self) -> np.ndarray:
+        """(J,): patients with ``tbin <= j``, i.e. no longer at risk at event time j + 1."""
+        return np.cumsum(np.bincount(self.tbin, minlength=self.weight.size + 1))[:-1]
 
 
 def _prepare(durations: Any, events: Any, marker: Any) -> _Prepared:
@@ -91,23 +99,32 @@ def _prepare(durations: Any, events: Any, marker: Any) -> _Prepared:
     if not np.isin(e, (0.0, 1.0)).all():
         raise NettxError("events must be 0 (censored) or 1 (event), with no missing values")
     times = np.unique(d[e == 1])
-    at_risk = (d[None, :] >= times[:, None]).astype(float)
-    deaths = ((d[None, :] == times[:, None]) & (e[None, :] == 1)).sum(axis=1).astype(float)
-    n_j = at_risk.sum(axis=1)
+    tbin = np.searchsorted(times, d, side="right")
+    n_j = (d.size - np.cumsum(np.bincount(tbin, minlength=times.size + 1))[:-1]).astype(float)
+    deaths = np.bincount(tbin[e == 1] - 1, minlength=times.size).astype(float)
     hazard = deaths / n_j
-    score = e - hazard @ at_risk  # e_i minus the cumulative hazard at d_i
+    cumulative = np.concatenate([[0.0], np.cumsum(hazard)])
+    score = e - cumulative[tbin]  # e_i minus the cumulative hazard at d_i
     with np.errstate(divide="ignore", invalid="ignore"):
         weight = np.where(n_j > 1, deaths * (n_j - deaths) / (n_j**2 * (n_j - 1)), 0.0)
-    return _Prepared(d, e, m, at_risk, score, weight, n_j, int((~keep).sum()))
+    return _Prepared(d, e, m, tbin, score, weight, n_j, int((~keep).sum()))
 
 
-def _z_from_groups(prep: _Prepared, groups: np.ndarray) -> np.ndarray:
-    """Standardised log-rank statistics for group indicators ``groups`` (..., n, K)."""
-    u = np.einsum("i,...ik->...k", prep.score, groups)
-    n1 = np.matmul(prep.at_risk, groups)  # (..., J, K)
+def _z(prep: _Prepared, u: np.ndarray, n1: np.ndarray) -> np.ndarray:
+    """z = U / sqrt(V) from U (..., K) and the numbers at risk in group 1, n1 (..., J, K)."""
     v = np.einsum("j,...jk->...k", prep.weight, n1 * (prep.n_at_risk[:, None] - n1))
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(v > 0, u / np.sqrt(v), np.nan)
+
+
+def _z_from_groups(prep: _Prepared, groups: np.ndarray) -> np.ndarray:
+    """Standardised log-rank statistics for group indicators ``groups`` (n, K)."""
+    u = prep.score @ groups
+    order = np.argsort(prep.tbin, kind="stable")
+    passed = np.cumsum(groups[order], axis=0)  # group 1 patients among the first by tbin
+    passed = np.concatenate([np.zeros((1, groups.shape[1])), passed])
+    n1 = passed[-1] - passed[prep.below]  # (J, K): at risk at each event time
+    return _z(prep, u, n1)
 
 
 def _cutoff_array(cutoffs: Any) -> np.ndarray:
@@ -258,14 +275,40 @@ class MaxSelectedResult:
 
 
 def _permuted_max(
-    prep: _Prepared, groups: np.ndarray, n_permutations: int, rng: np.random.Generator
+    prep: _Prepared, cutoffs: np.ndarray, n_permutations: int, rng: np.random.Generator
 ) -> np.ndarray:
-    n = prep.marker.size
+    """The largest chi-square over ``cutoffs`` in each permutation of the marker.
+
+    Group 1 is ``marker <= c``, so the groups of all cut-offs are nested: patient i
+    is in group k when its marker's rank among the cut-offs, ``mbin``, is at most k.
+    A permutation only moves the ranks, so the numbers at risk per group are counts
+    of (event-time bin, marker rank) pairs, one ``bincount`` and two cumulative
+    sums per permutation: memory and time grow with n + J K, not n J K.
+    """
+    n, k = prep.marker.size, cutoffs.size
+    j = prep.weight.size
+    mbin = np.searchsorted(np.sort(cutoffs), prep.marker, side="left")
+    cell = prep.tbin * (k + 1)
+    per_permutation = 8 * max(n, (j + 1) * (k + 1)) * 3
+    batch = int(max(1, min(_BATCH, _BATCH_BYTES // per_permutation)))
     out = np.empty(n_permutations)
-    for start in range(0, n_permutations, _BATCH):
-        size = min(_BATCH, n_permutations - start)
-        perms = rng.random((size, n)).argsort(axis=1)
-        z = _z_from_groups(prep, groups[perms])  # (size, K): marker of patient i is perm's
+    for start in range(0, n_permutations, batch):
+        size = min(batch, n_permutations - start)
+        perms = rng.random((size, n)).argsort(axis=1)  # the same draws whatever the batch
+        ranks = mbin[perms]  # (size, n): patient i gets the marker of patient perms[i]
+        rows = np.arange(size)[:, None]
+        counts = np.bincount(
+            ((rows * (j + 1)) * (k + 1) + cell + ranks).ravel(), minlength=size * (j + 1) * (k + 1)
+        ).reshape(size, j + 1, k + 1)
+        low = np.cumsum(counts[:, :, :k], axis=2)  # (size, J + 1, K): tbin = t and mbin <= k
+        n1 = np.cumsum(low[:, ::-1], axis=1)[:, ::-1][:, 1:]  # tbin > j: at risk at time j
+        scores = np.bincount(
+            (rows * (k + 1) + ranks).ravel(),
+            weights=np.broadcast_to(prep.score, ranks.shape).ravel(),
+            minlength=size * (k + 1),
+        ).reshape(size, k + 1)
+        u = np.cumsum(scores[:, :k], axis=1)
+        z = _z(prep, u, n1.astype(float))
         out[start : start + size] = np.nanmax(z**2, axis=1, initial=0.0)
     return out
 
@@ -342,8 +385,7 @@ def maximally_selected_logrank(
     best = usable["chi2"].idxmax()
     observed = float(usable.loc[best, "chi2"])
     c = usable["cutoff"].to_numpy()
-    groups = (prep.marker[:, None] <= c[None, :]).astype(float)
-    null_max = _permuted_max(prep, groups, n_permutations, np.random.default_rng(seed))
+    null_max = _permuted_max(prep, c, n_permutations, np.random.default_rng(seed))
     hits = int((null_max >= observed * (1 - _REL_TOL)).sum())
     return MaxSelectedResult(
         statistic=observed,

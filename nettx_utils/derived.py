@@ -146,6 +146,14 @@ def percent_change(before: pd.Series, after: pd.Series) -> pd.Series:
     return 100 * (after - before) / before.where(before != 0)
 
 
+def mib1_changes(cohort: pd.DataFrame) -> dict[str, pd.Series]:
+    """Per-patient % change of Mib-1: ``primary_lt`` (primary to LT), ``lt_recurrence``."""
+    return {
+        "primary_lt": percent_change(cohort["mib1_primary_pct"], cohort["mib1_lt_pct"]),
+        "lt_recurrence": percent_change(cohort["mib1_lt_pct"], cohort["mib1_recurrence_pct"]),
+    }
+
+
 def up_competing_codes(cohort: pd.DataFrame) -> pd.Series:
     """Event codes for time to untreatable progression (UP) with death as a competing risk.
 

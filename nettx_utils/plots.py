@@ -40,6 +40,7 @@ __all__ = [
     "BOOK_RC",
     "MIB1_TIME_POINTS",
     "PALETTE",
+    "PER_PATIENT_LIMIT",
     "format_p",
     "km_figure",
     "trajectories_figure",
@@ -457,6 +458,9 @@ MIB1_TIME_POINTS: dict[str, str] = {
     "mib1_recurrence_pct": "Recurrence",
 }
 
+PER_PATIENT_LIMIT = 200
+"""Largest cohort drawn patient by patient (Figure 1's lines, the follow-up swimmer plot);
+above it those figures show distributions instead."""
 _LOG_TICKS = (0, 0.5, 1, 2, 5, 10, 20, 50, 100)
 _SUMMARY_SHIFT = 0.14  # x offset of the median/IQR bar from the patients' points
 
@@ -502,7 +506,7 @@ def trajectories_figure(
     labels: Sequence[str] | None = None,
     ylabel: str = "Mib-1 (%)",
     quantile_method: str = "weibull",
-    max_lines: int = 200,
+    max_lines: int = PER_PATIENT_LIMIT,
     log_scale: bool = True,
     width: float = 4.6,
     height: float = 3.6,

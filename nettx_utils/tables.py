@@ -45,6 +45,19 @@ def fixed(value: float, decimals: int = 1) -> str:
     return str(Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP))
 
 
+def percent_text(value: float, decimals: int = 1) -> str:
+    """A percentage for the prose, or why there is none (a curve that no patient followed that far).
+
+    Examples
+    --------
+    >>> percent_text(76.25), percent_text(float("nan"))
+    ('76.3%', 'not estimable (no patient followed that long)')
+    """
+    if value is None or pd.isna(value):
+        return "not estimable (no patient followed that long)"
+    return f"{fixed(value, decimals)}%"
+
+
 @dataclass(frozen=True)
 class Quartiles:
     """Median and quartiles of the non-missing values."""

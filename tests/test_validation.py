@@ -211,6 +211,24 @@ def test_failed_validation_stops_the_pipeline_before_any_notebook(tmp_path, monk
     assert sorted(p.name for p in (tmp_path / "build").iterdir()) == ["html"]
 
 
+def test_a_suspicious_value_warns_and_the_pipeline_goes_on(tmp_path, monkeypatch):
+    class Started(Exception):
+        pass
+
+    def first_notebook(*args, **kwargs):
+        raise Started
+
+    monkeypatch.setattr(pipeline, "_execute_all", first_notebook)
+    lines: list[str] = []
+    with pytest.raises(Started):
+        pipeline.run(
+            build_dir=tmp_path / "build",
+            data_path=DATA / "good" / "warn_long_followup.csv",
+            report=lines.append,
+        )
+    assert [line for line in lines if line.startswith("warning:") and "40 years" in line]
+
+
 def test_pipeline_refuses_a_cohort_inside_the_build_folder(tmp_path):
     inside = tmp_path / "html" / "mine.csv"
     inside.parent.mkdir()
