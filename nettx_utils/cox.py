@@ -76,24 +76,36 @@ def cox_fit(
     dead = time_of >= 0
     per_death = time_of[dead]
     Zd = Zs[dead]
-    outer = Zs[:, :, None] * Zs[:, None, :]
+    outer = (Zs[:, :, None] * Zs[:, None, :]).reshape(n, k * k)
     outer_dead = outer[dead]
     starts = np.flatnonzero(np.r_[True, np.diff(per_death) != 0]) if per_death.size else per_death
     group = per_death[starts]  # the death time of each contiguous group, latest first
     death_time = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, per_death.size]))[::-1]
+    ends = last[group]  # the last patient at risk at each group's time: increasing
+    segments = np.r_[0, ends + 1].astype(int)
+    segments = segments[: ends.size + 1] if ends.size and ends[-1] + 1 < n else segments[:-1]
+
+    def risk_set_sums(values: np.ndarray) -> np.ndarray:
+        """Sums of ``values`` over each group's risk set: the patients up to ``ends``.
+
+        Patients after the last end (censored before the first death) fall in an
+        extra segment, dropped.
+        """
+        if not ends.size:
+            return np.zeros((0, *values.shape[1:]))
+        return np.cumsum(np.add.reduceat(values, segments, axis=0), axis=0)[: ends.size]
 
     def pieces(beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         eta = Zs @ beta
         top = eta.max() if eta.size else 0.0
         w = np.exp(eta - top)  # a common factor cancels in every ratio
-        s0 = np.cumsum(w)[last]
-        s1 = np.cumsum(w[:, None] * Zs, axis=0)[last]
-        s2 = np.cumsum(w[:, None, None] * outer, axis=0)[last]
+        s0 = risk_set_sums(w)
+        s1 = risk_set_sums(w[:, None] * Zs)
+        s2 = risk_set_sums(w[:, None] * outer).reshape(-1, k, k)
         wd = w[dead]
         d0 = np.add.reduceat(wd, starts)  # deaths are contiguous per death time
         d1 = np.add.reduceat(wd[:, None] * Zd, starts, axis=0)
-        d2 = np.add.reduceat(wd[:, None, None] * outer_dead, starts, axis=0)
-        s0, s1, s2 = s0[group], s1[group], s2[group]
+        d2 = np.add.reduceat(wd[:, None] * outer_dead, starts, axis=0).reshape(-1, k, k)
         j, f = death_time, fraction
         phi = s0[j] - f * d0[j]
         zbar = (s1[j] - f[:, None] * d1[j]) / phi[:, None]

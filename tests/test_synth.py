@@ -18,6 +18,9 @@ from lifelines.statistics import logrank_test
 from scipy import stats
 
 from nettx_utils import synth
+from nettx_utils.cohort import load_cohort
+from nettx_utils.published import load_consistency_audit, load_published_values, score_line
+from nettx_utils.scoring import score
 
 ROOT = Path(__file__).resolve().parents[1]
 OTHER_SEED = 7
@@ -180,6 +183,11 @@ def assert_reproduces_paper(c: pd.DataFrame) -> None:
     for mask, want in ((loco, (3, 6)), (distant, (5, 13)), (lung_per, (3, 4)), (rest, (3, 9))):
         assert (int((mask & surgery).sum()), int(mask.sum())) == want
     assert int((flag["surgery_complete_removal"] & surgery).sum()) == 13
+    # everyone was treated while waiting for LT (SSA, LRT, chemotherapy or PRRT)
+    waiting = ("pre_lt_ssa", "pre_lt_locoregional", "pre_lt_chemotherapy", "pre_lt_prrt")
+    assert np.logical_or.reduce([flag[name] for name in waiting]).all()
+    n_lrt = num["n_pre_lt_lrt"]
+    assert ((~np.isnan(n_lrt)) == flag["pre_lt_locoregional"]).all()
     # outcome coherence
     died, up = flag["died"], flag["untreatable_progression"]
     assert int((up & died).sum()) == 9
@@ -203,8 +211,7 @@ def assert_reproduces_paper(c: pd.DataFrame) -> None:
         assert printed(got, *want)
     assert mann_whitney(p, lt) < 0.0001
     assert printed(mann_whitney(lt, r), 0.016, 3)
-    if "mw.mib1_changes.p" not in synth.KNOWN_MISSES:  # see synth.KNOWN_MISSES
-        assert printed(mann_whitney(v1, v2), 0.701, 3)
+    assert printed(mann_whitney(v1, v2), 0.701, 3)
     dx = num["months_diagnosis_to_lt"]
     for x, y, rho, pv in (
         (dx, v1, -0.354, 0.047),
@@ -263,14 +270,29 @@ def test_reproduces_every_target(
 ) -> None:
     cohort = default_cohort if which == "default" else other_cohort
     assert_reproduces_paper(as_read(cohort, tmp_path))
-    problems = synth.check_cohort(cohort)
-    assert [p for p in problems if p.split(":")[0] not in synth.KNOWN_MISSES] == []
+    assert synth.check_cohort(cohort) == []
 
 
-def test_known_misses_are_few_and_named() -> None:
-    """Targets the base solution does not meet are listed, and only those are tolerated."""
-    assert set(synth.KNOWN_MISSES) <= set(synth.TARGETS)
-    assert len(synth.KNOWN_MISSES) <= 1
+@pytest.mark.parametrize("which", ["default", "other"])
+def test_scores_every_consistent_published_value(
+    which: str, default_cohort: pd.DataFrame, other_cohort: pd.DataFrame, tmp_path: Path
+) -> None:
+    """The fidelity score, recomputed from the rows as the CLI does: K = N - M, no misses."""
+    cohort = default_cohort if which == "default" else other_cohort
+    path = tmp_path / "cohort.csv"
+    synth.write_cohort(cohort, path, seed=0)
+    table = score(
+        load_cohort(path),
+        load_published_values(ROOT / "data" / "published_values.csv"),
+        load_consistency_audit(ROOT / "data" / "consistency_audit.csv"),
+    )
+    counted = table["computable"].astype(bool) & ~table["flagged"].astype(bool)
+    missed = table.loc[counted & ~table["match"].fillna(False).astype(bool), "id"]
+    assert list(missed) == []
+    assert counted.sum() >= 150
+    line = score_line(table)
+    n = int(counted.sum())
+    assert line.startswith(f"reproduced {n} of {n} published values")
 
 
 def test_columns_follow_the_dictionary(default_cohort: pd.DataFrame) -> None:
