@@ -22,11 +22,13 @@ How it is built (see ``book/synthetic_cohort.md`` for the long version):
    takes a seeded random walk of small moves (jitter a time, a free value, swap
    two equivalent patients), accepting a move only if every target still holds.
    Non-numeric attributes are then attached by seeded draws under plausibility
-   rules, and the rows are shuffled. Every seed therefore gives a different
-   cohort that reproduces every target; the same seed gives the same cohort.
+   rules, drawn again until the univariable screen finds no characteristic but
+   the time from LT to recurrence significant (as the paper), and the rows are
+   shuffled. Every seed therefore gives a different cohort that reproduces every
+   target; the same seed gives the same cohort.
 4. **Verified.** :func:`check_cohort` recomputes every target with lifelines,
-   scipy and numpy under the book's conventions; ``generate_cohort`` refuses to
-   return a cohort with any unmet target.
+   scipy, numpy and the book's univariable screen under the book's conventions;
+   ``generate_cohort`` refuses to return a cohort with any unmet target.
 
 This module generates and writes the cohort; the parts live in
 :mod:`~nettx_utils.synth_targets` (columns and targets),
@@ -49,7 +51,7 @@ from nettx_utils.synth_attributes import _attach
 from nettx_utils.synth_base import _base_state
 from nettx_utils.synth_stats import _fast_problems
 from nettx_utils.synth_targets import BOOLEAN_COLUMNS, COLUMNS, DEFAULT_SEED, TARGETS, N
-from nettx_utils.synth_verify import check_cohort
+from nettx_utils.synth_verify import check_cohort, screen_balanced, screen_specs
 
 __all__ = [
     "COLUMNS",
@@ -141,6 +143,13 @@ def generate_cohort(seed: int = DEFAULT_SEED) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     state = _walk(_base_state(), rng, steps=_WALK_STEPS)
     slots = _attach(state, rng)
+    specs = screen_specs(slots)
+    attempts = 1
+    while not screen_balanced(slots, specs):  # no characteristic but the time to recurrence
+        if attempts == _ATTACH_ATTEMPTS:  # may separate survival (see book/synthetic_cohort.md)
+            raise RuntimeError(f"seed {seed}: no balanced attributes in {attempts} draws")
+        slots = _attach(state, rng)
+        attempts += 1
     order = rng.permutation(N)
     cohort = slots.iloc[order].reset_index(drop=True)
     cohort.insert(0, "patient_id", [f"SYN-{k + 1:02d}" for k in range(N)])
@@ -152,6 +161,8 @@ def generate_cohort(seed: int = DEFAULT_SEED) -> pd.DataFrame:
 
 
 _WALK_STEPS = 300
+# draws of the attributes until the univariable screen finds only the time to recurrence
+_ATTACH_ATTEMPTS = 2000
 
 
 def _cell(value: object, name: str) -> str:

@@ -2,7 +2,8 @@
 
 :func:`build_base` chains the searches; its result (after the hand steps described in
 book/synthetic_cohort.md) is the literal :data:`_BASE`, 16 numeric columns over 32
-slots (slots 0-13 were operated on at recurrence).
+slots (slots 0-13 were operated on at recurrence). The ages are exactly
+``search_ages(tr, T, died, seed=0)`` on the stored times, as ``build_base`` calls it.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def build_base(survival: dict, seed: int = 0) -> tuple[dict, dict[str, float]]:
     surgery = [k < 14 for k in range(N)]
     cga, energies["cga_recurrence"] = search_cga_recurrence(surgery, seed)
     cga_lt, energies["cga_lt"] = search_cga_lt(seed)
-    ages, energies["ages"] = search_ages(tr, seed)
+    ages, energies["ages"] = search_ages(tr, T, survival["died"], seed)
     n_lrt = [1.0] * 5 + [2.0] * 5 + [3.0] * 5 + [4.0, 5.0, 6.0] + [math.nan] * 14
     state = {
         "age_at_lt_years": ages["age_at_lt_years"],
@@ -86,9 +87,9 @@ def _base_literal(state: dict) -> str:
 # fmt: off
 _BASE: dict[str, list[float]] = {
     "age_at_lt_years": [
-        56.5, 59.2, 58.9, 39.8, 28.6, 49.6, 35.3, 41.7, 26.1, 41.7, 49.4, 25.3, 41.9, 32.2,
-        40.8, 51.7, 50.2, 45.4, 51.2, 63.0, 53.3, 21.1, 20.2, 52.7, 58.6, 52.7, 59.4, 60.5,
-        45.1, 57.1, 61.8, 49.1
+        21.0, 49.9, 26.1, 57.1, 50.8, 62.8, 40.7, 62.9, 47.3, 63.0, 23.5, 49.2, 37.7, 46.6,
+        57.8, 47.2, 45.5, 63.0, 56.8, 30.0, 55.3, 56.6, 40.2, 52.4, 20.0, 44.9, 58.3, 39.9,
+        23.1, 49.7, 57.4, 55.3
     ],
     "mib1_primary_pct": [
         2.0, 3.0, 6.1, 2.0, 5.6, 0.6, 1.4, 5.1, 0.6, 1.5, 2.0, 1.3, 1.1, 1.5, 0.9, 2.0, 1.5,
@@ -114,9 +115,9 @@ _BASE: dict[str, list[float]] = {
         1.7, 2.2, 3.0, 2.0, 2.3, 8.5, 3.0, 1.3, 1.8, 8.5, 9.5, 6.0, 4.0, 8.0, 2.0, 3.0
     ],
     "age_at_recurrence_years": [
-        57.5, 60.2, 74.6, 54.8, 36.6, 61.6, 44.6, 47.9, 33.0, 53.2, 58.9, 34.3, 52.7, 37.3,
-        53.5, 53.3, 60.6, 54.2, 52.9, 68.0, 60.0, 24.8, 28.0, 59.6, 60.4, 58.6, 60.8, 70.0,
-        55.1, 59.5, 64.8, 50.3
+        22.0, 50.9, 42.1, 71.9, 58.8, 74.6, 49.7, 69.1, 53.8, 74.5, 33.0, 58.2, 48.3, 51.8,
+        70.1, 48.9, 56.1, 71.9, 58.6, 35.0, 61.6, 60.2, 48.2, 59.5, 21.8, 50.7, 59.6, 49.6,
+        33.2, 52.3, 60.3, 56.6
     ],
     "months_lt_to_recurrence": [
         13.0, 13.0, 190.4, 179.6, 95.4, 141.5, 109.6, 73.0, 80.3, 136.3, 115.7, 109.4,

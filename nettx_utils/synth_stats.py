@@ -220,6 +220,80 @@ def _survival_metrics(
     }
 
 
+def _logrank_p(T: np.ndarray, died: np.ndarray, codes: np.ndarray) -> float:
+    """k-group log-rank p (chi-square, k - 1 df); ``codes`` >= 0 name the groups, < 0 leave out.
+
+    Returns 1 when fewer than two groups or no death remain (the screen then has no test).
+    """
+    keep = codes >= 0
+    T, died = T[keep], died[keep] > 0
+    groups, codes = np.unique(codes[keep], return_inverse=True)
+    k = len(groups)
+    if k < 2 or not died.any():
+        return 1.0
+    times = np.unique(T[died])
+    member = (codes[:, None] == np.arange(k)).astype(float)  # (patients, groups)
+    n_g = (T[None, :] >= times[:, None]).astype(float) @ member  # at risk per death time
+    d_g = ((T[None, :] == times[:, None]) & died[None, :]).astype(float) @ member
+    n, d = n_g.sum(axis=1), d_g.sum(axis=1)
+    frac = n_g / n[:, None]
+    z = (d_g - frac * d[:, None]).sum(axis=0)
+    w = d * np.where(n > 1, (n - d) / np.maximum(n - 1, 1), 1.0)
+    v = np.diag((frac * w[:, None]).sum(axis=0)) - (frac * w[:, None]).T @ frac
+    stat = float(z[:-1] @ np.linalg.pinv(v[:-1, :-1]) @ z[:-1])
+    return float(special.chdtrc(k - 1, stat))
+
+
+def top_k(x: np.ndarray, k: int) -> np.ndarray:
+    """Flags of the ``k`` highest values (ties in slot order): CgA elevated, G2 primaries."""
+    flags = np.zeros(len(x), bool)
+    flags[np.argsort(-x, kind="stable")[:k]] = True
+    return flags
+
+
+#: The screen's median splits of numeric columns of the state (prognostic.default_screen).
+SCREEN_MEDIAN_SPLITS = (
+    "age_at_lt_years",
+    "mib1_primary_pct",
+    "cga_lt_ng_ml",
+    "mib1_lt_pct",
+    "age_at_recurrence_years",
+    "cga_recurrence_ng_ml",
+)
+#: Post-recurrence OS differs by no characteristic but the time from LT to recurrence
+#: (paper: the only significant one at univariable analysis).
+SCREEN_ALPHA = 0.05
+
+
+def screen_pvalues(s: dict) -> dict[str, float]:
+    """Log-rank p of the screen's characteristics that the numeric state fixes.
+
+    The groups of :func:`nettx_utils.prognostic.default_screen`: median splits (the
+    median itself in the lower group), the paper's cut-offs (diagnosis to LT 24 months,
+    Mib-1 at recurrence 2%, and 2% / 20%), CgA elevated (the 12 highest, as
+    :mod:`~nettx_utils.synth_attributes` sets it) and WHO grade (the 7 highest Mib-1).
+    """
+    T = s["months_recurrence_to_last_followup"]
+    died = s["died"]
+
+    def split(x: np.ndarray, cut: float) -> np.ndarray:
+        return np.where(np.isnan(x), -1, (x > cut).astype(int))
+
+    out = {}
+    for name in SCREEN_MEDIAN_SPLITS:
+        x = s[name]
+        out[name] = _logrank_p(T, died, split(x, float(_quartiles(x)[1])))
+    r = s["mib1_recurrence_pct"]
+    out["months_diagnosis_to_lt"] = _logrank_p(T, died, split(s["months_diagnosis_to_lt"], 24))
+    out["mib1_recurrence_pct"] = _logrank_p(T, died, split(r, 2))
+    out["mib1_recurrence_group"] = _logrank_p(T, died, split(r, 2) + (r > 20))
+    out["cga_recurrence_elevated"] = _logrank_p(
+        T, died, top_k(s["cga_recurrence_ng_ml"], 12).astype(int)
+    )
+    out["primary_who_grade"] = _logrank_p(T, died, top_k(s["mib1_primary_pct"], 7).astype(int))
+    return out
+
+
 def _change(before: np.ndarray, after: np.ndarray) -> np.ndarray:
     ok = ~np.isnan(before) & ~np.isnan(after)
     return 100 * (after[ok] - before[ok]) / before[ok]
@@ -324,4 +398,5 @@ def _fast_problems(s: dict) -> list[str]:
             out.append(f"{k} (exact {t})")
     if not vals["mw.mib1_primary_vs_lt.p"] < 0.0001:
         out.append("mw.mib1_primary_vs_lt.p")
+    out += [f"screen {k}" for k, p in screen_pvalues(s).items() if p < SCREEN_ALPHA]
     return out + _structure_problems(s)

@@ -9,7 +9,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from nettx_utils import prognostic
+from nettx_utils.synth_stats import SCREEN_ALPHA, _logrank_p
 from nettx_utils.synth_targets import COUNT_TARGETS, EXACT_TARGETS, TARGETS, N, matches
+
+#: The one characteristic that the paper finds significant at univariable analysis.
+SCREEN_SIGNIFICANT = "months_lt_to_recurrence"
 
 
 def _flag(series: pd.Series) -> np.ndarray:
@@ -155,7 +160,48 @@ def check_cohort(cohort: pd.DataFrame) -> list[str]:
         if got != target:
             out.append(f"count {key}: {got}, printed {target}")
     out += _joint_problems(c)
+    out += screen_problems(c)
     return out
+
+
+def screen_problems(cohort: pd.DataFrame) -> list[str]:
+    """Characteristics other than the time from LT to recurrence with log-rank p < 0.05.
+
+    The book's own screen (:func:`nettx_utils.prognostic.univariable_screen`, default
+    parameters); the paper finds only the time from LT to recurrence significant.
+    """
+    screen = prognostic.univariable_screen(cohort).drop_duplicates("variable")
+    hits = screen[(screen["logrank_p"] < SCREEN_ALPHA) & (screen["variable"] != SCREEN_SIGNIFICANT)]
+    return [
+        f"univariable screen: {row.variable} log-rank p = {row.logrank_p:.4f} < {SCREEN_ALPHA}"
+        for row in hits.itertuples()
+    ]
+
+
+def screen_specs(cohort: pd.DataFrame) -> list[prognostic.ScreenSpec]:
+    """The screen's characteristics except the significant one, Table 2's first.
+
+    Table 2's (sites, treatments, responses) are the ones a draw of attributes most
+    often makes significant, so :func:`screen_balanced` tries them first.
+    """
+    specs = [s for s in prognostic.default_screen(cohort) if s.key != SCREEN_SIGNIFICANT]
+    return sorted(specs, key=lambda s: s.source != "Table 2")
+
+
+def screen_balanced(cohort: pd.DataFrame, specs: list[prognostic.ScreenSpec]) -> bool:
+    """Whether every characteristic of ``specs`` has log-rank p >= 0.05 (fast pre-check).
+
+    The groups of the screen (``spec.groups``) with the fast log-rank of
+    :mod:`~nettx_utils.synth_stats`; stops at the first significant one.
+    :func:`screen_problems` is the final check.
+    """
+    T = _num(cohort["months_recurrence_to_last_followup"])
+    died = _flag(cohort["died"]).astype(float)
+    for spec in specs:
+        codes = spec.groups(cohort).cat.codes.to_numpy()
+        if _logrank_p(T, died, codes) < SCREEN_ALPHA:
+            return False
+    return True
 
 
 def _joint_problems(c: pd.DataFrame) -> list[str]:

@@ -14,13 +14,15 @@ import pandas as pd
 import pytest
 import yaml
 from lifelines import KaplanMeierFitter
-from lifelines.statistics import logrank_test
+from lifelines.statistics import logrank_test, multivariate_logrank_test
 from scipy import stats
 
-from nettx_utils import synth
+from nettx_utils import prognostic, synth
 from nettx_utils.cohort import load_cohort
 from nettx_utils.published import load_consistency_audit, load_published_values, score_line
 from nettx_utils.scoring import score
+from nettx_utils.synth_stats import _logrank_p
+from nettx_utils.synth_verify import screen_balanced, screen_specs
 
 ROOT = Path(__file__).resolve().parents[1]
 OTHER_SEED = 7
@@ -245,6 +247,10 @@ def assert_reproduces_paper(c: pd.DataFrame) -> None:
         assert printed(km_at(T[a], d[a], 60), s1, 1)
         assert printed(km_at(T[b], d[b], 60), s0, 1)
         assert printed(logrank_test(T[a], T[b], d[a], d[b]).p_value, pv, 3)
+    # only the time to recurrence is significant: not age, at LT or at recurrence
+    for name in ("age_at_lt_years", "age_at_recurrence_years"):
+        low = num[name] <= quartiles(num[name])[1]
+        assert logrank_test(T[low], T[~low], d[low], d[~low]).p_value >= 0.05, name
 
 
 def test_deterministic_for_a_seed(default_cohort: pd.DataFrame) -> None:
@@ -320,3 +326,40 @@ def test_header_says_synthetic(default_cohort: pd.DataFrame, tmp_path: Path) -> 
     assert synth.is_synthetic_file(path)
     table = pd.read_csv(io.StringIO("\n".join(lines[len(comments) :])))
     assert list(table.columns) == list(synth.COLUMNS)
+
+
+def test_fast_logrank_equals_lifelines() -> None:
+    """The searches' k-group log-rank against lifelines' multivariate test (ties, left-outs)."""
+    rng = np.random.default_rng(3)
+    for k in (2, 3, 4):
+        T = rng.integers(1, 25, 40).astype(float)  # many tied times
+        died = (rng.random(40) < 0.5).astype(float)
+        codes = rng.integers(-1, k, 40)  # -1: left out
+        keep = codes >= 0
+        ref = multivariate_logrank_test(T[keep], codes[keep], died[keep]).p_value
+        assert _logrank_p(T, died, codes) == pytest.approx(ref, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("which", ["default", "other"])
+def test_screen_finds_only_the_time_to_recurrence(
+    which: str, default_cohort: pd.DataFrame, other_cohort: pd.DataFrame
+) -> None:
+    """The paper: only the time from LT to recurrence is significant at univariable analysis."""
+    cohort = default_cohort if which == "default" else other_cohort
+    screen = prognostic.univariable_screen(cohort).drop_duplicates("variable")
+    significant = screen.loc[screen["logrank_p"] < 0.05, "variable"].tolist()
+    assert significant == ["months_lt_to_recurrence"]
+
+
+def test_check_flags_a_significant_characteristic(default_cohort: pd.DataFrame) -> None:
+    """Women = the 11 who died and 4 others: sex separates survival, and the checks say so."""
+    c = default_cohort.copy()
+    died = c["died"].astype(int).to_numpy().astype(bool)
+    alive = np.flatnonzero(~died)[:4]
+    female = died.copy()
+    female[alive] = True
+    c["sex"] = np.where(female, "female", "male")
+    problems = synth.check_cohort(c)
+    assert any(p.startswith("univariable screen: sex ") for p in problems), problems
+    assert not screen_balanced(c, screen_specs(c))
+    assert screen_balanced(default_cohort, screen_specs(default_cohort))
