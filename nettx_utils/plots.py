@@ -177,9 +177,13 @@ def _default_times(tmax: float) -> np.ndarray:
 
 
 def _groups(
-    groups: Any, n: int, group_order: Sequence | None, group_labels: Mapping | None
-) -> tuple[np.ndarray, list[Any], list[str]]:
-    """Return (keep mask, group keys in plotting order, display labels)."""
+    groups: Any,
+    n: int,
+    group_order: Sequence | None,
+    group_labels: Mapping | None,
+    drop_empty: bool = False,
+) -> tuple[np.ndarray, list[Any], list[str], list[str]]:
+    """Return (keep mask, group keys in plotting order, display labels, empty groups' labels)."""
     if groups is None:
         keys: list[Any] = ["All patients"]
         series = pd.Series(["All patients"] * n)
@@ -205,12 +209,14 @@ def _groups(
     if not keys:
         raise NettxError("km_figure: every group label is missing (NaN); nothing to plot")
     empty = [g for g in keys if not (series[keep] == g).any()]
-    if empty:
+    if empty and not (drop_empty and len(empty) < len(keys)):
         raise NettxError(f"km_figure: group(s) {empty} have no patients")
-    labels = [str((group_labels or {}).get(g, g)) for g in keys]
+    label_of = {g: str((group_labels or {}).get(g, g)) for g in keys}
+    labels = [label_of[g] for g in keys]
     if len(set(labels)) != len(labels):
         raise NettxError(f"km_figure: group labels are not unique: {labels}")
-    return keep, keys, labels
+    kept = [g for g in keys if g not in empty]
+    return keep, kept, [label_of[g] for g in kept], [g for g in empty]
 
 
 def km_figure(
@@ -231,6 +237,7 @@ def km_figure(
     landmarks: Sequence[float] = (),
     width: float = 6.4,
     axes_height: float = 3.0,
+    drop_empty_groups: bool = False,
 ) -> Figure:
     """Draw a KMunicate-style Kaplan-Meier figure with its at-risk table.
 
@@ -265,6 +272,11 @@ def km_figure(
     width, axes_height : float
         Figure width and height of the curve panel, in inches; the table
         below adds 0.16 in per row.
+    drop_empty_groups : bool, default False
+        Leave out groups without patients (named in the legend as "no patient",
+        listed in ``fig.km_empty``) instead of refusing them, so a chapter still
+        draws on a cohort where a split leaves one side empty. The log-rank test
+        needs two non-empty groups.
 
     Returns
     -------
@@ -275,8 +287,9 @@ def km_figure(
         ``fig.axes[1]`` the table. Attached for tests and notebooks:
         ``fig.km_counts`` (DataFrame ``group, time, at_risk, censored,
         events``: the table as drawn), ``fig.km_fits`` (display label ->
-        fitted ``KaplanMeier``) and ``fig.km_logrank`` (``LogRankResult`` or
-        None). Artists carry gids: ``km-curve``, ``km-ci``, ``km-censor``,
+        fitted ``KaplanMeier``), ``fig.km_group_keys`` (display label -> group
+        key), ``fig.km_logrank`` (``LogRankResult`` or None) and ``fig.km_empty``
+        (display label -> key of each group left out for having no patient). Artists carry gids: ``km-curve``, ``km-ci``, ``km-censor``,
         ``km-landmark``, ``km-logrank``.
 
     Raises
@@ -309,7 +322,10 @@ def km_figure(
         raise NettxError(f"km_figure: durations {d.shape} and events {e.shape} do not match")
     if d.size == 0:
         raise NettxError("km_figure: no patients to plot (durations is empty)")
-    keep, keys, labels = _groups(groups, d.size, group_order, group_labels)
+    keep, keys, labels, empty_keys = _groups(
+        groups, d.size, group_order, group_labels, drop_empty_groups
+    )
+    empty = [str((group_labels or {}).get(g, g)) for g in empty_keys]
     gvals = (
         np.full(d.size, "All patients", dtype=object)
         if groups is None
@@ -391,7 +407,10 @@ def km_figure(
             p = format_p(logrank.p_value)
             handles.append(Line2D([], [], ls="none"))
             names.append(f"Log-rank p {p}" if p[0] in "<>" else f"Log-rank p = {p}")
-        if len(keys) >= 2:
+        for lab in empty:
+            handles.append(Line2D([], [], ls="none"))
+            names.append(f"{lab}: no patient")
+        if len(keys) >= 2 or empty:
             legend = ax.legend(
                 handles,
                 names,
@@ -404,7 +423,7 @@ def km_figure(
                 framealpha=0.85,
             )
             if logrank is not None:
-                legend.get_texts()[-1].set_gid("km-logrank")
+                legend.get_texts()[-1 - len(empty)].set_gid("km-logrank")
 
         table = pd.concat(counts, ignore_index=True)[
             ["group", "time", "at_risk", "censored", "events"]
@@ -413,6 +432,8 @@ def km_figure(
     fig.km_counts = table
     fig.km_fits = fits
     fig.km_logrank = logrank
+    fig.km_group_keys = dict(zip(labels, keys, strict=True))
+    fig.km_empty = dict(zip(empty, empty_keys, strict=True))
     return fig
 
 

@@ -71,6 +71,31 @@ class NotebookRecord:
             self(f"{prefix}_{row.years:g}y", 100 * row.survival, f"{100 * row.survival:.1f}%")
         self(f"{prefix}_landmarks", table["survival"].tolist(), describe_landmarks(table))
 
+    def km_comparison(self, p_key: str, landmark_key: str, figure: Any, months: float) -> None:
+        """Record a group comparison drawn by :func:`nettx_utils.plots.km_figure`.
+
+        ``p_key`` gets the log-rank p; ``landmark_key.format(group=key)`` gets each
+        group's Kaplan-Meier survival at ``months``, in %. A group the figure left out
+        for having no patient is recorded as NaN with a text that says so, and the p
+        as NaN "not computable", so the prose still reads on such a cohort.
+        """
+        from nettx_utils.plots import format_p
+        from nettx_utils.tables import percent_text
+
+        logrank = figure.km_logrank
+        if logrank is None:
+            self(p_key, math.nan, "not computable (a group has no patient)")
+        else:
+            self(p_key, logrank.p_value, format_p(logrank.p_value))
+        for label, fit in figure.km_fits.items():
+            value = 100 * float(fit.survival_at([months])["survival"].iloc[0])
+            key = figure.km_group_keys[label]
+            self(landmark_key.format(group=key), value, percent_text(value))
+        for key in figure.km_empty.values():
+            self(
+                landmark_key.format(group=key), math.nan, "not estimable (no patient in this group)"
+            )
+
     def save(self, directory: str | Path | None = None) -> Path | None:
         """Write ``<notebook>.json`` into ``directory`` (default: ``$NETTX_RECORD_DIR``, else nothing)."""
         directory = directory or os.environ.get(RECORD_DIR_ENV)

@@ -48,7 +48,6 @@ __all__ = [
     "fit_kaplan_meier",
     "logrank_test",
     "median_followup",
-    "survival_by_group",
 ]
 
 CI_TYPES = ("log-log", "log", "plain")
@@ -535,28 +534,3 @@ def cumulative_incidence(
         incidence = np.where(idx >= 0, curve.to_numpy()[np.maximum(idx, 0)], 0.0)
     incidence = np.where(t > durations.max(), np.nan, incidence)
     return pd.DataFrame({"time": t, "incidence": incidence})
-
-
-def survival_by_group(
-    durations: ArrayLike, events: ArrayLike, groups: pd.Series, months: float
-) -> dict[str, float]:
-    """Kaplan-Meier survival at ``months`` in each group, in %: ``{group: S}``.
-
-    Groups are the non-missing values of ``groups`` (categories in their order, else
-    sorted); a curve that reached 0 stays 0 past its last observation, as in
-    :meth:`KaplanMeier.survival_at`.
-    """
-    d = np.asarray(durations, dtype=float)
-    e = np.asarray(events, dtype=int)
-    labels = pd.Series(groups).reset_index(drop=True)
-    levels = (
-        [c for c in labels.cat.categories if (labels == c).any()]
-        if isinstance(labels.dtype, pd.CategoricalDtype)
-        else sorted(labels.dropna().unique(), key=str)
-    )
-    out = {}
-    for level in levels:
-        m = (labels == level).fillna(False).to_numpy(dtype=bool)
-        km = fit_kaplan_meier(d[m], e[m])
-        out[str(level)] = 100 * float(km.survival_at([months])["survival"].iloc[0])
-    return out

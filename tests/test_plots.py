@@ -270,6 +270,45 @@ def test_empty_inputs_raise(aml):
         km_figure(aml.time, aml.event, unused)
 
 
+def test_empty_groups_dropped_on_request_and_named_in_the_legend(aml):
+    """drop_empty_groups: the empty group is left out and named, the others drawn as usual."""
+    order = ["Maintained", "Empty", "Nonmaintained"]
+    fig = km_figure(aml.time, aml.event, aml.group, group_order=order, drop_empty_groups=True)
+    assert list(fig.km_fits) == ["Maintained", "Nonmaintained"]
+    assert fig.km_empty == {"Empty": "Empty"}
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend[-1] == "Empty: no patient"
+    assert fig.km_logrank.p_value == pytest.approx(
+        logrank_test(aml.time, aml.event, aml.group).p_value
+    )
+    assert [t for t in fig.axes[0].get_legend().get_texts() if t.get_gid() == "km-logrank"]
+    one = km_figure(aml.time, aml.event, ["Maintained"] * len(aml),
+                    group_order=order[:2], drop_empty_groups=True)  # fmt: skip
+    assert one.km_logrank is None and list(one.km_empty) == ["Empty"]
+
+
+def test_record_of_a_comparison_with_an_empty_group(aml):
+    """NotebookRecord.km_comparison: the drawn groups' S(t) by lifelines, NaN and a note else."""
+    from lifelines import KaplanMeierFitter
+
+    from nettx_utils.record import NotebookRecord
+
+    fig = km_figure(aml.time, aml.event, aml.group.map({"Maintained": "m", "Nonmaintained": "n"}),
+                    group_order=["m", "n", "x"], drop_empty_groups=True)  # fmt: skip
+    record = NotebookRecord("test", glue=False)
+    record.km_comparison("p", "s_{group}", fig, 24)
+    for key, name in (("m", "Maintained"), ("n", "Nonmaintained")):
+        sub = aml[aml.group == name]
+        s24 = KaplanMeierFitter().fit(sub.time, sub.event).survival_function_at_times(24).iloc[0]
+        assert record.values[f"s_{key}"] == pytest.approx(100 * s24)
+    assert record.values["s_x"] is None  # NaN, saved as null
+    assert record.values["p"] == pytest.approx(fig.km_logrank.p_value)
+    single = km_figure(aml.time, aml.event, ["m"] * len(aml), group_order=["m", "x"],
+                       drop_empty_groups=True)  # fmt: skip
+    record.km_comparison("p1", "t_{group}", single, 24)
+    assert record.values["p1"] is None
+
+
 # ---------------------------------------------------------------- output
 
 

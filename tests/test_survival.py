@@ -341,20 +341,3 @@ def test_cumulative_incidence_by_hand_and_against_one_minus_km():
     assert np.isnan(ci["incidence"].iloc[4])
     one_minus_km = 1 - fit_kaplan_meier([2, 3, 5, 8], [1, 0, 1, 0]).survival_at([6])["survival"]
     assert float(one_minus_km.iloc[0]) == pytest.approx(0.625)
-
-
-def test_survival_by_group_matches_lifelines_per_group():
-    """S(60) in % in each group, by lifelines; a curve that reached 0 stays 0 after it."""
-    from nettx_utils.survival import survival_by_group
-
-    d = [5, 10, 20, 65, 70, 80, 90, 100, 12, 40]
-    e = [1, 1, 1, 0, 1, 0, 0, 1, 1, 1]
-    groups = pd.Series(["a", "a", "a", "a", "b", "b", "b", "b", "c", "c"])
-    out = survival_by_group(d, e, groups, 60)
-    for level in ("a", "b"):
-        m = (groups == level).to_numpy()
-        fit = KaplanMeierFitter().fit(np.asarray(d)[m], np.asarray(e)[m])
-        expected = 100 * float(fit.survival_function_at_times(60).iloc[0])
-        assert out[level] == pytest.approx(expected)
-    assert out["c"] == 0.0  # both died before 60 months
-    assert list(out) == ["a", "b", "c"]
