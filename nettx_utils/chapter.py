@@ -118,6 +118,23 @@ class Chapter:
             )
         return self.comparison_note()
 
+    def listing(self, frame: pd.DataFrame, caption: str, formats: dict | None = None) -> Any:
+        """A table with one row per patient: shown for the synthetic cohort only.
+
+        On any other cohort the page says why the rows are left out, so a book built
+        on a centre's patients carries no row-level listing (see "Using your own data").
+        """
+        from IPython.display import Markdown
+
+        from nettx_utils.tables import styled
+
+        if self.synthetic:
+            return styled(frame, caption, formats)
+        return Markdown(
+            f"*{caption}: not shown. This table lists single patients, and this cohort is "
+            "not the synthetic one, so the book prints no row-level data.*"
+        )
+
     def beside_the_paper(
         self, caption: str, *, exclude_sources: tuple[str, ...] = ("Table 1", "Table 2")
     ) -> Any:

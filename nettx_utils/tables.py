@@ -416,8 +416,22 @@ def status_table(cohort: pd.DataFrame, dictionary: Dictionary | None = None) -> 
     return _finish(rows)
 
 
-def styled(frame: pd.DataFrame, caption: str, formats: dict | None = None) -> Styler:
-    """A data frame as the book shows tables: captioned, no index, padded cells."""
+def styled(
+    frame: pd.DataFrame,
+    caption: str,
+    formats: dict | None = None,
+    *,
+    max_rows: int | None = None,
+) -> Styler:
+    """A data frame as the book shows tables: captioned, no index, padded cells.
+
+    With ``max_rows``, a longer frame shows its first ``max_rows`` rows and the
+    caption says how many there are, so a table with a row per event time stays
+    readable on a registry-sized cohort.
+    """
+    if max_rows is not None and len(frame) > max_rows:
+        caption = f"{caption} (first {max_rows} of {len(frame)} rows)"
+        frame = frame.head(max_rows)
     return (
         frame.style.hide(axis="index")
         .format(formats or {}, na_rep="–")

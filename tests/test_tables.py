@@ -34,3 +34,31 @@ def test_quartiles_drop_missing_and_report_n():
     assert q.median == 2.0
     assert quartiles([]).n == 0
     assert quartiles([1.0, 2.0, 3.0]).format(1) == "2.0 (1.0–3.0)"
+
+
+def test_styled_shows_at_most_max_rows_and_says_how_many():
+    from nettx_utils.tables import styled
+
+    frame = pd.DataFrame({"time": np.arange(30.0)})
+    view = styled(frame, "Life table", max_rows=20)
+    assert len(view.data) == 20
+    assert view.caption == "Life table (first 20 of 30 rows)"
+    assert len(styled(frame, "Life table").data) == 30
+    assert styled(frame.head(5), "Short", max_rows=20).caption == "Short"
+
+
+def test_patient_listing_only_for_the_synthetic_cohort(tmp_path):
+    """Chapter.listing prints rows for the synthetic cohort, a note for any other cohort."""
+    from nettx_utils.chapter import open_chapter
+    from nettx_utils.cohort import DEFAULT_COHORT
+
+    rows = pd.DataFrame({"months": [1.0, 2.0], "died": [1, 0]})
+    synthetic = open_chapter("07_kaplan_meier_by_hand", glue=False)
+    assert len(synthetic.listing(rows, "Shortest times").data) == 2
+    copy = pd.read_csv(DEFAULT_COHORT, comment="#")
+    copy["patient_id"] = [f"C{i:03d}" for i in range(len(copy))]
+    path = tmp_path / "centre.csv"
+    copy.to_csv(path, index=False)
+    other = open_chapter("07_kaplan_meier_by_hand", data_path=path, glue=False)
+    note = other.listing(rows, "Shortest times")
+    assert "not shown" in note.data and "row-level" in note.data
