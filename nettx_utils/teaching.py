@@ -3,7 +3,10 @@
 Each function is a few pandas steps that follow one formula, so that a student
 can read the code beside the mathematics. The results equal lifelines' and
 :mod:`nettx_utils.survival`'s (``tests/test_teaching.py`` checks them to 1e-10);
-the book's analyses themselves use :mod:`nettx_utils.survival`.
+the book's analyses themselves use :mod:`nettx_utils.survival`. The simulations
+(:func:`simulate_power`, :func:`ci_width_by_size`) compute the same tables for
+hundreds of trials at once in numpy (:func:`logrank_tables`, :func:`life_tables`,
+one row per trial), on the same random draws as trial by trial.
 
 Conventions are those of :mod:`nettx_utils.survival`: at a tied time, deaths come
 before censorings (a patient censored at *t* is still at risk for the deaths at
@@ -26,16 +29,22 @@ __all__ = [
     "check_answer",
     "ci_width_by_size",
     "confidence_limits",
+    "first_times_at_half",
     "followup_summaries",
     "life_table",
+    "life_tables",
     "logrank_by_hand",
     "logrank_statistic",
     "logrank_table",
+    "logrank_tables",
     "median_with_ci",
     "piecewise_exponential",
     "risk_table",
     "simulate_power",
+    "simulate_trials",
     "value_at",
+    "values_at",
+    "weighted_chi2",
     "weights",
 ]
 
@@ -61,16 +70,16 @@ def risk_table(durations: Any, events: Any) -> pd.DataFrame:
     return table[["time", "at_risk", "events", "censored"]]
 
 
-def confidence_limits(
-    survival: pd.Series, greenwood_sum: pd.Series, z: float, ci_type: str
-) -> tuple[pd.Series, pd.Series]:
+def confidence_limits(survival: Any, greenwood_sum: Any, z: float, ci_type: str) -> tuple:
     """Pointwise limits of S(t) on one of three scales, from Greenwood's sum.
 
     ``greenwood_sum`` is sum d / (n (n - d)), the variance of log S; its square
-    root ``sigma`` is the standard error of log S.
+    root ``sigma`` is the standard error of log S. Arrays of any shape (a life
+    table's column, or one row per resampled cohort); returns numpy arrays.
     """
-    s, sigma = survival, np.sqrt(greenwood_sum)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    s, g = np.asarray(survival, dtype=float), np.asarray(greenwood_sum, dtype=float)
+    sigma = np.sqrt(g)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if ci_type == "plain":  # S +/- z se(S), where se(S) = S * sigma
             lower, upper = s - z * s * sigma, s + z * s * sigma
         elif ci_type == "log":  # symmetric on the log scale, then exponentiated
@@ -81,10 +90,10 @@ def confidence_limits(
         else:
             raise NettxError(f"ci_type must be one of {tuple(CI_COLUMNS)}, got {ci_type!r}")
     # Before the first death S = 1 with no uncertainty: both limits are 1.
-    lower, upper = lower.where(greenwood_sum > 0, s), upper.where(greenwood_sum > 0, s)
+    lower, upper = np.where(g > 0, lower, s), np.where(g > 0, upper, s)
     # Where S = 0 Greenwood is undefined: the lower limit is 0, the upper unknown.
-    lower, upper = lower.where(s > 0, 0.0), upper.where(s > 0, np.nan)
-    return lower.clip(0, 1), upper.clip(0, 1)
+    lower, upper = np.where(s > 0, lower, 0.0), np.where(s > 0, upper, np.nan)
+    return np.clip(lower, 0, 1), np.clip(upper, 0, 1)
 
 
 def life_table(
@@ -220,23 +229,39 @@ def logrank_table(durations: Any, events: Any, groups: Any) -> pd.DataFrame:
     return table
 
 
-def weights(table: pd.DataFrame, weighting: str = "logrank") -> pd.Series:
+def weights(table: Any, weighting: str = "logrank") -> np.ndarray:
     """The weight of each death time in a weighted log-rank test.
 
     ``logrank``: 1 (every death counts the same); ``wilcoxon`` (Gehan-Breslow): n,
     the number at risk, which favours early deaths; ``tarone-ware``: sqrt(n);
     ``peto``: Peto-Peto's modified survival, the running product of 1 - d/(n + 1).
+    ``table`` is a :func:`logrank_table` or columns ``n`` and ``d`` with one row per
+    simulated trial (rows with d = 0 then count for nothing).
     """
-    n, d = table["n"], table["d"]
+    n, d = np.asarray(table["n"], dtype=float), np.asarray(table["d"], dtype=float)
     if weighting == "logrank":
-        return pd.Series(1.0, index=table.index)
+        return np.ones_like(n)
     if weighting == "wilcoxon":
-        return n.astype(float)
+        return n
     if weighting == "tarone-ware":
         return np.sqrt(n)
     if weighting == "peto":
-        return (1 - d / (n + 1)).cumprod()
+        return np.cumprod(1 - d / (n + 1), axis=-1)
     raise NettxError(f"unknown weighting {weighting!r}")
+
+
+def weighted_chi2(table: Any, weighting: str = "logrank") -> dict[str, Any]:
+    """U = sum w (O - E), V = sum w² x variance and U²/V with its p value.
+
+    Sums over the last axis: one number for a :func:`logrank_table`, one per row
+    for :func:`logrank_tables`. Without any death the statistic is NaN.
+    """
+    w = weights(table, weighting)
+    u = (w * np.asarray(table["o_minus_e"], dtype=float)).sum(axis=-1)
+    v = (w**2 * np.asarray(table["variance"], dtype=float)).sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        statistic = np.where(v > 0, u**2 / v, np.nan)
+    return {"u": u, "variance": v, "statistic": statistic, "p_value": chi2.sf(statistic, 1)}
 
 
 def logrank_statistic(table: pd.DataFrame, weighting: str = "logrank") -> dict[str, float]:
@@ -246,17 +271,11 @@ def logrank_statistic(table: pd.DataFrame, weighting: str = "logrank") -> dict[s
     U²/V follows a chi-square with 1 degree of freedom when the groups share one
     survival curve. Without any death it is undefined (NaN).
     """
-    w = weights(table, weighting)
-    u = float((w * table["o_minus_e"]).sum())
-    v = float((w**2 * table["variance"]).sum())
-    statistic = u**2 / v if v > 0 else float("nan")
+    result = weighted_chi2(table, weighting)
     return {
         "observed_1": float(table["d1"].sum()),
         "expected_1": float(table["e1"].sum()),
-        "u": u,
-        "variance": v,
-        "statistic": statistic,
-        "p_value": float(chi2.sf(statistic, 1)) if v > 0 else float("nan"),
+        **{key: float(value) for key, value in result.items()},
     }
 
 
@@ -286,7 +305,64 @@ def piecewise_exponential(
     return np.where(early < cut, early, late)
 
 
-def simulate_power(
+BATCH_CELLS = 2_000_000
+"""Simulated trials or resamples are computed in batches of about this many patient rows."""
+
+
+def _by_distinct_time(time: np.ndarray, columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Sort each row by time; per position, each column summed at that time and from it on.
+
+    ``time`` has one row per simulated trial or resample. In the result ``last``
+    marks the last position of each distinct time: there ``<name>_at`` is the sum
+    over the patients with that time (0 at the other positions) and
+    ``<name>_from`` the sum over those with that time or later (at risk).
+    """
+    order = np.argsort(time, axis=-1, kind="stable")
+    time = np.take_along_axis(time, order, axis=-1)
+    first = np.ones(time.shape, dtype=bool)
+    first[:, 1:] = time[:, 1:] != time[:, :-1]
+    last = np.ones(time.shape, dtype=bool)
+    last[:, :-1] = first[:, 1:]
+    # The first position of each position's tie: everyone from there on is at risk.
+    start = np.maximum.accumulate(np.where(first, np.arange(time.shape[-1]), 0), axis=-1)
+    out = {"time": time, "last": last}
+    for name, column in columns.items():
+        sorted_column = np.take_along_axis(np.broadcast_to(column, time.shape), order, axis=-1)
+        running = np.cumsum(sorted_column, axis=-1)
+        before = np.take_along_axis(running - sorted_column, start, axis=-1)
+        out[f"{name}_at"] = np.where(last, running - before, 0)
+        out[f"{name}_from"] = running[:, -1:] - before
+    return out
+
+
+def logrank_tables(durations: np.ndarray, events: np.ndarray, in_group_1: np.ndarray) -> dict:
+    """:func:`logrank_table`'s columns for many trials at once: one row per trial.
+
+    Arrays of shape (trials, patients); ``in_group_1`` (patients,) says who is in
+    group 1. Columns have a position per patient, in time order: positions that are
+    not a death time have d = 0 and add nothing to U or V.
+    """
+    one = np.asarray(in_group_1, dtype=float)
+    counts = _by_distinct_time(durations, {"n": np.ones_like(one), "n1": one, "d": events})
+    counts["d1"] = _by_distinct_time(durations, {"d1": events * one})["d1_at"]
+    n, n1, d = counts["n_from"], counts["n1_from"], counts["d_at"]
+    share = n1 / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        spread = np.where(n > 1, (n - d) / (n - 1), 0.0)
+    e1 = d * share
+    return {
+        "time": counts["time"],
+        "n": n,
+        "n1": n1,
+        "d": d,
+        "d1": counts["d1"],
+        "e1": e1,
+        "o_minus_e": counts["d1"] - e1,
+        "variance": d * share * (1 - share) * spread,
+    }
+
+
+def simulate_trials(
     hazard_ratios: tuple[float, float],
     *,
     n_per_group: int = 40,
@@ -295,31 +371,83 @@ def simulate_power(
     cut: float = 24.0,
     median_months: float = 60.0,
     max_followup: float = 120.0,
-    weightings: tuple[str, ...] = ("logrank", "wilcoxon", "peto"),
-    alpha: float = 0.05,
-) -> pd.Series:
-    """Share of simulated trials in which each weighting rejects equal survival.
+) -> tuple[np.ndarray, np.ndarray]:
+    """Durations and events of ``n_sim`` two-group trials, one row per trial.
 
-    Group 1 has a constant hazard (median ``median_months``); group 2's hazard is
-    ``hazard_ratios[0]`` times it before ``cut`` and ``hazard_ratios[1]`` times after.
-    Follow-up ends at a uniform time between ``cut`` and ``max_followup``.
+    The first ``n_per_group`` columns are group 1 (constant hazard, median
+    ``median_months``), the others group 2 (hazard ``hazard_ratios[0]`` times it
+    before ``cut``, ``hazard_ratios[1]`` times after). Follow-up ends at a uniform
+    time between ``cut`` and ``max_followup``. Drawn trial by trial, in one stream.
     """
     rng = np.random.default_rng(seed)
     base = np.log(2) / median_months
-    groups = np.repeat([1, 2], n_per_group)
-    rejected = dict.fromkeys(weightings, 0)
-    for _ in range(n_sim):
+    later = tuple(base * np.array(hazard_ratios))
+    durations = np.empty((n_sim, 2 * n_per_group))
+    events = np.empty((n_sim, 2 * n_per_group))
+    for trial in range(n_sim):
         times = np.concatenate(
             [
                 piecewise_exponential(rng, n_per_group, (base, base), cut),
-                piecewise_exponential(rng, n_per_group, tuple(base * np.array(hazard_ratios)), cut),
+                piecewise_exponential(rng, n_per_group, later, cut),
             ]
         )
         censor = rng.uniform(cut, max_followup, size=2 * n_per_group)
-        table = logrank_table(np.minimum(times, censor), (times <= censor).astype(int), groups)
-        for weighting in weightings:
-            rejected[weighting] += logrank_statistic(table, weighting)["p_value"] < alpha
-    return pd.Series({w: count / n_sim for w, count in rejected.items()}, name="power")
+        durations[trial], events[trial] = np.minimum(times, censor), times <= censor
+    return durations, events
+
+
+def simulate_power(
+    hazard_ratios: tuple[float, float],
+    *,
+    weightings: tuple[str, ...] = ("logrank", "wilcoxon", "peto"),
+    alpha: float = 0.05,
+    **trials: Any,
+) -> pd.Series:
+    """Share of simulated trials in which each weighting rejects equal survival.
+
+    The trials are those of :func:`simulate_trials` (``trials``: its keywords, such
+    as ``n_sim`` and ``seed``); every trial's statistic is computed at once from
+    :func:`logrank_tables` (the same numbers as :func:`logrank_by_hand` trial by trial).
+    """
+    durations, events = simulate_trials(hazard_ratios, **trials)
+    n_per_group = durations.shape[1] // 2
+    tables = logrank_tables(durations, events, np.arange(2 * n_per_group) < n_per_group)
+    power = {w: float(np.mean(weighted_chi2(tables, w)["p_value"] < alpha)) for w in weightings}
+    return pd.Series(power, name="power")
+
+
+def life_tables(
+    durations: np.ndarray, events: np.ndarray, *, alpha: float = 0.05, ci_type: str = "log-log"
+) -> dict[str, np.ndarray]:
+    """:func:`life_table`'s survival and one interval for many cohorts: one row each.
+
+    Positions in time order; only those marked ``last`` are rows of the life table
+    (the last patient of each distinct time), with the same values.
+    """
+    counts = _by_distinct_time(durations, {"n": np.ones(durations.shape[-1]), "d": events})
+    n, d = counts["n_from"], counts["d_at"]
+    survival = np.cumprod(1 - d / n, axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        greenwood_sum = np.cumsum(np.where(d > 0, d / (n * (n - d)), 0.0), axis=-1)
+    lower, upper = confidence_limits(survival, greenwood_sum, norm.ppf(1 - alpha / 2), ci_type)
+    return {"time": counts["time"], "last": counts["last"], "survival": survival,
+            "lower": lower, "upper": upper}  # fmt: skip
+
+
+def values_at(tables: dict[str, np.ndarray], time: float, column: str) -> np.ndarray:
+    """:func:`value_at` for each row of :func:`life_tables`."""
+    seen = (tables["time"] <= time).sum(axis=-1)
+    rows = np.arange(len(seen))
+    value = np.where(seen > 0, tables[column][rows, np.maximum(seen - 1, 0)], 1.0)
+    return np.where(time > tables["time"][:, -1], np.nan, value)
+
+
+def first_times_at_half(tables: dict[str, np.ndarray], column: str) -> np.ndarray:
+    """For each row of :func:`life_tables`, the first time ``column`` reaches 0.5 (else inf)."""
+    tolerance = np.sqrt(np.finfo(float).eps)  # as median_with_ci
+    reached = tables["last"] & (tables[column] <= 0.5 + tolerance)
+    first = tables["time"][np.arange(len(reached)), reached.argmax(axis=-1)]
+    return np.where(reached.any(axis=-1), first, np.inf)
 
 
 def ci_width_by_size(
@@ -336,29 +464,33 @@ def ci_width_by_size(
 
     For every size: the mean width of the interval of S(``month``) (over the resamples
     followed that long), the share of resamples that reach the median, and the share
-    whose median has a closed interval (a finite upper limit).
+    whose median has a closed interval (a finite upper limit). The resamples are
+    drawn one by one and their life tables computed in batches (:func:`life_tables`).
     """
     time, event = _validate(durations, events)
     rng = np.random.default_rng(seed)
-    prefix, rows = CI_COLUMNS[ci_type], []
+    rows = []
     for size in sizes:
-        widths, reached, closed = [], 0, 0
-        for _ in range(n_sim):
-            pick = rng.integers(0, time.size, size=size)
-            table = life_table(time[pick], event[pick], ci_types=(ci_type,))
-            widths.append(
-                value_at(table, month, f"{prefix}_upper")
-                - value_at(table, month, f"{prefix}_lower")
+        widths, medians, uppers = [], [], []
+        batch = max(1, BATCH_CELLS // size)
+        for done in range(0, n_sim, batch):
+            picks = np.stack(
+                [
+                    rng.integers(0, time.size, size=size)
+                    for _ in range(done, min(n_sim, done + batch))
+                ]
             )
-            median, _, upper = median_with_ci(table, ci_type)
-            reached += np.isfinite(median)
-            closed += np.isfinite(upper)
+            tables = life_tables(time[picks], event[picks], ci_type=ci_type)
+            widths.append(values_at(tables, month, "upper") - values_at(tables, month, "lower"))
+            medians.append(first_times_at_half(tables, "survival"))
+            uppers.append(first_times_at_half(tables, "upper"))
+        width = np.concatenate(widths)
         rows.append(
             {
                 "n": size,
-                "mean_width": float(np.nanmean(widths)) if np.isfinite(widths).any() else np.nan,
-                "median_reached": reached / n_sim,
-                "median_ci_closed": closed / n_sim,
+                "mean_width": float(np.nanmean(width)) if np.isfinite(width).any() else np.nan,
+                "median_reached": float(np.isfinite(np.concatenate(medians)).mean()),
+                "median_ci_closed": float(np.isfinite(np.concatenate(uppers)).mean()),
             }
         )
     return pd.DataFrame(rows)

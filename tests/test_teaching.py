@@ -161,6 +161,117 @@ def test_simulations_are_reproducible():
     )
 
 
+def power_trial_by_trial(hazard_ratios, n_per_group, n_sim, seed, weightings, alpha=0.05):
+    """The slow reference: one pandas log-rank table per trial, on the same draws."""
+    rng = np.random.default_rng(seed)
+    base, cut = np.log(2) / 60.0, 24.0
+    groups = np.repeat([1, 2], n_per_group)
+    rejected = dict.fromkeys(weightings, 0)
+    for _ in range(n_sim):
+        times = np.concatenate(
+            [
+                teaching.piecewise_exponential(rng, n_per_group, (base, base), cut),
+                teaching.piecewise_exponential(
+                    rng, n_per_group, tuple(base * np.array(hazard_ratios)), cut
+                ),
+            ]
+        )
+        censor = rng.uniform(cut, 120.0, size=2 * n_per_group)
+        table = teaching.logrank_table(np.minimum(times, censor), times <= censor, groups)
+        for weighting in weightings:
+            rejected[weighting] += teaching.logrank_statistic(table, weighting)["p_value"] < alpha
+    return pd.Series({w: count / n_sim for w, count in rejected.items()}, name="power")
+
+
+WEIGHTINGS = ("logrank", "wilcoxon", "tarone-ware", "peto")
+
+
+@pytest.mark.parametrize("hazard_ratios", [(2.0, 2.0), (3.0, 1 / 3), (1.0, 1.0)])
+def test_vectorised_power_equals_trial_by_trial(hazard_ratios):
+    expected = power_trial_by_trial(hazard_ratios, 15, 60, 7, WEIGHTINGS)
+    got = teaching.simulate_power(
+        hazard_ratios, n_per_group=15, n_sim=60, seed=7, weightings=WEIGHTINGS
+    )
+    pd.testing.assert_series_equal(got, expected, check_exact=True)
+
+
+def batch_statistics_equal_by_hand(durations, events, in_group_1):
+    tables = teaching.logrank_tables(durations, events, in_group_1)
+    groups = np.where(in_group_1, "a", "b")
+    for weighting in WEIGHTINGS:
+        batch = teaching.weighted_chi2(tables, weighting)
+        for row in range(len(durations)):
+            _, by_hand = teaching.logrank_by_hand(
+                durations[row], events[row], groups, weighting=weighting
+            )
+            for key in ("u", "variance", "statistic", "p_value"):
+                assert batch[key][row] == pytest.approx(by_hand[key], rel=TOL, abs=TOL, nan_ok=True)
+
+
+def test_batch_logrank_equals_by_hand_on_simulated_trials():
+    durations, events = teaching.simulate_trials((3.0, 1.0), n_per_group=12, n_sim=40, seed=5)
+    batch_statistics_equal_by_hand(durations, events, np.arange(24) < 12)
+
+
+def test_batch_logrank_equals_by_hand_with_ties_and_no_deaths():
+    durations, events, groups = tied_data()
+    rng = np.random.default_rng(0)
+    rows = [rng.permutation(durations.size) for _ in range(20)]
+    durations, events = durations[rows], events[rows].astype(float)
+    events[0] = 0  # a trial without any death: NaN, as by hand
+    batch_statistics_equal_by_hand(durations, events, groups == "a")
+
+
+@pytest.mark.parametrize("ci_type", CI_TYPES)
+def test_batch_life_tables_equal_life_table(ci_type):
+    durations, events, _ = cohort_data()
+    rng = np.random.default_rng(11)
+    picks = rng.integers(0, durations.size, size=(30, 16))
+    picks[0] = 0  # one patient sixteen times: heavy ties
+    tables = teaching.life_tables(durations[picks], events[picks], ci_type=ci_type)
+    prefix = teaching.CI_COLUMNS[ci_type]
+    for row, pick in enumerate(picks):
+        table = teaching.life_table(durations[pick], events[pick], ci_types=(ci_type,))
+        last = tables["last"][row]
+        np.testing.assert_array_equal(tables["time"][row][last], table["time"])
+        np.testing.assert_allclose(tables["survival"][row][last], table["survival"], atol=TOL)
+        for side in ("lower", "upper"):
+            np.testing.assert_allclose(
+                tables[side][row][last], table[f"{prefix}_{side}"], rtol=0, atol=TOL
+            )
+        for month in (0.5, 24.0, 60.0, 1000.0):
+            for side in ("lower", "upper"):
+                assert teaching.values_at(tables, month, side)[row] == pytest.approx(
+                    teaching.value_at(table, month, f"{prefix}_{side}"), abs=TOL, nan_ok=True
+                )
+        median, _, upper = teaching.median_with_ci(table, ci_type)
+        assert teaching.first_times_at_half(tables, "survival")[row] == median
+        assert teaching.first_times_at_half(tables, "upper")[row] == upper
+
+
+@pytest.mark.parametrize("batch_cells", [teaching.BATCH_CELLS, 100])
+def test_ci_width_by_size_equals_resample_by_resample(monkeypatch, batch_cells):
+    monkeypatch.setattr(teaching, "BATCH_CELLS", batch_cells)  # 100: several batches per size
+    durations, events, _ = cohort_data()
+    sizes, month, n_sim = [4, 32, 64], 60.0, 25
+    rng, rows = np.random.default_rng(9), []
+    for size in sizes:
+        widths, reached, closed = [], 0, 0
+        for _ in range(n_sim):
+            pick = rng.integers(0, durations.size, size=size)
+            table = teaching.life_table(durations[pick], events[pick])
+            widths.append(
+                teaching.value_at(table, month, "loglog_upper")
+                - teaching.value_at(table, month, "loglog_lower")
+            )
+            median, _, upper = teaching.median_with_ci(table)
+            reached, closed = reached + np.isfinite(median), closed + np.isfinite(upper)
+        mean = float(np.nanmean(widths)) if np.isfinite(widths).any() else np.nan
+        rows.append([size, mean, reached / n_sim, closed / n_sim])
+    got = teaching.ci_width_by_size(durations, events, sizes, month=month, n_sim=n_sim, seed=9)
+    np.testing.assert_allclose(got.to_numpy(float), np.array(rows, float), rtol=0, atol=TOL)
+
+
 def test_check_answer():
     assert teaching.check_answer(None, 1.0).startswith("Not answered")
     assert teaching.check_answer([1.0, 2.0], [1.0, 2.0]) == "Correct."
