@@ -379,8 +379,12 @@ def run(
         html = build_html(staging)
         seconds["jupyter-book"] = time.perf_counter() - start
         if not synthetic:
+            exports = staging / COMPUTED / "results"
             scan = privacy.assert_no_patient_ids(html, cohort["patient_id"])
-            report(f"Privacy scan: no patient id in the {scan.files} files of the book.")
+            files = scan.files
+            if exports.is_dir():  # the tables and figures for manuscripts, gathered below
+                files += privacy.assert_no_patient_ids(exports, cohort["patient_id"]).files
+            report(f"Privacy scan: no patient id in the {files} files of the book and exports.")
             if scan.unscannable:
                 report(
                     f"warning: {len(scan.unscannable)} patient id(s) are plain numbers or "

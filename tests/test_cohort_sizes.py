@@ -225,3 +225,48 @@ def test_the_book_builds_on_100_000_patients_with_figures_aggregated(tmp_path):
     assert privacy.scan_book(result.html_dir, patients).clean
     for page in result.html_dir.rglob("*.html"):  # no table with a row per patient
         assert page.read_text(encoding="utf-8").count("<tr") < len(patients) // 10, page.name
+
+
+def test_a_chapter_that_leaks_ids_is_refused_and_the_previous_book_kept(small_book, tmp_path):
+    """A chapter that writes the patients' ids into its exports: the pipeline's own scan
+    (book and exports) refuses the build, and the previous book stays byte-identical."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    result, table = small_book
+    build_dir = result.html_dir.parent
+    index_before = (result.html_dir / "index.html").read_bytes()
+    notebook_dir = tmp_path / "notebooks"
+    notebook_dir.mkdir()
+    for notebook in pipeline.source_notebooks():
+        shutil.copy2(notebook, notebook_dir / notebook.name)
+    leak = new_notebook(
+        cells=[
+            new_code_cell("data_path = None", metadata={"tags": ["parameters"]}),
+            new_code_cell(
+                "import os, pathlib\n"
+                "import pandas as pd\n"
+                "out = pathlib.Path(os.environ['NETTX_RECORD_DIR']) / 'results'\n"
+                "out.mkdir(exist_ok=True)\n"
+                "pd.read_csv(data_path)[['patient_id']].to_csv(out / '99_leak.csv')"
+            ),
+        ]
+    )
+    leak.metadata = nbformat.read(pipeline.source_notebooks()[0], 4).metadata  # its kernel
+    nbformat.write(leak, notebook_dir / "99_leak.ipynb")
+    with pytest.raises(privacy.NettxError, match=r"99_leak\.csv") as info:
+        pipeline.run(
+            build_dir=build_dir,
+            data_path=build_dir.parent / "centre.csv",
+            notebook_dir=notebook_dir,
+            only=["99"],
+            report=lambda line: None,
+        )
+    assert table["patient_id"].iloc[0] in str(info.value)
+    assert (result.html_dir / "index.html").read_bytes() == index_before
+
+
+def test_chapter_7_lists_no_patient_rows_for_a_real_cohort(small_book):
+    result, _ = small_book
+    text = _page_text(result.html_dir, "07_kaplan_meier_by_hand")
+    assert "The eight shortest follow-up times (1 = died, 0 = censored): not shown" in text
