@@ -135,20 +135,35 @@ class ScreenSpec:
         """Group label of each patient (categorical in display order; missing = left out)."""
         column = cohort[self.columns[0]] if self.columns else None
         if self.kind == "categories":
-            codes = pd.Series(column, index=cohort.index).astype("object")
+            codes = pd.Series(column, index=cohort.index)
         elif self.kind == "boolean":
             flags = pd.Series(column, index=cohort.index).astype("boolean")
-            codes = flags.map({True: "yes", False: "no"}, na_action="ignore").astype("object")
+            yes = flags.to_numpy(dtype="int8", na_value=-1)  # -1 missing, 0 no, 1 yes
+            codes = pd.Categorical.from_codes(yes, categories=["no", "yes"])
         elif self.kind == "cutoff":
             values = pd.to_numeric(column, errors="coerce").astype("float64")
-            codes = pd.Series(
-                derived.split_at(values, float(self.cutoff), ("le", "gt")), index=cohort.index
-            ).astype("object")
+            codes = derived.split_at(values, float(self.cutoff), ("le", "gt"))
         else:
-            codes = pd.Series(self.derive(cohort), index=cohort.index).astype("object")
-        labels = dict(self.levels)
-        out = codes.map(labels, na_action="ignore")
-        return pd.Series(pd.Categorical(out, categories=list(labels.values())), index=cohort.index)
+            codes = self.derive(cohort)
+        return pd.Series(_labelled(codes, dict(self.levels)), index=cohort.index)
+
+
+def _labelled(codes: object, labels: dict[str, str]) -> pd.Categorical:
+    """Group codes as their labels, a categorical in the order of ``labels``.
+
+    Codes that ``labels`` does not list, and missing ones, become missing. The
+    distinct codes are looked up once (a categorical's own categories, else
+    :func:`pandas.factorize`), not once per patient.
+    """
+    if isinstance(getattr(codes, "dtype", None), pd.CategoricalDtype):
+        categorical = pd.Categorical(codes)
+        position, uniques = np.asarray(categorical.codes), categorical.categories
+    else:
+        position, uniques = pd.factorize(np.asarray(codes, dtype=object).ravel())
+    order = {label: i for i, label in enumerate(labels.values())}
+    recode = [-1 if pd.isna(u) else order.get(labels.get(u), -1) for u in uniques]
+    new = np.asarray([*recode, -1])[position]  # position -1 (missing) picks the last -1
+    return pd.Categorical.from_codes(new, categories=list(order))
 
 
 def _fmt(x: float | None) -> str:
@@ -297,7 +312,9 @@ def _landmark_pct(durations: np.ndarray, events: np.ndarray, months: float) -> f
     return round(100 * value, 1)
 
 
-def _screen_one(spec: ScreenSpec, cohort: pd.DataFrame, months: float) -> list[dict]:
+def _screen_one(
+    spec: ScreenSpec, cohort: pd.DataFrame, months: float, by_time: dict[str, np.ndarray]
+) -> list[dict]:
     base = {"variable": spec.key, "characteristic": spec.label, "source": spec.source,
             "split_rule": spec.split_rule}  # fmt: skip
     absent = [c for c in spec.columns if c not in cohort]
@@ -308,15 +325,18 @@ def _screen_one(spec: ScreenSpec, cohort: pd.DataFrame, months: float) -> list[d
     notes = [spec.note] if spec.note else []
     groups, pool_note = _pool(groups, spec.pool_sparse_at_most)
     notes += [pool_note] if pool_note else []
-    known = groups.notna().to_numpy()
+    # Everything below in the screen's one time order (by_time): each fit and test
+    # then sorts data that are already sorted, and gives the same numbers.
+    labels = groups.cat.categories
+    codes = groups.cat.codes.to_numpy()[by_time["order"]]
+    durations, events = by_time["durations"], by_time["events"]
+    known = codes >= 0
     n_missing = int((~known).sum())
     if n_missing:
         notes.append(f"{n_missing} patient(s) with no value left out")
-    durations = cohort[DURATION].to_numpy(dtype=float)
-    events = derived.event_flags(cohort[EVENT]).to_numpy()
     rows = []
-    for group in groups.cat.categories:
-        m = (groups == group).to_numpy() & known
+    for i, group in enumerate(labels):
+        m = codes == i
         n, deaths = int(m.sum()), int(events[m].sum())
         os_pct = _landmark_pct(durations[m], events[m], months) if n else np.nan
         rows.append({**base, "group": group, "n": n, "deaths": deaths, "os_pct": os_pct})
@@ -332,7 +352,8 @@ def _screen_one(spec: ScreenSpec, cohort: pd.DataFrame, months: float) -> list[d
     elif events[known].sum() == 0:
         notes.append("no deaths among these patients: no test")
     else:
-        p = logrank_test(durations[known], events[known], groups[known]).p_value
+        in_groups = pd.Categorical.from_codes(codes[known], categories=labels)
+        p = logrank_test(durations[known], events[known], in_groups).p_value
     for row in rows:
         row.update(n_missing=n_missing, logrank_p=p, note="; ".join(notes))
     return rows
@@ -388,7 +409,15 @@ def univariable_screen(
     if len(set(keys)) != len(keys):
         raise NettxError("two screen specs have the same key")
     months = 12 * float(landmark_years)
-    rows = [row for spec in specs for row in _screen_one(spec, cohort, months)]
+    # One sort of the durations for the whole screen (stable: ties keep the file's order).
+    durations = cohort[DURATION].to_numpy(dtype=float)
+    order = np.argsort(durations, kind="stable")
+    by_time = {
+        "order": order,
+        "durations": durations[order],
+        "events": derived.event_flags(cohort[EVENT]).to_numpy()[order],
+    }
+    rows = [row for spec in specs for row in _screen_one(spec, cohort, months, by_time)]
     os_col = f"os_{landmark_years:g}y_pct"
     columns = ["variable", "characteristic", "source", "split_rule", "group", "n", "deaths",
                "os_pct", "n_missing", "logrank_p", "note"]  # fmt: skip

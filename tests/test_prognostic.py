@@ -244,3 +244,30 @@ def test_surgery_within_strata_notes_an_empty_stratum(cohort):
     high = table[table["stratum"] == "Mib-1 >1000%"]
     assert high["logrank_p"].isna().all()
     assert "no test" in high["note"].iloc[0]
+
+
+def test_groups_equal_a_map_of_each_patient_code(cohort):
+    """The labels come from the distinct codes; the same as mapping every patient's code."""
+    for spec in default_screen(cohort):
+        if not all(c in cohort for c in spec.columns):
+            continue
+        groups = spec.groups(cohort)
+        labels = dict(spec.levels)
+        assert list(groups.cat.categories) == list(labels.values())
+        if spec.kind in ("boolean", "cutoff"):
+            continue  # their codes are built from the values (tests above compare the groups)
+        codes = cohort[spec.columns[0]] if spec.kind == "categories" else spec.derive(cohort)
+        expected = pd.Series(codes, index=cohort.index).astype("object").map(labels)
+        pd.testing.assert_series_equal(
+            groups.astype("object"), expected.astype("object"), check_names=False
+        )
+    spec = ScreenSpec("x", "X", "derived", ("sex",), "Table 1", levels=(("a", "A"), ("b", "B")),
+                      derive=lambda c: ["a", None, "c", "b", np.nan, "a"])  # fmt: skip
+    six = cohort.iloc[:6]
+    assert spec.groups(six).astype("object").tolist() == ["A", np.nan, np.nan, "B", np.nan, "A"]
+
+
+def test_screen_does_not_depend_on_row_order(cohort, screen):
+    """One shared sort of the durations: shuffled rows give the same screen."""
+    shuffled = cohort.sample(frac=1, random_state=3).reset_index(drop=True)
+    pd.testing.assert_frame_equal(univariable_screen(shuffled), screen, check_exact=True)
