@@ -374,7 +374,8 @@ def _frame(grid: pd.DataFrame, path: Path) -> pd.DataFrame:
     header = [str(c).strip().strip('"').replace("\ufeff", "").strip() for c in grid.iloc[0]]
     body = grid.iloc[1:]
     filled = [_nonblank(body[c]) for c in body.columns]
-    body = body[np.logical_or.reduce(filled)] if filled else body
+    kept = np.logical_or.reduce(filled) if filled else None
+    body = body if kept is None or kept.all() else body[kept]  # no copy when none is empty
     if body.empty:
         raise CohortError(
             f"{path}: the file has a header but no patients; expected one row per patient."
@@ -401,7 +402,8 @@ def _frame(grid: pd.DataFrame, path: Path) -> pd.DataFrame:
 def _nonblank(cells: pd.Series) -> np.ndarray:
     """Which cells of a categorical text column hold more than spaces."""
     categories = pd.Series(cells.cat.categories, dtype=object).astype(str).str.strip() != ""
-    return np.isin(cells.cat.codes.to_numpy(), np.flatnonzero(categories.to_numpy()))
+    # One lookup per cell in the distinct texts' answers (a missing code, -1, is blank).
+    return np.append(categories.to_numpy(dtype=bool), False)[cells.cat.codes.to_numpy()]
 
 
 def _normalise_header(table: pd.DataFrame, dictionary: Dictionary, source: str) -> pd.DataFrame:
@@ -527,8 +529,13 @@ class _Cells:
 
     def __init__(self, raw: pd.Series) -> None:
         if isinstance(raw.dtype, pd.CategoricalDtype):
-            raw = raw.cat.remove_unused_categories()  # the header's text, rows dropped as empty
+            # Drop the texts no row holds (the header's, rows dropped as empty), keeping
+            # the others' order: one count and one renumbering of the codes.
             codes, uniques = raw.cat.codes.to_numpy(), raw.cat.categories.to_numpy(dtype=object)
+            used = np.bincount(codes[codes >= 0], minlength=uniques.size) > 0
+            if not used.all():
+                renumber = np.append(np.cumsum(used) - 1, -1)  # code -1 stays -1
+                codes, uniques = renumber[codes], uniques[used]
         else:
             codes, uniques = pd.factorize(raw.to_numpy(dtype=object), use_na_sentinel=False)
         self.codes, self.index = codes, raw.index
