@@ -6,8 +6,10 @@ one kernel per worker process and executes that worker's notebooks in it, one
 after the other. Before each notebook, :meth:`WarmKernel.prepare` puts the kernel
 back to the state it had when it started:
 
-- the user namespace, ``In``/``Out`` and the execution counter are cleared
-  (``get_ipython().reset()``; cells are numbered from 1 again);
+- the user namespace, ``In``/``Out`` and the execution counter are cleared, in a
+  new history session (``get_ipython().reset(new_session=True)``; cells are numbered
+  from 1 again; numbering from 1 in the same session makes IPython print "ERROR!
+  Session/line number was not unique" into the next notebook's output);
 - ``os.environ``, the working directory, ``sys.path`` and the warning filters are
   restored, and the record directory is set for the notebook;
 - matplotlib's ``rcParams`` are restored and every pyplot figure is closed;
@@ -44,7 +46,7 @@ def _nettx_reset(directory):
     import os, random, sys, warnings
     import matplotlib, numpy
     shell = get_ipython()
-    shell.reset(new_session=False)
+    shell.reset(new_session=True)  # a new history session: cells are numbered from 1 again
     shell.execution_count = 1
     pristine = sys.modules["_nettx_pristine"]
     if "matplotlib.pyplot" in sys.modules:

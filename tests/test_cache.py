@@ -167,6 +167,7 @@ def test_warm_kernel_gives_each_notebook_a_clean_slate(tmp_path):
     def state(path: Path) -> dict:
         cells = nbformat.read(path, as_version=4).cells
         text = "".join(o.get("text", "") for o in cells[-1].outputs if o.get("name") == "stdout")
+        assert "ERROR!" not in text  # IPython's history complains when a session is reused
         line = next(x for x in text.splitlines() if x.startswith("{"))
         return json.loads(line), [c.execution_count for c in cells]
 
@@ -178,6 +179,30 @@ def test_warm_kernel_gives_each_notebook_a_clean_slate(tmp_path):
     assert not cold["leftover"] and not cold["env"] and not cold["path"]
     assert cold["linewidth"] != 9 and cold["figures"] == []
     assert "('error', None, <class 'Warning'>, None, 0)" not in warm["filters"]
+
+
+def test_warm_kernel_prints_nothing_of_its_own_into_the_next_notebooks(tmp_path):
+    """Numbering cells from 1 again in the same IPython history session makes IPython print
+    "ERROR! Session/line number was not unique" into a later notebook's output, which the
+    book would show; a new history session per notebook prints nothing."""
+    source = _write(
+        tmp_path / "cells.ipynb",
+        *[f"value_{i} = {i}\nimport time\ntime.sleep(0.05)\nprint(value_{i})" for i in range(6)],
+    )
+    kernel = WarmKernel(pipeline.kernel_name(), tmp_path)
+    outputs = []
+    try:
+        for run in range(5):
+            folder = tmp_path / f"run{run}"
+            folder.mkdir()
+            pipeline.execute_notebook(
+                source, folder / "cells.ipynb", {}, kernel=kernel.kernel_name, warm=kernel
+            )
+            cells = nbformat.read(folder / "cells.ipynb", as_version=4).cells
+            outputs.append("".join(o.get("text", "") for c in cells for o in c.outputs))
+    finally:
+        kernel.shutdown()
+    assert outputs == ["".join(f"{i}\n" for i in range(6))] * 5
 
 
 @pytest.fixture

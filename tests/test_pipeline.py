@@ -35,6 +35,10 @@ def test_every_notebook_executes(built):
             o for c in cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
         ]
         assert not errors, f"{notebook.name} has error outputs"
+        streams = "".join(
+            o.get("text", "") for c in cells if c.cell_type == "code" for o in c.outputs
+        )
+        assert "ERROR!" not in streams, f"{notebook.name}: {streams[:200]}"  # e.g. IPython history
 
 
 def _figures_in(notebook: Path) -> int:
