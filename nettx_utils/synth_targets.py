@@ -8,99 +8,17 @@ from __future__ import annotations
 
 import math
 
+from nettx_utils.cohort import load_dictionary
+
 DEFAULT_SEED = 20210101
 N = 32
 
-COLUMNS: tuple[str, ...] = (
-    "patient_id",
-    "sex",
-    "age_at_lt_years",
-    "primary_site",
-    "primary_functioning",
-    "carcinoid_syndrome",
-    "primary_t_stage",
-    "mib1_primary_pct",
-    "primary_who_grade",
-    "primary_n_stage",
-    "primary_n_site",
-    "synchronous_liver_metastases",
-    "cga_lt_ng_ml",
-    "pre_lt_ssa",
-    "pre_lt_liver_resection",
-    "pre_lt_locoregional",
-    "pre_lt_chemotherapy",
-    "pre_lt_prrt",
-    "n_pre_lt_lrt",
-    "pre_lt_response",
-    "milan_criteria",
-    "months_diagnosis_to_lt",
-    "lymph_nodes_at_lt",
-    "mib1_lt_pct",
-    "acute_rejection",
-    "immunosuppression",
-    "age_at_recurrence_years",
-    "months_lt_to_recurrence",
-    "cga_recurrence_ng_ml",
-    "cga_recurrence_elevated",
-    "mib1_recurrence_pct",
-    "recurrence_site_abdominal_ln",
-    "recurrence_abdominal_ln_type",
-    "recurrence_site_thoracic_ln",
-    "recurrence_site_peritoneum",
-    "recurrence_site_liver",
-    "recurrence_site_lung",
-    "recurrence_site_bone",
-    "recurrence_site_other",
-    "treatment_ssa",
-    "treatment_chemotherapy",
-    "treatment_prrt",
-    "surgery_at_recurrence",
-    "treatment_radiotherapy",
-    "treatment_none",
-    "predominant_treatment",
-    "predominant_treatment_response",
-    "surgery_complete_removal",
-    "months_recurrence_to_last_followup",
-    "died",
-    "death_cause",
-    "disease_free_at_last_followup",
-    "untreatable_progression",
-    "months_recurrence_to_untreatable_progression",
-)
+_DICTIONARY = load_dictionary()
+COLUMNS: tuple[str, ...] = tuple(_DICTIONARY.names)
+"""The cohort's columns, in the data dictionary's order (the file's column order)."""
 
-BOOLEAN_COLUMNS = frozenset(
-    {
-        "primary_functioning",
-        "carcinoid_syndrome",
-        "synchronous_liver_metastases",
-        "pre_lt_ssa",
-        "pre_lt_liver_resection",
-        "pre_lt_locoregional",
-        "pre_lt_chemotherapy",
-        "pre_lt_prrt",
-        "milan_criteria",
-        "lymph_nodes_at_lt",
-        "acute_rejection",
-        "cga_recurrence_elevated",
-        "recurrence_site_abdominal_ln",
-        "recurrence_site_thoracic_ln",
-        "recurrence_site_peritoneum",
-        "recurrence_site_liver",
-        "recurrence_site_lung",
-        "recurrence_site_bone",
-        "recurrence_site_other",
-        "treatment_ssa",
-        "treatment_chemotherapy",
-        "treatment_prrt",
-        "surgery_at_recurrence",
-        "treatment_radiotherapy",
-        "treatment_none",
-        "surgery_complete_removal",
-        "died",
-        "disease_free_at_last_followup",
-        "untreatable_progression",
-    }
-)
+BOOLEAN_COLUMNS = frozenset(c.name for c in _DICTIONARY.columns if c.type == "boolean")
+"""Columns written as 0/1."""
 
 
 TARGETS: dict[str, tuple[float, int]] = {
