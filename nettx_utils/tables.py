@@ -25,7 +25,9 @@ from nettx_utils import derived
 from nettx_utils.cohort import Dictionary, load_dictionary
 
 SPSS_QUANTILES = "weibull"
-TABLE_COLUMNS = ["key", "label", "indent", "n", "denominator", "percent", "median", "q1", "q3"]
+TABLE_COLUMNS = [
+    "key", "label", "indent", "n", "denominator", "percent", "median", "q1", "q3", "decimals",
+]  # fmt: skip
 
 
 def fixed(value: float, decimals: int = 1) -> str:
@@ -113,8 +115,13 @@ def _count_row(key: str, label: str, mask: pd.Series, indent: int = 1) -> dict:
     }
 
 
-def _quartile_row(key: str, label: str, values: pd.Series, method: str, indent: int = 0) -> dict:
+def _quartile_row(
+    key: str, label: str, values: pd.Series, method: str, indent: int = 0, *, counts: bool = False
+) -> dict:
+    """``median (Q1–Q3)``; a count whose quartiles are whole numbers prints them as such
+    (``2 (1–3)``, as the paper prints the number of treatments), else at one decimal."""
     q = quartiles(values, method)
+    whole = all(float(v).is_integer() for v in (q.q1, q.median, q.q3) if pd.notna(v))
     return {
         "key": key,
         "label": label,
@@ -123,6 +130,7 @@ def _quartile_row(key: str, label: str, values: pd.Series, method: str, indent: 
         "median": q.median,
         "q1": q.q1,
         "q3": q.q3,
+        "decimals": 0 if counts and whole else 1,
     }
 
 
@@ -160,7 +168,8 @@ def _finish(rows: list[dict]) -> pd.DataFrame:
 
 def _display(row) -> str:
     if pd.notna(row.median):
-        return Quartiles(row.q1, row.median, row.q3, int(row.denominator)).format()
+        decimals = 1 if pd.isna(row.decimals) else int(row.decimals)
+        return Quartiles(row.q1, row.median, row.q3, int(row.denominator)).format(decimals)
     if pd.notna(row.n):
         return f"{row.n} ({fixed(row.percent)})"
     return ""
@@ -221,7 +230,9 @@ def table1(
         yes("pre_lt_locoregional", "Locoregional treatment", 1),
         yes("pre_lt_chemotherapy", "Chemotherapy", 1),
         yes("pre_lt_prrt", "PRRT", 1),
-        _quartile_row("n_pre_lt_lrt", "Number of pre-LT LRTs", cohort["n_pre_lt_lrt"], q),
+        _quartile_row(
+            "n_pre_lt_lrt", "Number of pre-LT LRTs", cohort["n_pre_lt_lrt"], q, counts=True
+        ),
         _header_row("Response to pre-LT treatments"),
         *_levels(cohort["pre_lt_response"], "pre_lt_response", d),
         yes("milan_criteria", "Fulfilling Milan criteria for LT (yes)"),

@@ -62,3 +62,21 @@ def test_patient_listing_only_for_the_synthetic_cohort(tmp_path):
     other = open_chapter("07_kaplan_meier_by_hand", data_path=path, glue=False)
     note = other.listing(rows, "Shortest times")
     assert "not shown" in note.data and "row-level" in note.data
+
+
+def test_a_count_prints_whole_quartiles_without_decimals():
+    """Table 1 prints the number of pre-LT treatments as "2 (1–3)", like the paper; a count
+    whose quartile falls between two values keeps its decimal, a measurement always does."""
+    from nettx_utils.cohort import load_cohort
+    from nettx_utils.tables import table1
+
+    cohort = load_cohort()
+    q = quartiles(cohort["n_pre_lt_lrt"])
+    row = table1(cohort).set_index("key").loc["n_pre_lt_lrt"]
+    if all(float(v).is_integer() for v in (q.q1, q.median, q.q3)):
+        assert row["display"] == f"{q.median:.0f} ({q.q1:.0f}–{q.q3:.0f})"
+    halves = cohort.assign(n_pre_lt_lrt=[1, 2] * (len(cohort) // 2))  # median 1.5
+    shown = table1(halves).set_index("key").loc["n_pre_lt_lrt", "display"]
+    assert shown.startswith("1.5 (")
+    age = table1(cohort).set_index("key").loc["age_at_lt_years", "display"]
+    assert age.split(" ")[0].count(".") == 1
