@@ -118,6 +118,14 @@ class Chapter:
             )
         return self.comparison_note()
 
+    def per_patient_lines(self, opt_in: bool | None) -> int:
+        """How many per-patient lines a figure may draw: up to
+        :data:`nettx_utils.plots.PER_PATIENT_LIMIT` on the synthetic cohort, or where the
+        reader opted in (``per_patient_figures=True``); none on any other cohort."""
+        from nettx_utils.plots import PER_PATIENT_LIMIT
+
+        return PER_PATIENT_LIMIT if opt_in or (opt_in is None and self.synthetic) else 0
+
     def listing(self, frame: pd.DataFrame, caption: str, formats: dict | None = None) -> Any:
         """A table with one row per patient: shown for the synthetic cohort only.
 

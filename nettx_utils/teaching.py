@@ -15,6 +15,7 @@ before censorings (a patient censored at *t* is still at risk for the deaths at
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -38,7 +39,9 @@ __all__ = [
     "logrank_table",
     "logrank_tables",
     "median_with_ci",
+    "months_text",
     "piecewise_exponential",
+    "proportion_text",
     "risk_table",
     "simulate_power",
     "simulate_trials",
@@ -517,3 +520,17 @@ def check_answer(answer: Any, solution: Any, *, tolerance: float = 1e-6) -> str:
         f"Not quite: expected {solution!r}, got {answer!r}."
     )
     return "Correct."
+
+
+def proportion_text(value: float) -> str:
+    """A proportion as text for the prose (``0.763`` -> ``76.3%``); NaN means nobody was
+    followed that long, and reads "not estimable"."""
+    return "not estimable" if not math.isfinite(value) else f"{100 * value:.1f}%"
+
+
+def months_text(value: float) -> str:
+    """A time in months as text for the prose; inf (a curve that never got there) reads
+    "not reached", NaN "not estimable"."""
+    if value == math.inf:
+        return "not reached"
+    return "not estimable" if not math.isfinite(value) else f"{value:.1f} months"
