@@ -16,7 +16,7 @@ import os
 import subprocess
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
@@ -34,7 +34,6 @@ class Measured:
     stdout: str
     stderr: str
     load_before: float = 0.0
-    extra: dict = field(default_factory=dict)
 
     def json_line(self) -> dict:
         """The last stdout line as JSON (the drivers print their own measurements there)."""

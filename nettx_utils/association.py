@@ -48,6 +48,8 @@ __all__ = [
 ]
 
 METHODS = ("asymptotic", "exact", "auto")
+SIGNED_RANK = "Wilcoxon signed-rank (paired)"
+MANN_WHITNEY = "Mann-Whitney U (independent samples)"
 _ASYMPTOTIC = "asymptotic: normal approximation, tie-corrected variance, no continuity correction"
 
 
@@ -169,7 +171,7 @@ def wilcoxon_signed_rank(x: Any, y: Any, *, method: str = "asymptotic") -> TestR
         label = "exact: permutation distribution over all sign flips (conditional on ties)"
     label += _dropped(n_zero, "zero difference(s)") + _dropped(n_incomplete, "incomplete pair(s)")
     return TestResult(
-        test="Wilcoxon signed-rank (paired)",
+        test=SIGNED_RANK,
         statistic=t_plus,
         p_value=float(res.pvalue),
         n=n,
@@ -229,7 +231,7 @@ def mann_whitney(x: Any, y: Any, *, method: str = "asymptotic") -> TestResult:
     res = stats.mannwhitneyu(a, b, use_continuity=False, method=method)
     label = _ASYMPTOTIC if method == "asymptotic" else "exact: exact null distribution of U"
     return TestResult(
-        test="Mann-Whitney U (independent samples)",
+        test=MANN_WHITNEY,
         statistic=u,
         p_value=float(res.pvalue),
         n=int(big_n),
@@ -267,8 +269,8 @@ def spearman(x: Any, y: Any) -> CorrelationResult:
 
 
 _TEST_NAMES: dict[Callable[..., TestResult], str] = {
-    mann_whitney: "Mann-Whitney U (independent samples)",
-    wilcoxon_signed_rank: "Wilcoxon signed-rank (paired)",
+    mann_whitney: MANN_WHITNEY,
+    wilcoxon_signed_rank: SIGNED_RANK,
 }
 
 

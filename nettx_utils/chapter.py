@@ -9,7 +9,6 @@ numbers answer a different question.
 
 from __future__ import annotations
 
-import fcntl
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -205,6 +204,8 @@ def shared_score(cohort: pd.DataFrame, data_path: Path) -> pd.DataFrame:
     if not directory:
         return _score(cohort)
     path = Path(directory) / f"score-{inputs_digest(data_path)[:24]}.pkl"
+    import fcntl  # POSIX only, and needed only where a build shares the score
+
     with path.with_suffix(".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # a second chapter waits for the first one's score
         if path.exists():

@@ -339,12 +339,14 @@ def run(
     staging.mkdir()
     executed, reused, seconds = [], [], {}
     environment.enter_context(_environment(ALLOW_COLUMNS_ENV, json.dumps(list(allow_columns))))
-    score_cache = _score_cache(build_dir, cohort_path, keep=use_cache)
+    inputs = fingerprint.inputs_digest(cohort_path)  # the cohort, data files and package, once
+    score_cache = _score_cache(build_dir, inputs, keep=use_cache)
     environment.enter_context(_environment(fingerprint.SCORE_CACHE_ENV, str(score_cache)))
     try:
         assemble_sources(staging, project_root)
         keys = {
-            nb.stem: notebook_key(nb, plan[nb.stem], cohort_path, allow_columns) for nb in notebooks
+            nb.stem: notebook_key(nb, plan[nb.stem], cohort_path, allow_columns, inputs=inputs)
+            for nb in notebooks
         }
         previous_keys = _previous_keys(previous) if use_cache else {}
         to_run = []
@@ -417,15 +419,18 @@ def notebook_key(
     parameters: Mapping[str, object],
     cohort_path: Path,
     allow_columns: Sequence[str] = (),
+    *,
+    inputs: str | None = None,
 ) -> str:
     """What an executed notebook depends on, as one hash: its source, its parameters,
     the cohort file's content, the other data files it reads (dictionary, published
     values, audit), the package (:func:`~nettx_utils.fingerprint.package_digest`) and
-    the accepted columns."""
+    the accepted columns. ``inputs`` is :func:`~nettx_utils.fingerprint.inputs_digest`
+    of ``cohort_path`` when the caller has it already (one run hashes them once)."""
     return fingerprint.digest(
         notebook.read_bytes(),
         json.dumps(dict(parameters), sort_keys=True, default=str).encode(),
-        fingerprint.inputs_digest(cohort_path).encode(),
+        (inputs or fingerprint.inputs_digest(cohort_path)).encode(),
         json.dumps(sorted(allow_columns)).encode(),
     )
 
@@ -442,13 +447,24 @@ def _worker_kernel(kernel: str, cwd: Path) -> WarmKernel:
     return _WORKER_KERNEL
 
 
-def _execute_job(job: tuple[Path, Path, dict[str, object], str, bool]) -> float:
-    """One notebook in a worker process; returns the seconds it took."""
-    notebook, output, parameters, kernel, reuse = job
+def _timed_execute(
+    notebook: Path,
+    output: Path,
+    parameters: dict[str, object],
+    kernel: str,
+    warm: WarmKernel | None,
+) -> float:
+    """Execute one notebook (:func:`execute_notebook`); returns the seconds it took."""
     start = time.perf_counter()
-    warm = _worker_kernel(kernel, output.parent) if reuse else None
     execute_notebook(notebook, output, parameters, kernel=kernel, warm=warm)
     return time.perf_counter() - start
+
+
+def _execute_job(job: tuple[Path, Path, dict[str, object], str, bool]) -> float:
+    """One notebook in a worker process, in the worker's warm kernel when ``reuse``."""
+    notebook, output, parameters, kernel, reuse = job
+    warm = _worker_kernel(kernel, output.parent) if reuse else None
+    return _timed_execute(notebook, output, parameters, kernel, warm)
 
 
 def _execute_all(
@@ -478,9 +494,7 @@ def _execute_all(
         try:
             for stem, (notebook, output, parameters, _, _) in work.items():
                 report(f"{stem}: executing ...")
-                start = time.perf_counter()
-                execute_notebook(notebook, output, parameters, kernel=kernel, warm=warm)
-                seconds[stem] = time.perf_counter() - start
+                seconds[stem] = _timed_execute(notebook, output, parameters, kernel, warm)
                 report(f"{stem}: done in {seconds[stem]:.1f} s")
         finally:
             if warm is not None:
@@ -528,12 +542,13 @@ def _seed_sphinx(build_dir: Path, staging: Path) -> None:
         shutil.copytree(html, staging / "_build" / "html")
 
 
-def _score_cache(build_dir: Path, cohort_path: Path, *, keep: bool) -> Path:
+def _score_cache(build_dir: Path, inputs: str, *, keep: bool) -> Path:
     """The folder of the chapters' shared score (:func:`nettx_utils.chapter.shared_score`),
-    emptied of the scores of other inputs, and of every score unless ``keep``."""
+    emptied of the scores of other ``inputs`` (their digest), and of every score unless
+    ``keep``."""
     folder = build_dir / "cache"
     folder.mkdir(exist_ok=True)
-    current = f"score-{fingerprint.inputs_digest(cohort_path)[:24]}"
+    current = f"score-{inputs[:24]}"
     for path in folder.glob("score-*"):
         if path.stem != current or not keep:
             path.unlink(missing_ok=True)

@@ -183,7 +183,8 @@ def _groups(
     group_labels: Mapping | None,
     drop_empty: bool = False,
 ) -> tuple[np.ndarray, list[Any], list[str], list[str]]:
-    """Return (keep mask, group keys in plotting order, display labels, empty groups' labels)."""
+    """Return (keep mask, group keys in plotting order, their display labels, and the
+    groups without patients as display label -> key)."""
     if groups is None:
         keys: list[Any] = ["All patients"]
         series = pd.Series(["All patients"] * n)
@@ -216,7 +217,7 @@ def _groups(
     if len(set(labels)) != len(labels):
         raise NettxError(f"km_figure: group labels are not unique: {labels}")
     kept = [g for g in keys if g not in empty]
-    return keep, kept, [label_of[g] for g in kept], [g for g in empty]
+    return keep, kept, [label_of[g] for g in kept], {label_of[g]: g for g in empty}
 
 
 def km_figure(
@@ -322,10 +323,9 @@ def km_figure(
         raise NettxError(f"km_figure: durations {d.shape} and events {e.shape} do not match")
     if d.size == 0:
         raise NettxError("km_figure: no patients to plot (durations is empty)")
-    keep, keys, labels, empty_keys = _groups(
+    keep, keys, labels, empty = _groups(
         groups, d.size, group_order, group_labels, drop_empty_groups
     )
-    empty = [str((group_labels or {}).get(g, g)) for g in empty_keys]
     gvals = (
         np.full(d.size, "All patients", dtype=object)
         if groups is None
@@ -433,7 +433,7 @@ def km_figure(
     fig.km_fits = fits
     fig.km_logrank = logrank
     fig.km_group_keys = dict(zip(labels, keys, strict=True))
-    fig.km_empty = dict(zip(empty, empty_keys, strict=True))
+    fig.km_empty = empty
     return fig
 
 

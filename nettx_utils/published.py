@@ -658,13 +658,9 @@ def shown(value: float, decimals: int, paper: float | None = None) -> str:
 
 def _shown_row(row: pd.Series, paper: dict[str, float]) -> str:
     """A descriptive table row at its decimals, halves shown where the paper rounded them down."""
-    if pd.notna(row["median"]):
-        decimals = 1 if pd.isna(row.get("decimals", 1)) else int(row.get("decimals", 1))
-        q1, median, q3 = (shown(row[f], decimals, paper.get(f)) for f in ("q1", "median", "q3"))
-        return f"{median} ({q1}–{q3})"
-    if pd.notna(row["n"]):
-        return f"{row['n']} ({shown(row['percent'], 1, paper.get('percent'))})"
-    return ""
+    from nettx_utils.tables import row_text
+
+    return row_text(row, lambda value, decimals, field: shown(value, decimals, paper.get(field)))
 
 
 def side_by_side(table: pd.DataFrame, scored: pd.DataFrame, table_name: str) -> pd.DataFrame:

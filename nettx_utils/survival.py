@@ -29,15 +29,17 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from lifelines import KaplanMeierFitter
 from scipy.stats import chi2, norm
 
 from nettx_utils.arrays import as_float_array
 from nettx_utils.errors import NettxError
+
+if TYPE_CHECKING:  # lifelines is imported on first use: it is most of this module's import
+    from lifelines import KaplanMeierFitter
 
 __all__ = [
     "CI_TYPES",
@@ -194,6 +196,7 @@ class KaplanMeier:
     def fit(self, durations: ArrayLike, events: ArrayLike, label: str | None = None) -> KaplanMeier:
         """Fit to ``durations`` (>= 0) and ``events`` (1 = event, 0 = censored); returns self."""
         d, e = _validate(durations, events)
+        self.__dict__.pop("lifelines_", None)  # a refit drops the previous data's lifelines fit
         self.durations_, self.events_ = d, e
         self.label_ = label if label is not None else "KM_estimate"
         self.n_, self.n_events_ = int(d.size), int(e.sum())
@@ -237,6 +240,8 @@ class KaplanMeier:
         Fitted lazily: a lifelines fit costs more than the whole estimate above, and
         no number of the book comes from it.
         """
+        from lifelines import KaplanMeierFitter
+
         self._check_fitted()
         return KaplanMeierFitter(alpha=self.alpha).fit(
             self.durations_, self.events_, label=self.label_

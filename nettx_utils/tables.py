@@ -13,9 +13,10 @@ by meaning, never by position.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -162,16 +163,20 @@ def _finish(rows: list[dict]) -> pd.DataFrame:
     table = pd.DataFrame(rows).reindex(columns=TABLE_COLUMNS)
     table["n"] = table["n"].astype("Int64")
     table["denominator"] = table["denominator"].astype("Int64")
-    table["display"] = [_display(row) for row in table.itertuples()]
+    table["display"] = [row_text(row) for row in table.to_dict("records")]
     return table
 
 
-def _display(row) -> str:
-    if pd.notna(row.median):
-        decimals = 1 if pd.isna(row.decimals) else int(row.decimals)
-        return Quartiles(row.q1, row.median, row.q3, int(row.denominator)).format(decimals)
-    if pd.notna(row.n):
-        return f"{row.n} ({fixed(row.percent)})"
+def row_text(row: Mapping[str, Any], number: Callable[[float, int, str], str] | None = None) -> str:
+    """A descriptive table row as printed: ``median (Q1–Q3)`` at the row's decimals, or
+    ``N (%)``. ``number(value, decimals, field)`` prints each number (default :func:`fixed`)."""
+    number = number or (lambda value, decimals, _field: fixed(value, decimals))
+    if pd.notna(row["median"]):
+        decimals = 1 if pd.isna(row.get("decimals")) else int(row["decimals"])
+        q1, median, q3 = (number(row[f], decimals, f) for f in ("q1", "median", "q3"))
+        return f"{median} ({q1}–{q3})"
+    if pd.notna(row["n"]):
+        return f"{row['n']} ({number(row['percent'], 1, 'percent')})"
     return ""
 
 

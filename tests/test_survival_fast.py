@@ -106,3 +106,13 @@ def test_categorical_with_missing_and_unused_levels_equals_its_labels():
         by_code.summary.set_index("group").loc[["g0", "g1", "g2"]],
         by_label.summary.set_index("group"),
     )
+
+
+def test_a_refit_replaces_the_lazy_lifelines_fit():
+    """lifelines_ is fitted on first use; fitting the object again must not keep the old one."""
+    from nettx_utils.survival import KaplanMeier
+
+    km = KaplanMeier().fit([1, 2, 3, 4], [1, 1, 1, 1])
+    assert km.lifelines_.median_survival_time_ == 2.0
+    km.fit([10, 20, 30, 40], [1, 1, 1, 1])
+    assert km.lifelines_.median_survival_time_ == km.median_.estimate == 20.0
