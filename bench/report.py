@@ -32,7 +32,7 @@ def summary(results: dict) -> dict[str, dict]:
         parts = [r["child"].get("parts", {}) for r in runs]
         jb = [p["jupyter-book"] for p in parts if "jupyter-book" in p]
         if jb:
-            rows[f"{case}: Jupyter Book (Sphinx)"] = _row(jb, [], load)
+            rows[f"{case}: Jupyter Book (Sphinx), once the notebooks are done"] = _row(jb, [], load)
         notebooks = [sum(v for k, v in p.items() if k != "jupyter-book") for p in parts]
         rows[f"{case}: notebooks (sum of per-notebook wall times)"] = _row(notebooks, [], load)
         executed = {len(r["child"].get("executed", [])) for r in runs}

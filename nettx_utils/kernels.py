@@ -15,6 +15,10 @@ back to the state it had when it started:
 - matplotlib's ``rcParams`` are restored and every pyplot figure is closed;
 - the global random states of numpy and of :mod:`random` are restored.
 
+The kernel imports the package's chapter module (pandas, scipy, matplotlib) and
+myst-nb when it starts, before that snapshot: :meth:`WarmKernel.launch` queues this
+without waiting, so the kernel can import while its caller does other work.
+
 What stays is what makes a second notebook cheap: the imported modules, and the
 package's caches, which are keyed on their inputs (the data dictionary by path).
 A notebook therefore cannot use a name another notebook defined: it would fail
@@ -23,12 +27,17 @@ with a ``NameError`` as in a fresh kernel. A kernel that died is started again.
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
+from nettx_utils import startup
 from nettx_utils.errors import NettxError
 from nettx_utils.record import RECORD_DIR_ENV
 
-_SNAPSHOT = """
+_SNAPSHOT = (
+    startup.HIDE_SLOW_OPTIONAL_MODULES
+    + """
+import nettx_utils.chapter, myst_nb  # what every chapter imports first
 def _nettx_snapshot():
     import os, random, sys, types, warnings
     import matplotlib, numpy
@@ -40,6 +49,7 @@ def _nettx_snapshot():
 _nettx_snapshot()
 del _nettx_snapshot
 """
+)
 
 _RESET = """
 def _nettx_reset(directory):
@@ -68,27 +78,74 @@ _nettx_reset({directory!r})
 
 
 class WarmKernel:
-    """One Jupyter kernel, reused for several notebooks (see the module docstring)."""
+    """One Jupyter kernel, reused for several notebooks (see the module docstring).
 
-    def __init__(self, kernel_name: str, cwd: Path) -> None:
+    :meth:`launch` starts the kernel process and queues its set-up without waiting
+    for either, so that the caller can do other work meanwhile; :meth:`prepare`
+    waits for them. The kernel's shell channel is the only one this object uses:
+    its replies arrive whatever the kernel printed, and no heartbeat or output
+    channel has to be waited for (papermill connects its own client for those).
+    """
+
+    def __init__(self, kernel_name: str, cwd: Path, *, timeout: float = 60) -> None:
         self.kernel_name = kernel_name
         self.cwd = Path(cwd)
+        self.timeout = timeout
         self.km = None
         self.starts = 0
+        self._client = None
+        self._pending: str | None = None  # the id of the set-up request not yet answered
 
-    def _run(self, code: str) -> None:
-        """Execute ``code`` silently (no output, no history, no execution count)."""
+    def launch(self) -> None:
+        """Start the kernel and queue its set-up (imports, snapshot); returns at once.
+
+        A kernel started before (dead, or alive) is shut down first.
+        """
+        from jupyter_client.blocking import BlockingKernelClient
+        from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
-        client = self.km.client()
-        client.start_channels()
-        try:
-            run_sync(client.wait_for_ready)(timeout=60)
-            reply = run_sync(client.execute_interactive)(
-                code, silent=True, store_history=False, timeout=60
-            )
-        finally:
-            client.stop_channels()
+        self.shutdown()  # the sockets of a dead kernel, too: left to the garbage
+        # collector, closing their zmq context can block for ever
+        self.km = AsyncKernelManager(kernel_name=self.kernel_name)
+        run_sync(self.km.start_kernel)(cwd=str(self.cwd))
+        self.starts += 1
+        # A blocking client with a session id of its own: its socket identity is the
+        # session id, and the kernel's shell socket hands an identity over to the newest
+        # connection, so sharing papermill's would route this client's requests nowhere.
+        info = self.km.get_connection_info(session=True)
+        info["session"].session = str(uuid.uuid4())
+        self._client = BlockingKernelClient(**info)
+        self._client.start_channels(iopub=False, stdin=False, hb=False, control=False)
+        self._pending = self._send(_SNAPSHOT)
+
+    def _send(self, code: str) -> str:
+        """Queue ``code`` for silent execution (no output, no history, no execution count)."""
+        return self._client.execute(code, silent=True, store_history=False)
+
+    def _wait(self, msg_id: str) -> None:
+        """Wait for the reply to ``msg_id``; fail when the kernel dies or times out."""
+        import queue
+        import time
+
+        from jupyter_core.utils import run_sync
+
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                reply = self._client.get_shell_msg(timeout=0.5)
+            except queue.Empty:
+                if not run_sync(self.km.is_alive)():
+                    raise NettxError(
+                        f"the kernel {self.kernel_name!r} died while it was being prepared."
+                    ) from None
+                if time.monotonic() > deadline:
+                    raise NettxError(
+                        f"the kernel {self.kernel_name!r} did not answer in {self.timeout:g} s."
+                    ) from None
+                continue
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
         content = reply["content"]
         if content["status"] != "ok":
             raise NettxError(
@@ -96,27 +153,25 @@ class WarmKernel:
                 f"{content.get('ename')}: {content.get('evalue')}"
             )
 
-    def _start(self) -> None:
-        from jupyter_client.manager import AsyncKernelManager
-        from jupyter_core.utils import run_sync
-
-        self.km = AsyncKernelManager(kernel_name=self.kernel_name)
-        run_sync(self.km.start_kernel)(cwd=str(self.cwd))
-        self.starts += 1
-        self._run(_SNAPSHOT)
-
     def prepare(self, directory: Path) -> None:
         """Make the kernel ready for the next notebook, executed in ``directory``."""
         from jupyter_core.utils import run_sync
 
         if self.km is None or not run_sync(self.km.is_alive)():
-            self._start()
-        self._run(_RESET.format(record_env=RECORD_DIR_ENV, directory=str(directory)))
+            self.launch()
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            self._wait(pending)
+        self._wait(self._send(_RESET.format(record_env=RECORD_DIR_ENV, directory=str(directory))))
 
     def shutdown(self) -> None:
         """Stop the kernel (safe to call twice)."""
         from jupyter_core.utils import run_sync
 
+        if self._client is not None:
+            self._client.stop_channels()
+            self._client = None
         if self.km is not None and self.km.has_kernel:
             run_sync(self.km.shutdown_kernel)(now=True)
         self.km = None
+        self._pending = None

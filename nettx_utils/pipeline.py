@@ -10,7 +10,8 @@ The data flow goes one way (CUPiD's two steps):
    not change (:func:`notebook_key`) is copied from the previous run instead;
 3. Jupyter Book builds the staging copy with execution off, warnings as errors,
    starting from the previous build's Sphinx state so that only changed pages are
-   read and written again;
+   read and written again; its process starts, and sets Sphinx up, while the
+   notebooks execute (:mod:`nettx_utils.htmlbuild`);
 4. only when every step succeeded, the staging copy becomes ``source/`` and its
    HTML becomes ``html/``, replacing the previous ones by a rename.
 
@@ -23,10 +24,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import re
 import shutil
-import subprocess
-import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -38,11 +36,9 @@ from multiprocessing.util import Finalize
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import nbformat
-import papermill
 import yaml
 
-from nettx_utils import fingerprint, privacy
+from nettx_utils import fingerprint, htmlbuild, privacy, startup
 from nettx_utils.cohort import (
     ALLOW_COLUMNS_ENV,
     DATA_DIR,
@@ -57,14 +53,16 @@ from nettx_utils.record import RECORD_DIR_ENV
 if TYPE_CHECKING:
     import pandas as pd
 
+# This process runs the book: nbformat and papermill (imported where used, below)
+# import jsonschema, which must not compile rfc3987_syntax's grammars first.
+startup.hide_slow_optional_modules()
+
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 BOOK_SOURCES = ("_config.yml", "_toc.yml", "book")
 DEFAULT_BUILD_DIR = PROJECT_ROOT / "book" / "_build"
 COMPUTED = Path("book") / "computed"
 KERNEL_NAME = "nettx"
 SKIPPED_IN_STAGING = ("_build", "computed")
-SPHINX_STATE = "sphinx"  # the last build's _build/ but the HTML: doctrees, images, for a rebuild
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @dataclass(frozen=True)
@@ -91,6 +89,8 @@ def source_notebooks(notebook_dir: Path = NOTEBOOK_DIR) -> list[Path]:
 
 def declared_parameters(notebook: Path) -> dict[str, object]:
     """The names and defaults of a notebook's ``parameters`` cell."""
+    import papermill
+
     return {
         name: info["default"] for name, info in papermill.inspect_notebook(str(notebook)).items()
     }
@@ -156,6 +156,8 @@ def execute_notebook(
     NotebookFailed
         Naming the notebook, the failing cell and the error.
     """
+    import papermill
+
     options = {}
     try:
         with _environment(RECORD_DIR_ENV, str(output.parent)):
@@ -170,6 +172,9 @@ def execute_notebook(
                 cwd=str(output.parent),
                 progress_bar=False,
                 log_output=False,
+                # Written once at the end (and on a failure), not after every cell: a
+                # chapter's figures made the per-cell saves cost a second a notebook.
+                request_save_on_cell_execute=False,
                 **options,
             )
     except papermill.PapermillExecutionError as exc:
@@ -196,6 +201,8 @@ def _environment(name: str, value: str) -> Iterator[None]:
 
 def hide_injected_parameters(path: Path) -> None:
     """Tag papermill's injected-parameters cell ``remove-cell`` so the book does not show it."""
+    import nbformat
+
     notebook = nbformat.read(path, as_version=4)
     for cell in notebook.cells:
         tags = cell.metadata.setdefault("tags", [])
@@ -215,41 +222,6 @@ def assemble_sources(staging: Path, project_root: Path = PROJECT_ROOT) -> None:
         else:
             shutil.copy2(source, staging / name)
     (staging / COMPUTED).mkdir(parents=True, exist_ok=True)
-
-
-# jsonschema, which Jupyter Book imports to check _config.yml, compiles some 40 lark
-# grammars on import when rfc3987-syntax is installed (1.5 s of CPU), only to check
-# the "iri" string format, which Jupyter Book's schema does not use; jsonschema
-# imports it optionally, so the build hides it.
-_BUILD = (
-    "import sys; sys.modules['rfc3987_syntax'] = None; "
-    "from jupyter_book.cli.main import main; main()"
-)
-
-
-def build_html(staging: Path) -> Path:
-    """Build the staged book with Jupyter Book (execution off, warnings as errors)."""
-    command = [
-        sys.executable,
-        "-c",
-        _BUILD,
-        "build",
-        str(staging),
-        "--path-output",
-        str(staging),
-        "--warningiserror",
-        "--keep-going",
-        "--quiet",
-    ]
-    completed = subprocess.run(command, capture_output=True, text=True, check=False)
-    if completed.returncode != 0:
-        log = _ANSI.sub("", completed.stdout + completed.stderr).strip().splitlines()
-        log = [line for line in log if "WARNING" in line or "ERROR" in line] or log[-25:]
-        raise NettxError(
-            "Jupyter Book could not build the book; the previous HTML is unchanged.\n"
-            + "\n".join(log[:25])
-        )
-    return staging / "_build" / "html"
 
 
 def _swap(new: Path, target: Path) -> None:
@@ -361,6 +333,21 @@ def run(
                 report(f"{notebook.stem}: {why}, reused the previous run")
             else:
                 to_run.append(notebook)
+        jobs = _worker_count(jobs, len(to_run))
+        warm = None
+        if to_run and jobs == 1 and reuse_kernels:  # start it now, it imports meanwhile
+            warm = WarmKernel(kernel, staging / COMPUTED)
+            environment.callback(warm.shutdown)
+            warm.launch()
+        if use_cache:
+            htmlbuild.seed_sphinx_state(build_dir, staging)
+        # Jupyter Book starts now and waits, set up, while the notebooks execute. It
+        # lists the sources when it starts (only_build_toc_files excludes the files not
+        # in the table of contents), so each notebook to execute is in place already,
+        # empty until papermill writes it.
+        for notebook in to_run:
+            (staging / COMPUTED / notebook.name).touch()
+        book = environment.enter_context(htmlbuild.JupyterBookBuild(staging))
         seconds.update(
             _execute_all(
                 to_run,
@@ -370,15 +357,16 @@ def run(
                 jobs=jobs,
                 report=report,
                 reuse_kernels=reuse_kernels,
+                warm=warm,
             )
         )
+        if warm is not None:
+            warm.shutdown()  # now rather than after the build: its memory is not needed
         executed = [nb.stem for nb in to_run]
         _write_run_record(staging, plan, executed, keys)
         report("Building the HTML with Jupyter Book ...")
         start = time.perf_counter()
-        if use_cache:
-            _seed_sphinx(build_dir, staging)
-        html = build_html(staging)
+        html = book.finish()
         seconds["jupyter-book"] = time.perf_counter() - start
         if not synthetic:
             exports = staging / COMPUTED / "results"
@@ -397,7 +385,7 @@ def run(
         if new_html.exists():
             shutil.rmtree(new_html)
         html.rename(new_html)
-        _swap(staging / "_build", build_dir / SPHINX_STATE)
+        _swap(staging / "_build", build_dir / htmlbuild.SPHINX_STATE)
         _swap(staging, build_dir / "source")
         _swap(new_html, build_dir / "html")
         _gather_results(build_dir / "source" / COMPUTED / "results", _results_dir(build_dir))
@@ -476,28 +464,32 @@ def _execute_all(
     jobs: int | None,
     report: Callable[[str], None],
     reuse_kernels: bool = True,
+    warm: WarmKernel | None = None,
 ) -> dict[str, float]:
     """Execute notebooks, several at once when ``jobs`` > 1; stop at the first failure.
 
     With ``reuse_kernels``, each worker starts one kernel and executes its notebooks
     in it in turn (:class:`~nettx_utils.kernels.WarmKernel`), instead of one kernel
-    per notebook.
+    per notebook. ``warm``: the kernel of a serial run, launched already by the
+    caller (who shuts it down).
     """
-    jobs = max(1, min(jobs or min(os.cpu_count() or 1, 4), len(notebooks) or 1))
+    jobs = _worker_count(jobs, len(notebooks))
     work = {
         nb.stem: (nb, computed / nb.name, dict(plan[nb.stem]), kernel, reuse_kernels)
         for nb in notebooks
     }
     seconds: dict[str, float] = {}
     if jobs == 1:
-        warm = WarmKernel(kernel, computed) if reuse_kernels else None
+        own = warm is None and reuse_kernels
+        if own:
+            warm = WarmKernel(kernel, computed)
         try:
             for stem, (notebook, output, parameters, _, _) in work.items():
                 report(f"{stem}: executing ...")
                 seconds[stem] = _timed_execute(notebook, output, parameters, kernel, warm)
                 report(f"{stem}: done in {seconds[stem]:.1f} s")
         finally:
-            if warm is not None:
+            if own:
                 warm.shutdown()
         return seconds
     report(f"Executing {len(work)} notebook(s), {jobs} at a time ...")
@@ -515,6 +507,12 @@ def _execute_all(
     return seconds
 
 
+def _worker_count(jobs: int | None, notebooks: int) -> int:
+    """Notebooks executed at once: ``jobs``, by default the cores (at most 4), never more
+    than there are notebooks."""
+    return max(1, min(jobs or min(os.cpu_count() or 1, 4), notebooks or 1))
+
+
 @contextmanager
 def _one_run_at_a_time(build_dir: Path) -> Iterator[None]:
     """Refuse a second run into the same build folder while one is running."""
@@ -526,20 +524,6 @@ def _one_run_at_a_time(build_dir: Path) -> Iterator[None]:
                 f"{build_dir}: another run is building the book there; wait for it to end."
             ) from None
         yield
-
-
-def _seed_sphinx(build_dir: Path, staging: Path) -> None:
-    """Give Sphinx the previous build's pages, doctrees and notebook images, so that it
-    reads and writes only the pages whose sources changed.
-
-    The staging folder has the same path in every run (Sphinx starts afresh when the
-    source folder moves), and every unchanged source keeps its modification time
-    (copies are made with ``copy2``), which is what Sphinx compares.
-    """
-    state, html = build_dir / SPHINX_STATE, build_dir / "html"
-    if state.is_dir() and html.is_dir():
-        shutil.copytree(state, staging / "_build")
-        shutil.copytree(html, staging / "_build" / "html")
 
 
 def _score_cache(build_dir: Path, inputs: str, *, keep: bool) -> Path:

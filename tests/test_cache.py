@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 import nbformat
@@ -13,6 +14,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from nettx_utils import chapter, fingerprint, pipeline
 from nettx_utils.cohort import DEFAULT_COHORT, load_cohort
+from nettx_utils.errors import NettxError
 from nettx_utils.kernels import WarmKernel
 from nettx_utils.record import read_record
 
@@ -138,9 +140,12 @@ def test_warm_kernel_gives_each_notebook_a_clean_slate(tmp_path):
         "np.random.seed(1)\nrandom.seed(1)\nos.chdir('/')",
         "import matplotlib.pyplot as plt\nplt.figure()",
     )
+    # The check imports the chapter module, as every chapter does: the warm kernel
+    # imported it before its snapshot, so the filters that scipy and numpy add on
+    # import are in both kernels.
     check = _write(
         tmp_path / "check.ipynb",
-        "import os, sys, warnings, json\nimport matplotlib as mpl\n"
+        "import nettx_utils.chapter\nimport os, sys, warnings, json\nimport matplotlib as mpl\n"
         "import matplotlib.pyplot as plt\n"
         "state = {'leftover': 'leftover' in globals(), 'env': 'NETTX_LEFTOVER' in os.environ,\n"
         "         'path': '/nowhere' in sys.path, 'cwd': os.getcwd(),\n"
@@ -260,3 +265,23 @@ def test_serial_parallel_warm_and_fresh_kernels_record_identical_numbers(default
         )
         for nb in notebooks:
             assert read_record(out, nb.stem) == read_record(computed, nb.stem), (nb.stem, reuse)
+
+
+def test_warm_kernel_reports_a_kernel_that_dies_and_starts_a_new_one(tmp_path):
+    """A kernel that dies while it is being prepared is reported in one message, not after
+    a minute's wait; the next notebook gets a new kernel."""
+    kernel = WarmKernel(pipeline.kernel_name(), tmp_path, timeout=30)
+    try:
+        kernel.launch()  # returns before the kernel has even started
+        started = time.monotonic()
+        with pytest.raises(NettxError, match="died"):
+            kernel._wait(kernel._send("import os\nos._exit(1)"))
+        assert time.monotonic() - started < 25
+        notebook = _write(tmp_path / "after.ipynb", "print(6 * 7)")
+        pipeline.execute_notebook(
+            notebook, tmp_path / "out.ipynb", {}, kernel=kernel.kernel_name, warm=kernel
+        )
+    finally:
+        kernel.shutdown()
+    assert kernel.starts == 2
+    assert "42" in (tmp_path / "out.ipynb").read_text()

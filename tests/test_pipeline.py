@@ -111,7 +111,8 @@ def test_failing_notebook_leaves_previous_html_untouched(built, tmp_path):
         sorted(p.relative_to(built.html_dir) for p in built.html_dir.rglob("*.html"))
         == pages_before
     )
-    assert (built.html_dir.parent / "failed" / "99_broken.ipynb").is_file()
+    kept = (built.html_dir.parent / "failed" / "99_broken.ipynb").read_text()
+    assert "boom" in kept and "Traceback" in kept  # papermill saves it once, with the error
 
 
 def test_unknown_parameter_is_refused_before_anything_runs(tmp_path):
