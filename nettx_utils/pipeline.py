@@ -6,7 +6,7 @@ The data flow goes one way (CUPiD's two steps):
    ``book/``) is assembled inside the build folder;
 2. papermill executes each source notebook of ``notebooks/`` into
    ``book/computed/`` of that staging copy, with the run's parameters, several at
-   once in warm kernels (:mod:`nettx_utils.kernels`); a notebook whose inputs did
+   once in warm kernels (:mod:`nettx_utils.execution`); a notebook whose inputs did
    not change (:func:`notebook_key`) is copied from the previous run instead;
 3. Jupyter Book builds the staging copy with execution off, warnings as errors,
    starting from the previous build's Sphinx state so that only changed pages are
@@ -23,22 +23,18 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
 import shutil
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from multiprocessing import get_context
-from multiprocessing.util import Finalize
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import yaml
 
-from nettx_utils import fingerprint, htmlbuild, privacy, startup
+from nettx_utils import execution, fingerprint, htmlbuild, privacy
 from nettx_utils.cohort import (
     ALLOW_COLUMNS_ENV,
     DATA_DIR,
@@ -48,20 +44,14 @@ from nettx_utils.cohort import (
 )
 from nettx_utils.errors import NettxError, NotebookFailed
 from nettx_utils.kernels import WarmKernel
-from nettx_utils.record import RECORD_DIR_ENV
 
 if TYPE_CHECKING:
     import pandas as pd
-
-# This process runs the book: nbformat and papermill (imported where used, below)
-# import jsonschema, which must not compile rfc3987_syntax's grammars first.
-startup.hide_slow_optional_modules()
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 BOOK_SOURCES = ("_config.yml", "_toc.yml", "book")
 DEFAULT_BUILD_DIR = PROJECT_ROOT / "book" / "_build"
 COMPUTED = Path("book") / "computed"
-KERNEL_NAME = "nettx"
 SKIPPED_IN_STAGING = ("_build", "computed")
 
 
@@ -129,86 +119,6 @@ def plan_parameters(
         stem: {name: value for name, value in parameters.items() if name in names}
         for stem, names in declared.items()
     }
-
-
-def kernel_name() -> str:
-    """The project's kernel (``make`` installs it into ``.venv``), else the current Python's."""
-    from jupyter_client.kernelspec import KernelSpecManager
-
-    return KERNEL_NAME if KERNEL_NAME in KernelSpecManager().find_kernel_specs() else "python3"
-
-
-def execute_notebook(
-    notebook: Path,
-    output: Path,
-    parameters: Mapping[str, object],
-    *,
-    kernel: str,
-    warm: WarmKernel | None = None,
-) -> None:
-    """Run one notebook with papermill into ``output``, then tidy it for the book.
-
-    With ``warm``, the notebook runs in that kernel, reset first
-    (:meth:`~nettx_utils.kernels.WarmKernel.prepare`); otherwise in a fresh kernel.
-
-    Raises
-    ------
-    NotebookFailed
-        Naming the notebook, the failing cell and the error.
-    """
-    import papermill
-
-    options = {}
-    try:
-        with _environment(RECORD_DIR_ENV, str(output.parent)):
-            if warm is not None:
-                warm.prepare(output.parent)
-                options["km"] = warm.km
-            papermill.execute_notebook(
-                str(notebook),
-                str(output),
-                parameters=dict(parameters),
-                kernel_name=kernel,
-                cwd=str(output.parent),
-                progress_bar=False,
-                log_output=False,
-                # Written once at the end (and on a failure), not after every cell: a
-                # chapter's figures made the per-cell saves cost a second a notebook.
-                request_save_on_cell_execute=False,
-                **options,
-            )
-    except papermill.PapermillExecutionError as exc:
-        raise NotebookFailed(
-            f"notebook {notebook.name} failed in cell {exc.cell_index} "
-            f"(execution count {exc.exec_count}): {exc.ename}: {exc.evalue}"
-        ) from None
-    hide_injected_parameters(output)
-
-
-@contextmanager
-def _environment(name: str, value: str) -> Iterator[None]:
-    """Set one environment variable (inherited by the kernel) for the duration of a block."""
-    before = os.environ.get(name)
-    os.environ[name] = value
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = before
-
-
-def hide_injected_parameters(path: Path) -> None:
-    """Tag papermill's injected-parameters cell ``remove-cell`` so the book does not show it."""
-    import nbformat
-
-    notebook = nbformat.read(path, as_version=4)
-    for cell in notebook.cells:
-        tags = cell.metadata.setdefault("tags", [])
-        if "injected-parameters" in tags and "remove-cell" not in tags:
-            tags.append("remove-cell")
-    nbformat.write(notebook, path)
 
 
 def assemble_sources(staging: Path, project_root: Path = PROJECT_ROOT) -> None:
@@ -302,7 +212,7 @@ def run(
     build_dir = Path(build_dir)
     build_dir.mkdir(parents=True, exist_ok=True)
     previous = build_dir / "source" / COMPUTED
-    kernel = kernel_name()
+    kernel = execution.kernel_name()
     environment = ExitStack()
     environment.enter_context(_one_run_at_a_time(build_dir))
     staging = build_dir / "staging"  # one path, so that Sphinx can build incrementally
@@ -310,10 +220,14 @@ def run(
         shutil.rmtree(staging)
     staging.mkdir()
     executed, reused, seconds = [], [], {}
-    environment.enter_context(_environment(ALLOW_COLUMNS_ENV, json.dumps(list(allow_columns))))
+    environment.enter_context(
+        execution.environment_variable(ALLOW_COLUMNS_ENV, json.dumps(list(allow_columns)))
+    )
     inputs = fingerprint.inputs_digest(cohort_path)  # the cohort, data files and package, once
     score_cache = _score_cache(build_dir, inputs, keep=use_cache)
-    environment.enter_context(_environment(fingerprint.SCORE_CACHE_ENV, str(score_cache)))
+    environment.enter_context(
+        execution.environment_variable(fingerprint.SCORE_CACHE_ENV, str(score_cache))
+    )
     try:
         assemble_sources(staging, project_root)
         keys = {
@@ -333,7 +247,7 @@ def run(
                 report(f"{notebook.stem}: {why}, reused the previous run")
             else:
                 to_run.append(notebook)
-        jobs = _worker_count(jobs, len(to_run))
+        jobs = execution.worker_count(jobs, len(to_run))
         warm = None
         if to_run and jobs == 1 and reuse_kernels:  # start it now, it imports meanwhile
             warm = WarmKernel(kernel, staging / COMPUTED)
@@ -349,7 +263,7 @@ def run(
             (staging / COMPUTED / notebook.name).touch()
         book = environment.enter_context(htmlbuild.JupyterBookBuild(staging))
         seconds.update(
-            _execute_all(
+            execution.execute_all(
                 to_run,
                 staging / COMPUTED,
                 plan,
@@ -421,96 +335,6 @@ def notebook_key(
         (inputs or fingerprint.inputs_digest(cohort_path)).encode(),
         json.dumps(sorted(allow_columns)).encode(),
     )
-
-
-_WORKER_KERNEL: WarmKernel | None = None
-
-
-def _worker_kernel(kernel: str, cwd: Path) -> WarmKernel:
-    """This worker process's kernel, started on first use and stopped when the worker exits."""
-    global _WORKER_KERNEL
-    if _WORKER_KERNEL is None:
-        _WORKER_KERNEL = WarmKernel(kernel, cwd)
-        Finalize(None, _WORKER_KERNEL.shutdown, exitpriority=10)
-    return _WORKER_KERNEL
-
-
-def _timed_execute(
-    notebook: Path,
-    output: Path,
-    parameters: dict[str, object],
-    kernel: str,
-    warm: WarmKernel | None,
-) -> float:
-    """Execute one notebook (:func:`execute_notebook`); returns the seconds it took."""
-    start = time.perf_counter()
-    execute_notebook(notebook, output, parameters, kernel=kernel, warm=warm)
-    return time.perf_counter() - start
-
-
-def _execute_job(job: tuple[Path, Path, dict[str, object], str, bool]) -> float:
-    """One notebook in a worker process, in the worker's warm kernel when ``reuse``."""
-    notebook, output, parameters, kernel, reuse = job
-    warm = _worker_kernel(kernel, output.parent) if reuse else None
-    return _timed_execute(notebook, output, parameters, kernel, warm)
-
-
-def _execute_all(
-    notebooks: Sequence[Path],
-    computed: Path,
-    plan: Mapping[str, Mapping[str, object]],
-    *,
-    kernel: str,
-    jobs: int | None,
-    report: Callable[[str], None],
-    reuse_kernels: bool = True,
-    warm: WarmKernel | None = None,
-) -> dict[str, float]:
-    """Execute notebooks, several at once when ``jobs`` > 1; stop at the first failure.
-
-    With ``reuse_kernels``, each worker starts one kernel and executes its notebooks
-    in it in turn (:class:`~nettx_utils.kernels.WarmKernel`), instead of one kernel
-    per notebook. ``warm``: the kernel of a serial run, launched already by the
-    caller (who shuts it down).
-    """
-    jobs = _worker_count(jobs, len(notebooks))
-    work = {
-        nb.stem: (nb, computed / nb.name, dict(plan[nb.stem]), kernel, reuse_kernels)
-        for nb in notebooks
-    }
-    seconds: dict[str, float] = {}
-    if jobs == 1:
-        own = warm is None and reuse_kernels
-        if own:
-            warm = WarmKernel(kernel, computed)
-        try:
-            for stem, (notebook, output, parameters, _, _) in work.items():
-                report(f"{stem}: executing ...")
-                seconds[stem] = _timed_execute(notebook, output, parameters, kernel, warm)
-                report(f"{stem}: done in {seconds[stem]:.1f} s")
-        finally:
-            if own:
-                warm.shutdown()
-        return seconds
-    report(f"Executing {len(work)} notebook(s), {jobs} at a time ...")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
-        futures = {pool.submit(_execute_job, job): stem for stem, job in work.items()}
-        try:
-            for future in as_completed(futures):
-                stem = futures[future]
-                seconds[stem] = future.result()
-                report(f"{stem}: done in {seconds[stem]:.1f} s")
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
-    return seconds
-
-
-def _worker_count(jobs: int | None, notebooks: int) -> int:
-    """Notebooks executed at once: ``jobs``, by default the cores (at most 4), never more
-    than there are notebooks."""
-    return max(1, min(jobs or min(os.cpu_count() or 1, 4), notebooks or 1))
 
 
 @contextmanager

@@ -32,7 +32,7 @@ from typing import Any
 
 import pandas as pd
 
-from nettx_utils import pipeline
+from nettx_utils import execution, pipeline
 from nettx_utils.cohort import DATA_DIR, PROJECT_ROOT
 from nettx_utils.errors import NettxError, NotebookFailed
 from nettx_utils.record import read_record
@@ -100,7 +100,7 @@ def _execute(job: tuple[Path, Path, dict[str, object], str]) -> float:
     """One run in a worker process; returns its seconds (raises NotebookFailed)."""
     notebook, output, parameters, kernel = job
     start = time.perf_counter()
-    pipeline.execute_notebook(notebook, output, parameters, kernel=kernel)
+    execution.execute_notebook(notebook, output, parameters, kernel=kernel)
     return time.perf_counter() - start
 
 
@@ -240,7 +240,7 @@ def run_sweep(
     out = Path(out) if out is not None else default_out(path, parameter)
     _check_out(out)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(values)))
-    kernel = pipeline.kernel_name()
+    kernel = execution.kernel_name()
 
     work = {}
     for slug, value in zip(slugs, values, strict=True):

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from nettx_utils import chapter, fingerprint, pipeline
+from nettx_utils import chapter, execution, fingerprint, pipeline
 from nettx_utils.cohort import DEFAULT_COHORT, load_cohort
 from nettx_utils.errors import NettxError
 from nettx_utils.kernels import WarmKernel
@@ -154,17 +154,17 @@ def test_warm_kernel_gives_each_notebook_a_clean_slate(tmp_path):
         "         'linewidth': mpl.rcParams['lines.linewidth'], 'figures': plt.get_fignums()}\n"
         "print(json.dumps(state))",
     )
-    kernel = WarmKernel(pipeline.kernel_name(), tmp_path)
+    kernel = WarmKernel(execution.kernel_name(), tmp_path)
     try:
-        pipeline.execute_notebook(
+        execution.execute_notebook(
             messy, first / "messy.ipynb", {}, kernel=kernel.kernel_name, warm=kernel
         )
-        pipeline.execute_notebook(
+        execution.execute_notebook(
             check, second / "check.ipynb", {}, kernel=kernel.kernel_name, warm=kernel
         )
         fresh = tmp_path / "fresh"
         fresh.mkdir()
-        pipeline.execute_notebook(check, fresh / "check.ipynb", {}, kernel=pipeline.kernel_name())
+        execution.execute_notebook(check, fresh / "check.ipynb", {}, kernel=execution.kernel_name())
     finally:
         kernel.shutdown()
     assert kernel.starts == 1
@@ -194,13 +194,13 @@ def test_warm_kernel_prints_nothing_of_its_own_into_the_next_notebooks(tmp_path)
         tmp_path / "cells.ipynb",
         *[f"value_{i} = {i}\nimport time\ntime.sleep(0.05)\nprint(value_{i})" for i in range(6)],
     )
-    kernel = WarmKernel(pipeline.kernel_name(), tmp_path)
+    kernel = WarmKernel(execution.kernel_name(), tmp_path)
     outputs = []
     try:
         for run in range(5):
             folder = tmp_path / f"run{run}"
             folder.mkdir()
-            pipeline.execute_notebook(
+            execution.execute_notebook(
                 source, folder / "cells.ipynb", {}, kernel=kernel.kernel_name, warm=kernel
             )
             cells = nbformat.read(folder / "cells.ipynb", as_version=4).cells
@@ -254,11 +254,11 @@ def test_serial_parallel_warm_and_fresh_kernels_record_identical_numbers(default
     for reuse in (True, False):
         out = tmp_path / ("warm" if reuse else "fresh")
         out.mkdir()
-        pipeline._execute_all(
+        execution.execute_all(
             notebooks,
             out,
             plan,
-            kernel=pipeline.kernel_name(),
+            kernel=execution.kernel_name(),
             jobs=1,
             report=lambda line: None,
             reuse_kernels=reuse,
@@ -270,7 +270,7 @@ def test_serial_parallel_warm_and_fresh_kernels_record_identical_numbers(default
 def test_warm_kernel_reports_a_kernel_that_dies_and_starts_a_new_one(tmp_path):
     """A kernel that dies while it is being prepared is reported in one message, not after
     a minute's wait; the next notebook gets a new kernel."""
-    kernel = WarmKernel(pipeline.kernel_name(), tmp_path, timeout=30)
+    kernel = WarmKernel(execution.kernel_name(), tmp_path, timeout=30)
     try:
         kernel.launch()  # returns before the kernel has even started
         started = time.monotonic()
@@ -278,7 +278,7 @@ def test_warm_kernel_reports_a_kernel_that_dies_and_starts_a_new_one(tmp_path):
             kernel._wait(kernel._send("import os\nos._exit(1)"))
         assert time.monotonic() - started < 25
         notebook = _write(tmp_path / "after.ipynb", "print(6 * 7)")
-        pipeline.execute_notebook(
+        execution.execute_notebook(
             notebook, tmp_path / "out.ipynb", {}, kernel=kernel.kernel_name, warm=kernel
         )
     finally:

@@ -1,0 +1,199 @@
+"""Execute notebooks with papermill: one, or several at once in warm kernels.
+
+:func:`execute_notebook` runs one notebook into an output path and tidies it for the
+book; :func:`execute_all` runs a set of them, in worker processes that each keep a
+warm kernel (:mod:`nettx_utils.kernels`) when there are several, and stops at the
+first failure. The pipeline (:mod:`nettx_utils.pipeline`) and ``sweep`` use them.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from multiprocessing import get_context
+from multiprocessing.util import Finalize
+from pathlib import Path
+
+from nettx_utils import startup
+from nettx_utils.errors import NotebookFailed
+from nettx_utils.kernels import WarmKernel
+from nettx_utils.record import RECORD_DIR_ENV
+
+KERNEL_NAME = "nettx"
+
+# This process executes notebooks: nbformat and papermill (imported where used, below)
+# import jsonschema, which must not compile rfc3987_syntax's grammars first.
+startup.hide_slow_optional_modules()
+
+
+def kernel_name() -> str:
+    """The project's kernel (``make`` installs it into ``.venv``), else the current Python's."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    return KERNEL_NAME if KERNEL_NAME in KernelSpecManager().find_kernel_specs() else "python3"
+
+
+def execute_notebook(
+    notebook: Path,
+    output: Path,
+    parameters: Mapping[str, object],
+    *,
+    kernel: str,
+    warm: WarmKernel | None = None,
+) -> None:
+    """Run one notebook with papermill into ``output``, then tidy it for the book.
+
+    With ``warm``, the notebook runs in that kernel, reset first
+    (:meth:`~nettx_utils.kernels.WarmKernel.prepare`); otherwise in a fresh kernel.
+
+    Raises
+    ------
+    NotebookFailed
+        Naming the notebook, the failing cell and the error.
+    """
+    import papermill
+
+    options = {}
+    try:
+        with environment_variable(RECORD_DIR_ENV, str(output.parent)):
+            if warm is not None:
+                warm.prepare(output.parent)
+                options["km"] = warm.km
+            papermill.execute_notebook(
+                str(notebook),
+                str(output),
+                parameters=dict(parameters),
+                kernel_name=kernel,
+                cwd=str(output.parent),
+                progress_bar=False,
+                log_output=False,
+                # Written once at the end (and on a failure), not after every cell: a
+                # chapter's figures made the per-cell saves cost a second a notebook.
+                request_save_on_cell_execute=False,
+                **options,
+            )
+    except papermill.PapermillExecutionError as exc:
+        raise NotebookFailed(
+            f"notebook {notebook.name} failed in cell {exc.cell_index} "
+            f"(execution count {exc.exec_count}): {exc.ename}: {exc.evalue}"
+        ) from None
+    hide_injected_parameters(output)
+
+
+@contextmanager
+def environment_variable(name: str, value: str) -> Iterator[None]:
+    """Set one environment variable (inherited by the kernel) for the duration of a block."""
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
+
+
+def hide_injected_parameters(path: Path) -> None:
+    """Tag papermill's injected-parameters cell ``remove-cell`` so the book does not show it."""
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        tags = cell.metadata.setdefault("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            tags.append("remove-cell")
+    nbformat.write(notebook, path)
+
+
+_WORKER_KERNEL: WarmKernel | None = None
+
+
+def _worker_kernel(kernel: str, cwd: Path) -> WarmKernel:
+    """This worker process's kernel, started on first use and stopped when the worker exits."""
+    global _WORKER_KERNEL
+    if _WORKER_KERNEL is None:
+        _WORKER_KERNEL = WarmKernel(kernel, cwd)
+        Finalize(None, _WORKER_KERNEL.shutdown, exitpriority=10)
+    return _WORKER_KERNEL
+
+
+def _timed_execute(
+    notebook: Path,
+    output: Path,
+    parameters: dict[str, object],
+    kernel: str,
+    warm: WarmKernel | None,
+) -> float:
+    """Execute one notebook (:func:`execute_notebook`); returns the seconds it took."""
+    start = time.perf_counter()
+    execute_notebook(notebook, output, parameters, kernel=kernel, warm=warm)
+    return time.perf_counter() - start
+
+
+def _execute_job(job: tuple[Path, Path, dict[str, object], str, bool]) -> float:
+    """One notebook in a worker process, in the worker's warm kernel when ``reuse``."""
+    notebook, output, parameters, kernel, reuse = job
+    warm = _worker_kernel(kernel, output.parent) if reuse else None
+    return _timed_execute(notebook, output, parameters, kernel, warm)
+
+
+def execute_all(
+    notebooks: Sequence[Path],
+    computed: Path,
+    plan: Mapping[str, Mapping[str, object]],
+    *,
+    kernel: str,
+    jobs: int | None,
+    report: Callable[[str], None],
+    reuse_kernels: bool = True,
+    warm: WarmKernel | None = None,
+) -> dict[str, float]:
+    """Execute notebooks, several at once when ``jobs`` > 1; stop at the first failure.
+
+    With ``reuse_kernels``, each worker starts one kernel and executes its notebooks
+    in it in turn (:class:`~nettx_utils.kernels.WarmKernel`), instead of one kernel
+    per notebook. ``warm``: the kernel of a serial run, launched already by the
+    caller (who shuts it down).
+    """
+    jobs = worker_count(jobs, len(notebooks))
+    work = {
+        nb.stem: (nb, computed / nb.name, dict(plan[nb.stem]), kernel, reuse_kernels)
+        for nb in notebooks
+    }
+    seconds: dict[str, float] = {}
+    if jobs == 1:
+        own = warm is None and reuse_kernels
+        if own:
+            warm = WarmKernel(kernel, computed)
+        try:
+            for stem, (notebook, output, parameters, _, _) in work.items():
+                report(f"{stem}: executing ...")
+                seconds[stem] = _timed_execute(notebook, output, parameters, kernel, warm)
+                report(f"{stem}: done in {seconds[stem]:.1f} s")
+        finally:
+            if own:
+                warm.shutdown()
+        return seconds
+    report(f"Executing {len(work)} notebook(s), {jobs} at a time ...")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
+        futures = {pool.submit(_execute_job, job): stem for stem, job in work.items()}
+        try:
+            for future in as_completed(futures):
+                stem = futures[future]
+                seconds[stem] = future.result()
+                report(f"{stem}: done in {seconds[stem]:.1f} s")
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+    return seconds
+
+
+def worker_count(jobs: int | None, notebooks: int) -> int:
+    """Notebooks executed at once: ``jobs``, by default the cores (at most 4), never more
+    than there are notebooks."""
+    return max(1, min(jobs or min(os.cpu_count() or 1, 4), notebooks or 1))
