@@ -65,10 +65,11 @@ class NotebookRecord:
 
         ``table`` is :func:`nettx_utils.survival.landmark_table` output.
         """
-        from nettx_utils.survival import describe_landmarks
+        from nettx_utils.tables import describe_landmarks, percent_text
 
         for row in table.itertuples():
-            self(f"{prefix}_{row.years:g}y", 100 * row.survival, f"{100 * row.survival:.1f}%")
+            value = 100 * row.survival
+            self(f"{prefix}_{row.years:g}y", value, percent_text(value))
         self(f"{prefix}_landmarks", table["survival"].tolist(), describe_landmarks(table))
 
     def km_comparison(self, p_key: str, landmark_key: str, figure: Any, months: float) -> None:

@@ -491,17 +491,6 @@ def landmark_table(km: KaplanMeier, years: Sequence[float]) -> pd.DataFrame:
     return table
 
 
-def describe_landmarks(table: pd.DataFrame, *, decimals: int = 1) -> str:
-    """A sentence fragment for the prose: ``"90.6% at 5 years and 79.6% at 10 years"``."""
-    parts = [
-        f"not estimable (no patient followed that long) at {row.years:g} years"
-        if np.isnan(row.survival)
-        else f"{100 * row.survival:.{decimals}f}% at {row.years:g} years"
-        for row in table.itertuples()
-    ]
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
 def cumulative_incidence(
     durations: ArrayLike, event_codes: ArrayLike, times: ArrayLike | float, *, cause: int = 1
 ) -> pd.DataFrame:

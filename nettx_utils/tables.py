@@ -48,6 +48,24 @@ def fixed(value: float, decimals: int = 1) -> str:
     return str(Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP))
 
 
+def describe_landmarks(table: pd.DataFrame, *, decimals: int = 1) -> str:
+    """A landmark table as a phrase for the prose, rounded as the tables are.
+
+    ``table`` is :func:`nettx_utils.survival.landmark_table` output.
+
+    Examples
+    --------
+    >>> describe_landmarks(pd.DataFrame({"years": [1, 5, 10], "survival": [1, 0.8125, 0.59375]}))
+    '100.0% at 1 year, 81.3% at 5 years and 59.4% at 10 years'
+    """
+    parts = [
+        f"{percent_text(100 * row.survival, decimals)} at {row.years:g} "
+        + ("year" if row.years == 1 else "years")
+        for row in table.itertuples()
+    ]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
 def percent_text(value: float, decimals: int = 1) -> str:
     """A percentage for the prose, or why there is none (a curve that no patient followed that far).
 
