@@ -108,10 +108,14 @@ def cox_fit(
         d2 = np.add.reduceat(wd[:, None] * outer_dead, starts, axis=0).reshape(-1, k, k)
         j, f = death_time, fraction
         phi = s0[j] - f * d0[j]
-        zbar = (s1[j] - f[:, None] * d1[j]) / phi[:, None]
-        ll = eta[dead].sum() - (np.log(phi) + top).sum() - 0.5 * penalty * n * beta @ beta
+        # A step far into a diverging likelihood can leave a risk set's weight 0: the
+        # log-likelihood is then -inf or NaN, the step is halved (or the fit reported as
+        # not converged), so numpy's warnings would only be noise in a chapter's output.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            zbar = (s1[j] - f[:, None] * d1[j]) / phi[:, None]
+            ll = eta[dead].sum() - (np.log(phi) + top).sum() - 0.5 * penalty * n * beta @ beta
+            second = ((s2[j] - f[:, None, None] * d2[j]) / phi[:, None, None]).sum(axis=0)
         grad = Zd.sum(axis=0) - zbar.sum(axis=0) - penalty * n * beta
-        second = ((s2[j] - f[:, None, None] * d2[j]) / phi[:, None, None]).sum(axis=0)
         hess = -(second - zbar.T @ zbar) - penalty * n * np.eye(k)
         return float(ll), grad, hess
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -44,3 +46,23 @@ def test_monotone_likelihood_has_no_finite_estimate():
     group = (months <= 5).astype(float)[:, None]  # every death of group 1 comes first
     coef, _, converged = cox_fit(group, months, died)
     assert not converged and abs(coef[0]) > 5
+
+
+def test_a_diverging_fit_warns_nothing():
+    """A Newton step far into a diverging likelihood makes a risk set's weight 0: the fit
+    halves the step and says there is no finite estimate, without numpy's divide/invalid
+    warnings whatever numpy's global error state (lifelines' Kaplan-Meier fitter changes it
+    for the whole process, so chapter 12's output depended on which notebooks had run
+    before it in the same kernel)."""
+    rng = np.random.default_rng(34)  # 8 patients, found to step into a zero risk-set weight
+    X = np.column_stack([rng.integers(0, 2, 8), rng.integers(0, 2, 8), rng.normal(0, 1, 8)])
+    months = rng.integers(1, 6, 8).astype(float)
+    died = (rng.random(8) < 0.6).astype(int)
+    old = np.seterr(divide="warn", invalid="warn", over="warn", under="ignore")  # numpy's default
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            *_, converged = cox_fit(X.astype(float), months, died, 0.0)
+    finally:
+        np.seterr(**old)
+    assert not converged
