@@ -1,0 +1,75 @@
+"""Numbers as text for a chapter's glued prose, and recording many of them at once.
+
+A chapter must read on any cohort: where a small or odd cohort leaves a number
+undefined (NaN), the prose says "not computable" instead of printing ``nan``.
+The p-value rules are :func:`nettx_utils.plots.format_p`'s.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from nettx_utils.plots import format_p
+
+__all__ = ["NOT_COMPUTABLE", "number_text", "p_text", "record_all", "share_text", "value_text"]
+
+NOT_COMPUTABLE = "not computable"
+
+#: What a chapter records: key -> (value, glued text or None for ``str(value)``).
+Items = dict[str, tuple[Any, str | None]]
+
+
+def _finite(value: Any) -> bool:
+    return value is not None and math.isfinite(float(value))
+
+
+def p_text(p: float) -> str:
+    """A p-value as :func:`format_p` writes it, or "not computable".
+
+    Examples
+    --------
+    >>> p_text(0.0653), p_text(float("nan"))
+    ('0.065', 'not computable')
+    """
+    return format_p(p) if _finite(p) else NOT_COMPUTABLE
+
+
+def number_text(value: float, digits: int = 2) -> str:
+    """``value`` with ``digits`` decimals, or "not computable".
+
+    Examples
+    --------
+    >>> number_text(3.14159), number_text(2.0, 1), number_text(float("nan"))
+    ('3.14', '2.0', 'not computable')
+    """
+    return f"{value:.{digits}f}" if _finite(value) else NOT_COMPUTABLE
+
+
+def share_text(value: float, decimals: int = 0) -> str:
+    """A share between 0 and 1 as a percentage (``0.237`` -> ``24%``), or "not computable".
+
+    Examples
+    --------
+    >>> share_text(0.237), share_text(0.0512, 1), share_text(float("nan"))
+    ('24%', '5.1%', 'not computable')
+    """
+    return f"{100 * value:.{decimals}f}%" if _finite(value) else NOT_COMPUTABLE
+
+
+def value_text(value: float) -> str:
+    """A cut-off or threshold in its shortest form (``24.0`` -> ``24``), or "none".
+
+    Examples
+    --------
+    >>> value_text(24.0), value_text(2.5), value_text(float("nan"))
+    ('24', '2.5', 'none')
+    """
+    return f"{value:g}" if _finite(value) else "none"
+
+
+def record_all(record: Callable[..., Any], items: Mapping[str, tuple[Any, str | None]]) -> None:
+    """Record each ``key -> (value, text)`` of ``items`` with a chapter's ``record``."""
+    for key, (value, text) in items.items():
+        record(key, value, text)

@@ -1,0 +1,177 @@
+"""Figures of the teaching chapters 11 to 13 (cut-offs, multivariable models, pairing).
+
+Each builder returns a matplotlib :class:`~matplotlib.figure.Figure` (not pyplot,
+so nothing leaks between figures) for the chapter to glue, and draws a short
+note instead of failing when a cohort leaves nothing to draw. The book's style
+(:func:`nettx_utils.plots.use_book_style`) and palette apply.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from nettx_utils.cutoff_report import SearchCorrection
+from nettx_utils.cutoffs import MaxSelectedResult
+from nettx_utils.plots import PALETTE
+
+__all__ = [
+    "bootstrap_figure",
+    "message_figure",
+    "null_max_figure",
+    "pairing_figure",
+    "power_figure",
+    "sweep_figure",
+]
+
+_GREY = "#666666"
+_LEGEND = {"fontsize": 8, "frameon": True, "facecolor": "white", "edgecolor": "none"}
+
+
+def message_figure(text: str) -> Figure:
+    """An empty panel that says why there is no figure (e.g. a marker measured in nobody)."""
+    figure = Figure(figsize=(6.4, 3.2), layout="constrained")
+    figure.subplots().text(0.5, 0.5, text, ha="center")
+    return figure
+
+
+def sweep_figure(
+    scan: pd.DataFrame,
+    cut: float,
+    marker: Sequence[float] | np.ndarray,
+    *,
+    xlabel: str,
+    what: str,
+    name: str,
+    alpha: float,
+) -> Figure:
+    """The unadjusted log-rank p against the cut-off (log scale), ``cut`` marked.
+
+    ``scan`` is :func:`nettx_utils.cutoffs.scan_cutoffs` output; the observed
+    marker values are ticked along the bottom, since the p-value only changes
+    where a patient moves from one group to the other.
+    """
+    figure = Figure(figsize=(6.4, 3.2), layout="constrained")
+    ax = figure.subplots()
+    ok = scan[scan["admissible"] & scan["p_value"].notna()]
+    if len(ok):
+        ax.step(ok["cutoff"], ok["p_value"], where="post", color=PALETTE[0], lw=1.4)
+        ax.plot(ok["cutoff"], ok["p_value"], "o", color=PALETTE[0], ms=2.5)
+        ax.set_yscale("log")
+        ax.set_ylim(min(ok["p_value"].min(), alpha) / 2, 1.05)
+    else:
+        ax.text(0.5, 0.5, "no admissible cut-off on this cohort", transform=ax.transAxes,
+                ha="center")  # fmt: skip
+    ax.axhline(alpha, color=_GREY, lw=0.9, ls="--", label=f"p = {alpha:g}")
+    ax.axvline(cut, color=PALETTE[1], lw=1.2, label=f"{name} ({cut:g})")
+    seen = pd.Series(marker).dropna()
+    seen = seen[(seen >= scan["cutoff"].min()) & (seen <= scan["cutoff"].max())]
+    ax.plot(seen, np.full(len(seen), 0.04), "|", color="#444444", ms=8,
+            transform=ax.get_xaxis_transform(), label=f"observed {what}")  # fmt: skip
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("Log-rank p (unadjusted)")
+    ax.legend(loc="best", **_LEGEND, framealpha=0.9)
+    return figure
+
+
+def null_max_figure(
+    result: MaxSelectedResult | None, correction: SearchCorrection, *, alpha: float
+) -> Figure:
+    """Histogram of the largest chi-square of each permutation, with the single-test
+    threshold, the search's critical value and the observed maximum."""
+    figure = Figure(figsize=(6.4, 3.0), layout="constrained")
+    ax = figure.subplots()
+    if result is not None and correction.computable:
+        ax.hist(result.null_max, bins=60, color=PALETTE[0], alpha=0.55,
+                label="maximum over the sweep, permuted data")  # fmt: skip
+        ax.axvline(correction.threshold, color=_GREY, ls="--", lw=1,
+                   label=f"one test at p = {alpha:g}")  # fmt: skip
+        ax.axvline(correction.critical, color=PALETTE[2], ls=":", lw=1.6,
+                   label=f"the search at p = {alpha:g}")  # fmt: skip
+        ax.axvline(result.statistic, color=PALETTE[1], lw=1.6,
+                   label="maximum over the sweep, observed")  # fmt: skip
+        ax.legend(**_LEGEND)
+    ax.set_xlabel("Largest log-rank chi-square over the cut-offs")
+    ax.set_ylabel("Permutations")
+    return figure
+
+
+def bootstrap_figure(
+    boot: pd.DataFrame, full_coef: np.ndarray | None, labels: Mapping[str, str]
+) -> Figure:
+    """Each predictor's penalised log hazard ratio over the bootstrap resamples.
+
+    ``boot`` is :func:`nettx_utils.multivariable.bootstrap_coefficients` output, one
+    row per resample and predictor; ``labels`` names the predictors drawn, in order.
+    Points are the resamples (jittered), the bar their quartiles with the median as
+    a ring, the diamond the full-data estimate (``full_coef``, None if no fit).
+    """
+    figure = Figure(figsize=(6.4, 3.2), layout="constrained")
+    ax = figure.subplots()
+    jitter = np.random.default_rng(1).uniform(-0.18, 0.18, len(boot))
+    for i, name in enumerate(labels):
+        values = boot.loc[boot["predictor"] == name, "penalised_coef"].to_numpy(float)
+        values = values[np.isfinite(values)]
+        y = np.full(values.size, float(i)) + jitter[: values.size]
+        ax.plot(values, y, "o", ms=2.5, alpha=0.35, color=PALETTE[0])
+        if values.size:
+            q1, med, q3 = np.quantile(values, [0.25, 0.5, 0.75])
+            ax.plot([q1, q3], [i, i], color="#111111", lw=2.4, solid_capstyle="butt")
+            ax.plot(med, i, "o", ms=6, mfc="white", mec="#111111", mew=1.8)
+        if full_coef is not None:
+            ax.plot(full_coef[i], i, "D", ms=6, color=PALETTE[1])
+    ax.axvline(0, color=_GREY, lw=0.9, ls="--")
+    ax.set_yticks(range(len(labels)), list(labels.values()))
+    ax.invert_yaxis()
+    ax.set_xlabel("log hazard ratio, penalised Cox model")
+    ax.grid(axis="x", color="#E5E5E5")
+    return figure
+
+
+def pairing_figure(
+    log2_values: pd.DataFrame, log2_change: pd.Series, labels: Sequence[str]
+) -> Figure:
+    """Two views of the same measurements: as two samples (boxes of the two columns of
+    ``log2_values``) and as within-patient changes (histogram of ``log2_change``)."""
+    figure = Figure(figsize=(6.4, 3.0), layout="constrained")
+    left, right = figure.subplots(1, 2, width_ratios=[1.1, 1])
+    values = [log2_values[column].dropna() for column in log2_values.columns]
+    if all(len(v) for v in values):
+        left.boxplot(values, widths=0.5, medianprops={"color": PALETTE[1], "lw": 2})
+    left.set_xticks([1, 2], list(labels))
+    left.set_ylabel("log2 Mib-1 (%)")
+    left.set_title("Two samples", loc="left")
+    if len(log2_change):
+        bins = np.arange(math.floor(log2_change.min()), math.ceil(log2_change.max()) + 0.5, 0.5)
+        right.hist(log2_change, bins=bins, color=PALETTE[0], alpha=0.7)
+    right.axvline(0, color=_GREY, ls="--", lw=0.9)
+    right.set_xlabel("log2 change within patient")
+    right.set_ylabel("Patients")
+    right.set_title("Within-patient changes", loc="left")
+    return figure
+
+
+def power_figure(simulation: pd.DataFrame, *, alpha: float) -> Figure:
+    """Power (true change) and size (no change) of both tests against the correlation.
+
+    ``simulation`` is :func:`nettx_utils.pairing.simulate_paired_studies` output.
+    """
+    power = simulation[simulation["true change"] > 0].set_index("rho")
+    size = simulation[simulation["true change"] == 0].set_index("rho")
+    figure = Figure(figsize=(6.4, 3.0), layout="constrained")
+    ax = figure.subplots()
+    for test, colour in (("signed-rank", PALETTE[0]), ("Mann-Whitney", PALETTE[1])):
+        ax.plot(power.index, power[test], "o-", color=colour, label=f"{test}: power")
+        ax.plot(size.index, size[test], "s--", color=colour, ms=4, lw=1, label=f"{test}: size")
+    ax.axhline(alpha, color=_GREY, lw=0.8, ls=":")
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("Correlation of the two measurements (rho)")
+    ax.set_ylabel(f"Share of studies with p < {alpha:g}")
+    ax.legend(**_LEGEND)
+    return figure

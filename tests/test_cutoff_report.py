@@ -1,0 +1,204 @@
+"""Chapter 11's summaries of a cut-off sweep, checked on hand-made scans and by recomputation."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import chi2
+
+from nettx_utils import cutoff_report, cutoffs, derived
+from nettx_utils.cohort import load_cohort
+from nettx_utils.cutoffs import MaxSelectedResult
+from nettx_utils.survival import logrank_test
+
+NAN = float("nan")
+
+
+@pytest.fixture(scope="module")
+def survival():
+    cohort = load_cohort()
+    return (
+        cohort["months_recurrence_to_last_followup"].to_numpy(float),
+        derived.event_flags(cohort["died"]).to_numpy(),
+        cohort,
+    )
+
+
+def scan_of(rows, min_group=3):
+    columns = ["cutoff", "n_low", "n_high", "deaths_low", "deaths_high", "z", "chi2", "p_value"]
+    frame = pd.DataFrame(rows, columns=[*columns, "admissible"])
+    frame.attrs["min_group"] = min_group
+    return frame
+
+
+HAND_SCAN = scan_of(
+    [
+        (12, 2, 30, 1, 9, 0.5, 0.25, 0.60, False),  # too small a group
+        (13, 4, 28, 3, 7, 2.1, 4.41, 0.03, True),
+        (14, 4, 28, 3, 7, 2.1, 4.41, 0.03, True),  # same split as 13
+        (15, 6, 26, 3, 7, 1.0, 1.00, 0.30, True),
+        (16, 7, 25, 4, 6, NAN, NAN, NAN, True),  # undefined test
+    ]
+)
+
+
+def test_sweep_grid_includes_both_ends():
+    assert cutoff_report.sweep_grid(12, 60, 1).tolist() == list(range(12, 61))
+    assert cutoff_report.sweep_grid(1, 2, 0.5).tolist() == [1.0, 1.5, 2.0]
+
+
+def test_parameter_items_name_the_paper_only_when_unchanged():
+    kwargs = {"alpha": 0.05, "early_recurrence_months": 36, "mib1_threshold_pct": 5}
+    same = cutoff_report.parameter_items(set(), published_cut=24, **kwargs)
+    assert same["cut_name"] == (False, "the paper's cut-off")
+    assert same["mib1_name"] == (False, "the paper's threshold")
+    assert same["alpha_pct"] == (0.05, "5%")
+    assert same["paper_cut"] == (36, "36") and same["published_cut"] == (24, "24")
+    changed = cutoff_report.parameter_items(
+        {"early_recurrence_months", "mib1_threshold_pct"}, published_cut=24, **kwargs
+    )
+    assert changed["cut_name"] == (True, "the cut-off set in this run's parameters")
+    assert changed["mib1_name"] == (True, "the threshold set in this run's parameters")
+
+
+def test_best_split_is_the_first_smallest_admissible_p():
+    assert cutoff_report.best_split(HAND_SCAN)["cutoff"] == 13
+    assert cutoff_report.best_split(HAND_SCAN.assign(admissible=False)) is None
+
+
+def test_sweep_items_count_by_hand():
+    items = cutoff_report.sweep_items(
+        HAND_SCAN, alpha=0.05, min_fraction=0.1, sweep_from=12, sweep_to=16
+    )
+    assert items["n_grid"][0] == 5
+    assert items["n_admissible"][0] == 3  # 13, 14, 15 (16 has no p)
+    assert items["n_splits"][0] == 2  # n_low 4 and 6
+    assert items["n_below_alpha"][0] == 2
+    assert items["min_p"] == (0.03, "0.030")
+    assert items["min_p_cut"] == (13, "13")
+    assert items["best_range"] == ([13, 14], "13 to 14")
+    assert items["min_group"][0] == 3 and items["min_fraction_text"][1] == "10%"
+    assert items["sweep_from"] == (12, "12")
+    empty = cutoff_report.sweep_items(
+        HAND_SCAN.assign(admissible=False), alpha=0.05, min_fraction=0.1, sweep_from=1, sweep_to=2
+    )
+    assert empty["min_p"][1] == "not computable" and empty["best_range"] == ([], "none")
+
+
+def test_cut_test_items_read_the_row():
+    items = cutoff_report.cut_test_items(HAND_SCAN.iloc[1])
+    assert items["paper_n_low"][0] == 4 and items["paper_deaths_high"][0] == 7
+    assert items["paper_z"] == (2.1, "2.10") and items["paper_p"][1] == "0.030"
+
+
+def test_max_selected_is_none_without_a_marker_and_the_test_otherwise(survival):
+    months, died, cohort = survival
+    timing = cohort["months_lt_to_recurrence"].to_numpy(float)
+    kwargs = {"min_fraction": 0.1, "n_permutations": 200, "seed": 3}
+    nothing = np.full(months.size, NAN)
+    assert cutoff_report.max_selected(months, died, nothing, [1, 2], **kwargs) is None
+    got = cutoff_report.max_selected(months, died, timing, np.arange(12, 61), **kwargs)
+    direct = cutoffs.maximally_selected_logrank(months, died, timing, np.arange(12, 61), **kwargs)
+    assert got.statistic == direct.statistic and got.p_value == direct.p_value
+
+
+def fake_result(statistic, null_max):
+    return MaxSelectedResult(
+        statistic=statistic, cutoff=24.0, p_value=float((np.asarray(null_max) >= statistic).mean()),
+        smallest_raw_p=chi2.sf(statistic, 1), n_cutoffs=10, n_groupings=8, min_group=4,
+        n_permutations=len(null_max), seed=1, table=HAND_SCAN, null_max=np.asarray(null_max),
+    )  # fmt: skip
+
+
+def test_search_correction_by_hand():
+    null_max = np.arange(1.0, 21.0)  # 1, 2, ..., 20
+    correction = cutoff_report.search_correction(
+        fake_result(9.0, null_max), alpha=0.05, min_fraction=0.1
+    )
+    assert correction.threshold == pytest.approx(3.841459, abs=1e-6)
+    assert correction.fwer == 17 / 20  # 4, 5, ..., 20 pass 3.84
+    assert correction.critical == pytest.approx(np.quantile(null_max, 0.95))  # 19.05
+    assert correction.perm_p == 12 / 20  # 9, ..., 20
+    assert correction.approx == cutoffs.lausen_schumacher_p(9.0, lower=0.1, upper=0.9)
+    assert correction.computable
+    no_fraction = cutoff_report.search_correction(
+        fake_result(9.0, null_max), alpha=0.05, min_fraction=0
+    )
+    assert math.isnan(no_fraction.approx)
+    none = cutoff_report.search_correction(None, alpha=0.05, min_fraction=0.1)
+    assert not none.computable and math.isnan(none.perm_p) and math.isnan(none.critical)
+
+
+def test_correction_items_texts():
+    result = fake_result(9.0, np.arange(1.0, 21.0))
+    correction = cutoff_report.search_correction(result, alpha=0.05, min_fraction=0.1)
+    items = cutoff_report.correction_items(result, correction, 10_000)
+    assert items["n_permutations"][1] == "10,000"
+    assert items["max_chi2"] == (9.0, "9.00")
+    assert items["fwer"][1] == "85%"
+    assert items["chi2_threshold"][1] == "3.84"
+    assert items["critical_p"][0] == pytest.approx(chi2.sf(correction.critical, 1))
+    empty = cutoff_report.correction_items(
+        None, cutoff_report.search_correction(None, alpha=0.05, min_fraction=0.1), 10
+    )
+    assert {empty[k][1] for k in ("max_chi2", "perm_p", "fwer", "critical_p")} == {"not computable"}
+
+
+def test_mib1_summary_and_items_recompute(survival):
+    months, died, cohort = survival
+    mib1 = cohort["mib1_recurrence_pct"].to_numpy(float)
+    kwargs = {"min_fraction": 0.1, "n_permutations": 200, "seed": 5}
+    result, scan, summary = cutoff_report.mib1_summary(months, died, mib1, **kwargs)
+    direct = cutoffs.maximally_selected_logrank(
+        months, died, mib1, cutoffs.default_cutoffs(mib1), **kwargs
+    )
+    assert result.p_value == direct.p_value and scan.equals(direct.table)
+    assert summary.startswith(f"{int(np.isfinite(mib1).sum())} patients measured")
+    threshold = float(scan["cutoff"].iloc[len(scan) // 2])
+    items = cutoff_report.mib1_items(months, died, mib1, result, scan, threshold)
+    measured = np.isfinite(mib1)
+    by_hand = logrank_test(months[measured], died[measured], mib1[measured] <= threshold).p_value
+    assert items["mib1_paper_p"][0] == pytest.approx(by_hand, rel=1e-9)
+    assert items["mib1_min_cut"] == (result.cutoff, f"{result.cutoff:g}")
+    # A threshold between the observed values is not in the scan: a test of its own.
+    between = float(np.mean(scan["cutoff"].iloc[:2]))
+    off_grid = cutoff_report.mib1_items(months, died, mib1, result, scan, between)
+    by_hand = logrank_test(months[measured], died[measured], mib1[measured] <= between).p_value
+    assert off_grid["mib1_paper_p"][0] == pytest.approx(by_hand, rel=1e-9)
+
+
+def test_mib1_never_measured_reads_as_such(survival):
+    months, died, _ = survival
+    nothing = np.full(months.size, NAN)
+    result, scan, summary = cutoff_report.mib1_summary(
+        months, died, nothing, min_fraction=0.1, n_permutations=10, seed=1
+    )
+    assert result is None and scan.empty and "not measured" in summary
+    items = cutoff_report.mib1_items(months, died, nothing, None, scan, 2)
+    assert items["n_mib1"][0] == 0 and items["mib1_n_thresholds"][0] == 0
+    assert items["mib1_paper_p"][1] == "not computable" and items["mib1_min_cut"][1] == "none"
+
+
+@pytest.mark.parametrize(
+    ("perm_p", "expected"),
+    [(NAN, "cannot be computed"), (0.01, "survives the correction"), (0.2, "does not survive")],
+)
+def test_verdict_branches(perm_p, expected):
+    at_cut = HAND_SCAN.iloc[3]
+    items = cutoff_report.verdict_items(
+        perm_p, cutoff_report.best_split(HAND_SCAN), at_cut,
+        alpha=0.05, sweep_from=12, sweep_to=60, cut=15,
+    )  # fmt: skip
+    assert expected in items["verdict"][1]
+    assert items["verdict"][0] == (perm_p == 0.01)
+    assert items["same_split"][0] is False  # the best split has 4 low, the cut-off 6
+    if perm_p == 0.2:
+        assert "p = 0.300 at 15 months" in items["verdict"][1]
+    same = cutoff_report.verdict_items(
+        perm_p, HAND_SCAN.iloc[2], HAND_SCAN.iloc[1],
+        alpha=0.05, sweep_from=12, sweep_to=60, cut=13,
+    )  # fmt: skip
+    assert same["same_split"][0] is True and "falls on the best split" in same["same_split"][1]

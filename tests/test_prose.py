@@ -1,0 +1,45 @@
+"""The prose's number texts: finite values as written, NaN as "not computable" or "none"."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from nettx_utils.prose import number_text, p_text, record_all, share_text, value_text
+
+NAN = float("nan")
+
+
+def test_p_text_follows_format_p_and_names_nan():
+    assert p_text(0.0653) == "0.065"
+    assert p_text(0.0004) == "< 0.001"
+    assert p_text(0.0499) == "0.0499"  # never rounded across 0.05
+    assert p_text(NAN) == "not computable"
+    assert p_text(np.float64(0.5)) == "0.500"
+
+
+def test_number_text_rounds_to_the_digits():
+    assert number_text(2.345678) == "2.35"
+    assert number_text(-1.96, 1) == "-2.0"
+    assert number_text(NAN) == "not computable"
+    assert number_text(math.inf) == "not computable"
+
+
+def test_share_text_is_a_percentage():
+    assert share_text(0.237) == "24%"
+    assert share_text(0.05125, 1) == "5.1%"
+    assert share_text(1.0) == "100%"
+    assert share_text(NAN) == "not computable"
+
+
+def test_value_text_is_the_shortest_form():
+    assert value_text(24.0) == "24"
+    assert value_text(2.5) == "2.5"
+    assert value_text(NAN) == "none"
+
+
+def test_record_all_passes_value_and_text():
+    calls = []
+    record_all(lambda *args: calls.append(args), {"a": (1, None), "b": (0.5, "50%")})
+    assert calls == [("a", 1, None), ("b", 0.5, "50%")]

@@ -1,0 +1,115 @@
+"""The figures of chapters 11-13: what each draws, read back from the matplotlib artists."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
+from matplotlib.text import Text
+
+from nettx_utils import teaching_figures
+from nettx_utils.cutoff_report import SearchCorrection
+from nettx_utils.cutoffs import MaxSelectedResult
+
+
+def texts(figure) -> str:
+    return "\n".join(t.get_text() for t in figure.findobj(Text))
+
+
+def scan(admissible=True):
+    return pd.DataFrame(
+        {
+            "cutoff": [12.0, 13.0, 14.0, 15.0],
+            "p_value": [0.5, 0.02, 0.04, np.nan],
+            "admissible": [admissible] * 4,
+        }
+    )
+
+
+def test_sweep_figure_draws_the_admissible_p_values_and_marks():
+    marker = [5.0, 12.5, 13.0, 14.0, 30.0, np.nan]
+    figure = teaching_figures.sweep_figure(
+        scan(), 13, marker, xlabel="x", what="times", name="the cut", alpha=0.05
+    )
+    ax = figure.axes[0]
+    assert ax.get_yscale() == "log"
+    step = ax.lines[0]
+    assert step.get_xdata().tolist() == [12.0, 13.0, 14.0]  # the NaN p is left out
+    assert ax.get_ylim()[0] == 0.01  # half the smallest of the p-values and alpha
+    ticks = ax.lines[-1]
+    assert sorted(ticks.get_xdata().tolist()) == [12.5, 13.0, 14.0]  # inside the sweep only
+    assert "the cut (13)" in texts(figure) and "p = 0.05" in texts(figure)
+    empty = teaching_figures.sweep_figure(
+        scan(False), 13, marker, xlabel="x", what="times", name="the cut", alpha=0.05
+    )
+    assert "no admissible cut-off" in texts(empty)
+
+
+def test_null_max_figure_lines_at_the_thresholds():
+    null_max = np.arange(1.0, 101.0)
+    result = MaxSelectedResult(
+        statistic=42.0, cutoff=1.0, p_value=0.59, smallest_raw_p=1e-10, n_cutoffs=3,
+        n_groupings=3, min_group=1, n_permutations=100, seed=1, table=scan(), null_max=null_max,
+    )  # fmt: skip
+    correction = SearchCorrection(3.84, 95.05, 0.97, 0.1, 0.59)
+    figure = teaching_figures.null_max_figure(result, correction, alpha=0.05)
+    ax = figure.axes[0]
+    assert len(ax.patches) == 60
+    assert sorted(line.get_xdata()[0] for line in ax.lines) == [3.84, 42.0, 95.05]
+    nothing = SearchCorrection(3.84, np.nan, np.nan, np.nan, np.nan)
+    blank = teaching_figures.null_max_figure(None, nothing, alpha=0.05).axes[0]
+    assert not blank.patches and not blank.lines
+
+
+def test_message_figure_says_why():
+    assert "not measured" in texts(teaching_figures.message_figure("Mib-1 not measured"))
+
+
+def test_bootstrap_figure_one_row_per_predictor():
+    boot = pd.DataFrame(
+        {
+            "predictor": ["a", "b", "a", "b", "a", "b"],
+            "penalised_coef": [0.1, -1.0, 0.3, np.nan, 0.5, -2.0],
+        }
+    )
+    labels = {"a": "Predictor A", "b": "Predictor B"}
+    figure = teaching_figures.bootstrap_figure(boot, np.array([0.2, -1.5]), labels)
+    ax = figure.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Predictor A", "Predictor B"]
+    points_a = ax.lines[0]
+    assert points_a.get_xdata().tolist() == [0.1, 0.3, 0.5]
+    assert ax.lines[1].get_xdata().tolist() == [0.2, 0.4]  # quartiles of a
+    diamonds = [line for line in ax.lines if line.get_marker() == "D"]
+    assert [d.get_xdata()[0] for d in diamonds] == [0.2, -1.5]
+    no_fit = teaching_figures.bootstrap_figure(boot.head(0), None, labels).axes[0]
+    assert not [line for line in no_fit.lines if line.get_marker() == "D"]
+
+
+def test_pairing_figure_boxes_and_changes():
+    values = pd.DataFrame({"a": [0.0, 1.0, 2.0, np.nan], "b": [1.0, 1.0, 3.0, 2.0]})
+    change = pd.Series([1.0, 0.0, 1.0])
+    figure = teaching_figures.pairing_figure(values, change, ["first", "second"])
+    left, right = figure.axes
+    assert [t.get_text() for t in left.get_xticklabels()] == ["first", "second"]
+    assert sum(p.get_height() for p in right.patches) == 3
+    empty = teaching_figures.pairing_figure(values.assign(a=np.nan), change.head(0), ["f", "s"])
+    assert not empty.axes[1].patches
+
+
+def test_power_figure_plots_power_and_size_per_test():
+    sim = pd.DataFrame(
+        {
+            "rho": [0.0, 0.0, 0.9, 0.9],
+            "true change": [0.0, 0.5, 0.0, 0.5],
+            "signed-rank": [0.05, 0.4, 0.05, 0.99],
+            "Mann-Whitney": [0.05, 0.35, 0.0, 0.3],
+        }
+    )
+    ax = teaching_figures.power_figure(sim, alpha=0.05).axes[0]
+    by_label = {line.get_label(): list(np.asarray(line.get_ydata())) for line in ax.lines}
+    assert by_label["signed-rank: power"] == [0.4, 0.99]
+    assert by_label["Mann-Whitney: size"] == [0.05, 0.0]
+    assert ax.get_ylim() == (0.0, 1.0)
