@@ -13,6 +13,16 @@ package computes. Each module has one job:
 - :mod:`nettx_utils.published`: published values and whether a reproduced value matches;
 - :mod:`nettx_utils.synth`: the synthetic cohort;
 - :mod:`nettx_utils.pipeline` and :mod:`nettx_utils.cli`: papermill + Jupyter Book, and the command line.
+
+Around them: :mod:`~nettx_utils.scoring` (the published values recomputed),
+:mod:`~nettx_utils.prognostic` and :mod:`~nettx_utils.cox` (univariable screen, Cox
+fits), :mod:`~nettx_utils.cutoffs` (scans and the maximally selected log-rank test),
+the teaching chapters' :mod:`~nettx_utils.teaching`, :mod:`~nettx_utils.cutoff_report`,
+:mod:`~nettx_utils.multivariable`, :mod:`~nettx_utils.pairing` and
+:mod:`~nettx_utils.teaching_figures`, the prose helpers of :mod:`~nettx_utils.prose`,
+and the build's :mod:`~nettx_utils.execution` (papermill, warm kernels from
+:mod:`~nettx_utils.kernels`), :mod:`~nettx_utils.htmlbuild` (Jupyter Book) and
+:mod:`~nettx_utils.privacy` (no patient id in a built book).
 """
 
 from importlib.metadata import PackageNotFoundError, version

@@ -39,6 +39,7 @@ _HELD_BUILD = (
     startup.HIDE_SLOW_OPTIONAL_MODULES
     + f"""
 import os
+import sys
 from sphinx.application import Sphinx
 _build = Sphinx.build
 def _build_when_told(self, *args, **kwargs):

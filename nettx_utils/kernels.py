@@ -13,7 +13,9 @@ back to the state it had when it started:
 - ``os.environ``, the working directory, ``sys.path`` and the warning filters are
   restored, and the record directory is set for the notebook;
 - matplotlib's ``rcParams`` are restored and every pyplot figure is closed;
-- the global random states of numpy and of :mod:`random` are restored.
+- the global random states of numpy and of :mod:`random` are restored, and numpy's
+  floating-point error handling (``np.seterr``; lifelines changes it for the whole
+  process, which silenced warnings in later notebooks of the same kernel).
 
 The kernel imports the package's chapter module (pandas, scipy, matplotlib) and
 myst-nb when it starts, before that snapshot: :meth:`WarmKernel.launch` queues this
@@ -45,6 +47,7 @@ def _nettx_snapshot():
         environ=dict(os.environ), path=list(sys.path), filters=list(warnings.filters),
         rc={k: v for k, v in matplotlib.rcParams.items() if k != "backend"},
         numpy_state=numpy.random.get_state(), random_state=random.getstate(),
+        numpy_errors=numpy.geterr(),
     )
 _nettx_snapshot()
 del _nettx_snapshot
@@ -72,6 +75,7 @@ def _nettx_reset(directory):
         warnings.simplefilter("ignore")
         matplotlib.rcParams.update(pristine.rc)
     numpy.random.set_state(pristine.numpy_state)
+    numpy.seterr(**pristine.numpy_errors)
     random.setstate(pristine.random_state)
 _nettx_reset({directory!r})
 """

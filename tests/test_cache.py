@@ -137,7 +137,7 @@ def test_warm_kernel_gives_each_notebook_a_clean_slate(tmp_path):
         "import os, sys, warnings, random\nimport numpy as np\nimport matplotlib as mpl\n"
         "leftover = 1\nos.environ['NETTX_LEFTOVER'] = '1'\nsys.path.append('/nowhere')\n"
         "warnings.simplefilter('error')\nmpl.rcParams['lines.linewidth'] = 9\n"
-        "np.random.seed(1)\nrandom.seed(1)\nos.chdir('/')",
+        "np.random.seed(1)\nrandom.seed(1)\nnp.seterr(all='ignore')\nos.chdir('/')",
         "import matplotlib.pyplot as plt\nplt.figure()",
     )
     # The check imports the chapter module, as every chapter does: the warm kernel
@@ -145,13 +145,14 @@ def test_warm_kernel_gives_each_notebook_a_clean_slate(tmp_path):
     # import are in both kernels.
     check = _write(
         tmp_path / "check.ipynb",
-        "import nettx_utils.chapter\nimport os, sys, warnings, json\nimport matplotlib as mpl\n"
+        "import nettx_utils.chapter\nimport os, sys, warnings, json\nimport matplotlib as mpl\nimport numpy as np\n"
         "import matplotlib.pyplot as plt\n"
         "state = {'leftover': 'leftover' in globals(), 'env': 'NETTX_LEFTOVER' in os.environ,\n"
         "         'path': '/nowhere' in sys.path, 'cwd': os.getcwd(),\n"
         "         'record': os.environ['NETTX_RECORD_DIR'],\n"
         "         'filters': [str(f) for f in warnings.filters],\n"
-        "         'linewidth': mpl.rcParams['lines.linewidth'], 'figures': plt.get_fignums()}\n"
+        "         'linewidth': mpl.rcParams['lines.linewidth'], 'figures': plt.get_fignums(),\n"
+        "         'numpy_errors': np.geterr()}\n"
         "print(json.dumps(state))",
     )
     kernel = WarmKernel(execution.kernel_name(), tmp_path)
@@ -183,6 +184,7 @@ def test_warm_kernel_gives_each_notebook_a_clean_slate(tmp_path):
     assert {**warm, "cwd": None, "record": None} == {**cold, "cwd": None, "record": None}
     assert not cold["leftover"] and not cold["env"] and not cold["path"]
     assert cold["linewidth"] != 9 and cold["figures"] == []
+    assert set(cold["numpy_errors"].values()) != {"ignore"}
     assert "('error', None, <class 'Warning'>, None, 0)" not in warm["filters"]
 
 
