@@ -142,15 +142,20 @@ def life_table(
 def value_at(table: pd.DataFrame, time: float, column: str = "survival") -> float:
     """A step function's value at ``time``: the last row at or before it (1 before the first).
 
-    Beyond the last observed time the curve is unknown and the answer is NaN.
+    Beyond the last observed time the curve is unknown and the answer is NaN, unless
+    the curve has reached 0 (the longest time was a death): it stays 0, as
+    :func:`nettx_utils.survival.landmark_table` says.
 
     Examples
     --------
     >>> table = life_table([5, 8, 8, 12, 16], [1, 1, 0, 1, 0])
     >>> round(value_at(table, 10), 4), value_at(table, 4), value_at(table, 20)
     (0.6, 1.0, nan)
+    >>> value_at(life_table([5, 8], [0, 1]), 20)
+    0.0
     """
-    if time > table["time"].max():
+    last = table.iloc[-1]
+    if time > last["time"] and last["survival"] > 0:
         return float("nan")
     before = table[table["time"] <= time]
     return 1.0 if before.empty else float(before[column].iloc[-1])
@@ -442,7 +447,8 @@ def values_at(tables: dict[str, np.ndarray], time: float, column: str) -> np.nda
     seen = (tables["time"] <= time).sum(axis=-1)
     rows = np.arange(len(seen))
     value = np.where(seen > 0, tables[column][rows, np.maximum(seen - 1, 0)], 1.0)
-    return np.where(time > tables["time"][:, -1], np.nan, value)
+    beyond = (time > tables["time"][:, -1]) & (tables["survival"][:, -1] > 0)
+    return np.where(beyond, np.nan, value)
 
 
 def first_times_at_half(tables: dict[str, np.ndarray], column: str) -> np.ndarray:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,7 +13,7 @@ from lifelines.statistics import multivariate_logrank_test
 from nettx_utils import teaching
 from nettx_utils.cohort import load_cohort
 from nettx_utils.errors import NettxError
-from nettx_utils.survival import CI_TYPES, fit_kaplan_meier, median_followup
+from nettx_utils.survival import CI_TYPES, fit_kaplan_meier, landmark_table, median_followup
 
 TOL = 1e-10
 
@@ -277,3 +279,18 @@ def test_check_answer():
     assert teaching.check_answer([1.0, 2.0], [1.0, 2.0]) == "Correct."
     with pytest.raises(AssertionError):
         teaching.check_answer(0.5, 0.6)
+
+
+def test_value_at_agrees_with_landmark_table_beyond_a_curve_that_reached_zero():
+    """A cohort whose longest time is a death: the curve is 0 from then on, in the
+    package's landmark table and in the teaching life table (chapter 10 checks one
+    against the other; a 10-patient cohort once failed there)."""
+    months = [5.6, 18.4, 23.2, 30.0, 48.4, 61.2, 65.9, 75.7, 81.6, 83.3]
+    died = [1, 1, 0, 0, 1, 1, 0, 0, 0, 1]
+    table = teaching.life_table(months, died)
+    landmarks = landmark_table(fit_kaplan_meier(months, died), [1, 5, 10])
+    for row in landmarks.itertuples():
+        assert teaching.value_at(table, row.months) == pytest.approx(row.survival)
+    assert teaching.value_at(table, 120) == 0.0
+    censored_last = teaching.life_table(months[:-1], died[:-1])
+    assert math.isnan(teaching.value_at(censored_last, 120))
