@@ -3,7 +3,7 @@
 The order of deaths, censorings and untreatable progressions (:func:`search_survival`),
 the times to untreatable progression, and the CgA, age and diagnosis-to-LT values (the
 ages balanced across their median splits, see book/synthetic_cohort.md).
-They were run once; their result is stored in :mod:`nettx_utils.synth_base`.
+Their result is stored in :mod:`nettx_utils.synth_base`, whose ``build_base`` chains them.
 """
 
 from __future__ import annotations

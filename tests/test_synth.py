@@ -6,6 +6,7 @@ lifelines under the book's conventions; no stored result is read back.
 
 from __future__ import annotations
 
+import copy
 import io
 from pathlib import Path
 
@@ -17,11 +18,13 @@ from lifelines import KaplanMeierFitter
 from lifelines.statistics import logrank_test, multivariate_logrank_test
 from scipy import stats
 
-from nettx_utils import prognostic, synth
+from nettx_utils import prognostic, synth, synth_base
 from nettx_utils.cohort import load_cohort
+from nettx_utils.errors import NettxError
 from nettx_utils.published import load_consistency_audit, load_published_values, score_line
 from nettx_utils.scoring import score
-from nettx_utils.synth_stats import _logrank_p
+from nettx_utils.synth_search import search_ages
+from nettx_utils.synth_stats import _fast_problems, _logrank_p
 from nettx_utils.synth_verify import screen_balanced, screen_specs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -363,3 +366,69 @@ def test_check_flags_a_significant_characteristic(default_cohort: pd.DataFrame) 
     assert any(p.startswith("univariable screen: sex ") for p in problems), problems
     assert not screen_balanced(c, screen_specs(c))
     assert screen_balanced(default_cohort, screen_specs(default_cohort))
+
+
+# --- the stored base solution, rebuilt ---------------------------------------------------
+
+SURVIVAL_SEARCH_TR1 = 9.9  # slot 1's time to recurrence as search_survival left it
+
+
+def assert_columns_equal(got: dict, want: dict, names) -> None:
+    for name in names:
+        np.testing.assert_array_equal(np.round(np.asarray(got[name], float), 2), want[name], name)
+
+
+def test_outcome_columns_rebuild_the_stored_base() -> None:
+    """From the survival search's result, 12 of the 16 stored columns come back exactly.
+
+    The survival solution as the search left it (slot 1 at 9.9 months): the first
+    finishing step ties it to slot 0, and the ages' search, which reads the times, then
+    gives the stored ages. Without that step the same search gives other ages.
+    """
+    base = synth_base._base_state()
+    survival = synth_base.survival_of(base)
+    survival["tr"][1] = SURVIVAL_SEARCH_TR1
+    columns, energies = synth_base.build_outcome_columns(survival)
+    assert set(columns) == set(base) - set(synth_base.MIB1_COLUMNS)
+    assert_columns_equal(columns, base, columns)
+    assert all(e == 0 for e in energies.values()), energies
+    untied, _ = search_ages(
+        survival["tr"], survival["T"], survival["died"], synth_base.BASE_SEEDS["ages"]
+    )
+    assert not np.array_equal(np.round(untied["age_at_lt_years"], 2), base["age_at_lt_years"])
+
+
+def test_finishing_steps_give_the_stored_base() -> None:
+    """Each finishing step is needed (a target fails without it) and restores the base."""
+    base = synth_base._base_state()
+    assert _fast_problems(base) == []
+    untied_times = {k: v.copy() for k, v in base.items()}
+    untied_times["months_lt_to_recurrence"][1] = SURVIVAL_SEARCH_TR1
+    untied_rises = {k: v.copy() for k, v in base.items()}
+    untied_rises["mib1_recurrence_pct"][15] = 15.5
+    high_primaries = {k: v.copy() for k, v in base.items()}
+    high_primaries["mib1_primary_pct"][[22, 27]] = 2.1
+    for state, missed in (
+        (untied_times, "spearman.lt_to_recurrence_vs_change_lt_recurrence.rho"),
+        (untied_rises, "spearman.lt_to_recurrence_vs_change_lt_recurrence.rho"),
+        (high_primaries, "spearman.diagnosis_to_lt_vs_change_primary_lt.rho"),
+    ):
+        assert missed in _fast_problems(state)
+        survival = synth_base.tie_recurrence_times(synth_base.survival_of(state))
+        state = {**state, "months_lt_to_recurrence": np.array(survival["tr"])}
+        done = synth_base.finish_mib1(state)
+        assert_columns_equal(done, base, base)
+        assert _fast_problems(done) == []
+
+
+def test_attribute_draws_are_bounded_and_name_the_seed() -> None:
+    """The redraws stop at the first balanced draw; past the limit the error names the seed."""
+    seed = OTHER_SEED
+    rng = np.random.default_rng(seed)
+    state = synth._walk(synth_base._base_state(), rng, synth._WALK_STEPS)
+    again = copy.deepcopy(rng)
+    slots, draws = synth.draw_attributes(state, rng, seed)
+    assert 1 < draws <= synth.ATTRIBUTE_DRAWS  # this seed's first draws are unbalanced
+    assert screen_balanced(slots, screen_specs(slots))
+    with pytest.raises(NettxError, match=f"seed {seed}: no draw .* in {draws - 1} "):
+        synth.draw_attributes(state, again, seed, limit=draws - 1)
