@@ -6,7 +6,7 @@ with the stored seeds (:data:`BASE_SEEDS`) and the three finishing steps that we
 first made by hand (:func:`tie_recurrence_times`, :func:`tie_mib1_rises`,
 :func:`lower_g1_primaries`). From the stored survival solution
 (``survival_of(_base_state())``), :func:`build_outcome_columns` gives back 12 of the 16
-columns value for value (tests/test_synth.py). The four Mib-1 columns (primary, LT,
+columns value for value (tests/test_synth.py). The three Mib-1 columns (primary, LT,
 recurrence) and the times from diagnosis to LT are the recorded result of continued
 runs of :func:`search_mib1` and :func:`search_mib1_ties` whose starting points were not
 kept: a run from scratch finds other values (book/synthetic_cohort.md).
@@ -31,7 +31,8 @@ from nettx_utils.synth_stats import _fast_problems
 from nettx_utils.synth_targets import _NUMERIC_STATE, N
 
 #: Seeds that built the stored base: 2 for the first build; the ages were searched again
-#: with seed 0 when they had to balance the univariable screen.
+#: with seed 0 when they had to balance the univariable screen. The Mib-1 searches were
+#: continued from earlier runs, so their seeds here do not give the stored values.
 BASE_SEEDS = {
     "untreatable_progression": 2,
     "cga_recurrence": 2,

@@ -287,4 +287,4 @@ def search_mib1_ties(
     s["months_diagnosis_to_lt"], e3 = search_diagnosis_to_lt(
         100 * (lt - p) / p, list(tr), seed, start=s["months_diagnosis_to_lt"]
     )
-    return s, {"mib1_ties": e1, "mib1_spearman": e2, "diagnosis_to_lt": e3}
+    return s, {"mib1_ties": e1, "mib1_spearman": e2, "diagnosis_to_lt_repair": e3}

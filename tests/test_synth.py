@@ -419,6 +419,13 @@ def test_finishing_steps_give_the_stored_base() -> None:
         done = synth_base.finish_mib1(state)
         assert_columns_equal(done, base, base)
         assert _fast_problems(done) == []
+    # another solution, where slot 15 has no Mib-1 at recurrence: the tie step would
+    # break targets there, so finish_mib1 leaves it out
+    other = {k: v.copy() for k, v in base.items()}
+    for name in ("mib1_lt_pct", "mib1_recurrence_pct"):
+        other[name][[2, 15]] = other[name][[15, 2]]
+    assert set(_fast_problems(synth_base.tie_mib1_rises(other))) - set(_fast_problems(other))
+    assert np.isnan(synth_base.finish_mib1(other)["mib1_recurrence_pct"][15])
 
 
 def test_attribute_draws_are_bounded_and_name_the_seed() -> None:
