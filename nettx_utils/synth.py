@@ -19,7 +19,8 @@ How it is built (see ``book/synthetic_cohort.md`` for the long version):
    for the exact ties that the Mann-Whitney p of the two variations needs),
    finished by three small coded steps, and stored as the *base solution* in
    :mod:`~nettx_utils.synth_base`, whose ``build_base`` is the whole chain (it
-   gives back the stored values except the Mib-1 ones, see that module).
+   gives back the stored values except the Mib-1 triples and the times from
+   diagnosis to LT, see that module).
 3. **Seeded walk.** :func:`generate_cohort` starts from the base solution and
    takes a seeded random walk of small moves (jitter a time, a free value, swap
    two equivalent patients), accepting a move only if every target still holds.

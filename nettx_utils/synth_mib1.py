@@ -212,7 +212,8 @@ def search_mib1_ties(
     for the correlation with the primary-to-LT variation. Returns the new state and
     the final energy of each stage (all 0 when solved). Stage 2 cannot change the
     tie structure, which fixes the lattice of attainable rho values; the stored base
-    also needed two hand-made pairs of ties (book/synthetic_cohort.md).
+    also needed two more pairs of ties (``synth_base.tie_recurrence_times`` and
+    ``synth_base.tie_mib1_rises``).
     """
     rng = np.random.default_rng(seed)
     s = {k: v.copy() for k, v in state.items()}
