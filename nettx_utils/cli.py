@@ -156,7 +156,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="papermill parameter for every notebook that declares it (VALUE read as YAML)",
     )
     run.add_argument(
-        "--only", action="append", default=[], metavar="NAME", help="execute only this notebook"
+        "--only",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="execute only this notebook; the others are reused from the previous run "
+        "in the build folder (executed when there is none)",
     )
     run.add_argument(
         "--jobs",

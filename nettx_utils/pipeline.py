@@ -247,6 +247,10 @@ def run(
                 report(f"{notebook.stem}: {why}, reused the previous run")
             else:
                 to_run.append(notebook)
+                if notebook not in selected:  # --only, but no previous copy to reuse
+                    report(
+                        f"{notebook.stem}: not selected, but no previous run to reuse: executing"
+                    )
         jobs = execution.worker_count(jobs, len(to_run))
         warm = None
         if to_run and jobs == 1 and reuse_kernels:  # start it now, it imports meanwhile
