@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from nettx_utils.plots import format_p
+from nettx_utils.tables import fixed
 
 __all__ = ["NOT_COMPUTABLE", "number_text", "p_text", "record_all", "share_text", "value_text"]
 
@@ -48,14 +49,15 @@ def number_text(value: float, digits: int = 2) -> str:
 
 
 def share_text(value: float, decimals: int = 0) -> str:
-    """A share between 0 and 1 as a percentage (``0.237`` -> ``24%``), or "not computable".
+    """A share between 0 and 1 as a percentage (``0.237`` -> ``24%``), or "not computable";
+    halves are rounded as the tables round them (:func:`nettx_utils.tables.fixed`).
 
     Examples
     --------
-    >>> share_text(0.237), share_text(0.0512, 1), share_text(float("nan"))
-    ('24%', '5.1%', 'not computable')
+    >>> share_text(0.237), share_text(0.0512, 1), share_text(0.125), share_text(float("nan"))
+    ('24%', '5.1%', '13%', 'not computable')
     """
-    return f"{100 * value:.{decimals}f}%" if _finite(value) else NOT_COMPUTABLE
+    return f"{fixed(100 * value, decimals)}%" if _finite(value) else NOT_COMPUTABLE
 
 
 def value_text(value: float) -> str:

@@ -24,6 +24,7 @@ from scipy.stats import chi2, norm
 
 from nettx_utils.errors import NettxError
 from nettx_utils.survival import _validate
+from nettx_utils.tables import fixed
 
 __all__ = [
     "CI_COLUMNS",
@@ -529,9 +530,10 @@ def check_answer(answer: Any, solution: Any, *, tolerance: float = 1e-6) -> str:
 
 
 def proportion_text(value: float) -> str:
-    """A proportion as text for the prose (``0.763`` -> ``76.3%``); NaN means nobody was
+    """A proportion as text for the prose (``0.763`` -> ``76.3%``), rounded as the tables
+    are (:func:`nettx_utils.tables.fixed`: ``0.8125`` -> ``81.3%``); NaN means nobody was
     followed that long, and reads "not estimable"."""
-    return "not estimable" if not math.isfinite(value) else f"{100 * value:.1f}%"
+    return "not estimable" if not math.isfinite(value) else f"{fixed(100 * value, 1)}%"
 
 
 def months_text(value: float) -> str:
