@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from nettx_utils import cli, pipeline, privacy, tables
+from nettx_utils import cli, execution, pipeline, privacy, tables
 from nettx_utils.cohort import CohortWarning, load_cohort, load_dictionary
 from nettx_utils.errors import CohortError, NettxError
 from nettx_utils.template import example_cohort, template_frame
@@ -203,7 +203,7 @@ def test_failed_validation_stops_the_pipeline_before_any_notebook(tmp_path, monk
     def no_notebook(*args, **kwargs):
         raise AssertionError("a notebook started")
 
-    monkeypatch.setattr(pipeline, "execute_notebook", no_notebook)
+    monkeypatch.setattr(execution, "execute_notebook", no_notebook)
     bad = DATA / "bad" / "negative_duration.csv"
     with pytest.raises(CohortError, match="a duration cannot be negative"):
         pipeline.run(build_dir=tmp_path / "build", data_path=bad, report=lambda line: None)
@@ -218,7 +218,7 @@ def test_a_suspicious_value_warns_and_the_pipeline_goes_on(tmp_path, monkeypatch
     def first_notebook(*args, **kwargs):
         raise Started
 
-    monkeypatch.setattr(pipeline, "_execute_all", first_notebook)
+    monkeypatch.setattr(execution, "execute_all", first_notebook)
     lines: list[str] = []
     with pytest.raises(Started):
         pipeline.run(
