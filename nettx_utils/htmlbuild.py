@@ -112,7 +112,9 @@ class JupyterBookBuild:
             return
         process, self._process = self._process, None
         process.kill()
-        process.communicate()
+        for stream in (process.stdin, process.stdout, process.stderr):
+            stream.close()  # what it printed is not wanted; closing twice is fine
+        process.wait()
 
     def __enter__(self) -> JupyterBookBuild:
         return self

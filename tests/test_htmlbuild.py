@@ -102,3 +102,15 @@ def test_a_book_that_fails_before_sphinx_starts_is_reported(tmp_path):
     (book / "_toc.yml").unlink()
     with pytest.raises(NettxError, match="Jupyter Book could not build the book"):
         htmlbuild.build_html(book)
+
+
+def test_the_waiting_process_ends_unbuilt_when_the_pipeline_goes_away(tmp_path):
+    """If the pipeline dies (its end of the pipe closes), the held build does not wait
+    for ever: it ends without building."""
+    book = _tiny_book(tmp_path / "book", "never built")
+    build = htmlbuild.JupyterBookBuild(book)
+    process = build._process
+    process.stdin.close()
+    assert process.wait(timeout=60) == 0
+    assert not (book / "_build" / "html" / "page.html").exists()
+    build.cancel()
