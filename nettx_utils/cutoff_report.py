@@ -25,6 +25,7 @@ from nettx_utils.cutoffs import MaxSelectedResult
 from nettx_utils.prose import Items, number_text, p_text, share_text, value_text
 
 __all__ = [
+    "SCAN_FORMATS",
     "SearchCorrection",
     "best_split",
     "correction_items",
@@ -38,6 +39,9 @@ __all__ = [
     "sweep_items",
     "verdict_items",
 ]
+
+#: How the chapter prints a scan of :func:`nettx_utils.cutoffs.scan_cutoffs`.
+SCAN_FORMATS = {"cutoff": "{:g}", "z": "{:.3f}", "chi2": "{:.3f}", "p_value": "{:.4f}"}
 
 
 def parameter_items(
