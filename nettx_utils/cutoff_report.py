@@ -119,7 +119,7 @@ def sweep_items(
         "n_below_alpha": (int((usable["p_value"] < alpha).sum()), None),
     }
     if best is None:
-        items["min_p"] = (math.nan, "not computable")
+        items["min_p"] = (math.nan, p_text(math.nan))
         items["min_p_cut"] = (math.nan, "none")
         items["best_range"] = ([], "none")
         return items

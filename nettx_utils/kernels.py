@@ -29,6 +29,8 @@ with a ``NameError`` as in a fresh kernel. A kernel that died is started again.
 
 from __future__ import annotations
 
+import queue
+import time
 import uuid
 from pathlib import Path
 
@@ -129,9 +131,6 @@ class WarmKernel:
 
     def _wait(self, msg_id: str) -> None:
         """Wait for the reply to ``msg_id``; fail when the kernel dies or times out."""
-        import queue
-        import time
-
         from jupyter_core.utils import run_sync
 
         deadline = time.monotonic() + self.timeout

@@ -19,7 +19,7 @@ from scipy.stats import norm
 
 from nettx_utils import derived
 from nettx_utils.cox import cox_fit
-from nettx_utils.prose import Items, number_text, share_text
+from nettx_utils.prose import NOT_COMPUTABLE, Items, number_text, share_text
 
 __all__ = [
     "HR_COLUMNS",
@@ -299,6 +299,6 @@ def hazard_ratio_items(table: pd.DataFrame, fit_warnings: Sequence[str], alpha: 
     widest = (table["upper 95%"] / table["lower 95%"]).max() if len(table) else math.nan
     return {
         "plain_warnings": (len(fit_warnings), None),
-        "widest_ratio": (widest, f"{widest:,.0f}" if np.isfinite(widest) else "not computable"),
+        "widest_ratio": (widest, f"{widest:,.0f}" if np.isfinite(widest) else NOT_COMPUTABLE),
         "plain_significant": (int((table["p"] < alpha).sum()), None),
     }

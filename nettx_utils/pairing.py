@@ -19,7 +19,7 @@ from scipy import stats
 
 from nettx_utils import association
 from nettx_utils.errors import NettxError
-from nettx_utils.prose import Items, p_text
+from nettx_utils.prose import NOT_COMPUTABLE, Items, number_text, p_text
 
 __all__ = [
     "COMPARISONS",
@@ -72,21 +72,19 @@ def pair_counts(cohort: pd.DataFrame) -> tuple[pd.DataFrame, Items]:
     for key, (a, b) in COMPARISONS.items():
         x, y = cohort[a], cohort[b]
         both = x.notna() & y.notna()
-        rho = _or_none(association.spearman, x, y)
+        result = _or_none(association.spearman, x, y)
+        rho = result.rho if result else math.nan
         rows.append(
             {
                 "comparison": comparison_name(key),
                 f"measured at {TIME_POINTS[a]}": int(x.notna().sum()),
                 f"measured at {TIME_POINTS[b]}": int(y.notna().sum()),
                 "complete pairs": int(both.sum()),
-                "Spearman rho": rho.rho if rho else math.nan,
+                "Spearman rho": rho,
             }
         )
         items[f"pairs_{key}"] = (int(both.sum()), None)
-        items[f"rho_{key}"] = (
-            rho.rho if rho else math.nan,
-            f"{rho.rho:.2f}" if rho else "not computable",
-        )
+        items[f"rho_{key}"] = (rho, number_text(rho))
     return pd.DataFrame(rows), items
 
 
@@ -107,7 +105,7 @@ def within_patient_change(
     sd_change = float(change.std())
     items: Items = {
         "sd_between": (sd_between, f"{sd_between:.2f}"),
-        "sd_change": (sd_change, f"{sd_change:.2f}" if len(change) > 1 else "not computable"),
+        "sd_change": (sd_change, number_text(sd_change)),  # NaN below two pairs
         "n_up": (int((change > 0).sum()), None),
         "n_down": (int((change < 0).sum()), None),
     }
@@ -155,7 +153,7 @@ def lt_only_items(cohort: pd.DataFrame) -> Items:
     pairs_only = association.result_or_note(association.mann_whitney, paired[a], paired[b])
 
     def median(values: pd.Series) -> tuple[float, str]:
-        return (values.median(), f"{values.median():g}") if len(values) else (math.nan, "not computable")  # fmt: skip
+        return (values.median(), f"{values.median():g}") if len(values) else (math.nan, NOT_COMPUTABLE)  # fmt: skip
 
     return {
         "n_lt_only": (len(lt_only), None),
