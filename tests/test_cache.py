@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 from pathlib import Path
 
 import nbformat
@@ -272,13 +271,12 @@ def test_serial_parallel_warm_and_fresh_kernels_record_identical_numbers(default
 def test_warm_kernel_reports_a_kernel_that_dies_and_starts_a_new_one(tmp_path):
     """A kernel that dies while it is being prepared is reported in one message, not after
     a minute's wait; the next notebook gets a new kernel."""
-    kernel = WarmKernel(execution.kernel_name(), tmp_path, timeout=30)
+    kernel = WarmKernel(execution.kernel_name(), tmp_path, timeout=600)
     try:
         kernel.launch()  # returns before the kernel has even started
-        started = time.monotonic()
+        # "died", not the timeout's "did not answer": the death is seen, not waited out
         with pytest.raises(NettxError, match="died"):
             kernel._wait(kernel._send("import os\nos._exit(1)"))
-        assert time.monotonic() - started < 25
         notebook = _write(tmp_path / "after.ipynb", "print(6 * 7)")
         execution.execute_notebook(
             notebook, tmp_path / "out.ipynb", {}, kernel=kernel.kernel_name, warm=kernel
