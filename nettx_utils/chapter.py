@@ -39,6 +39,10 @@ SYNTHETIC_NOTE = (
 )
 
 
+SYNTHETIC_CAPTION = "Synthetic data: a generated cohort, not the study's patients."
+"""The label that ends every figure caption (and marks every export) on the synthetic cohort."""
+
+
 @dataclass
 class Chapter:
     """A chapter's cohort, record and parameters."""
@@ -67,6 +71,12 @@ class Chapter:
             f"({len(self.cohort)} patients), not from the paper's patients and not from "
             "the project's synthetic cohort."
         )
+
+    def data_caption(self) -> str:
+        """A sentence for the end of every figure caption: whose data the figure shows."""
+        if self.synthetic:
+            return SYNTHETIC_CAPTION
+        return "Computed from your cohort, not from the paper's patients."
 
     def comparison_note(self) -> str:
         """Markdown saying why the published values are not shown, or an empty string."""
@@ -252,6 +262,7 @@ def open_chapter(
 
         glue_value("data_note", Markdown(chapter.data_note()), display=False)
         glue_value("comparison_text", Markdown(chapter.comparison_text()), display=False)
+        glue_value("data_caption", chapter.data_caption(), display=False)
     return chapter
 
 

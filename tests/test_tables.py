@@ -80,3 +80,18 @@ def test_a_count_prints_whole_quartiles_without_decimals():
     assert shown.startswith("1.5 (")
     age = table1(cohort).set_index("key").loc["age_at_lt_years", "display"]
     assert age.split(" ")[0].count(".") == 1
+
+
+def test_every_figure_caption_label_names_whose_data_it_shows(tmp_path):
+    """Chapter.data_caption (glued as ``data_caption`` for the end of figure captions) says
+    "synthetic" on the synthetic cohort and "your cohort" on any other."""
+    from nettx_utils.chapter import SYNTHETIC_CAPTION, open_chapter
+    from nettx_utils.cohort import DEFAULT_COHORT
+
+    assert "Synthetic" in open_chapter("01_cohort", glue=False).data_caption()
+    copy = pd.read_csv(DEFAULT_COHORT, comment="#")
+    copy["patient_id"] = [f"C{i:03d}" for i in range(len(copy))]
+    path = tmp_path / "centre.csv"
+    copy.to_csv(path, index=False)
+    other = open_chapter("01_cohort", data_path=path, glue=False).data_caption()
+    assert "your cohort" in other and other != SYNTHETIC_CAPTION
