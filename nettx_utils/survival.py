@@ -491,6 +491,10 @@ def landmark_table(km: KaplanMeier, years: Sequence[float]) -> pd.DataFrame:
     return table
 
 
+AALEN_JOHANSEN_SEED = 20210101
+"""Seed of lifelines' jitter of tied event times in :func:`cumulative_incidence`."""
+
+
 def cumulative_incidence(
     durations: ArrayLike, event_codes: ArrayLike, times: ArrayLike | float, *, cause: int = 1
 ) -> pd.DataFrame:
@@ -519,10 +523,18 @@ def cumulative_incidence(
     if not (codes == cause).any():
         incidence = np.zeros_like(t)
     else:
-        fitter = AalenJohansenFitter(calculate_variance=False)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # lifelines jitters tied times and says so
-            fitter.fit(durations, codes, event_of_interest=cause)
+        # lifelines breaks tied event times by a random jitter of 1e-4 and seeds numpy's
+        # *global* generator to do it (np.random.seed(seed), even with seed=None). A fixed
+        # seed makes the estimate reproducible; restoring the global state afterwards keeps
+        # the caller's random numbers untouched.
+        fitter = AalenJohansenFitter(calculate_variance=False, seed=AALEN_JOHANSEN_SEED)
+        global_state = np.random.get_state()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # lifelines jitters tied times and says so
+                fitter.fit(durations, codes, event_of_interest=cause)
+        finally:
+            np.random.set_state(global_state)
         curve = fitter.cumulative_density_.iloc[:, 0]
         idx = np.searchsorted(curve.index.to_numpy(), t, side="right") - 1
         incidence = np.where(idx >= 0, curve.to_numpy()[np.maximum(idx, 0)], 0.0)

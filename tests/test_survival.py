@@ -341,3 +341,18 @@ def test_cumulative_incidence_by_hand_and_against_one_minus_km():
     assert np.isnan(ci["incidence"].iloc[4])
     one_minus_km = 1 - fit_kaplan_meier([2, 3, 5, 8], [1, 0, 1, 0]).survival_at([6])["survival"]
     assert float(one_minus_km.iloc[0]) == pytest.approx(0.625)
+
+
+def test_cumulative_incidence_leaves_numpy_global_generator_alone():
+    """lifelines' Aalen-Johansen fitter reseeds numpy's global generator to jitter tied
+    times; cumulative_incidence restores it, and gives the same estimate every time."""
+    from nettx_utils.survival import cumulative_incidence
+
+    tied = ([2, 2, 3, 5, 5, 8], [1, 2, 1, 1, 2, 0], [4, 6])
+    np.random.seed(123)
+    expected_next = np.random.random()
+    np.random.seed(123)
+    first = cumulative_incidence(*tied)
+    assert np.random.random() == expected_next
+    again = cumulative_incidence(*tied)
+    np.testing.assert_array_equal(first["incidence"], again["incidence"])
