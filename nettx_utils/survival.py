@@ -528,13 +528,13 @@ def cumulative_incidence(
         # seed makes the estimate reproducible; restoring the global state afterwards keeps
         # the caller's random numbers untouched.
         fitter = AalenJohansenFitter(calculate_variance=False, seed=AALEN_JOHANSEN_SEED)
-        global_state = np.random.get_state()
+        global_state = np.random.get_state()  # noqa: NPY002 - the legacy global lifelines uses
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # lifelines jitters tied times and says so
                 fitter.fit(durations, codes, event_of_interest=cause)
         finally:
-            np.random.set_state(global_state)
+            np.random.set_state(global_state)  # noqa: NPY002
         curve = fitter.cumulative_density_.iloc[:, 0]
         idx = np.searchsorted(curve.index.to_numpy(), t, side="right") - 1
         incidence = np.where(idx >= 0, curve.to_numpy()[np.maximum(idx, 0)], 0.0)
