@@ -555,8 +555,29 @@ MIB1_TIME_POINTS: dict[str, str] = {
 PER_PATIENT_LIMIT = 200
 """Largest cohort drawn patient by patient (Figure 1's lines, the follow-up swimmer plot);
 above it those figures show distributions instead."""
-_LOG_TICKS = (0, 0.5, 1, 2, 5, 10, 20, 50, 100)
+_LOG_TICKS = (0, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
 _SUMMARY_SHIFT = 0.14  # x offset of the median/IQR bar from the patients' points
+
+
+def _scale_label(ylabel: str, log_scale: bool, positive: bool) -> str:
+    """The y label with the scale said in words (a logarithmic axis must not pass for linear).
+
+    Examples
+    --------
+    >>> _scale_label("Mib-1 (%)", True, True)
+    'Mib-1 (%), logarithmic scale'
+    >>> _scale_label("Mib-1 (%)", True, False)
+    'Mib-1 (%), linear scale to 1, logarithmic above'
+    >>> _scale_label("Mib-1 (%)", False, True)
+    'Mib-1 (%)'
+    """
+    if not log_scale:
+        return ylabel
+    return (
+        f"{ylabel}, logarithmic scale"
+        if positive
+        else f"{ylabel}, linear scale to 1, logarithmic above"
+    )
 
 
 def _numeric_frame(values: pd.DataFrame, who: str) -> pd.DataFrame:
@@ -629,9 +650,11 @@ def trajectories_figure(
     max_lines : int, default 200
         Largest number of patients drawn as individual lines.
     log_scale : bool, default True
-        Symmetric-log y axis (linear below 1, logarithmic above), which
-        separates values of 1-3% and still shows 40%, and keeps zeros
-        drawable; False gives a linear axis from 0.
+        A logarithmic y axis, which separates values of 1-3% and still shows
+        40%; the y label says so ("..., logarithmic scale"). With a value of 0
+        or below (not drawable on a log axis) the axis is symmetric-log, linear
+        up to 1 and logarithmic above, and the label says that. False gives a
+        linear axis from 0.
     width, height : float
         Figure size in inches.
 
@@ -640,7 +663,8 @@ def trajectories_figure(
     matplotlib.figure.Figure
         Outside pyplot's registry (display or glue it to show it).
         ``fig.trajectory_summary`` is a DataFrame ``time_point, label, n, q1,
-        median, q3`` (one row per column of ``values``). Artists carry gids:
+        median, q3`` (one row per column of ``values``); the key (one patient,
+        median and IQR) is a figure legend above the axes. Artists carry gids:
         ``trajectory-line`` (one per patient with >= 2 values),
         ``trajectory-point`` (patients with one value), ``trajectory-median``,
         ``trajectory-iqr``, ``trajectory-violin`` and ``trajectory-note``.
@@ -687,9 +711,12 @@ def trajectories_figure(
     with mpl.rc_context(BOOK_RC):
         fig = Figure(figsize=(width, height), layout="constrained")
         ax = fig.add_subplot()
-        if log_scale:
-            ax.set_yscale("symlog", linthresh=1.0, linscale=0.5)
         data = frame.to_numpy()
+        positive = bool(np.nanmin(data) > 0)
+        if log_scale and positive:
+            ax.set_yscale("log")
+        elif log_scale:
+            ax.set_yscale("symlog", linthresh=1.0, linscale=0.5)
         if show_lines:
             for row in data:
                 seen = ~np.isnan(row)
@@ -774,7 +801,14 @@ def trajectories_figure(
         if show_lines:
             key.insert(0, Line2D([], [], color=PALETTE[0], lw=0.8, alpha=0.6, marker="o", ms=2.5))
             names_key.insert(0, "One patient")
-        ax.legend(key, names_key, loc="best", handlelength=1.8, borderaxespad=0.2)
+        fig.legend(  # outside the plotting area: it can cover no patient's line
+            key,
+            names_key,
+            loc="outside upper left",
+            ncols=len(key),
+            handlelength=1.8,
+            frameon=False,
+        )
         ax.set_xlim(-0.35, x[-1] + 0.45)
         ax.xaxis.set_major_locator(FixedLocator(x))
         ax.set_xticklabels([f"{lab}\nn = {n}" for lab, n in zip(names, summary["n"], strict=True)])
@@ -782,13 +816,19 @@ def trajectories_figure(
         top = float(np.nanmax(data))
         if log_scale:
             ceiling = next((t for t in _LOG_TICKS if t >= top), top * 1.1)
-            ticks = [t for t in _LOG_TICKS if t <= ceiling]
-            ax.set_ylim(min(0.0, float(np.nanmin(data))), max(ceiling, 1.0))
+            if positive:
+                low = float(np.nanmin(data))
+                floor = max((t for t in _LOG_TICKS if 0 < t <= low), default=low / 1.1)
+                ticks = [t for t in _LOG_TICKS if floor <= t <= ceiling]
+                ax.set_ylim(floor / 1.15, ceiling * 1.05)
+            else:
+                ticks = [t for t in _LOG_TICKS if t <= ceiling]
+                ax.set_ylim(min(0.0, float(np.nanmin(data))), max(ceiling, 1.0))
             ax.yaxis.set_major_locator(FixedLocator(ticks))
             ax.yaxis.set_minor_locator(FixedLocator([]))
             ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         else:
             ax.set_ylim(min(0.0, float(np.nanmin(data))), top * 1.08 if top > 0 else 1.0)
-        ax.set_ylabel(ylabel)
+        ax.set_ylabel(_scale_label(ylabel, log_scale, positive))
     fig.trajectory_summary = summary
     return fig

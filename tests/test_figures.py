@@ -94,12 +94,33 @@ def test_trajectory_aggregated_above_max_lines(cohort):
 @pytest.mark.parametrize("log_scale", [True, False])
 def test_trajectory_scales_and_saving(cohort, tmp_path: Path, log_scale: bool):
     fig = trajectories_figure(cohort[list(MIB1_TIME_POINTS)], log_scale=log_scale)
-    assert fig.axes[0].get_yscale() == ("symlog" if log_scale else "linear")
+    assert fig.axes[0].get_yscale() == ("log" if log_scale else "linear")
+    want = "Mib-1 (%), logarithmic scale" if log_scale else "Mib-1 (%)"
+    assert fig.axes[0].get_ylabel() == want  # a log axis says so in words
     low, high = fig.axes[0].get_ylim()
-    assert low <= 0 and high >= cohort[list(MIB1_TIME_POINTS)].max().max()
+    values = cohort[list(MIB1_TIME_POINTS)]
+    assert low <= values.min().min() and high >= values.max().max()
     for ext in ("png", "svg"):
         fig.savefig(tmp_path / f"fig1.{ext}")
         assert (tmp_path / f"fig1.{ext}").stat().st_size > 1000
+
+
+def test_trajectory_zero_values_use_a_symlog_axis_and_say_so():
+    values = pd.DataFrame({"a": [0.0, 1.0, 2.0], "b": [3.0, 40.0, 0.5]})
+    ax = trajectories_figure(values).axes[0]
+    assert ax.get_yscale() == "symlog"
+    assert ax.get_ylabel() == "Mib-1 (%), linear scale to 1, logarithmic above"
+    assert ax.get_ylim()[0] <= 0
+
+
+def test_trajectory_key_is_outside_the_plotting_area(cohort):
+    fig = trajectories_figure(cohort[list(MIB1_TIME_POINTS)])
+    fig.draw_without_rendering()
+    ax = fig.axes[0]
+    assert ax.get_legend() is None and len(fig.legends) == 1
+    key, plot = fig.legends[0].get_window_extent(), ax.get_window_extent()
+    assert key.y0 >= plot.y1 - 1  # above the axes: it covers no line
+    assert fig.bbox.x0 <= key.x0 and key.x1 <= fig.bbox.x1 + 1
 
 
 def test_trajectory_bad_input():
