@@ -308,3 +308,53 @@ def test_download_links_in_a_notebook_output_build_with_the_books_config(
         assert f'/{path.name}"' in page
         (copied,) = (html / "_downloads").glob(f"*/{path.name}")
         assert copied.read_bytes() == path.read_bytes()
+
+
+@pytest.mark.parametrize("synthetic", [True, False])
+def test_every_file_a_chapter_exports_carries_the_label_only_on_the_synthetic_cohort(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, synthetic: bool
+):
+    """Chapter.export on the synthetic cohort and on a user's copy of it: every CSV, Excel,
+    PNG and SVG says "synthetic" on the first and nowhere on the second."""
+    from nettx_utils import derived
+    from nettx_utils.chapter import open_chapter
+    from nettx_utils.cohort import DEFAULT_COHORT
+    from nettx_utils.plots import km_figure
+    from nettx_utils.record import RECORD_DIR_ENV
+
+    monkeypatch.setenv(RECORD_DIR_ENV, str(tmp_path))
+    data_path = None
+    if not synthetic:  # the same patients in another file: a user's cohort
+        data_path = tmp_path / "centre.csv"
+        data_path.write_text(DEFAULT_COHORT.read_text(encoding="utf-8") + "\n")
+    chapter = open_chapter("04_outcomes", data_path=data_path, glue=False)
+    assert chapter.synthetic is synthetic
+    cohort = chapter.cohort
+    summary = pd.DataFrame({"Deaths": [int(cohort["died"].sum())], "Patients": [len(cohort)]})
+    chapter.export("summary", summary)
+    chapter.export("summary_styled", summary.style.hide(axis="index"))
+    months = cohort["months_recurrence_to_last_followup"]
+    chapter.export("km", km_figure(months, derived.event_flags(cohort["died"])))
+    assert (
+        sorted(p.suffix for p in chapter.exported)
+        == [".csv"] * 2 + [".png"] + [".svg"] + [".xlsx"] * 2
+    )
+    for path in chapter.exported:
+        assert path.is_relative_to(tmp_path)
+        if path.suffix == ".csv":
+            labelled = SOURCE_COLUMN in pd.read_csv(path).columns
+        elif path.suffix == ".xlsx":
+            book = openpyxl.load_workbook(path)
+            labelled = ABOUT_SHEET in book.sheetnames and any(
+                cell == SYNTHETIC_CAPTION
+                for row in book.active.iter_rows(values_only=True)
+                for cell in row
+            )
+        elif path.suffix == ".svg":
+            labelled = SYNTHETIC_CAPTION in _svg_texts(path)
+        else:
+            with Image.open(path) as image:
+                labelled = image.info.get("Description") == SYNTHETIC_CAPTION
+        assert labelled is synthetic, path.name
+        if not synthetic:
+            assert b"ynthetic" not in path.read_bytes(), path.name
