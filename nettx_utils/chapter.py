@@ -170,7 +170,8 @@ class Chapter:
 
         Files go to ``results/`` beside the executed notebook (so the page can link
         them, and the pipeline gathers them into the project's ``results/``); a
-        notebook run by hand writes to the project's ``results/`` directly.
+        notebook run by hand writes to the project's ``results/`` directly. On the
+        synthetic cohort every file says so inside itself (see :mod:`nettx_utils.export`).
         """
         from matplotlib.figure import Figure
 
@@ -178,7 +179,8 @@ class Chapter:
 
         directory = self._results_dir()
         saver = save_figure if isinstance(item, Figure) else save_table
-        self.exported.extend(saver(item, f"{self.name[:2]}_{name}", directory))
+        files = saver(item, f"{self.name[:2]}_{name}", directory, synthetic=self.synthetic)
+        self.exported.extend(files)
 
     def downloads(self) -> Any:
         """Markdown links to every file :meth:`export` wrote, for the end of a chapter."""

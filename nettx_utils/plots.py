@@ -38,9 +38,11 @@ from nettx_utils.tables import quartiles
 
 __all__ = [
     "BOOK_RC",
+    "BOOK_TIME_STEP",
     "MIB1_TIME_POINTS",
     "PALETTE",
     "PER_PATIENT_LIMIT",
+    "book_ticks",
     "format_p",
     "km_figure",
     "trajectories_figure",
@@ -96,6 +98,11 @@ BOOK_RC: dict[str, Any] = {
 }
 
 _NICE_STEPS = (1, 2, 3, 5, 6, 10, 12, 24, 36, 48, 60, 120, 240, 360, 600, 1200)
+
+BOOK_TIME_STEP = 24.0
+"""The book's one tick spacing for time axes in months (every two years): every
+Kaplan-Meier figure and its table of numbers at risk use it (see :func:`book_ticks`)."""
+_MAX_INTERVALS = 15  # more columns than this no longer fit a 6.4-inch table
 _ROWS = (("at_risk", "At risk"), ("censored", "Censored"), ("events", "Events"))
 
 
@@ -176,6 +183,37 @@ def _default_times(tmax: float) -> np.ndarray:
     return np.arange(math.ceil(tmax / step) + 1, dtype=float) * step
 
 
+def book_ticks(end: float, step: float = BOOK_TIME_STEP, start: float = 0.0) -> np.ndarray:
+    """The book's x ticks for a time axis from ``start`` to ``end``: every ``step``.
+
+    The rule is one spacing for the whole book (:data:`BOOK_TIME_STEP`, 24 months),
+    so that figures can be compared by eye. Ticks stop at the last multiple of
+    ``step`` not beyond ``end`` (the last time with a patient at risk), so the
+    table under a Kaplan-Meier curve never has a column after follow-up ended.
+    Two exceptions keep the table readable: follow-up shorter than two steps
+    uses the finest round step giving at most 8 intervals, and more than 15
+    intervals (30 years at 24 months) double the step until they fit.
+
+    Examples
+    --------
+    >>> book_ticks(197.9).tolist()[-3:]
+    [144.0, 168.0, 192.0]
+    >>> float(book_ticks(366.1)[1]), float(book_ticks(500.0)[1]), book_ticks(30.0).tolist()
+    (24.0, 48.0, [0.0, 5.0, 10.0, 15.0, 20.0, 25.0, 30.0])
+    """
+    start, end, step = float(start), float(end), float(step)
+    if not (math.isfinite(end) and math.isfinite(start) and step > 0):
+        raise NettxError(f"book_ticks: need a finite range and a positive step, got {start}-{end}")
+    span = end - start
+    if span < 2 * step:
+        fine = _default_times(span)
+        inside = fine[fine <= span + 1e-9]
+        return start + (inside if inside.size >= 2 else fine[:2])
+    while math.floor(span / step + 1e-9) > _MAX_INTERVALS:
+        step *= 2
+    return start + step * np.arange(math.floor(span / step + 1e-9) + 1, dtype=float)
+
+
 def _groups(
     groups: Any,
     n: int,
@@ -239,6 +277,7 @@ def km_figure(
     width: float = 6.4,
     axes_height: float = 3.0,
     drop_empty_groups: bool = False,
+    tick_step: float | None = BOOK_TIME_STEP,
 ) -> Figure:
     """Draw a KMunicate-style Kaplan-Meier figure with its at-risk table.
 
@@ -250,10 +289,10 @@ def km_figure(
         Group of each patient; patients whose group is NaN/None are dropped.
         Without ``groups`` all patients form one group, "All patients".
     times : sequence of float, optional
-        Increasing x ticks, which are also the columns of the table; the x
-        axis spans ``times[0]`` to ``times[-1]`` (so ``times`` can truncate
-        the plot). Default: 0 to the longest follow-up in a round step
-        (1, 2, 3, 5, 6, 12, 24, 36, ...), at most 8 intervals.
+        Only with ``tick_step=None``: increasing x ticks, which are also the
+        columns of the table; the x axis spans ``times[0]`` to ``times[-1]``.
+        With the book's rule (the default ``tick_step``) ``times`` is ignored,
+        so that every figure of the book has the same ticks.
     group_order : sequence, optional
         Groups to draw, in order (colours follow :data:`PALETTE`). Default:
         categories of a categorical ``groups``, else the sorted labels.
@@ -273,6 +312,12 @@ def km_figure(
     width, axes_height : float
         Figure width and height of the curve panel, in inches; the table
         below adds 0.16 in per row.
+    tick_step : float or None, default :data:`BOOK_TIME_STEP` (24)
+        The book's rule (:func:`book_ticks`): ticks and table columns every
+        ``tick_step`` from 0, and an x axis that ends at the last time with a
+        patient at risk. ``None``: ``times`` if given, else 0 to the longest
+        follow-up in a round step (1, 2, 3, 5, 6, 12, 24, 36, ...), at most 8
+        intervals (for data in other units, as in the tests).
     drop_empty_groups : bool, default False
         Leave out groups without patients (named in the legend as "no patient",
         listed in ``fig.km_empty``) instead of refusing them, so a chapter still
@@ -285,13 +330,16 @@ def km_figure(
         A figure outside pyplot's registry, so a notebook shows it only where
         it displays or glues it, and it is freed with its last reference;
         ``fig.axes[0]`` holds the curves and
-        ``fig.axes[1]`` the table. Attached for tests and notebooks:
+        ``fig.axes[1]`` the table; the legend (two or more groups) is a figure
+        legend above the curves, outside the plotting area, ``fig.km_legend``
+        (None without one). Attached for tests and notebooks:
         ``fig.km_counts`` (DataFrame ``group, time, at_risk, censored,
         events``: the table as drawn), ``fig.km_fits`` (display label ->
         fitted ``KaplanMeier``), ``fig.km_group_keys`` (display label -> group
         key), ``fig.km_logrank`` (``LogRankResult`` or None) and ``fig.km_empty``
         (display label -> key of each group left out for having no patient). Artists carry gids: ``km-curve``, ``km-ci``, ``km-censor``,
-        ``km-landmark``, ``km-logrank``.
+        ``km-landmark``, ``km-logrank``, ``km-table-group`` (a group's name over its rows
+        of the table).
 
     Raises
     ------
@@ -310,9 +358,9 @@ def km_figure(
     Examples
     --------
     >>> fig = km_figure([9, 13, 18, 23, 5, 8, 12], [1, 0, 1, 1, 1, 1, 0],
-    ...                 ["A", "A", "A", "A", "B", "B", "B"], times=[0, 12, 24])
-    >>> fig.km_counts.groupby("group").size().to_dict()
-    {'A': 3, 'B': 3}
+    ...                 ["A", "A", "A", "A", "B", "B", "B"], tick_step=6)
+    >>> fig.km_counts.groupby("group").size().to_dict()  # ticks 0, 6, 12, 18
+    {'A': 4, 'B': 4}
     """
     try:
         d = np.asarray(durations, dtype=float)
@@ -339,13 +387,20 @@ def km_figure(
         )
         for key, lab in zip(keys, labels, strict=True)
     }
-    if times is None:
-        ticks = _default_times(np.nanmax(d))
-    else:
-        ticks = np.asarray(times, dtype=float)
-        if ticks.ndim != 1 or ticks.size < 2 or np.any(np.diff(ticks) <= 0):
+    if times is not None:
+        asked = np.asarray(times, dtype=float)
+        if asked.ndim != 1 or asked.size < 2 or np.any(np.diff(asked) <= 0):
             raise NettxError(f"km_figure: times must be >= 2 increasing values, got {times!r}")
-    t0, t1 = float(ticks[0]), float(ticks[-1])
+    last = float(np.nanmax(d))  # the last time with a patient at risk
+    if tick_step is not None:
+        ticks = book_ticks(last, tick_step)
+        t0, t1 = float(ticks[0]), max(last, float(ticks[-1]))
+    elif times is None:
+        ticks = _default_times(last)
+        t0, t1 = float(ticks[0]), float(ticks[-1])
+    else:
+        ticks = asked
+        t0, t1 = float(ticks[0]), float(ticks[-1])
     pad = 0.02 * (t1 - t0)
 
     n_rows = 4 * len(keys)  # per group: a name row, then At risk / Censored / Events
@@ -410,18 +465,9 @@ def km_figure(
         for lab in empty:
             handles.append(Line2D([], [], ls="none"))
             names.append(f"{lab}: no patient")
+        legend = None
         if len(keys) >= 2 or empty:
-            legend = ax.legend(
-                handles,
-                names,
-                loc="best",
-                handlelength=1.6,
-                borderaxespad=0.3,
-                frameon=True,
-                facecolor="white",
-                edgecolor="none",
-                framealpha=0.85,
-            )
+            legend = _outside_legend(fig, handles, names)
             if logrank is not None:
                 legend.get_texts()[-1 - len(empty)].set_gid("km-logrank")
 
@@ -434,16 +480,47 @@ def km_figure(
     fig.km_logrank = logrank
     fig.km_group_keys = dict(zip(labels, keys, strict=True))
     fig.km_empty = empty
+    fig.km_legend = legend
     return fig
+
+
+def _outside_legend(fig: Figure, handles: list, names: list[str]) -> Any:
+    """A figure legend above the axes, outside the plotting area, so that it covers
+    no curve: one row when it fits the figure's width, else one entry a line."""
+    options = {
+        "loc": "outside upper left",
+        "handlelength": 1.6,
+        "columnspacing": 1.4,
+        "borderaxespad": 0.2,
+        "frameon": False,
+    }
+    legend = fig.legend(handles, names, ncols=len(names), **options)
+    fig.draw_without_rendering()
+    if legend.get_window_extent().width > 0.98 * fig.bbox.width:
+        legend.remove()
+        legend = fig.legend(handles, names, ncols=1, **options)
+    return legend
 
 
 def _draw_table(tab: Axes, table: pd.DataFrame, labels: list[str]) -> None:
     """Write the at-risk / censored / events numbers under the curve axes."""
     yticks, ylabels = [], []
     row = 0
-    for lab in labels:
+    for i, lab in enumerate(labels):
         yticks.append(row)
-        ylabels.append(lab)
+        ylabels.append("")
+        tab.text(  # the name over its rows, from the left edge of the axes: no wide margin
+            0,
+            row,
+            lab,
+            transform=tab.get_yaxis_transform(),
+            ha="left",
+            va="center",
+            fontsize=9,
+            fontweight="bold",
+            color=PALETTE[i % len(PALETTE)],
+            gid="km-table-group",
+        )
         sub = table[table["group"] == lab]
         for column, name in _ROWS:
             row += 1
@@ -457,12 +534,8 @@ def _draw_table(tab: Axes, table: pd.DataFrame, labels: list[str]) -> None:
     tab.set_ylim(row - 0.5, -0.5)
     tab.yaxis.set_major_locator(FixedLocator(yticks))
     tab.set_yticklabels(ylabels)
-    for i, text in enumerate(tab.get_yticklabels()):
-        if i % 4 == 0:
-            text.set_fontweight("bold")
-            text.set_color(PALETTE[(i // 4) % len(PALETTE)])
-        else:
-            text.set_fontsize(8.5)
+    for text in tab.get_yticklabels():
+        text.set_fontsize(8.5)
     tab.tick_params(axis="both", length=0, labelbottom=False, pad=10)
     tab.grid(False)
     for spine in tab.spines.values():
@@ -482,8 +555,29 @@ MIB1_TIME_POINTS: dict[str, str] = {
 PER_PATIENT_LIMIT = 200
 """Largest cohort drawn patient by patient (Figure 1's lines, the follow-up swimmer plot);
 above it those figures show distributions instead."""
-_LOG_TICKS = (0, 0.5, 1, 2, 5, 10, 20, 50, 100)
+_LOG_TICKS = (0, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
 _SUMMARY_SHIFT = 0.14  # x offset of the median/IQR bar from the patients' points
+
+
+def _scale_label(ylabel: str, log_scale: bool, positive: bool) -> str:
+    """The y label with the scale said in words (a logarithmic axis must not pass for linear).
+
+    Examples
+    --------
+    >>> _scale_label("Mib-1 (%)", True, True)
+    'Mib-1 (%), logarithmic scale'
+    >>> _scale_label("Mib-1 (%)", True, False)
+    'Mib-1 (%), linear scale to 1, logarithmic above'
+    >>> _scale_label("Mib-1 (%)", False, True)
+    'Mib-1 (%)'
+    """
+    if not log_scale:
+        return ylabel
+    return (
+        f"{ylabel}, logarithmic scale"
+        if positive
+        else f"{ylabel}, linear scale to 1, logarithmic above"
+    )
 
 
 def _numeric_frame(values: pd.DataFrame, who: str) -> pd.DataFrame:
@@ -556,9 +650,11 @@ def trajectories_figure(
     max_lines : int, default 200
         Largest number of patients drawn as individual lines.
     log_scale : bool, default True
-        Symmetric-log y axis (linear below 1, logarithmic above), which
-        separates values of 1-3% and still shows 40%, and keeps zeros
-        drawable; False gives a linear axis from 0.
+        A logarithmic y axis, which separates values of 1-3% and still shows
+        40%; the y label says so ("..., logarithmic scale"). With a value of 0
+        or below (not drawable on a log axis) the axis is symmetric-log, linear
+        up to 1 and logarithmic above, and the label says that. False gives a
+        linear axis from 0.
     width, height : float
         Figure size in inches.
 
@@ -567,7 +663,8 @@ def trajectories_figure(
     matplotlib.figure.Figure
         Outside pyplot's registry (display or glue it to show it).
         ``fig.trajectory_summary`` is a DataFrame ``time_point, label, n, q1,
-        median, q3`` (one row per column of ``values``). Artists carry gids:
+        median, q3`` (one row per column of ``values``); the key (one patient,
+        median and IQR) is a figure legend above the axes. Artists carry gids:
         ``trajectory-line`` (one per patient with >= 2 values),
         ``trajectory-point`` (patients with one value), ``trajectory-median``,
         ``trajectory-iqr``, ``trajectory-violin`` and ``trajectory-note``.
@@ -614,9 +711,12 @@ def trajectories_figure(
     with mpl.rc_context(BOOK_RC):
         fig = Figure(figsize=(width, height), layout="constrained")
         ax = fig.add_subplot()
-        if log_scale:
-            ax.set_yscale("symlog", linthresh=1.0, linscale=0.5)
         data = frame.to_numpy()
+        positive = bool(np.nanmin(data) > 0)
+        if log_scale and positive:
+            ax.set_yscale("log")
+        elif log_scale:
+            ax.set_yscale("symlog", linthresh=1.0, linscale=0.5)
         if show_lines:
             for row in data:
                 seen = ~np.isnan(row)
@@ -701,7 +801,14 @@ def trajectories_figure(
         if show_lines:
             key.insert(0, Line2D([], [], color=PALETTE[0], lw=0.8, alpha=0.6, marker="o", ms=2.5))
             names_key.insert(0, "One patient")
-        ax.legend(key, names_key, loc="best", handlelength=1.8, borderaxespad=0.2)
+        fig.legend(  # outside the plotting area: it can cover no patient's line
+            key,
+            names_key,
+            loc="outside upper left",
+            ncols=len(key),
+            handlelength=1.8,
+            frameon=False,
+        )
         ax.set_xlim(-0.35, x[-1] + 0.45)
         ax.xaxis.set_major_locator(FixedLocator(x))
         ax.set_xticklabels([f"{lab}\nn = {n}" for lab, n in zip(names, summary["n"], strict=True)])
@@ -709,13 +816,19 @@ def trajectories_figure(
         top = float(np.nanmax(data))
         if log_scale:
             ceiling = next((t for t in _LOG_TICKS if t >= top), top * 1.1)
-            ticks = [t for t in _LOG_TICKS if t <= ceiling]
-            ax.set_ylim(min(0.0, float(np.nanmin(data))), max(ceiling, 1.0))
+            if positive:
+                low = float(np.nanmin(data))
+                floor = max((t for t in _LOG_TICKS if 0 < t <= low), default=low / 1.1)
+                ticks = [t for t in _LOG_TICKS if floor <= t <= ceiling]
+                ax.set_ylim(floor / 1.15, ceiling * 1.05)
+            else:
+                ticks = [t for t in _LOG_TICKS if t <= ceiling]
+                ax.set_ylim(min(0.0, float(np.nanmin(data))), max(ceiling, 1.0))
             ax.yaxis.set_major_locator(FixedLocator(ticks))
             ax.yaxis.set_minor_locator(FixedLocator([]))
             ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         else:
             ax.set_ylim(min(0.0, float(np.nanmin(data))), top * 1.08 if top > 0 else 1.0)
-        ax.set_ylabel(ylabel)
+        ax.set_ylabel(_scale_label(ylabel, log_scale, positive))
     fig.trajectory_summary = summary
     return fig

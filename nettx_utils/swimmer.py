@@ -16,14 +16,15 @@ from typing import Any
 import matplotlib as mpl
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator
 
 from nettx_utils.arrays import as_float_array
 from nettx_utils.errors import NettxError
-from nettx_utils.plots import BOOK_RC, PALETTE, PER_PATIENT_LIMIT
+from nettx_utils.plots import BOOK_RC, PALETTE, PER_PATIENT_LIMIT, book_ticks
 
 __all__ = ["follow_up_figure"]
 
-_LABELS = ("died", "censored (alive at last contact)")
+_LABELS = ("Died", "Censored (alive at last contact)")
 
 
 def follow_up_figure(
@@ -50,7 +51,8 @@ def follow_up_figure(
     Returns
     -------
     matplotlib.figure.Figure
-        Outside pyplot. ``fig.per_patient`` says which form was drawn; the
+        Outside pyplot; x ticks follow the book's rule (:func:`nettx_utils.plots.book_ticks`,
+        every 24 months). ``fig.per_patient`` says which form was drawn; the
         aggregated form carries a note naming the number of patients and why.
 
     Raises
@@ -89,6 +91,7 @@ def follow_up_figure(
             _histogram(ax, t, dead, max_lines)
         if marker is not None:
             ax.axvline(marker, color="#888888", linestyle=":", linewidth=1)
+        ax.xaxis.set_major_locator(FixedLocator(book_ticks(float(t.max()))))  # the book's rule
         ax.set_xlabel("Months since recurrence")
     figure.per_patient = per_patient
     return figure

@@ -16,8 +16,16 @@ import pytest
 from matplotlib.figure import Figure
 from PIL import Image
 
+from nettx_utils.chapter import SYNTHETIC_CAPTION
 from nettx_utils.errors import NettxError
-from nettx_utils.export import FIGURE_DPI, links_markdown, save_figure, save_table
+from nettx_utils.export import (
+    ABOUT_SHEET,
+    FIGURE_DPI,
+    SOURCE_COLUMN,
+    links_markdown,
+    save_figure,
+    save_table,
+)
 
 
 @pytest.fixture
@@ -45,7 +53,7 @@ def figure() -> Figure:
 
 
 def test_save_table_writes_csv_and_xlsx(tmp_path: Path, table: pd.DataFrame):
-    paths = save_table(table, "table1_characteristics", tmp_path)
+    paths = save_table(table, "table1_characteristics", tmp_path, synthetic=False)
     assert paths == [
         tmp_path / "tables" / "table1_characteristics.csv",
         tmp_path / "tables" / "table1_characteristics.xlsx",
@@ -54,14 +62,14 @@ def test_save_table_writes_csv_and_xlsx(tmp_path: Path, table: pd.DataFrame):
 
 
 def test_csv_round_trips_at_full_precision(tmp_path: Path, table: pd.DataFrame):
-    csv, _ = save_table(table, "t", tmp_path)
+    csv, _ = save_table(table, "t", tmp_path, synthetic=False)
     back = pd.read_csv(csv, keep_default_na=False, na_values=[""])
     back["note"] = back["note"].fillna("")
     pd.testing.assert_frame_equal(back, table)
 
 
 def test_xlsx_opens_with_openpyxl_and_holds_the_cells(tmp_path: Path, table: pd.DataFrame):
-    _, xlsx = save_table(table, "t", tmp_path)
+    _, xlsx = save_table(table, "t", tmp_path, synthetic=False)
     book = openpyxl.load_workbook(xlsx)
     assert book.sheetnames == ["t"]
     rows = list(book["t"].iter_rows(values_only=True))
@@ -72,7 +80,7 @@ def test_xlsx_opens_with_openpyxl_and_holds_the_cells(tmp_path: Path, table: pd.
 
 def test_meaningful_index_is_written_and_round_trips(tmp_path: Path, table: pd.DataFrame):
     indexed = table.set_index("group")
-    csv, xlsx = save_table(indexed, "indexed", tmp_path)
+    csv, xlsx = save_table(indexed, "indexed", tmp_path, synthetic=False)
     back = pd.read_csv(csv, index_col=0, keep_default_na=False, na_values=[""])
     back["note"] = back["note"].fillna("")
     pd.testing.assert_frame_equal(back, indexed)
@@ -86,7 +94,7 @@ def test_styler_saves_its_data_not_its_display_strings(tmp_path: Path, table: pd
         .hide(axis="index")
         .map(lambda v: "font-weight: bold" if v == 32 else "", subset=["n"])
     )
-    csv, xlsx = save_table(styler, "styled", tmp_path)
+    csv, xlsx = save_table(styler, "styled", tmp_path, synthetic=False)
     back = pd.read_csv(csv)
     assert back.loc[0, "median_months"] == pytest.approx(21.123456789)
     sheet = openpyxl.load_workbook(xlsx).active
@@ -95,7 +103,9 @@ def test_styler_saves_its_data_not_its_display_strings(tmp_path: Path, table: pd
 
 
 def test_styler_hidden_columns_are_left_out(tmp_path: Path, table: pd.DataFrame):
-    csv, xlsx = save_table(table.style.hide(["note"], axis="columns"), "hidden", tmp_path)
+    csv, xlsx = save_table(
+        table.style.hide(["note"], axis="columns"), "hidden", tmp_path, synthetic=False
+    )
     assert list(pd.read_csv(csv).columns) == ["group", "n", "median_months"]
     header = next(openpyxl.load_workbook(xlsx).active.iter_rows(values_only=True))
     assert header == ("group", "n", "median_months")
@@ -105,7 +115,7 @@ def test_multilevel_columns_are_flattened(tmp_path: Path):
     frame = pd.DataFrame(
         [[1, 2], [3, 4]], columns=pd.MultiIndex.from_tuples([("OS", "median"), ("OS", "n")])
     )
-    csv, xlsx = save_table(frame, "multi", tmp_path)
+    csv, xlsx = save_table(frame, "multi", tmp_path, synthetic=False)
     assert list(pd.read_csv(csv).columns) == ["OS / median", "OS / n"]
     assert openpyxl.load_workbook(xlsx).active["A1"].value == "OS / median"
 
@@ -113,17 +123,17 @@ def test_multilevel_columns_are_flattened(tmp_path: Path):
 @pytest.mark.parametrize("name", ["", "../escape", "a/b", "with space", "t.csv.", "-x", "x`y"])
 def test_bad_names_are_refused(tmp_path: Path, table: pd.DataFrame, name: str):
     with pytest.raises(NettxError, match="cannot name a results file"):
-        save_table(table, name, tmp_path)
+        save_table(table, name, tmp_path, synthetic=False)
     assert not (tmp_path / "tables").exists()
 
 
 def test_save_table_refuses_other_objects(tmp_path: Path):
     with pytest.raises(NettxError, match="DataFrame or Styler"):
-        save_table([[1, 2]], "t", tmp_path)
+        save_table([[1, 2]], "t", tmp_path, synthetic=False)
 
 
 def test_save_figure_writes_300_dpi_png_and_svg_with_text(tmp_path: Path, figure: Figure):
-    png, svg = save_figure(figure, "figure3b_os_recurrence", tmp_path)
+    png, svg = save_figure(figure, "figure3b_os_recurrence", tmp_path, synthetic=False)
     assert png == tmp_path / "figures" / "figure3b_os_recurrence.png"
     assert svg == tmp_path / "figures" / "figure3b_os_recurrence.svg"
     with Image.open(png) as image:
@@ -138,16 +148,16 @@ def test_save_figure_writes_300_dpi_png_and_svg_with_text(tmp_path: Path, figure
 
 
 def test_svg_is_reproducible(tmp_path: Path, figure: Figure):
-    _, first = save_figure(figure, "a", tmp_path)
-    _, second = save_figure(figure, "b", tmp_path)
+    _, first = save_figure(figure, "a", tmp_path, synthetic=False)
+    _, second = save_figure(figure, "b", tmp_path, synthetic=False)
     assert first.read_bytes() == second.read_bytes()
 
 
 def test_save_figure_takes_an_axes(tmp_path: Path, figure: Figure):
-    png, _ = save_figure(figure.axes[0], "from_axes", tmp_path)
+    png, _ = save_figure(figure.axes[0], "from_axes", tmp_path, synthetic=False)
     assert png.is_file()
     with pytest.raises(NettxError, match="matplotlib Figure"):
-        save_figure("not a figure", "x", tmp_path)
+        save_figure("not a figure", "x", tmp_path, synthetic=False)
 
 
 def test_links_markdown_uses_download_roles_relative_to_the_page(
@@ -155,8 +165,8 @@ def test_links_markdown_uses_download_roles_relative_to_the_page(
 ):
     page_dir = tmp_path / "book" / "computed"
     page_dir.mkdir(parents=True)
-    paths = save_table(table, "t1", page_dir / "results") + save_figure(
-        figure, "f1", page_dir / "results"
+    paths = save_table(table, "t1", page_dir / "results", synthetic=False) + save_figure(
+        figure, "f1", page_dir / "results", synthetic=False
     )
     snippet = links_markdown(paths, base=page_dir)
     assert snippet.splitlines() == [
@@ -172,6 +182,90 @@ def test_links_markdown_uses_download_roles_relative_to_the_page(
 def test_links_markdown_refuses_targets_that_break_the_role(tmp_path: Path):
     with pytest.raises(NettxError, match="download link"):
         links_markdown([tmp_path / "a<b>.csv"], base=tmp_path)
+
+
+# ---------------------------------------------------------------- the synthetic label
+
+
+def _svg_texts(svg: Path) -> list[str]:
+    return re.findall(r"<text[^>]*>([^<]*)</text>", svg.read_text())
+
+
+def _ink_rows(png: Path) -> np.ndarray:
+    """Indices of the pixel rows of ``png`` that hold anything darker than near-white."""
+    with Image.open(png) as image:
+        grey = np.asarray(image.convert("L"))
+    return np.flatnonzero((grey < 200).any(axis=1))
+
+
+def test_synthetic_table_carries_the_label_in_every_row_and_an_about_sheet(
+    tmp_path: Path, table: pd.DataFrame
+):
+    csv, xlsx = save_table(table.set_index("group"), "t", tmp_path, synthetic=True)
+    back = pd.read_csv(csv, index_col=0)  # read.csv-style defaults still work
+    assert list(back.columns) == ["n", "median_months", "note", SOURCE_COLUMN]
+    assert (back[SOURCE_COLUMN] == SYNTHETIC_CAPTION).all() and len(back) == len(table)
+    assert back["n"].tolist() == table["n"].tolist()
+    book = openpyxl.load_workbook(xlsx)
+    assert book.sheetnames == ["t", ABOUT_SHEET]
+    rows = list(book["t"].iter_rows(values_only=True))
+    assert rows[0] == ("group", "n", "median_months", "note", SOURCE_COLUMN)
+    assert all(row[-1] == SYNTHETIC_CAPTION for row in rows[1:]) and len(rows) == 4
+    about = [row[0] for row in book[ABOUT_SHEET].iter_rows(values_only=True)]
+    assert SYNTHETIC_CAPTION in about and any("Sposito" in str(line) for line in about)
+
+
+def test_synthetic_label_on_a_styler_keeps_its_styles(tmp_path: Path, table: pd.DataFrame):
+    styler = table.style.hide(axis="index").map(
+        lambda v: "font-weight: bold" if v == 32 else "", subset=["n"]
+    )
+    _, xlsx = save_table(styler, "styled", tmp_path, synthetic=True)
+    sheet = openpyxl.load_workbook(xlsx)["styled"]
+    assert sheet["B4"].value == 32 and sheet["B4"].font.bold
+    assert sheet["E1"].value == SOURCE_COLUMN and sheet["E4"].value == SYNTHETIC_CAPTION
+
+
+def test_user_cohort_table_carries_no_label(tmp_path: Path, table: pd.DataFrame):
+    csv, xlsx = save_table(table, "t", tmp_path, synthetic=False)
+    assert "ynthetic" not in csv.read_text()
+    book = openpyxl.load_workbook(xlsx)
+    assert book.sheetnames == ["t"]
+    cells = [str(v) for row in book["t"].iter_rows(values_only=True) for v in row]
+    assert not any("ynthetic" in c for c in cells)
+
+
+def test_a_table_that_has_the_label_column_is_refused(tmp_path: Path, table: pd.DataFrame):
+    with pytest.raises(NettxError, match="already has a column"):
+        save_table(table.assign(**{SOURCE_COLUMN: "x"}), "t", tmp_path, synthetic=True)
+
+
+def test_synthetic_figure_draws_the_label_under_its_content(tmp_path: Path, figure: Figure):
+    plain_png, _ = save_figure(figure, "plain", tmp_path, synthetic=False)
+    png, svg = save_figure(figure, "labelled", tmp_path, synthetic=True)
+    assert SYNTHETIC_CAPTION in _svg_texts(svg)
+    assert "ynthetic" not in "".join(_svg_texts(tmp_path / "figures" / "plain.svg"))
+    with Image.open(png) as image, Image.open(plain_png) as plain:
+        assert image.info.get("Description") == SYNTHETIC_CAPTION
+        assert "Description" not in plain.info
+        assert image.width >= plain.width and image.height > plain.height
+        taller = image.height - plain.height
+    # the extra rows are the footer: ink below the plain figure's last inked row
+    ink = _ink_rows(png)
+    assert ink[-1] > _ink_rows(plain_png)[-1] and taller > 0.05 * FIGURE_DPI
+    # the figure itself is left as it was, and saving again gives the same file
+    assert not [t for t in figure.texts if t.get_gid() == "export-data-label"]
+    _, again = save_figure(figure, "labelled_again", tmp_path, synthetic=True)
+    assert again.read_bytes() == svg.read_bytes()
+
+
+def test_the_label_is_not_clipped_on_a_narrow_figure(tmp_path: Path):
+    narrow = Figure(figsize=(2.0, 1.5))
+    narrow.add_subplot().plot([0, 1], [0, 1])
+    png, svg = save_figure(narrow, "narrow", tmp_path, synthetic=True)
+    assert SYNTHETIC_CAPTION in _svg_texts(svg)
+    with Image.open(png) as image:
+        grey = np.asarray(image.convert("L"))
+    assert (grey[:, -1] > 200).all() and (grey[-1, :] > 200).all()  # nothing cut at the edges
 
 
 @pytest.mark.slow
@@ -191,8 +285,8 @@ def test_download_links_in_a_notebook_output_build_with_the_books_config(
         root / "book", tmp_path / "book", ignore=shutil.ignore_patterns("_build", "computed")
     )
     (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: index\n")
-    paths = save_table(table, "t1", tmp_path / "results") + save_figure(
-        figure, "f1", tmp_path / "results"
+    paths = save_table(table, "t1", tmp_path / "results", synthetic=False) + save_figure(
+        figure, "f1", tmp_path / "results", synthetic=False
     )
     cell = nbformat.v4.new_code_cell("display(Markdown(links))")
     snippet = links_markdown(paths, base=tmp_path)
@@ -214,3 +308,53 @@ def test_download_links_in_a_notebook_output_build_with_the_books_config(
         assert f'/{path.name}"' in page
         (copied,) = (html / "_downloads").glob(f"*/{path.name}")
         assert copied.read_bytes() == path.read_bytes()
+
+
+@pytest.mark.parametrize("synthetic", [True, False])
+def test_every_file_a_chapter_exports_carries_the_label_only_on_the_synthetic_cohort(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, synthetic: bool
+):
+    """Chapter.export on the synthetic cohort and on a user's copy of it: every CSV, Excel,
+    PNG and SVG says "synthetic" on the first and nowhere on the second."""
+    from nettx_utils import derived
+    from nettx_utils.chapter import open_chapter
+    from nettx_utils.cohort import DEFAULT_COHORT
+    from nettx_utils.plots import km_figure
+    from nettx_utils.record import RECORD_DIR_ENV
+
+    monkeypatch.setenv(RECORD_DIR_ENV, str(tmp_path))
+    data_path = None
+    if not synthetic:  # the same patients in another file: a user's cohort
+        data_path = tmp_path / "centre.csv"
+        data_path.write_text(DEFAULT_COHORT.read_text(encoding="utf-8") + "\n")
+    chapter = open_chapter("04_outcomes", data_path=data_path, glue=False)
+    assert chapter.synthetic is synthetic
+    cohort = chapter.cohort
+    summary = pd.DataFrame({"Deaths": [int(cohort["died"].sum())], "Patients": [len(cohort)]})
+    chapter.export("summary", summary)
+    chapter.export("summary_styled", summary.style.hide(axis="index"))
+    months = cohort["months_recurrence_to_last_followup"]
+    chapter.export("km", km_figure(months, derived.event_flags(cohort["died"])))
+    assert (
+        sorted(p.suffix for p in chapter.exported)
+        == [".csv"] * 2 + [".png"] + [".svg"] + [".xlsx"] * 2
+    )
+    for path in chapter.exported:
+        assert path.is_relative_to(tmp_path)
+        if path.suffix == ".csv":
+            labelled = SOURCE_COLUMN in pd.read_csv(path).columns
+        elif path.suffix == ".xlsx":
+            book = openpyxl.load_workbook(path)
+            labelled = ABOUT_SHEET in book.sheetnames and any(
+                cell == SYNTHETIC_CAPTION
+                for row in book.active.iter_rows(values_only=True)
+                for cell in row
+            )
+        elif path.suffix == ".svg":
+            labelled = SYNTHETIC_CAPTION in _svg_texts(path)
+        else:
+            with Image.open(path) as image:
+                labelled = image.info.get("Description") == SYNTHETIC_CAPTION
+        assert labelled is synthetic, path.name
+        if not synthetic:
+            assert b"ynthetic" not in path.read_bytes(), path.name

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from nettx_utils import derived
 from nettx_utils.cohort import load_cohort
 from nettx_utils.errors import NettxError
-from nettx_utils.flow import STATUSES, flow_counts, flow_figure
+from nettx_utils.flow import NOT_ASSESSED, STATUSES, flow_counts, flow_figure
 from nettx_utils.plots import MIB1_TIME_POINTS, trajectories_figure
 from nettx_utils.tables import quartiles
 
@@ -94,12 +94,33 @@ def test_trajectory_aggregated_above_max_lines(cohort):
 @pytest.mark.parametrize("log_scale", [True, False])
 def test_trajectory_scales_and_saving(cohort, tmp_path: Path, log_scale: bool):
     fig = trajectories_figure(cohort[list(MIB1_TIME_POINTS)], log_scale=log_scale)
-    assert fig.axes[0].get_yscale() == ("symlog" if log_scale else "linear")
+    assert fig.axes[0].get_yscale() == ("log" if log_scale else "linear")
+    want = "Mib-1 (%), logarithmic scale" if log_scale else "Mib-1 (%)"
+    assert fig.axes[0].get_ylabel() == want  # a log axis says so in words
     low, high = fig.axes[0].get_ylim()
-    assert low <= 0 and high >= cohort[list(MIB1_TIME_POINTS)].max().max()
+    values = cohort[list(MIB1_TIME_POINTS)]
+    assert low <= values.min().min() and high >= values.max().max()
     for ext in ("png", "svg"):
         fig.savefig(tmp_path / f"fig1.{ext}")
         assert (tmp_path / f"fig1.{ext}").stat().st_size > 1000
+
+
+def test_trajectory_zero_values_use_a_symlog_axis_and_say_so():
+    values = pd.DataFrame({"a": [0.0, 1.0, 2.0], "b": [3.0, 40.0, 0.5]})
+    ax = trajectories_figure(values).axes[0]
+    assert ax.get_yscale() == "symlog"
+    assert ax.get_ylabel() == "Mib-1 (%), linear scale to 1, logarithmic above"
+    assert ax.get_ylim()[0] <= 0
+
+
+def test_trajectory_key_is_outside_the_plotting_area(cohort):
+    fig = trajectories_figure(cohort[list(MIB1_TIME_POINTS)])
+    fig.draw_without_rendering()
+    ax = fig.axes[0]
+    assert ax.get_legend() is None and len(fig.legends) == 1
+    key, plot = fig.legends[0].get_window_extent(), ax.get_window_extent()
+    assert key.y0 >= plot.y1 - 1  # above the axes: it covers no line
+    assert fig.bbox.x0 <= key.x0 and key.x1 <= fig.bbox.x1 + 1
 
 
 def test_trajectory_bad_input():
@@ -152,7 +173,16 @@ def test_flow_counts_match_columns(cohort):
     counts = flow_counts(cohort)
     _check_stage_counts(counts, cohort)
     assert (counts["n"] > 0).all()
-    assert not counts.duplicated(["presentation", "predominant_treatment", "status"]).any()
+    stages = ["presentation", "predominant_treatment", "response", "status"]
+    assert not counts.duplicated(stages).any()
+    # the paper's Table 2, outcome of predominant treatment: 12 CR, 4 PR, 13 SD, 3 PD
+    by_response = counts.groupby("response", observed=True)["n"].sum().to_dict()
+    assert by_response == {"CR": 12, "PR": 4, "SD": 13, "PD": 3}
+    direct = cohort.groupby(
+        ["predominant_treatment", "predominant_treatment_response"], observed=True
+    ).size()
+    drawn = counts.groupby(["predominant_treatment", "response"], observed=True)["n"].sum()
+    assert drawn.to_dict() == direct[direct > 0].to_dict()
     assert set(counts["status"]) <= set(STATUSES)
     # the paper's outcome: 11 dead (7 of NET), 4 alive free of disease, 17 alive with disease
     by_status = counts.groupby("status", observed=True)["n"].sum().to_dict()
@@ -175,6 +205,21 @@ def test_flow_counts_labels(cohort):
     assert set(counts["presentation_label"]) <= set(derived.PRESENTATIONS.values())
     row = counts[counts["predominant_treatment"] == "ssa"].iloc[0]
     assert row["treatment_label"] == "Somatostatin analogs"
+    row = counts[counts["response"] == "CR"].iloc[0]
+    assert row["response_label"] == "Complete response"
+
+
+def test_flow_missing_response_is_not_assessed(cohort):
+    broken = cohort.copy()
+    broken["predominant_treatment_response"] = broken["predominant_treatment_response"].astype(
+        "object"
+    )
+    broken.loc[broken.index[:3], "predominant_treatment_response"] = None
+    counts = flow_counts(broken)
+    assert counts.groupby("response_label", observed=True)["n"].sum()[NOT_ASSESSED] == 3
+    assert list(counts["response"].cat.categories)[-1] == NOT_ASSESSED
+    assert "response" not in flow_counts(cohort, response=False)
+    assert len(flow_figure(cohort, response=False).flow_stages) == 3
 
 
 def test_flow_with_absent_categories(cohort, tmp_path: Path):
@@ -188,7 +233,7 @@ def test_flow_with_absent_categories(cohort, tmp_path: Path):
     fig = flow_figure(sub)
     fig.savefig(tmp_path / "sub.png")
     labels = _texts(fig)
-    assert "PRRT" not in labels and "Lung or peritoneum" not in labels
+    assert "PRRT" not in labels and "Lung or\nperitoneum" not in labels and "Lung" not in labels
     assert f"N = {len(sub)} patients" in labels
 
 
@@ -197,22 +242,66 @@ def test_flow_figure_draws_counts_and_saves(cohort, tmp_path: Path):
     counts = fig.flow_counts
     pd.testing.assert_frame_equal(counts, flow_counts(cohort))
     nodes = _gid(fig, "flow-node")
-    n_nodes = sum(counts[s].nunique() for s in ("presentation", "predominant_treatment", "status"))
-    assert len(nodes) == n_nodes
+    stages = ["presentation", "predominant_treatment", "response", "status"]
+    assert fig.flow_stages == stages
+    assert len(nodes) == sum(counts[s].nunique() for s in stages)
     # each column's boxes add up to N (heights are in patients)
-    for x in (0, 1, 2):
+    for x in range(4):
         heights = [b.get_height() for b in nodes if abs(b.get_x() + b.get_width() / 2 - x) < 0.1]
         assert sum(heights) == pytest.approx(len(cohort))
-    pair = counts.groupby(["presentation", "predominant_treatment"], observed=True).size()
-    assert len(_gid(fig, "flow-band")) == len(pair) + len(counts)
+    pairs = [
+        counts.groupby(["presentation", stages[1]], observed=True).size(),
+        counts.groupby(["presentation", stages[1], stages[2]], observed=True).size(),
+        counts.groupby(["presentation", stages[2], stages[3]], observed=True).size(),
+    ]
+    assert len(_gid(fig, "flow-band")) == sum(len(p) for p in pairs)
     texts = _texts(fig)
     assert f"N = {len(cohort)} patients" in texts
-    assert "Surgery (n = 14)" in texts
+    labels = [t.get_text().replace("\n", " ") for t in _gid(fig, "flow-label")]
+    assert "Surgery n = 14" in labels or "Surgery, n = 14" in labels
+    assert any(lab.startswith("Complete response") and "n = 12" in lab for lab in labels)
     for ext in ("png", "svg"):
         path = tmp_path / f"fig2.{ext}"
         fig.savefig(path, dpi=300)
         assert path.stat().st_size > 1000
-    assert "Surgery (n = 14)" in (tmp_path / "fig2.svg").read_text(encoding="utf-8")
+    assert "n = 14" in (tmp_path / "fig2.svg").read_text(encoding="utf-8")
+
+
+def _overlaps(a, b) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+@pytest.mark.parametrize("source", ["synthetic", "centre300", "subset"])
+def test_flow_labels_sit_in_their_boxes_off_the_bands(cohort, source):
+    """Every box label lies within its box's width, touches no band and no other label;
+    the column headers do not overlap."""
+    if source == "centre300":
+        path = Path("/work/centre300.csv")
+        if not path.exists():
+            pytest.skip("no 300-patient cohort on this machine")
+        data = load_cohort(path)
+    elif source == "subset":
+        data = cohort.iloc[::3]  # small counts: boxes of one or two patients
+    else:
+        data = cohort
+    fig = flow_figure(data)
+    fig.draw_without_rendering()
+    renderer = fig._get_renderer()
+    ax = fig.axes[0]
+    labels = [t.get_window_extent(renderer) for t in _gid(fig, "flow-label")]
+    nodes = [b.get_window_extent(renderer) for b in _gid(fig, "flow-node")]
+    assert len(labels) == len(nodes)
+    bands = [b.get_path().transformed(b.get_transform()) for b in _gid(fig, "flow-band")]
+    for label, node in zip(labels, nodes, strict=True):
+        assert node.x0 <= label.x0 and label.x1 <= node.x1  # inside the box's width
+        assert not any(band.intersects_bbox(label, filled=True) for band in bands)
+    for i, a in enumerate(labels):
+        assert not any(_overlaps(a, b) for b in labels[i + 1 :])
+    headers = [t.get_window_extent(renderer) for t in _gid(fig, "flow-header")]
+    assert len(headers) == 4
+    for i, a in enumerate(headers):
+        assert not any(_overlaps(a, b) for b in headers[i + 1 :])
+    assert all(ax.bbox.x0 - 1 <= h.x0 and h.x1 <= ax.bbox.x1 + 1 for h in headers)
 
 
 def test_flow_bad_input(cohort):

@@ -13,7 +13,14 @@ import pytest
 from matplotlib.collections import PolyCollection
 
 from nettx_utils.errors import NettxError
-from nettx_utils.plots import BOOK_RC, PALETTE, format_p, km_figure, use_book_style
+from nettx_utils.plots import (
+    BOOK_RC,
+    PALETTE,
+    book_ticks,
+    format_p,
+    km_figure,
+    use_book_style,
+)
 from nettx_utils.survival import fit_kaplan_meier, logrank_test
 
 # AML data (Miller 1981): maintained vs non-maintained chemotherapy; 0 = censored.
@@ -52,16 +59,17 @@ def _drawn_table(fig) -> dict[tuple[str, str], list[int]]:
     ylabels = {
         round(y): t.get_text() for y, t in zip(tab.get_yticks(), tab.get_yticklabels(), strict=True)
     }
+    names = {round(t.get_position()[1]): t.get_text() for t in _by_gid(tab, "km-table-group")}
     out: dict[tuple[str, str], list[tuple[float, int]]] = {}
     group = None
     for y in sorted(ylabels):
         if ylabels[y] not in ("At risk", "Censored", "Events"):
-            group = ylabels[y]
+            group = names[y]
             continue
         cells = [
             (t.get_position()[0], int(t.get_text()))
             for t in tab.texts
-            if round(t.get_position()[1]) == y
+            if round(t.get_position()[1]) == y and t.get_gid() != "km-table-group"
         ]
         out[(group, ylabels[y])] = [v for _, v in sorted(cells)]
     return out
@@ -72,7 +80,7 @@ def _drawn_table(fig) -> dict[tuple[str, str], list[int]]:
 
 def test_counts_table_sums_to_n_and_matches_survival(aml):
     times = [0, 12, 24, 36, 48, 60]
-    fig = km_figure(aml.time, aml.event, aml.group, times=times)
+    fig = km_figure(aml.time, aml.event, aml.group, times=times, tick_step=None)
     counts = fig.km_counts
     assert list(counts.columns) == ["group", "time", "at_risk", "censored", "events"]
     assert counts.group.unique().tolist() == ["Maintained", "Nonmaintained"]
@@ -97,7 +105,7 @@ def test_counts_table_sums_to_n_and_matches_survival(aml):
 
 
 def test_table_columns_align_with_x_ticks(aml):
-    fig = km_figure(aml.time, aml.event, aml.group, times=[0, 20, 40, 60])
+    fig = km_figure(aml.time, aml.event, aml.group, times=[0, 20, 40, 60], tick_step=None)
     ax, tab = fig.axes
     assert list(ax.get_xticks()) == [0, 20, 40, 60]
     xs = sorted({t.get_position()[0] for t in tab.texts})
@@ -106,7 +114,7 @@ def test_table_columns_align_with_x_ticks(aml):
 
 
 def test_default_times_cover_follow_up(aml):
-    fig = km_figure(aml.time, aml.event, aml.group)
+    fig = km_figure(aml.time, aml.event, aml.group, tick_step=None)
     ticks = fig.axes[0].get_xticks()
     steps = np.diff(ticks)
     assert ticks[0] == 0 and ticks[-1] >= aml.time.max()
@@ -114,12 +122,76 @@ def test_default_times_cover_follow_up(aml):
     assert fig.km_counts.time.unique().tolist() == list(ticks)
 
 
+def test_book_rule_ticks_every_24_months_whatever_times_are_passed():
+    """One spacing across the book; the axis ends at the last time with a patient at risk."""
+    rng = np.random.default_rng(3)
+    months = np.round(rng.uniform(1, 197.9, 40), 1)
+    months[0] = 197.9
+    events = rng.integers(0, 2, 40)
+    for times in (None, range(0, 301, 60), range(0, 241, 24)):
+        fig = km_figure(months, events, times=times)
+        ax, tab = fig.axes
+        ticks = list(ax.get_xticks())
+        assert ticks == [24.0 * k for k in range(9)]  # 0 ... 192: none after follow-up ends
+        assert fig.km_counts["time"].tolist() == ticks  # the table uses the same ticks
+        assert sorted({t.get_position()[0] for t in tab.texts if t.get_gid() is None}) == ticks
+        _low, high = ax.get_xlim()
+        assert 197.9 < high <= 197.9 + 0.03 * 197.9  # ends just after the last time at risk
+        assert fig.km_counts["at_risk"].iloc[-1] >= 1
+
+
+def test_book_ticks_rule():
+    assert book_ticks(366.1).tolist() == [24.0 * k for k in range(16)]  # 15 intervals fit
+    assert np.diff(book_ticks(400.0)).tolist() == [48.0] * 8  # 16 would not: 48 months
+    assert book_ticks(48.0).tolist() == [0.0, 24.0, 48.0]
+    assert book_ticks(30.0).tolist() == [0.0, 5.0, 10.0, 15.0, 20.0, 25.0, 30.0]  # short
+    assert book_ticks(0.0).size >= 2
+    with pytest.raises(NettxError, match="finite"):
+        book_ticks(float("nan"))
+
+
+def _overlaps(a, b) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+@pytest.mark.parametrize("n_groups", [2, 3])
+def test_legend_is_outside_the_plotting_area(aml, three_groups, n_groups):
+    """The legend never covers a curve, a band or a censor mark: it lies outside the axes."""
+    df = aml if n_groups == 2 else three_groups
+    labels = {g: f"A rather long group name for arm {g}" for g in df.group.unique()}
+    fig = km_figure(df.time, df.event, df.group, group_labels=labels)
+    fig.draw_without_rendering()
+    legend = fig.km_legend.get_window_extent()
+    ax = fig.axes[0]
+    assert not _overlaps(legend, ax.get_window_extent())
+    for artist in _by_gid(ax, "km-curve") + _by_gid(ax, "km-ci") + _by_gid(ax, "km-censor"):
+        assert not _overlaps(legend, artist.get_window_extent())
+    assert not _overlaps(legend, fig.axes[1].get_window_extent())
+    fig_box = fig.bbox
+    assert fig_box.x0 <= legend.x0 and legend.x1 <= fig_box.x1 + 1  # not clipped
+    assert legend.y1 <= fig_box.y1 + 1
+
+
+def test_table_group_names_do_not_widen_the_left_margin(aml):
+    """Long group names stand over their rows, not as y labels that push the axes right."""
+    short = km_figure(aml.time, aml.event, aml.group)
+    long = km_figure(
+        aml.time,
+        aml.event,
+        aml.group,
+        group_labels={g: f"Recurrence within a long period ({g})" for g in aml.group.unique()},
+    )
+    for fig in (short, long):
+        fig.draw_without_rendering()
+    assert long.axes[0].get_position().x0 == pytest.approx(short.axes[0].get_position().x0)
+
+
 # ---------------------------------------------------------------- log-rank
 
 
 def test_logrank_text_matches_logrank_test(aml):
     fig = km_figure(aml.time, aml.event, aml.group)
-    (text,) = [t for t in fig.axes[0].get_legend().get_texts() if t.get_gid() == "km-logrank"]
+    (text,) = [t for t in fig.km_legend.get_texts() if t.get_gid() == "km-logrank"]
     p = logrank_test(aml.time, aml.event, aml.group).p_value
     assert text.get_text() == f"Log-rank p = {format_p(p)}"
     assert text.get_text() == "Log-rank p = 0.065"  # published value for the AML data
@@ -131,14 +203,14 @@ def test_logrank_text_below_floor():
     events = np.ones(60, dtype=int)
     groups = ["early"] * 30 + ["late"] * 30
     fig = km_figure(times, events, groups)
-    texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    texts = [t.get_text() for t in fig.km_legend.get_texts()]
     assert texts[-1] == "Log-rank p < 0.001"
     assert format_p(logrank_test(times, events, groups).p_value) == "< 0.001"
 
 
 def test_no_logrank_when_disabled_or_single_group(aml):
     fig = km_figure(aml.time, aml.event, aml.group, show_logrank=False)
-    texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    texts = [t.get_text() for t in fig.km_legend.get_texts()]
     assert texts == ["Maintained", "Nonmaintained"]
     assert fig.km_logrank is None
     fig1 = km_figure(aml.time, aml.event)
@@ -197,11 +269,12 @@ def test_single_group(aml):
     c = fig.km_counts
     assert ((c.at_risk + c.censored + c.events) == len(aml)).all()
     assert [t.get_text() for t in fig.axes[1].get_yticklabels()] == [
-        "All patients",
+        "",
         "At risk",
         "Censored",
         "Events",
     ]
+    assert [t.get_text() for t in _by_gid(fig.axes[1], "km-table-group")] == ["All patients"]
 
 
 def test_three_groups_order_labels_and_colours(three_groups):
@@ -217,7 +290,7 @@ def test_three_groups_order_labels_and_colours(three_groups):
         shown = fig.km_counts[fig.km_counts.group == label]
         assert ((shown.at_risk + shown.censored + shown.events) == (df.group == key).sum()).all()
     p = logrank_test(df.time, df.event, df.group).p_value
-    assert fig.axes[0].get_legend().get_texts()[-1].get_text().endswith(format_p(p))
+    assert fig.km_legend.get_texts()[-1].get_text().endswith(format_p(p))
 
 
 def test_categorical_groups_follow_category_order(aml):
@@ -276,12 +349,12 @@ def test_empty_groups_dropped_on_request_and_named_in_the_legend(aml):
     fig = km_figure(aml.time, aml.event, aml.group, group_order=order, drop_empty_groups=True)
     assert list(fig.km_fits) == ["Maintained", "Nonmaintained"]
     assert fig.km_empty == {"Empty": "Empty"}
-    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    legend = [t.get_text() for t in fig.km_legend.get_texts()]
     assert legend[-1] == "Empty: no patient"
     assert fig.km_logrank.p_value == pytest.approx(
         logrank_test(aml.time, aml.event, aml.group).p_value
     )
-    assert [t for t in fig.axes[0].get_legend().get_texts() if t.get_gid() == "km-logrank"]
+    assert [t for t in fig.km_legend.get_texts() if t.get_gid() == "km-logrank"]
     one = km_figure(aml.time, aml.event, ["Maintained"] * len(aml),
                     group_order=order[:2], drop_empty_groups=True)  # fmt: skip
     assert one.km_logrank is None and list(one.km_empty) == ["Empty"]
