@@ -26,7 +26,15 @@ import pandas as pd
 from nettx_utils.hazard import HazardRatio, hazard_ratio
 from nettx_utils.survival import fit_kaplan_meier, logrank_test
 
-__all__ = ["CurveSupport", "LandmarkResult", "curve_support", "landmark_comparison"]
+__all__ = [
+    "CurveSupport",
+    "LandmarkResult",
+    "curve_support",
+    "landmark_comparison",
+    "landmark_summary_text",
+    "landmark_table",
+    "support_text",
+]
 
 
 @dataclass(frozen=True)
@@ -149,3 +157,98 @@ def curve_support(durations: Any, events: Any, landmark_months: float) -> CurveS
         zero_time=zero_time,
         at_risk_at_zero=at_zero,
     )
+
+
+def support_text(support: CurveSupport, landmark_months: float, group: str) -> str:
+    """What a group's Kaplan-Meier estimate at the landmark rests on, in words.
+
+    Examples
+    --------
+    >>> support_text(curve_support([7, 9, 33, 35, 45], [1, 1, 0, 1, 1], 60), 60, "early")
+    'the early group (5 patients) fell to 0% at 45 months, when 1 patient was still at risk; no patient of the group was still followed at 60 months'
+    """
+    followed = support.at_risk_landmark
+    still = (
+        f"{followed} of its patients {'was' if followed == 1 else 'were'} still followed at "
+        f"{landmark_months:g} months"
+        if followed
+        else f"no patient of the group was still followed at {landmark_months:g} months"
+    )
+    if math.isfinite(support.zero_time) and support.zero_time <= landmark_months:
+        k = support.at_risk_at_zero
+        return (
+            f"the {group} group ({support.n} patients) fell to 0% at {support.zero_time:g} "
+            f"months, when {k} patient{'s' * (k != 1)} {'was' if k == 1 else 'were'} still "
+            f"at risk; {still}"
+        )
+    return f"in the {group} group ({support.n} patients), {still}"
+
+
+def landmark_table(results: list[LandmarkResult], labels: tuple[str, str]) -> pd.DataFrame:
+    """Landmark comparisons as a clinical table, one row per landmark.
+
+    Columns: the landmark, patients kept and left out, patients and deaths of each group
+    after the landmark, the survival at the horizon given survival to the landmark, the
+    log-rank p and the hazard ratio of ``labels[1]`` vs ``labels[0]`` with its Wald and
+    profile-likelihood 95% intervals. ``labels`` name the groups as in
+    :func:`landmark_comparison`.
+    """
+    from nettx_utils.hazard import _ratio
+    from nettx_utils.plots import format_p
+
+    rows = []
+    for r in results:
+        table = r.table.set_index("group")
+        row = {
+            "Landmark (months)": f"{r.landmark_months:g}",
+            "Kept": int(table["n"].sum()),
+            "Left out: died / last seen": f"{r.dropped_dead} / {r.dropped_censored}",
+        }
+        for label in reversed(labels):
+            g = table.loc[label]
+            surv = "n.e." if math.isnan(g["survival"]) else f"{100 * g['survival']:.1f}"
+            row[f"{label.capitalize()}: n (deaths)"] = f"{int(g['n'])} ({int(g['deaths'])})"
+            row[f"{label.capitalize()}: {r.horizon_months / 12:g}-y OS (%)"] = surv
+        hr = r.hr
+        row["Log-rank p"] = "–" if math.isnan(r.logrank_p) else format_p(r.logrank_p)
+        if hr.estimable:
+            row["HR"] = _ratio(hr.hr)
+            wald = f"{_ratio(hr.wald_lower)}–{_ratio(hr.wald_upper)}"
+            row["95% CI, Wald"] = "undefined" if hr.separated else wald
+            row["95% CI, profile"] = f"{_ratio(hr.profile_lower)}–{_ratio(hr.profile_upper)}"
+        else:
+            row.update({"HR": "–", "95% CI, Wald": "–", "95% CI, profile": "–"})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def landmark_summary_text(results: list[LandmarkResult], full_p: float) -> str:
+    """How the landmarks changed the comparison, in words (``full_p``: the log-rank p from
+    time zero, every patient).
+
+    Examples
+    --------
+    >>> r = landmark_comparison([2, 5, 8, 12, 3, 6, 9, 14], [1, 1, 0, 1, 1, 1, 1, 0],
+    ...                         [0, 0, 0, 0, 1, 1, 1, 1], 4, 10)
+    >>> landmark_summary_text([r], 0.5)[:62]
+    'at 4 months, 2 patients are left out (2 died, 0 last seen befo'
+    """
+    from nettx_utils.plots import format_p
+
+    parts = []
+    for r in results:
+        out = r.dropped_dead + r.dropped_censored
+        p = "not computable" if math.isnan(r.logrank_p) else format_p(r.logrank_p)
+        if out == 0:
+            parts.append(
+                f"at {r.landmark_months:g} months no patient is left out, so the comparison "
+                f"is the one from time zero (p = {format_p(full_p)})"
+            )
+        else:
+            parts.append(
+                f"at {r.landmark_months:g} months, {out} patient{'s' * (out != 1)} "
+                f"{'is' if out == 1 else 'are'} left out ({r.dropped_dead} died, "
+                f"{r.dropped_censored} last seen before or at the landmark) and the "
+                f"log-rank p is {p}"
+            )
+    return "; ".join(parts)
