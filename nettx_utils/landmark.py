@@ -30,6 +30,7 @@ __all__ = [
     "CurveSupport",
     "LandmarkResult",
     "curve_support",
+    "early_exits_text",
     "landmark_comparison",
     "landmark_summary_text",
     "landmark_table",
@@ -222,15 +223,17 @@ def landmark_table(results: list[LandmarkResult], labels: tuple[str, str]) -> pd
     return pd.DataFrame(rows)
 
 
-def landmark_summary_text(results: list[LandmarkResult], full_p: float) -> str:
-    """How the landmarks changed the comparison, in words (``full_p``: the log-rank p from
-    time zero, every patient).
+def landmark_summary_text(results: list[LandmarkResult]) -> str:
+    """How the landmarks changed the comparison, in words.
+
+    With no patient left out, shifting every time by the landmark keeps their order, so
+    the log-rank p is the one from time zero; the text says so.
 
     Examples
     --------
     >>> r = landmark_comparison([2, 5, 8, 12, 3, 6, 9, 14], [1, 1, 0, 1, 1, 1, 1, 0],
     ...                         [0, 0, 0, 0, 1, 1, 1, 1], 4, 10)
-    >>> landmark_summary_text([r], 0.5)[:62]
+    >>> landmark_summary_text([r])[:62]
     'at 4 months, 2 patients are left out (2 died, 0 last seen befo'
     """
     from nettx_utils.plots import format_p
@@ -242,7 +245,7 @@ def landmark_summary_text(results: list[LandmarkResult], full_p: float) -> str:
         if out == 0:
             parts.append(
                 f"at {r.landmark_months:g} months no patient is left out, so the comparison "
-                f"is the one from time zero (p = {format_p(full_p)})"
+                f"is the one from time zero (p = {p})"
             )
         else:
             parts.append(
@@ -252,3 +255,32 @@ def landmark_summary_text(results: list[LandmarkResult], full_p: float) -> str:
                 f"log-rank p is {p}"
             )
     return "; ".join(parts)
+
+
+def early_exits_text(durations: Any, events: Any, months: float) -> str:
+    """Whether anyone died or was last seen before ``months`` (the paper's minimum
+    follow-up after recurrence), in words, and what that means for a landmark analysis.
+
+    Examples
+    --------
+    >>> early_exits_text([6, 8, 12], [0, 1, 1], 6)[:45]
+    'no patient died or was last seen before 6 mon'
+    >>> early_exits_text([2, 8, 12], [1, 1, 0], 6)[:40]
+    '1 patient died and 0 were last seen befo'
+    """
+    t = np.asarray(durations, dtype=float)
+    d = np.asarray(events, dtype=float).astype(int)
+    dead = int(((t < months) & (d == 1)).sum())
+    lost = int(((t < months) & (d == 0)).sum())
+    if dead == lost == 0:
+        return (
+            f"no patient died or was last seen before {months:g} months, as the paper's "
+            "inclusion rule requires: patients who died sooner are not in the data at all, "
+            "in either group, so no landmark can bring them back, and the bias that rule "
+            "introduces cannot be measured from the included patients"
+        )
+    return (
+        f"{dead} patient{'s' * (dead != 1)} died and {lost} {'was' if lost == 1 else 'were'} "
+        f"last seen before {months:g} months, so this cohort does not follow the paper's "
+        "inclusion rule; the landmarks show how much those early exits weigh"
+    )
