@@ -33,7 +33,7 @@ from scipy.stats import chi2
 
 from nettx_utils.errors import NettxError
 
-__all__ = ["HazardRatio", "efron_loglik", "hazard_ratio", "hr_text", "separation"]
+__all__ = ["HazardRatio", "efron_loglik", "hazard_ratio", "hr_text", "p_phrase", "separation"]
 
 # Beyond this log hazard ratio (a ratio of e^40) the likelihood of a separated
 # covariate is at its supremum to far better than any printed digit.
@@ -227,6 +227,23 @@ def _ratio(value: float) -> str:
     return f"{value:.2f}" if value >= 0.1 else f"{value:.3g}"
 
 
+def p_phrase(p: float) -> str:
+    """ "p = 0.062", "p < 0.001" or "p > 0.999" (never "p = < 0.001"), by
+    :func:`nettx_utils.plots.format_p`; "p not computable" for NaN.
+
+    Examples
+    --------
+    >>> p_phrase(0.0621), p_phrase(0.0002), p_phrase(float("nan"))
+    ('p = 0.062', 'p < 0.001', 'p not computable')
+    """
+    from nettx_utils.plots import format_p
+
+    if not math.isfinite(p):
+        return "p not computable"
+    text = format_p(p)
+    return f"p {text}" if text[0] in "<>" else f"p = {text}"
+
+
 def hr_text(hr: HazardRatio, label: str = "") -> str:
     """A hazard ratio for the prose: estimate, Wald and profile-likelihood 95% intervals,
     likelihood-ratio p; under separation, why there is no finite estimate.
@@ -240,21 +257,19 @@ def hr_text(hr: HazardRatio, label: str = "") -> str:
     >>> hr_text(hazard_ratio(t, d, x))[:58]
     'HR 1.84 (95% CI 0.30 to 11.17, Wald on the log scale; prof'
     """
-    from nettx_utils.plots import format_p
-
     mark = f" [{label}]" if label else ""
     if not hr.estimable:
         return "not computable (a group has no patient, or nobody died)"
-    p = format_p(hr.lrt_p)
+    p = p_phrase(hr.lrt_p)
     profile = f"{_ratio(hr.profile_lower)} to {_ratio(hr.profile_upper)}"
     if hr.separated:
         return (
             f"HR {_ratio(hr.hr)}{mark}: no finite estimate, because the deaths that could "
             "tell the groups apart all fall in one group (separation), so the Wald interval "
             f"is undefined; the 95% profile-likelihood interval runs from {profile}; "
-            f"likelihood-ratio p = {p}"
+            f"likelihood-ratio {p}"
         )
     return (
         f"HR {_ratio(hr.hr)}{mark} (95% CI {_ratio(hr.wald_lower)} to {_ratio(hr.wald_upper)}, "
-        f"Wald on the log scale; profile likelihood {profile}; likelihood-ratio p = {p})"
+        f"Wald on the log scale; profile likelihood {profile}; likelihood-ratio {p})"
     )

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nettx_utils.hazard import HazardRatio, hazard_ratio
+from nettx_utils.hazard import HazardRatio, hazard_ratio, p_phrase
 from nettx_utils.survival import fit_kaplan_meier, logrank_test
 
 __all__ = [
@@ -236,23 +236,21 @@ def landmark_summary_text(results: list[LandmarkResult]) -> str:
     >>> landmark_summary_text([r])[:62]
     'at 4 months, 2 patients are left out (2 died, 0 last seen befo'
     """
-    from nettx_utils.plots import format_p
-
     parts = []
     for r in results:
         out = r.dropped_dead + r.dropped_censored
-        p = "not computable" if math.isnan(r.logrank_p) else format_p(r.logrank_p)
+        p = p_phrase(r.logrank_p)
         if out == 0:
             parts.append(
                 f"at {r.landmark_months:g} months no patient is left out, so the comparison "
-                f"is the one from time zero (p = {p})"
+                f"is the one from time zero (log-rank {p})"
             )
         else:
             parts.append(
                 f"at {r.landmark_months:g} months, {out} patient{'s' * (out != 1)} "
                 f"{'is' if out == 1 else 'are'} left out ({r.dropped_dead} died, "
-                f"{r.dropped_censored} last seen before or at the landmark) and the "
-                f"log-rank p is {p}"
+                f"{r.dropped_censored} last seen before or at the landmark), "
+                f"log-rank {p}"
             )
     return "; ".join(parts)
 

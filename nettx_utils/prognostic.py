@@ -40,6 +40,7 @@ from scipy.stats import chi2 as chi2_dist
 from nettx_utils import derived
 from nettx_utils.cohort import load_dictionary
 from nettx_utils.errors import NettxError
+from nettx_utils.hazard import p_phrase
 from nettx_utils.plots import format_p
 from nettx_utils.survival import fit_kaplan_meier, logrank_test
 from nettx_utils.tables import quartiles
@@ -734,7 +735,10 @@ def strata_table(stratified: pd.DataFrame) -> pd.DataFrame:
     for stratum, block in stratified.groupby("stratum", sort=False):
         table = screen_table(block.drop(columns="stratum").reset_index(drop=True))
         table = table.drop(columns=["Characteristic", "Split"])
-        table["Group"] = table["Group"].map({"No": "No surgery", "Yes": "Surgery"})
+        names = {"No": "No surgery", "Yes": "Surgery"}
+        table["Group"] = table["Group"].map(names)
+        for old, new in names.items():  # the screen's notes name the groups too
+            table["Note"] = table["Note"].str.replace(f"in {old} ", f"in {new} ", regex=False)
         table.insert(0, "Stratum", [stratum] + [""] * (len(table) - 1))
         parts.append(table)
     return pd.concat(parts, ignore_index=True)
@@ -801,10 +805,12 @@ def surgery_mib1_interaction(
     if len(empty):
         names = {(0, 0): "low Mib-1 without surgery", (0, 1): "low Mib-1 with surgery",
                  (1, 0): "high Mib-1 without surgery", (1, 1): "high Mib-1 with surgery"}  # fmt: skip
-        which = ", ".join(names[i] for i in empty.index)
+        which = "; ".join(
+            f"no {'patient' if cells.loc[i, 'size'] == 0 else 'death'} in {names[i]}"
+            for i in empty.index
+        )
         note = (
-            f"not computed: no death in {which}, so the model's likelihood has no finite "
-            "maximum (separation)"
+            f"not computed: {which}, so the model's likelihood has no finite maximum (separation)"
         )
         return InteractionTest(n, deaths, nan, nan, nan, nan, nan, note)
     with warnings.catch_warnings():
@@ -874,22 +880,22 @@ def interaction_text(test: InteractionTest, alpha: float = 0.05, label: str = ""
 
     mark = f" [{label}]" if label else ""
     numbers = (
-        f"likelihood-ratio p = {format_p(test.p)} (chi-squared {test.chi2:.2f}, 1 degree of "
+        f"likelihood-ratio {p_phrase(test.p)} (chi-squared {test.chi2:.2f}, 1 degree of "
         f"freedom; {test.n} patients, {test.deaths} deaths); ratio of the surgery hazard "
         f"ratios, high over low Mib-1, {_ratio(test.ratio)} (Wald 95% CI {_ratio(test.lower)} "
         f"to {_ratio(test.upper)}){mark}"
     )
     if test.p < alpha:
         meaning = (
-            f"at the {alpha:g} level the effect of surgery differs between the strata; with "
-            "so few deaths and strata chosen after the data were seen, that is a hypothesis "
-            "to test in other patients"
+            f"at the {alpha:g} level the effect of surgery differs between the strata; as the "
+            "paper chose the strata after seeing its data, that is a hypothesis to test in "
+            "other patients"
         )
     else:
         meaning = (
             "the data cannot tell whether surgery works differently at high and at low "
             "Mib-1: a small p in one stratum and a large one in the other is not evidence "
-            f"of a difference between them, and with {test.deaths} deaths this test can "
-            "only detect a very large difference"
+            "of a difference between them, and the interval of the ratio shows how large a "
+            "difference the data still allow"
         )
     return f"{numbers}: {meaning}"

@@ -393,3 +393,14 @@ def test_interaction_with_a_cell_without_deaths_says_separation(cohort):
     test = surgery_mib1_interaction(planted, 2)
     assert np.isnan(test.p) and "separation" in test.note
     assert "low Mib-1 with surgery" in test.note
+
+
+def test_interaction_and_strata_with_an_empty_cell_say_which(cohort):
+    planted = cohort.copy()
+    low = planted["mib1_recurrence_pct"] <= 2
+    planted.loc[low, "surgery_at_recurrence"] = False  # nobody operated at low Mib-1
+    test = surgery_mib1_interaction(planted, 2)
+    assert "no patient in low Mib-1 with surgery" in test.note
+    table = strata_table(surgery_within_mib1_strata(planted, 2))
+    note = table.loc[0, "Note"]
+    assert "no patient in Surgery" in note and "in Yes" not in note
