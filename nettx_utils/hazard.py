@@ -33,7 +33,15 @@ from scipy.stats import chi2
 
 from nettx_utils.errors import NettxError
 
-__all__ = ["HazardRatio", "efron_loglik", "hazard_ratio", "hr_text", "p_phrase", "separation"]
+__all__ = [
+    "HazardRatio",
+    "efron_loglik",
+    "finite_note",
+    "hazard_ratio",
+    "hr_text",
+    "p_phrase",
+    "separation",
+]
 
 # Beyond this log hazard ratio (a ratio of e^40) the likelihood of a separated
 # covariate is at its supremum to far better than any printed digit.
@@ -219,12 +227,18 @@ def hazard_ratio(durations: Any, events: Any, exposed: Any, level: float = 0.95)
 
 
 def _ratio(value: float) -> str:
-    """A hazard ratio or bound at 2 significant decimals (3 significant digits below 1)."""
+    """A hazard ratio or bound at 2 decimals, as journals print them; below 0.01 as "< 0.01".
+
+    Examples
+    --------
+    >>> _ratio(0.0759), _ratio(0.00276), _ratio(62.104), _ratio(math.inf)
+    ('0.08', '< 0.01', '62.10', 'infinity')
+    """
     if value == math.inf:
         return "infinity"
     if value == 0:
         return "0"
-    return f"{value:.2f}" if value >= 0.1 else f"{value:.3g}"
+    return f"{value:.2f}" if value >= 0.005 else "< 0.01"
 
 
 def p_phrase(p: float) -> str:
@@ -272,4 +286,27 @@ def hr_text(hr: HazardRatio, label: str = "") -> str:
     return (
         f"HR {_ratio(hr.hr)}{mark} (95% CI {_ratio(hr.wald_lower)} to {_ratio(hr.wald_upper)}, "
         f"Wald on the log scale; profile likelihood {profile}; likelihood-ratio {p})"
+    )
+
+
+def finite_note(hr: HazardRatio, labels: tuple[str, str]) -> str:
+    """Why a hazard ratio is finite although a Kaplan-Meier curve may fall to 0, or "".
+
+    ``labels`` name the unexposed and the exposed group. Empty under separation or
+    when nothing is estimable (:func:`hr_text` then says why).
+
+    Examples
+    --------
+    >>> t, d, x = [2, 4, 6, 8, 3, 5, 7, 9], [1, 1, 0, 1, 1, 0, 1, 0], [1, 1, 1, 1, 0, 0, 0, 0]
+    >>> finite_note(hazard_ratio(t, d, x), ("late", "early"))[:58]
+    'The model compares the groups at each death (early: 3 deat'
+    """
+    if hr.separated or not hr.estimable:
+        return ""
+    (n0, n1), (d0, d1) = hr.n, hr.deaths
+    return (
+        f"The model compares the groups at each death ({labels[1]}: {d1} deaths of {n1} "
+        f"patients; {labels[0]}: {d0} of {n0}); with deaths in both groups while both are "
+        "at risk the estimate is finite, however low one group's Kaplan-Meier curve falls, "
+        "and the width of its interval reflects how few deaths there are in each group"
     )

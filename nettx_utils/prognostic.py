@@ -888,8 +888,8 @@ def interaction_text(test: InteractionTest, alpha: float = 0.05, label: str = ""
     if test.p < alpha:
         meaning = (
             f"at the {alpha:g} level the effect of surgery differs between the strata; as the "
-            "paper chose the strata after seeing its data, that is a hypothesis to test in "
-            "other patients"
+            "paper does not say the strata were chosen in advance, that is a hypothesis to "
+            "test in other patients"
         )
     else:
         meaning = (
