@@ -668,9 +668,12 @@ def screen_count_text(screen: pd.DataFrame) -> str:
     untested = n_char - n_alias - n_tests
     parts = [f"{n_char} characteristics were screened"]
     if n_alias:
-        parts.append(f"{n_alias} of them only {'repeats' if n_alias == 1 else 'repeat'} "
-                     "the split of another and is counted once" if n_alias == 1 else
-                     f"{n_alias} of them only repeat the split of another and are counted once")  # fmt: skip
+        verb = (
+            "repeats the split of another and is"
+            if n_alias == 1
+            else "repeat the split of another and are"
+        )
+        parts.append(f"{n_alias} of them only {verb} counted once")
     if untested:
         parts.append(f"{untested} could not be tested on this cohort (see the notes)")
     return (
