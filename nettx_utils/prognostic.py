@@ -28,23 +28,37 @@ ends, censored, before the landmark, and 0 when the curve has already dropped to
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import pandas as pd
+from scipy.stats import chi2 as chi2_dist
 
 from nettx_utils import derived
 from nettx_utils.cohort import load_dictionary
 from nettx_utils.errors import NettxError
+from nettx_utils.hazard import p_phrase
+from nettx_utils.plots import format_p
 from nettx_utils.survival import fit_kaplan_meier, logrank_test
 from nettx_utils.tables import quartiles
 
 __all__ = [
+    "InteractionTest",
     "ScreenSpec",
     "default_screen",
+    "identical_splits",
+    "interaction_text",
+    "published_screen_p",
+    "screen_count_text",
+    "screen_rows_note",
     "screen_summary",
+    "screen_table",
+    "strata_sizes_text",
+    "strata_table",
+    "surgery_mib1_interaction",
     "surgery_within_mib1_strata",
     "univariable_screen",
 ]
@@ -52,6 +66,8 @@ __all__ = [
 DURATION = "months_recurrence_to_last_followup"
 EVENT = "died"
 UNIT_SHORT = {"months": "mo", "years": "y", "%": "%", "ng/mL": "ng/mL", "count": ""}
+DIAGNOSIS_TO_LT_CUTOFF_MONTHS = 24.0
+"""The paper's split of the time from diagnosis to LT (Table 1)."""
 SITE_COLUMNS = tuple(f"recurrence_site_{site}" for site in derived.RECURRENCE_SITES)
 
 Kind = Literal["categories", "boolean", "cutoff", "derived"]
@@ -210,7 +226,7 @@ def default_screen(
     """
     dictionary = load_dictionary()
     paper_cuts = {
-        "months_diagnosis_to_lt": 24.0,
+        "months_diagnosis_to_lt": DIAGNOSIS_TO_LT_CUTOFF_MONTHS,
         "months_lt_to_recurrence": float(early_recurrence_months),
         "mib1_recurrence_pct": float(mib1_threshold_pct),
     }
@@ -312,6 +328,48 @@ def _landmark_pct(durations: np.ndarray, events: np.ndarray, months: float) -> f
     return round(100 * value, 1)
 
 
+def _partition(spec: ScreenSpec, cohort: pd.DataFrame) -> tuple | None:
+    """The tested patients' partition as a comparable key (row positions of each non-empty
+    group, sorted), or None when the characteristic is not tested as two or more groups.
+
+    Two characteristics with the same key split the same patients the same way: the
+    same log-rank test under two names, whatever their group labels.
+    """
+    if any(c not in cohort for c in spec.columns):
+        return None
+    groups, _ = _pool(spec.groups(cohort), spec.pool_sparse_at_most)
+    codes = groups.cat.codes.to_numpy()
+    blocks = [tuple(np.flatnonzero(codes == k)) for k in np.unique(codes[codes >= 0])]
+    return tuple(sorted(blocks)) if len(blocks) >= 2 else None
+
+
+def identical_splits(cohort: pd.DataFrame, specs: list[ScreenSpec]) -> dict[str, list[str]]:
+    """Characteristics that repeat another's test: kept key -> the keys it stands for.
+
+    Specs whose groups split the same patients the same way (:func:`_partition`) are
+    one test. The one kept is a cohort column rather than a derived grouping, then the
+    first in ``specs``; only keys with aliases are listed.
+
+    Examples
+    --------
+    >>> from nettx_utils.cohort import load_cohort
+    >>> cohort = load_cohort()
+    >>> identical_splits(cohort, default_screen(cohort))
+    {'surgery_at_recurrence': ['predominant_treatment_surgical']}
+    """
+    by_partition: dict[tuple, list[ScreenSpec]] = {}
+    for spec in specs:
+        key = _partition(spec, cohort)
+        if key is not None:
+            by_partition.setdefault(key, []).append(spec)
+    out = {}
+    for same in by_partition.values():
+        if len(same) > 1:
+            kept = min(same, key=lambda s: (s.kind == "derived", specs.index(s)))
+            out[kept.key] = [s.key for s in same if s is not kept]
+    return out
+
+
 def _screen_one(
     spec: ScreenSpec, cohort: pd.DataFrame, months: float, by_time: dict[str, np.ndarray]
 ) -> list[dict]:
@@ -365,6 +423,7 @@ def univariable_screen(
     *,
     landmark_years: float = 5,
     alpha: float = 0.05,
+    merge_identical: bool = False,
     **default_screen_kwargs: object,
 ) -> pd.DataFrame:
     """Log-rank test of post-recurrence OS for each characteristic, with its groups.
@@ -379,13 +438,19 @@ def univariable_screen(
         Landmark of the Kaplan-Meier OS column, in years (the data are in months).
     alpha
         Significance level of the ``significant`` column.
+    merge_identical
+        Show a split once when several characteristics split the same patients the same
+        way (:func:`identical_splits`): the others' rows are dropped, their names listed
+        in the kept row's ``aliases`` and ``note``. Without it every characteristic has
+        its rows (``aliases`` empty).
 
     Returns
     -------
     pandas.DataFrame
         One row per characteristic and group: ``variable, characteristic, source,
         split_rule, group, n, deaths, os_<landmark>y_pct, n_missing, logrank_p,
-        significant, note``. Characteristics are kept together and sorted by
+        significant, aliases, note``. ``attrs`` hold ``n_characteristics`` (specs
+        screened) and ``n_tests`` (distinct tests with a p-value). Characteristics are kept together and sorted by
         ``logrank_p`` (untestable ones last, with the reason in ``note``). A
         characteristic whose column is absent is one row with ``group`` missing.
 
@@ -417,10 +482,22 @@ def univariable_screen(
         "durations": durations[order],
         "events": derived.event_flags(cohort[EVENT]).to_numpy()[order],
     }
-    rows = [row for spec in specs for row in _screen_one(spec, cohort, months, by_time)]
+    aliases = identical_splits(cohort, specs) if merge_identical else {}
+    merged = {key for keys_ in aliases.values() for key in keys_}
+    label = {s.key: s.label for s in specs}
+    rows = []
+    for spec in specs:
+        if spec.key in merged:
+            continue
+        also = [label[k] for k in aliases.get(spec.key, [])]
+        for row in _screen_one(spec, cohort, months, by_time):
+            if also:
+                same = f"same split of the same patients as: {', '.join(also)} (one test)"
+                row["note"] = "; ".join(filter(None, [row.get("note", ""), same]))
+            rows.append({**row, "aliases": ", ".join(also)})
     os_col = f"os_{landmark_years:g}y_pct"
     columns = ["variable", "characteristic", "source", "split_rule", "group", "n", "deaths",
-               "os_pct", "n_missing", "logrank_p", "note"]  # fmt: skip
+               "os_pct", "n_missing", "logrank_p", "aliases", "note"]  # fmt: skip
     table = pd.DataFrame(rows).reindex(columns=columns).rename(columns={"os_pct": os_col})
     for col in ("n", "deaths", "n_missing"):
         table[col] = table[col].astype("Int64")
@@ -433,7 +510,11 @@ def univariable_screen(
     table["_order"] = table["variable"].map(order)
     table = table.sort_values(["logrank_p", "_order"], na_position="last", kind="stable")
     table = table.drop(columns="_order").reset_index(drop=True)
-    table.attrs.update(landmark_years=landmark_years, alpha=alpha, os_column=os_col)
+    tested = table.drop_duplicates("variable")["logrank_p"].notna().sum()
+    table.attrs.update(
+        landmark_years=landmark_years, alpha=alpha, os_column=os_col,
+        n_characteristics=len(specs), n_tests=int(tested), aliases=aliases,
+    )  # fmt: skip
     return table
 
 
@@ -479,40 +560,282 @@ def screen_summary(screen: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def screen_table(screen: pd.DataFrame) -> pd.DataFrame:
+def screen_table(screen: pd.DataFrame, paper: Mapping[str, str] | None = None) -> pd.DataFrame:
     """The screen as a clinical table: one row per group, the characteristic, its split
     and its p-value printed on the first row of each block only.
 
     Columns: ``Characteristic, Split, Group, n, Deaths, <landmark> OS (%), Log-rank p,
-    Note``; OS not estimable prints as ``n.e.``, p as ``–`` when untested, and a ``*``
-    follows a p below the screen's alpha.
+    Note``; OS not estimable prints as ``n.e.``, p as ``–`` when untested (else by
+    :func:`nettx_utils.plots.format_p`), and a ``*`` follows a p below the screen's alpha.
+    With ``paper`` (characteristic key -> text, e.g. from :func:`published_screen_p`), a
+    column ``In the paper`` carries that text on the block's first row; a merged
+    characteristic (``screen.attrs["aliases"]``) takes the text of any of its names.
+
+    Examples
+    --------
+    >>> from nettx_utils.cohort import load_cohort
+    >>> cohort = load_cohort()
+    >>> specs = [s for s in default_screen(cohort) if s.key == "months_lt_to_recurrence"]
+    >>> table = screen_table(univariable_screen(cohort, specs), {"months_lt_to_recurrence": "yes"})
+    >>> table[["Group", "Log-rank p", "In the paper"]].values.tolist()
+    [['≤24 mo', '0.001 *', 'yes'], ['>24 mo', '', '']]
     """
     os_col = screen.attrs.get("os_column") or next(
         c for c in screen.columns if c.startswith("os_") and c.endswith("y_pct")
     )
     years = os_col.removeprefix("os_").removesuffix("y_pct")
+    aliases = screen.attrs.get("aliases", {})
     rows = []
-    for _, block in screen.groupby("variable", sort=False):
+    for key, block in screen.groupby("variable", sort=False):
+        names = [key, *aliases.get(key, [])]
+        paper_text = next((paper[k] for k in names if paper and k in paper), "")
         for i, row in enumerate(block.itertuples(index=False)):
             first = i == 0
             p = row.logrank_p
-            p_text = "–" if pd.isna(p) else ("< 0.001" if p < 0.001 else f"{p:.3f}")
+            p_text = "–" if pd.isna(p) else format_p(p)
             if pd.notna(row.significant) and bool(row.significant):
                 p_text += " *"
             os_value = getattr(row, os_col)
-            rows.append(
-                {
-                    "Characteristic": row.characteristic if first else "",
-                    "Split": row.split_rule if first else "",
-                    "Group": row.group,
-                    "n": row.n,
-                    "Deaths": row.deaths,
-                    f"{years}-y OS (%)": "n.e." if pd.isna(os_value) else f"{os_value:.1f}",
-                    "Log-rank p": p_text if first else "",
-                    "Note": row.note if first else "",
-                }
-            )
+            out = {
+                "Characteristic": row.characteristic if first else "",
+                "Split": row.split_rule if first else "",
+                "Group": row.group,
+                "n": row.n,
+                "Deaths": row.deaths,
+                f"{years}-y OS (%)": "n.e." if pd.isna(os_value) else f"{os_value:.1f}",
+                "Log-rank p": p_text if first else "",
+            }
+            if paper is not None:
+                out["In the paper"] = paper_text if first else ""
+            out["Note"] = row.note if first else ""
+            rows.append(out)
     return pd.DataFrame(rows)
+
+
+def published_screen_p(
+    published: pd.DataFrame, early_recurrence_months: float = 24
+) -> dict[str, float]:
+    """The paper's log-rank p-values of whole-cohort screen rows: screen key -> p.
+
+    Published values whose spec is ``logrank:os_recurrence~<grouping>`` (no subgroup).
+    The paper's timing grouping (``recurrence_timing``) is the screen's time from LT to
+    recurrence only at the paper's cut-off (``abs_ctx_late_cutoff``); at another cut-off
+    that row is not the paper's test and is left out.
+
+    Examples
+    --------
+    >>> from nettx_utils.published import load_published_values
+    >>> published = load_published_values()
+    >>> sorted(published_screen_p(published))
+    ['months_lt_to_recurrence', 'surgery_at_recurrence']
+    >>> sorted(published_screen_p(published, early_recurrence_months=36))
+    ['surgery_at_recurrence']
+    """
+    prefix = "logrank:os_recurrence~"
+    cut = published.loc[published["id"] == "abs_ctx_late_cutoff", "value"]
+    paper_cut = float(cut.iloc[0]) if len(cut) else float("nan")
+    out: dict[str, float] = {}
+    for row in published.itertuples(index=False):
+        if not row.spec.startswith(prefix) or "|" in row.spec:
+            continue
+        key = row.spec.removeprefix(prefix)
+        if key == "recurrence_timing":
+            if float(early_recurrence_months) != paper_cut:
+                continue
+            key = "months_lt_to_recurrence"
+        out.setdefault(key, float(row.value))
+    return out
+
+
+def screen_count_text(screen: pd.DataFrame) -> str:
+    """How many distinct tests the screen ran, and how many to expect below alpha by chance.
+
+    Counts from ``screen.attrs`` (:func:`univariable_screen`): characteristics screened,
+    those that only repeat another's split of the same patients, and distinct tests
+    with a p-value. ``alpha`` times the number of tests is the expected number of
+    false alarms if no characteristic mattered.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame()
+    >>> frame.attrs.update(n_characteristics=51, n_tests=50, alpha=0.05, aliases={"a": ["b"]})
+    >>> screen_count_text(frame)
+    '51 characteristics were screened; 1 of them only repeats the split of another and is counted once: the screen ran 50 distinct tests. At the 0.05 level, about 2.5 of 50 tests would fall below it by chance alone even if no characteristic mattered'
+    """
+    n_char, n_tests = screen.attrs["n_characteristics"], screen.attrs["n_tests"]
+    alpha = screen.attrs["alpha"]
+    n_alias = sum(len(v) for v in screen.attrs.get("aliases", {}).values())
+    untested = n_char - n_alias - n_tests
+    parts = [f"{n_char} characteristics were screened"]
+    if n_alias:
+        verb = (
+            "repeats the split of another and is"
+            if n_alias == 1
+            else "repeat the split of another and are"
+        )
+        parts.append(f"{n_alias} of them only {verb} counted once")
+    if untested:
+        parts.append(f"{untested} could not be tested on this cohort (see the notes)")
+    return (
+        "; ".join(parts) + f": the screen ran {n_tests} distinct tests. At the {alpha:g} "
+        f"level, about {n_tests * alpha:.1f} of {n_tests} tests would fall below it by "
+        "chance alone even if no characteristic mattered"
+    )
+
+
+def screen_rows_note(synthetic: bool) -> str:
+    """Whose findings the screen's rows are: the sentence printed under the table.
+
+    Examples
+    --------
+    >>> screen_rows_note(False)[:40]
+    'Every row is computed from your cohort. '
+    """
+    if synthetic:
+        return (
+            "Only the rows with an entry under *In the paper* are tests the paper reports; "
+            "the paper also reports that no characteristic other than the time from LT to "
+            "recurrence reached significance. Every other number in this table (groups, "
+            "deaths, survival and p-values of the other rows) is a property of the "
+            "**synthetic cohort**, generated to agree with the paper's published numbers: "
+            "it is not a finding about the paper's patients."
+        )
+    return (
+        "Every row is computed from your cohort. *In the paper* marks the tests the paper "
+        "reports for its own patients."
+    )
+
+
+def strata_sizes_text(stratified: pd.DataFrame) -> str:
+    """Patients and deaths of each stratum of :func:`surgery_within_mib1_strata`, in words.
+
+    Examples
+    --------
+    >>> from nettx_utils.cohort import load_cohort
+    >>> strata_sizes_text(surgery_within_mib1_strata(load_cohort(), 2))
+    'Mib-1 ≤2%: 7 patients, 3 deaths; Mib-1 >2%: 14 patients, 5 deaths'
+    """
+    sums = stratified.groupby("stratum", sort=False)[["n", "deaths"]].sum()
+    return "; ".join(
+        f"{stratum}: {int(row.n)} patient{'s' * (row.n != 1)}, "
+        f"{int(row.deaths)} death{'s' * (row.deaths != 1)}"
+        for stratum, row in sums.iterrows()
+    )
+
+
+def strata_table(stratified: pd.DataFrame) -> pd.DataFrame:
+    """:func:`surgery_within_mib1_strata` as a clinical table: a ``Stratum`` column, then
+    :func:`screen_table`'s columns, surgery groups named "Surgery" and "No surgery".
+
+    Examples
+    --------
+    >>> from nettx_utils.cohort import load_cohort
+    >>> table = strata_table(surgery_within_mib1_strata(load_cohort(), 2))
+    >>> table[["Stratum", "Group", "Log-rank p"]].values.tolist()[:2]
+    [['Mib-1 ≤2%', 'No surgery', '0.225'], ['', 'Surgery', '']]
+    """
+    parts = []
+    for stratum, block in stratified.groupby("stratum", sort=False):
+        table = screen_table(block.drop(columns="stratum").reset_index(drop=True))
+        table = table.drop(columns=["Characteristic", "Split"])
+        names = {"No": "No surgery", "Yes": "Surgery"}
+        table["Group"] = table["Group"].map(names)
+        for old, new in names.items():  # the screen's notes name the groups too
+            table["Note"] = table["Note"].str.replace(f"in {old} ", f"in {new} ", regex=False)
+        table.insert(0, "Stratum", [stratum] + [""] * (len(table) - 1))
+        parts.append(table)
+    return pd.concat(parts, ignore_index=True)
+
+
+@dataclass(frozen=True)
+class InteractionTest:
+    """Likelihood-ratio test of surgery x high Mib-1 in a Cox model (NaN: not computed).
+
+    ``ratio`` is the interaction's hazard ratio (the surgery hazard ratio at high Mib-1
+    divided by the one at low Mib-1) with its Wald 95% interval; ``note`` says why
+    nothing was computed, or is empty.
+    """
+
+    n: int
+    deaths: int
+    chi2: float
+    p: float
+    ratio: float
+    lower: float
+    upper: float
+    note: str
+
+
+def surgery_mib1_interaction(
+    cohort: pd.DataFrame, mib1_threshold_pct: float = 2
+) -> InteractionTest:
+    """Does the effect of surgery differ between Mib-1 strata? A test of interaction.
+
+    Among patients with Mib-1 at recurrence, two Cox models of post-recurrence OS
+    (lifelines ``CoxPHFitter``, Efron ties, no penalty): surgery + high Mib-1 (above
+    ``mib1_threshold_pct``), and the same plus their product. Twice the gain in
+    log-likelihood is the likelihood-ratio statistic, chi-squared with 1 degree of
+    freedom (asymptotic). When a stratum-by-treatment cell has no patient or no death,
+    the likelihood has no finite maximum (separation): nothing is computed and ``note``
+    says so; a non-converged fit is reported the same way.
+
+    Examples
+    --------
+    >>> from nettx_utils.cohort import load_cohort
+    >>> test = surgery_mib1_interaction(load_cohort(), 2)
+    >>> test.n, test.deaths, round(test.chi2, 2), test.note
+    (21, 8, 1.97, '')
+    """
+    from lifelines import CoxPHFitter
+    from lifelines.exceptions import ConvergenceWarning
+
+    mib1 = pd.to_numeric(cohort["mib1_recurrence_pct"], errors="coerce")
+    known = mib1.notna() & cohort["surgery_at_recurrence"].notna()
+    frame = pd.DataFrame(
+        {
+            "t": cohort.loc[known, DURATION].astype(float),
+            "d": derived.event_flags(cohort.loc[known, EVENT]).astype(int),
+            "surgery": cohort.loc[known, "surgery_at_recurrence"].astype(bool).astype(int),
+            "high": (mib1[known] > mib1_threshold_pct).astype(int),
+        }
+    )
+    frame["both"] = frame["surgery"] * frame["high"]
+    n, deaths = len(frame), int(frame["d"].sum())
+    nan = float("nan")
+    cells = frame.groupby(["high", "surgery"])["d"].agg(["size", "sum"])
+    cells = cells.reindex(pd.MultiIndex.from_product([[0, 1], [0, 1]]), fill_value=0)
+    empty = cells[cells["sum"] == 0]
+    if len(empty):
+        names = {(0, 0): "low Mib-1 without surgery", (0, 1): "low Mib-1 with surgery",
+                 (1, 0): "high Mib-1 without surgery", (1, 1): "high Mib-1 with surgery"}  # fmt: skip
+        which = "; ".join(
+            f"no {'patient' if cells.loc[i, 'size'] == 0 else 'death'} in {names[i]}"
+            for i in empty.index
+        )
+        note = (
+            f"not computed: {which}, so the model's likelihood has no finite maximum (separation)"
+        )
+        return InteractionTest(n, deaths, nan, nan, nan, nan, nan, note)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        try:
+            full = CoxPHFitter().fit(frame, "t", "d")
+            reduced = CoxPHFitter().fit(frame.drop(columns="both"), "t", "d")
+        except (ConvergenceWarning, ValueError) as problem:
+            note = f"not computed: the Cox model did not converge ({problem})"
+            return InteractionTest(n, deaths, nan, nan, nan, nan, nan, note)
+    statistic = max(0.0, 2 * float(full.log_likelihood_ - reduced.log_likelihood_))
+    row = full.summary.loc["both"]
+    return InteractionTest(
+        n=n,
+        deaths=deaths,
+        chi2=statistic,
+        p=float(chi2_dist.sf(statistic, 1)),
+        ratio=float(row["exp(coef)"]),
+        lower=float(row["exp(coef) lower 95%"]),
+        upper=float(row["exp(coef) upper 95%"]),
+        note="",
+    )
 
 
 def surgery_within_mib1_strata(
@@ -543,3 +866,39 @@ def surgery_within_mib1_strata(
         for stratum, members in strata.items()
     ]
     return pd.concat(parts, ignore_index=True)
+
+
+def interaction_text(test: InteractionTest, alpha: float = 0.05, label: str = "") -> str:
+    """The test of interaction and what it means, in words; ``label`` follows the numbers.
+
+    Examples
+    --------
+    >>> test = InteractionTest(21, 8, 1.97, 0.16, 0.08, 0.003, 2.41, "")
+    >>> interaction_text(test)[:75]
+    'likelihood-ratio p = 0.160 (chi-squared 1.97, 1 degree of freedom; 21 patie'
+    """
+    if test.note:
+        return f"{test.note} ({test.n} patients, {test.deaths} deaths)"
+    from nettx_utils.hazard import _ratio
+
+    mark = f" [{label}]" if label else ""
+    numbers = (
+        f"likelihood-ratio {p_phrase(test.p)} (chi-squared {test.chi2:.2f}, 1 degree of "
+        f"freedom; {test.n} patients, {test.deaths} deaths); ratio of the surgery hazard "
+        f"ratios, high over low Mib-1, {_ratio(test.ratio)} (Wald 95% CI {_ratio(test.lower)} "
+        f"to {_ratio(test.upper)}){mark}"
+    )
+    if test.p < alpha:
+        meaning = (
+            f"at the {alpha:g} level the effect of surgery differs between the strata; as the "
+            "paper does not say the strata were chosen in advance, that is a hypothesis to "
+            "test in other patients"
+        )
+    else:
+        meaning = (
+            "the data cannot tell whether surgery works differently at high and at low "
+            "Mib-1: a small p in one stratum and a large one in the other is not evidence "
+            "of a difference between them, and the interval of the ratio shows how large a "
+            "difference the data still allow"
+        )
+    return f"{numbers}: {meaning}"

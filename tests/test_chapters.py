@@ -9,9 +9,12 @@ follow the parameters.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
+import pandas as pd
 import pytest
-from lifelines import KaplanMeierFitter
+from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.statistics import logrank_test
 from scipy import stats
 
@@ -140,6 +143,16 @@ def test_prognostic_chapter_follows_the_cutoffs(run, cohort):
         assert stratum_p == pytest.approx(logrank_test(m[s], m[~s], d[s], d[~s]).p_value, rel=1e-9)
     html = page(book, "05_prognostic_factors")
     assert f"recurrence ≤{cutoff} mo versus &gt;{cutoff} mo" in html
+    # the hazard ratio of early vs late recurrence, refitted with lifelines directly
+    frame = pd.DataFrame({"t": months, "d": died, "early": early.astype(int)})
+    fit = CoxPHFitter().fit(frame, "t", "d")
+    assert numbers["timing_hr"] == pytest.approx(float(np.exp(fit.params_["early"])), rel=1e-6)
+    # the screen counts each split once: surgery and "predominant treatment surgical" are one
+    assert numbers["n_tested"] == numbers["n_characteristics"] - 1
+    text = re.sub(r"<[^>]+>", "", html)  # the page's text, code cells included
+    assert "p = &lt;" not in text  # p-values read "p < 0.001", never "p = < 0.001"
+    assert html.count("Synthetic data: a generated cohort") >= 2  # both figure captions
+    assert 'id="sec-immortal-time"' in html
 
 
 def test_comparisons_only_with_the_papers_parameters(default_book, changed_book):

@@ -271,3 +271,136 @@ def test_screen_does_not_depend_on_row_order(cohort, screen):
     """One shared sort of the durations: shuffled rows give the same screen."""
     shuffled = cohort.sample(frac=1, random_state=3).reset_index(drop=True)
     pd.testing.assert_frame_equal(univariable_screen(shuffled), screen, check_exact=True)
+
+
+# --- identical splits, published rows, interaction (issue 13) ---------------------------
+
+from lifelines import CoxPHFitter  # noqa: E402
+from scipy.stats import chi2  # noqa: E402
+
+from nettx_utils.prognostic import (  # noqa: E402
+    identical_splits,
+    published_screen_p,
+    screen_count_text,
+    screen_table,
+    strata_table,
+    surgery_mib1_interaction,
+    surgery_within_mib1_strata,
+)
+from nettx_utils.published import load_published_values  # noqa: E402
+
+
+def test_identical_splits_are_shown_and_counted_once(cohort):
+    specs = default_screen(cohort)
+    assert identical_splits(cohort, specs) == {
+        "surgery_at_recurrence": ["predominant_treatment_surgical"]
+    }
+    merged = univariable_screen(cohort, specs, merge_identical=True)
+    keys = set(merged["variable"])
+    assert "surgery_at_recurrence" in keys and "predominant_treatment_surgical" not in keys
+    row = merged[merged["variable"] == "surgery_at_recurrence"].iloc[0]
+    assert row["aliases"] == "Predominant treatment surgical"
+    assert "Predominant treatment surgical" in row["note"]
+    tested = merged.drop_duplicates("variable")["logrank_p"].notna().sum()
+    assert merged.attrs["n_tests"] == tested == len(specs) - 1
+    assert merged.attrs["n_characteristics"] == len(specs)
+    # no two kept characteristics have the same p-value and the same group sizes
+    blocks = merged.groupby("variable", sort=False).agg(
+        p=("logrank_p", "first"), n=("n", lambda s: tuple(sorted(s)))
+    )
+    assert not blocks.dropna().duplicated().any()
+    # without merging, every characteristic keeps its rows
+    plain = univariable_screen(cohort, specs)
+    assert plain["variable"].nunique() == len(specs)
+
+
+def test_identical_split_detected_whatever_the_labels(cohort):
+    planted = cohort.copy()
+    # the same two groups as "sex", coded the other way round and as yes/no
+    planted["carcinoid_syndrome"] = pd.array(planted["sex"] == "female", dtype="boolean")
+    specs = [s for s in default_screen(planted) if s.key in ("sex", "carcinoid_syndrome")]
+    assert identical_splits(planted, specs) == {"sex": ["carcinoid_syndrome"]}
+    # a missing value in one of them changes the tested patients: no longer identical
+    planted.loc[planted.index[0], "carcinoid_syndrome"] = pd.NA
+    assert identical_splits(planted, specs) == {}
+
+
+def test_screen_count_text_counts_distinct_tests(cohort):
+    screen = univariable_screen(cohort, merge_identical=True)
+    text = screen_count_text(screen)
+    n = screen.attrs["n_tests"]
+    assert f"ran {n} distinct tests" in text
+    assert f"about {n * 0.05:.1f} of {n}" in text
+
+
+def test_published_screen_rows_follow_the_cut_off():
+    published = load_published_values()
+    paper = published_screen_p(published)
+    assert paper == {"months_lt_to_recurrence": 0.001, "surgery_at_recurrence": 0.062}
+    assert set(published_screen_p(published, early_recurrence_months=36)) == {
+        "surgery_at_recurrence"
+    }
+
+
+def test_screen_table_marks_the_papers_rows_and_formats_p(cohort):
+    keys = {"months_lt_to_recurrence", "surgery_at_recurrence", "predominant_treatment_surgical"}
+    specs = [s for s in default_screen(cohort) if s.key in keys]
+    screen = univariable_screen(cohort, specs, merge_identical=True)
+    # the paper's text reaches the kept row also when given under the merged alias
+    table = screen_table(screen, {"predominant_treatment_surgical": "reported"})
+    first = table[table["Characteristic"] != ""].set_index("Characteristic")
+    assert first.loc["Surgery with radical intent at recurrence", "In the paper"] == "reported"
+    assert first.loc["Time from LT to recurrence", "In the paper"] == ""
+    assert first.loc["Time from LT to recurrence", "Log-rank p"] == "0.001 *"
+    assert "In the paper" not in screen_table(screen).columns
+
+
+def test_strata_table_has_clinical_headers(cohort):
+    table = strata_table(surgery_within_mib1_strata(cohort, 2))
+    assert list(table.columns) == [
+        "Stratum", "Group", "n", "Deaths", "5-y OS (%)", "Log-rank p", "Note"
+    ]  # fmt: skip
+    assert table["Log-rank p"].tolist() == ["0.225", "", "0.011 *", ""]
+    assert not any("_" in c for c in table.columns)
+
+
+def test_interaction_is_a_likelihood_ratio_test_of_the_product(cohort):
+    test = surgery_mib1_interaction(cohort, 2)
+    known = cohort["mib1_recurrence_pct"].notna()
+    frame = pd.DataFrame(
+        {
+            "t": cohort.loc[known, T].astype(float),
+            "d": cohort.loc[known, E].astype(int),
+            "s": cohort.loc[known, "surgery_at_recurrence"].astype(int),
+            "h": (cohort.loc[known, "mib1_recurrence_pct"] > 2).astype(int),
+        }
+    )
+    frame["sh"] = frame["s"] * frame["h"]
+    full = CoxPHFitter().fit(frame, "t", "d")
+    reduced = CoxPHFitter().fit(frame.drop(columns="sh"), "t", "d")
+    lr = 2 * (full.log_likelihood_ - reduced.log_likelihood_)
+    assert test.chi2 == pytest.approx(lr, rel=1e-6)
+    assert test.p == pytest.approx(chi2.sf(lr, 1), rel=1e-6)
+    assert test.ratio == pytest.approx(np.exp(full.params_["sh"]), rel=1e-6)
+    assert (test.n, test.deaths) == (len(frame), int(frame["d"].sum()))
+    assert test.note == ""
+
+
+def test_interaction_with_a_cell_without_deaths_says_separation(cohort):
+    planted = cohort.copy()
+    low = planted["mib1_recurrence_pct"] <= 2
+    planted.loc[low & planted["surgery_at_recurrence"].astype(bool), E] = False
+    test = surgery_mib1_interaction(planted, 2)
+    assert np.isnan(test.p) and "separation" in test.note
+    assert "low Mib-1 with surgery" in test.note
+
+
+def test_interaction_and_strata_with_an_empty_cell_say_which(cohort):
+    planted = cohort.copy()
+    low = planted["mib1_recurrence_pct"] <= 2
+    planted.loc[low, "surgery_at_recurrence"] = False  # nobody operated at low Mib-1
+    test = surgery_mib1_interaction(planted, 2)
+    assert "no patient in low Mib-1 with surgery" in test.note
+    table = strata_table(surgery_within_mib1_strata(planted, 2))
+    note = table.loc[0, "Note"]
+    assert "no patient in Surgery" in note and "in Yes" not in note

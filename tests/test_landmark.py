@@ -1,0 +1,126 @@
+"""Hazard ratios (Wald and profile likelihood) and the landmark analysis, against lifelines."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from lifelines import CoxPHFitter, KaplanMeierFitter
+from lifelines.statistics import logrank_test
+from scipy.stats import chi2
+
+from nettx_utils.hazard import efron_loglik, hazard_ratio, separation
+from nettx_utils.landmark import curve_support, landmark_comparison
+
+# A small cohort with tied deaths (two deaths at 5, one at 9 in both groups).
+T = [1, 3, 5, 5, 6, 9, 9, 12, 2, 5, 7, 9, 11, 14, 15, 16]
+D = [1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1, 0, 1, 0, 0]
+X = [1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0]
+
+
+def lifelines_fit(t, d, x):
+    frame = pd.DataFrame({"t": t, "d": d, "x": x})
+    return CoxPHFitter().fit(frame, "t", "d")
+
+
+def test_efron_loglik_is_lifelines_at_its_estimate():
+    fit = lifelines_fit(T, D, X)
+    beta = float(fit.params_["x"])
+    assert efron_loglik(beta, T, D, X) == pytest.approx(fit.log_likelihood_, rel=1e-9)
+
+
+def test_efron_loglik_by_hand_with_a_tie():
+    # Deaths of patients 1 and 2 tied at t = 1 (x = 1, 0), patient 3 (x = 1) at risk.
+    # Efron: beta - log(S) - log(S - (e^b + 1) / 2) with S = 2 e^b + 1.
+    b = 0.7
+    s = 2 * math.exp(b) + 1
+    expected = b - math.log(s) - math.log(s - (math.exp(b) + 1) / 2)
+    assert efron_loglik(b, [1, 1, 2], [1, 1, 0], [1, 0, 1]) == pytest.approx(expected)
+
+
+def test_hazard_ratio_wald_is_lifelines():
+    fit = lifelines_fit(T, D, X)
+    hr = hazard_ratio(T, D, X)
+    row = fit.summary.loc["x"]
+    assert hr.hr == pytest.approx(row["exp(coef)"])
+    assert hr.wald_lower == pytest.approx(row["exp(coef) lower 95%"])
+    assert hr.wald_upper == pytest.approx(row["exp(coef) upper 95%"])
+    assert hr.n == (8, 8) and hr.deaths == (4, 5)
+    assert hr.separated == 0
+
+
+def test_profile_interval_inverts_the_likelihood_ratio_test():
+    hr = hazard_ratio(T, D, X)
+    fit = lifelines_fit(T, D, X)
+    drop = chi2.ppf(0.95, 1) / 2
+    for bound in (hr.profile_lower, hr.profile_upper):
+        loss = fit.log_likelihood_ - efron_loglik(math.log(bound), T, D, X)
+        assert loss == pytest.approx(drop, abs=1e-6)
+    assert hr.profile_lower < hr.hr < hr.profile_upper
+    # p < 0.05 exactly when the profile interval leaves out 1
+    assert (hr.lrt_p < 0.05) == (not hr.profile_lower <= 1 <= hr.profile_upper)
+    lrt = 2 * (fit.log_likelihood_ - efron_loglik(0.0, T, D, X))
+    assert hr.lrt_p == pytest.approx(chi2.sf(lrt, 1))
+
+
+def test_separation_gives_an_open_profile_interval_and_no_wald():
+    t = [1, 2, 3, 4, 5, 6, 7, 8]
+    d = [1, 1, 1, 0, 0, 1, 0, 0]
+    x = [1, 1, 1, 1, 0, 0, 0, 0]  # x=0 dies at 6 when no exposed patient is left at risk
+    assert separation(t, d, x) == 1
+    hr = hazard_ratio(t, d, x)
+    assert hr.hr == math.inf and hr.profile_upper == math.inf
+    assert math.isnan(hr.wald_lower) and math.isnan(hr.wald_upper)
+    assert 0 < hr.profile_lower < math.inf
+    supremum = efron_loglik(40.0, t, d, x)
+    loss = supremum - efron_loglik(math.log(hr.profile_lower), t, d, x)
+    assert loss == pytest.approx(chi2.ppf(0.95, 1) / 2, abs=1e-6)
+    mirrored = hazard_ratio(t, d, [1 - v for v in x])
+    assert mirrored.separated == -1 and mirrored.hr == 0 and mirrored.profile_lower == 0
+    assert mirrored.profile_upper == pytest.approx(1 / hr.profile_lower)
+
+
+def test_hazard_ratio_without_deaths_or_with_one_group_is_nan():
+    assert math.isnan(hazard_ratio([1, 2, 3], [0, 0, 0], [0, 1, 1]).hr)
+    assert not hazard_ratio([1, 2, 3], [1, 0, 1], [1, 1, 1]).estimable
+
+
+def test_landmark_comparison_is_lifelines_on_the_restarted_clock():
+    landmark, horizon = 4.0, 12.0
+    result = landmark_comparison(T, D, X, landmark, horizon, ("no", "yes"))
+    t, d, x = np.array(T, float), np.array(D), np.array(X)
+    kept = t > landmark
+    assert result.dropped_dead == int((~kept & (d == 1)).sum()) == 2
+    assert result.dropped_censored == 1
+    t, d, x = t[kept] - landmark, d[kept], x[kept]
+    expected = logrank_test(t[x == 1], t[x == 0], d[x == 1], d[x == 0]).p_value
+    assert result.logrank_p == pytest.approx(expected, rel=1e-9)
+    for value, label in ((0, "no"), (1, "yes")):
+        km = KaplanMeierFitter().fit(t[x == value], d[x == value])
+        row = result.table.set_index("group").loc[label]
+        assert row["n"] == (x == value).sum()
+        assert row["survival"] == pytest.approx(
+            float(km.survival_function_at_times([horizon - landmark]).iloc[0])
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = lifelines_fit(t, d, x)
+    assert result.hr.hr == pytest.approx(float(np.exp(fit.params_["x"])))
+
+
+def test_landmark_at_zero_keeps_everyone():
+    result = landmark_comparison(T, D, X, 0, 12)
+    assert result.table["n"].sum() == len(T)
+    full = hazard_ratio(T, D, X)
+    assert result.hr.hr == pytest.approx(full.hr)
+
+
+def test_curve_support_counts_the_patients_behind_a_zero():
+    support = curve_support([7, 9, 33, 35, 45, 50], [1, 1, 0, 1, 1, 0], 48)
+    assert support.zero_time != support.zero_time  # censored last: never reaches 0 (NaN)
+    assert support.at_risk_landmark == 1 and support.at_risk_at_zero == 0
+    support = curve_support([7, 9, 33, 35, 45], [1, 1, 0, 1, 1], 60)
+    assert (support.zero_time, support.at_risk_at_zero, support.at_risk_landmark) == (45, 1, 0)
