@@ -44,7 +44,7 @@ OTHER_COHORT_NOTE = (
     "Your cohort's numbers stand beside the paper's as context, not as a test: your "
     "patients are not the paper's, so a number can neither reproduce nor contradict the "
     "paper's, and the book gives no score and no marks. Each value is computed as the "
-    "paper defines it; the difference is your cohort's value minus the paper's "
+    "paper defines it; the difference is your cohort's value as printed minus the paper's "
     "(for percentages in percentage points). Counts and p-values are left out, because "
     "they depend on how many patients a cohort has; a number the paper prints in several "
     "places appears once; and values that the consistency audit finds inconsistent in the "

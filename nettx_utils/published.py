@@ -905,9 +905,9 @@ def context_frame(scored: pd.DataFrame, *, column: str = COHORT_COLUMN) -> pd.Da
     Returns
     -------
     pandas.DataFrame
-        Columns ``Where, What, Unit, Paper, <column>, Difference`` (the cohort's value
-        minus the paper's, at the paper's precision; for percentages in percentage
-        points). Only the kinds of :data:`CONTEXT_KINDS`; a statistic the paper prints
+        Columns ``Where, What, Unit, Paper, <column>, Difference``: the cohort's value
+        at the paper's precision, and that printed value minus the paper's (so the
+        three numbers of a row agree as printed; for percentages in percentage points). Only the kinds of :data:`CONTEXT_KINDS`; a statistic the paper prints
         in several places appears once; values the consistency audit flags are left
         out (the paper's own number is in doubt there). A value the cohort cannot give
         is "not estimable".
@@ -931,7 +931,9 @@ def context_frame(scored: pd.DataFrame, *, column: str = COHORT_COLUMN) -> pd.Da
                 missing if pd.isna(r.reproduced) else fixed(r.reproduced, r.decimals) for r in rows
             ],
             "Difference": [
-                "–" if pd.isna(r.reproduced) else _signed(r.reproduced - r.published, r.decimals)
+                "–"
+                if pd.isna(r.reproduced)
+                else _signed(float(fixed(r.reproduced, r.decimals)) - r.published, r.decimals)
                 for r in rows
             ],
         }
