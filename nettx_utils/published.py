@@ -888,7 +888,7 @@ def _signed(value: float, decimals: int) -> str:
     text = fixed(abs(value), decimals)
     if float(text) == 0:
         return fixed(0.0, decimals)
-    return ("+" if value > 0 else "−") + text
+    return ("+" if value > 0 else "-") + text
 
 
 def context_frame(scored: pd.DataFrame, *, column: str = COHORT_COLUMN) -> pd.DataFrame:
