@@ -165,6 +165,10 @@ def test_chapters_show_another_cohort_beside_the_paper_without_marks(tmp_path):
     view = chapter.beside_the_paper("Outcomes after recurrence")
     assert "Match" not in view.data.columns and COHORT_COLUMN in view.data.columns
     assert "no score" in view.caption
+    for table in report.tables(chapter, chapter.score):
+        assert "no score" in table.caption and "Match" not in table.data.columns
+        assert not MARKS & set(table.data.to_numpy().ravel())
+    assert "Match" not in report.export_frame(chapter, chapter.score).columns
     assert "no score and no marks" in chapter.comparison_note()
     assert "without marks" in chapter.comparison_text()
     text = report.introduction(chapter) + report.summary(chapter, load_published_values(), None)
