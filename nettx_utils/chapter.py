@@ -149,7 +149,7 @@ class Chapter:
                 "The paper's values are not set beside the rows of this table: your patients "
                 "are not the paper's, so a match or a mismatch would mean nothing. The "
                 "section *Beside the paper* at the end of the chapter shows percentages, "
-                "medians and survival estimates of your cohort beside the paper's, as "
+                "medians, survival estimates and correlations of your cohort beside the paper's, as "
                 "context, without marks."
             )
         return self.comparison_note()

@@ -91,12 +91,13 @@ _CONTEXT_MEANING = """\
 **No score on this cohort.** Your patients are not the paper's 32, so your numbers can
 neither reproduce nor contradict the paper's: a difference can come from who was
 treated, when and how, as much as from chance. This report therefore gives no score and
-no marks. It sets each percentage, median and survival estimate the paper prints beside
-the same quantity computed from your cohort, as the paper defines it, with the
-difference (your cohort's value minus the paper's; for percentages in percentage
-points), as context. Counts and p-values are left out, because they depend on how many
-patients a cohort has; a number the paper prints in several places appears once; and
-values that the consistency audit below finds inconsistent in the paper are left out."""
+no marks. It sets each percentage, median or quartile, survival estimate and correlation
+coefficient the paper prints beside the same quantity computed from your cohort as the
+paper defines it, with the difference (your cohort's value as printed minus the paper's;
+for percentages in percentage points), as context. Counts and p-values are left out,
+because they depend on how many patients a cohort has; a number the paper prints in
+several places appears once; and values that the consistency audit below finds
+inconsistent in the paper are left out."""
 
 
 def mode(chapter: Chapter) -> str:
