@@ -3,8 +3,9 @@
 A chapter opens with :func:`open_chapter`: the book's plot style, the cohort
 (checked against the dictionary), a :class:`~nettx_utils.record.NotebookRecord`
 for its key numbers, and whether its parameters are the paper's. Published
-values are compared only when they are: with another cut-off, the paper's
-numbers answer a different question.
+values are scored only on the synthetic cohort with the paper's parameters: with
+another cut-off, the paper's numbers answer a different question, and on another
+cohort (other patients) they are shown beside the cohort's as context, unscored.
 """
 
 from __future__ import annotations
@@ -37,6 +38,19 @@ SYNTHETIC_NOTE = (
     "book's analyses give back the paper's published numbers. It describes no real "
     "person (see the page on the synthetic cohort)."
 )
+
+
+OTHER_COHORT_NOTE = (
+    "Your cohort's numbers stand beside the paper's as context, not as a test: your "
+    "patients are not the paper's, so a number can neither reproduce nor contradict the "
+    "paper's, and the book gives no score and no marks. Each value is computed as the "
+    "paper defines it; the difference is your cohort's value as printed minus the paper's "
+    "(for percentages in percentage points). Counts and p-values are left out, because "
+    "they depend on how many patients a cohort has; a number the paper prints in several "
+    "places appears once; and values that the consistency audit finds inconsistent in the "
+    "paper are left out."
+)
+"""What a comparison with the paper shows on a cohort that is not the synthetic one."""
 
 
 SYNTHETIC_CAPTION = "Synthetic data: a generated cohort, not the study's patients."
@@ -79,14 +93,12 @@ class Chapter:
         return "Computed from your cohort, not from the paper's patients."
 
     def comparison_note(self) -> str:
-        """Markdown saying why the published values are not shown, or an empty string."""
+        """Markdown saying how the published values are shown on this run, or an empty
+        string on the synthetic cohort with the paper's parameters (scored, with marks)."""
         if self.comparable:
             return ""
         if not self.synthetic:
-            return (
-                "The paper's published values are not set beside these numbers: they "
-                "describe other patients, so a match or a mismatch would mean nothing."
-            )
+            return OTHER_COHORT_NOTE
         changes = "; ".join(
             f"`{name}` = {value!r} (the paper: {paper!r})"
             for name, (value, paper) in self.differs.items()
@@ -107,8 +119,14 @@ class Chapter:
         files and the package (:func:`nettx_utils.fingerprint.inputs_digest`), and
         the others read it. Without the variable it is computed here.
         """
-        table = shared_score(self.cohort, self.data_path)
+        table = self.score
         return table[table["section"] == self.section]
+
+    @cached_property
+    def score(self) -> pd.DataFrame:
+        """Every published value, recomputed from the cohort (all sections; see
+        :attr:`published` for how a build computes it once)."""
+        return shared_score(self.cohort, self.data_path)
 
     @property
     def section(self) -> str:
@@ -119,11 +137,20 @@ class Chapter:
         if self.comparable:
             return (
                 "Beside each number stands the one the paper prints, with a mark: ✓ when the "
-                "book's value rounds to it, ✗ when it does not, ⚑ when the paper's own "
+                "book's value, computed from the synthetic cohort, rounds to it, ✗ when it "
+                "does not, ⚑ when the paper's own "
                 "numbers contradict each other there (see the consistency audit). A book "
                 "value that lies exactly halfway between two printed values, where the paper "
                 "rounded it the other way, carries one digit more (6 of 32 is 18.75%): it "
                 "rounds to either neighbour, and the paper rounds such halves both ways."
+            )
+        if not self.synthetic:
+            return (
+                "The paper's values are not set beside the rows of this table: your patients "
+                "are not the paper's, so a match or a mismatch would mean nothing. The "
+                "section *Beside the paper* at the end of the chapter shows percentages, "
+                "medians, survival estimates and correlations of your cohort beside the paper's, as "
+                "context, without marks."
             )
         return self.comparison_note()
 
@@ -155,15 +182,26 @@ class Chapter:
     def beside_the_paper(
         self, caption: str, *, exclude_sources: tuple[str, ...] = ("Table 1", "Table 2")
     ) -> Any:
-        """The chapter's published values beside the reproduced ones, or the note why not."""
-        from IPython.display import Markdown
+        """The chapter's published values beside the cohort's.
 
-        from nettx_utils.published import comparison_view
+        On the synthetic cohort with the paper's parameters: scored, with marks
+        (:func:`~nettx_utils.published.comparison_view`). On another cohort: the
+        context view, no score and no marks
+        (:func:`~nettx_utils.published.context_view`), after a note saying why. On the
+        synthetic cohort with other parameters: only the note why nothing is compared.
+        Values printed in ``exclude_sources`` are left out (the chapter's tables show them).
+        """
+        from IPython.display import Markdown, display
 
-        if not self.comparable:
-            return Markdown(self.comparison_note())
-        rows = self.published[~self.published["source"].isin(exclude_sources)]
-        return comparison_view(rows, caption)
+        from nettx_utils.published import comparison_view, context_view
+
+        if self.comparable or not self.synthetic:
+            rows = self.published[~self.published["source"].isin(exclude_sources)]
+            if self.comparable:
+                return comparison_view(rows, caption)
+            display(Markdown(self.comparison_note()))
+            return context_view(rows, caption)
+        return Markdown(self.comparison_note())
 
     def export(self, name: str, item: Any) -> None:
         """Save a table (DataFrame or Styler) or a figure as files for a manuscript.

@@ -35,13 +35,22 @@ from nettx_utils.errors import NettxError
 
 __all__ = [
     "AUDIT_CHECKS",
+    "AUDIT_CHECK_LABELS",
     "AUDIT_COLUMNS",
+    "COHORT_COLUMN",
+    "CONTEXT_KINDS",
     "DATA_DIR",
     "KINDS",
     "PUBLISHED_COLUMNS",
     "SECTIONS",
+    "SYNTHETIC_COLUMN",
+    "audit_frame",
+    "book_text",
     "compare",
+    "comparison_frame",
     "comparison_view",
+    "context_frame",
+    "context_view",
     "flagged_ids",
     "grim_audit",
     "grim_consistent",
@@ -55,6 +64,8 @@ __all__ = [
     "score_line",
     "shown",
     "side_by_side",
+    "tally",
+    "tally_text",
 ]
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
@@ -723,33 +734,258 @@ def side_by_side(table: pd.DataFrame, scored: pd.DataFrame, table_name: str) -> 
     return out
 
 
-def comparison_view(scored: pd.DataFrame, caption: str) -> Styler:
+SYNTHETIC_COLUMN = "This book (synthetic cohort)"
+"""Header of the book's values beside the paper's on the synthetic cohort."""
+
+COHORT_COLUMN = "Your cohort"
+"""Header of the values of a cohort that is not the synthetic one."""
+
+CONTEXT_KINDS = frozenset(
+    {
+        "percent",
+        "median",
+        "q1",
+        "q3",
+        "km_survival",
+        "median_survival",
+        "median_followup",
+        "cumulative_incidence",
+        "rho",
+    }
+)
+"""Kinds of value set beside the paper's on another cohort: those that do not grow
+with the number of patients (counts and p-values do, so they are left out)."""
+
+
+def book_text(
+    value: float, decimals: int, paper: float, bound: str | None = None, kind: str = ""
+) -> str:
+    """The book's value as a comparison table prints it beside the paper's.
+
+    Where the paper prints a bound (``P < 0.0001``) and the value lies within it, the
+    value is printed in the paper's form. Other p-values go through the project's
+    p formatter (:func:`nettx_utils.plots.format_p`) at the paper's decimals, with one
+    decimal more where the rounding would print the paper's bound itself; every other
+    value through :func:`shown`.
+
+    Examples
+    --------
+    >>> book_text(5.8e-5, 4, 0.0001, "<", "p_value")
+    '< 0.0001'
+    >>> book_text(1.2e-4, 4, 0.0001, "<", "p_value"), book_text(0.0004, 3, 0.001, "", "p_value")
+    ('0.00012', '< 0.001')
+    >>> book_text(0.061948, 3, 0.062, "", "p_value"), book_text(100 * 6 / 32, 1, 18.7)
+    ('0.062', '18.75')
+    """
+    if value is None or pd.isna(value):
+        return "–"
+    if bound and rounds_to(value, paper, decimals, bound):
+        return printed(paper, decimals, bound)
+    if kind == "p_value":
+        from nettx_utils.plots import format_p
+
+        digits = max(int(decimals), 1)
+        text = format_p(float(value), digits)
+        if bound and text == printed(paper, decimals):
+            text = format_p(float(value), digits + 1)
+        return text
+    return shown(value, decimals, paper)
+
+
+def tally(scored: pd.DataFrame) -> dict[str, int]:
+    """How the computable values of a comparison divide: reproduced, flagged, not reproduced.
+
+    ``values`` is the number of computable rows (the rows a comparison table shows);
+    the other three add up to it. A flagged value counts as flagged whether or not the
+    cohort happens to give it.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"computable": [True, True, True, False],
+    ...                      "flagged": [False, True, False, False],
+    ...                      "match": pd.array([True, False, False, pd.NA], dtype="boolean")})
+    >>> tally(rows)
+    {'values': 3, 'reproduced': 1, 'flagged': 1, 'not_reproduced': 1}
+    """
+    computable = scored["computable"].astype(bool)
+    flagged = scored["flagged"].astype(bool) & computable
+    match = scored["match"].astype("boolean").fillna(False).astype(bool)
+    counted = computable & ~flagged
+    return {
+        "values": int(computable.sum()),
+        "reproduced": int((counted & match).sum()),
+        "flagged": int(flagged.sum()),
+        "not_reproduced": int((counted & ~match).sum()),
+    }
+
+
+def tally_text(counts: Mapping[str, int]) -> str:
+    """A :func:`tally` as the header of a comparison table.
+
+    Examples
+    --------
+    >>> tally_text({"values": 28, "reproduced": 22, "flagged": 6, "not_reproduced": 0})
+    '28 values: 22 reproduced, 6 flagged by the audit, 0 not reproduced'
+    >>> tally_text({"values": 1, "reproduced": 1, "flagged": 0, "not_reproduced": 0})
+    '1 value: 1 reproduced, 0 flagged by the audit, 0 not reproduced'
+    """
+    noun = "value" if counts["values"] == 1 else "values"
+    return (
+        f"{counts['values']} {noun}: {counts['reproduced']} reproduced, "
+        f"{counts['flagged']} flagged by the audit, {counts['not_reproduced']} not reproduced"
+    )
+
+
+def comparison_frame(scored: pd.DataFrame, *, column: str = SYNTHETIC_COLUMN) -> pd.DataFrame:
+    """The computable values of ``scored`` beside the paper's, one row each, as text.
+
+    Columns ``Where, What, Paper, <column>, Match``: the book's value is printed by
+    :func:`book_text`; ``Match`` is ``✓`` (reproduced), ``✗`` (not reproduced) or ``⚑``
+    (flagged by the consistency audit).
+    """
+    computable = scored[scored["computable"].astype(bool)]
+    rows = list(computable.itertuples())
+    marks = [
+        "⚑" if r.flagged else ("✓" if (False if pd.isna(r.match) else bool(r.match)) else "✗")
+        for r in rows
+    ]
+    return pd.DataFrame(
+        {
+            "Where": [r.source for r in rows],
+            "What": [r.label for r in rows],
+            "Paper": [printed(r.published, r.decimals, r.bound or None) for r in rows],
+            column: [
+                book_text(r.reproduced, r.decimals, r.published, r.bound or None, r.kind)
+                for r in rows
+            ],
+            "Match": marks,
+        }
+    )
+
+
+def comparison_view(
+    scored: pd.DataFrame, caption: str, *, column: str = SYNTHETIC_COLUMN
+) -> Styler:
     """Published values beside the reproduced ones, as a captioned table for a chapter.
 
     ``scored`` is (a subset of) :func:`nettx_utils.scoring.score` output. The
-    reproduced value is printed at the paper's precision (with one digit more when it lies
-    exactly on a rounding half that the paper rounded the other way, see :func:`shown`);
-    ``⚑`` marks a value the
-    consistency audit flags, ``–`` one that this cohort cannot give.
+    reproduced value is printed at the paper's precision by :func:`book_text` (with one
+    digit more when it lies exactly on a rounding half that the paper rounded the other
+    way, see :func:`shown`; in the paper's form where the paper prints a bound); ``⚑``
+    marks a value the consistency audit flags. The caption ends with the
+    :func:`tally`: how many values the table shows and how they divide.
     """
-    computable = scored[scored["computable"].astype(bool)]
-    view = pd.DataFrame(
-        {
-            "Where": computable["source"],
-            "What": computable["label"],
-            "Paper": [
-                printed(r.published, r.decimals, r.bound or None) for r in computable.itertuples()
-            ],
-            "This book": [
-                shown(r.reproduced, r.decimals, r.published) for r in computable.itertuples()
-            ],
-            "Match": computable["mark"].where(~computable["flagged"].astype(bool), "⚑"),
-        }
-    )
-    matched = int((view["Match"] == "✓").sum())
-    flagged = int((view["Match"] == "⚑").sum())
-    title = f"{caption} ({matched} of {len(view) - flagged} reproduced"
-    title += f"; {flagged} flagged by the audit)" if flagged else ")"
     from nettx_utils.tables import styled
 
-    return styled(view, title)
+    return styled(
+        comparison_frame(scored, column=column), f"{caption} ({tally_text(tally(scored))})"
+    )
+
+
+def _signed(value: float, decimals: int) -> str:
+    from nettx_utils.tables import fixed
+
+    text = fixed(abs(value), decimals)
+    if float(text) == 0:
+        return fixed(0.0, decimals)
+    return ("+" if value > 0 else "-") + text
+
+
+def context_frame(scored: pd.DataFrame, *, column: str = COHORT_COLUMN) -> pd.DataFrame:
+    """Another cohort's values beside the paper's, as context: no score, no marks.
+
+    Parameters
+    ----------
+    scored
+        (A subset of) :func:`nettx_utils.scoring.score` output for a cohort that is not
+        the synthetic one.
+    column
+        Header of the cohort's values.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``Where, What, Unit, Paper, <column>, Difference``: the cohort's value
+        at the paper's precision, and that printed value minus the paper's (so the
+        three numbers of a row agree as printed; for percentages in percentage points). Only the kinds of :data:`CONTEXT_KINDS`; a statistic the paper prints
+        in several places appears once; values the consistency audit flags are left
+        out (the paper's own number is in doubt there). A value the cohort cannot give
+        is "not estimable".
+    """
+    from nettx_utils.tables import fixed
+
+    keep = (
+        scored["computable"].astype(bool)
+        & scored["kind"].isin(CONTEXT_KINDS)
+        & ~scored["flagged"].astype(bool)
+    )
+    rows = list(scored[keep].drop_duplicates("spec").itertuples())
+    missing = "not estimable"
+    return pd.DataFrame(
+        {
+            "Where": [r.source for r in rows],
+            "What": [r.label for r in rows],
+            "Unit": [r.unit for r in rows],
+            "Paper": [printed(r.published, r.decimals) for r in rows],
+            column: [
+                missing if pd.isna(r.reproduced) else fixed(r.reproduced, r.decimals) for r in rows
+            ],
+            "Difference": [
+                "–"
+                if pd.isna(r.reproduced)
+                else _signed(float(fixed(r.reproduced, r.decimals)) - r.published, r.decimals)
+                for r in rows
+            ],
+        }
+    )
+
+
+def context_view(scored: pd.DataFrame, caption: str, *, column: str = COHORT_COLUMN) -> Styler:
+    """:func:`context_frame` as a captioned table for a chapter."""
+    from nettx_utils.tables import styled
+
+    frame = context_frame(scored, column=column)
+    noun = "value" if len(frame) == 1 else "values"
+    title = f"{caption} ({len(frame)} {noun} beside the paper's, as context; no score)"
+    return styled(frame, title)
+
+
+AUDIT_CHECK_LABELS = {
+    "grim": "Percentage and count (GRIM)",
+    "text_vs_table": "Text against table",
+    "abstract_vs_table": "Abstract against table",
+    "subtotal": "Subtotals",
+    "rounding": "Rounding",
+    "km_arithmetic": "Kaplan-Meier arithmetic",
+    "definition": "Definition",
+}
+"""Readable names of the audit's checks (:data:`AUDIT_CHECKS`)."""
+
+
+def audit_frame(audit: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
+    """The consistency audit as the report shows it: readable labels, no internal ids.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``Check, Finding, The synthetic cohort follows, Left out of the score``:
+        the check by its :data:`AUDIT_CHECK_LABELS` name; the flagged values by where
+        the paper prints them and their label (``Table 2: Ki-67 above 20% at
+        recurrence, percent``), "none" when the row flags nothing.
+    """
+    where = published.set_index("id")
+
+    def labels(cell: str) -> str:
+        ids = _split_ids(cell)
+        if not ids:
+            return "none"
+        return "; ".join(f"{where.at[i, 'source']}: {where.at[i, 'label']}" for i in ids)
+
+    return pd.DataFrame(
+        {
+            "Check": [AUDIT_CHECK_LABELS[c] for c in audit["check"]],
+            "Finding": audit["finding"].tolist(),
+            "The synthetic cohort follows": audit["follows"].tolist(),
+            "Left out of the score": [labels(c) for c in audit["flagged_ids"]],
+        }
+    )

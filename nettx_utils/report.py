@@ -1,0 +1,213 @@
+"""The prose of the reproduction report (chapter 6) that depends on the run.
+
+What the report may say depends on whose data it reads and with which choices:
+
+- ``"scored"``: the synthetic cohort with the paper's choices; every published value
+  is recomputed, marked and counted;
+- ``"changed"``: the synthetic cohort with another analysis choice; nothing is
+  compared (the paper's numbers answer another question);
+- ``"context"``: any other cohort; the paper's values stand beside the cohort's as
+  context, with no score and no marks.
+
+Each function returns Markdown (MyST) for the report to glue into its page.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+from pandas.io.formats.style import Styler
+
+from nettx_utils.published import (
+    comparison_frame,
+    comparison_view,
+    context_frame,
+    context_view,
+    score_line,
+    tally,
+)
+
+if TYPE_CHECKING:
+    from nettx_utils.chapter import Chapter
+    from nettx_utils.record import NotebookRecord
+
+__all__ = [
+    "MODES",
+    "SECTIONS",
+    "export_frame",
+    "introduction",
+    "mode",
+    "record_score",
+    "summary",
+    "tables",
+]
+
+MODES = ("scored", "changed", "context")
+
+_SCORE_MEANING = """\
+**What the score shows, and what it does not.** The synthetic cohort was searched until
+the book's analyses gave back the numbers the paper prints. A full score therefore shows
+one thing: the published numbers can all hold at once, for one set of 32 patients,
+except those that the consistency audit below shows no set of patients can give. It does
+*not* show that the book computes each statistic as the paper did. Had the book used a
+wrong convention (another quartile rule, another test), the search would have found
+patients who give the printed numbers under that wrong convention, and the score would
+be just as full. Nor does it show that the paper's analyses were right, that its
+patients looked like these, or that its conclusions hold; and any relationship the paper
+does not print (how Mib-1 relates to survival beyond the reported tests, say) is
+whatever the generator happened to produce, not a finding.
+
+**Why the computations can be trusted.** That evidence comes from the book's tests, which
+run its functions on data other than this cohort and compare them with results obtained
+independently:
+
+- Kaplan-Meier survival, its standard error and confidence interval, median survival and
+  the log-rank test give the values that R's `survival` package prints (`survfit`,
+  `survdiff`) for its `aml` leukaemia data, and those of a small example worked out by
+  hand (`tests/test_survival.py`);
+- the median follow-up (reverse Kaplan-Meier) and the cumulative incidence with death as
+  a competing event (Aalen-Johansen) give the values of small examples worked out by hand
+  (`tests/test_survival.py`);
+- the Mann-Whitney and Wilcoxon signed-rank tests (with ties; asymptotic and exact) and
+  Spearman's rho give hand-computed values and scipy's (`tests/test_association.py`);
+- the quartiles follow SPSS's rule, checked on order statistics by hand
+  (`tests/test_tables.py`).
+
+Which convention the paper used is read from its Methods (SPSS 26, the Wilcoxon test for
+independent samples, the reverse Kaplan-Meier method for follow-up
+{cite:p}`sposito2021`); the score cannot confirm it.
+
+**How a match is judged.** A value of the book matches when, printed with the paper's
+number of decimals, it gives the paper's figure. A value that lies exactly halfway (14
+of 32 is 43.75%) matches either neighbour, because the paper itself rounds halves both
+ways (it prints both 6.2% and 6.3% for 2 of 32). A bound such as P < 0.0001 matches any
+value below it, and the book's value is then printed in the same form. The report
+always computes each value as the paper defines it (the cut-offs of early recurrence
+and of Mib-1 are part of each value's recipe), whatever parameters the other chapters
+were run with."""
+
+_CONTEXT_MEANING = """\
+**No score on this cohort.** Your patients are not the paper's 32, so your numbers can
+neither reproduce nor contradict the paper's: a difference can come from who was
+treated, when and how, as much as from chance. This report therefore gives no score and
+no marks. It sets each percentage, median or quartile, survival estimate and correlation
+coefficient the paper prints beside the same quantity computed from your cohort as the
+paper defines it, with the difference (your cohort's value as printed minus the paper's;
+for percentages in percentage points), as context. Counts and p-values are left out,
+because they depend on how many patients a cohort has; a number the paper prints in
+several places appears once; and values that the consistency audit below finds
+inconsistent in the paper are left out."""
+
+
+def mode(chapter: Chapter) -> str:
+    """Which report this run gets: ``"scored"``, ``"changed"`` or ``"context"`` (see the module).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as run
+    >>> mode(run(synthetic=True, differs={})), mode(run(synthetic=False, differs={}))
+    ('scored', 'context')
+    >>> mode(run(synthetic=True, differs={"quantile_method": ("linear", "weibull")}))
+    'changed'
+    """
+    if not chapter.synthetic:
+        return "context"
+    return "changed" if chapter.differs else "scored"
+
+
+def introduction(chapter: Chapter) -> str:
+    """What this run's report shows and what it cannot show, for the top of the page."""
+    kind = mode(chapter)
+    if kind == "scored":
+        return _SCORE_MEANING
+    if kind == "context":
+        return _CONTEXT_MEANING
+    return f"**Nothing compared on this run.** {chapter.comparison_note()}"
+
+
+def summary(chapter: Chapter, published: pd.DataFrame, scored: pd.DataFrame | None) -> str:
+    """The paragraph above the report's tables: the score, or what the context tables hold.
+
+    Parameters
+    ----------
+    chapter
+        The report's chapter (its :func:`mode` decides the paragraph).
+    published
+        The published values (:func:`nettx_utils.published.load_published_values`).
+    scored
+        :func:`nettx_utils.scoring.score` output for the cohort (all sections); needed
+        for the ``"scored"`` mode only.
+    """
+    kind = mode(chapter)
+    computable = published["computable"].astype(bool)
+    about = (
+        f"The project's table of published values (`data/published_values.csv`) records "
+        f"{len(published)} statements of the paper. {int(computable.sum())} of them are "
+        "about the 32 patients and can be recomputed from a cohort; the other "
+        f"{int((~computable).sum())} describe the wider transplant population, other "
+        "studies or the study's dates, and are kept only as context."
+    )
+    if kind == "changed":
+        return f"{about} None of them is set beside this run's numbers (see above)."
+    if kind == "context":
+        return (
+            f"{about} The tables below set those of them that do not depend on the number "
+            "of patients beside your cohort's values, chapter by chapter."
+        )
+    counts = tally(scored)
+    return (
+        f"**Reproduced {counts['reproduced']} of "
+        f"{counts['reproduced'] + counts['not_reproduced']} published values on the "
+        f"synthetic cohort; {counts['flagged']} more are flagged by the consistency audit "
+        f"and left out of the score; {counts['not_reproduced']} are not reproduced.** "
+        f"{about} A value flagged by the audit contradicts another printed value or "
+        "arithmetic, so no cohort can give them all. Each table's caption counts its rows "
+        "the same way."
+    )
+
+
+SECTIONS = {
+    "cohort": "Chapter 1, the cohort",
+    "recurrence": "Chapter 2, the recurrences",
+    "treatments": "Chapter 3, treatments",
+    "outcomes": "Chapter 4, outcomes",
+    "prognostic_factors": "Chapter 5, prognostic factors",
+}
+"""The report's tables, one per chapter, in the book's order."""
+
+
+def tables(chapter: Chapter, scored: pd.DataFrame | None) -> list[Styler]:
+    """The report's tables: scored with marks, context only, or none (see :func:`mode`)."""
+    kind = mode(chapter)
+    if kind == "changed" or scored is None:
+        return []
+    view = comparison_view if kind == "scored" else context_view
+    return [view(scored[scored["section"] == key], title) for key, title in SECTIONS.items()]
+
+
+def export_frame(chapter: Chapter, scored: pd.DataFrame | None) -> pd.DataFrame | None:
+    """All of :func:`tables` in one frame with a ``Chapter`` column, for the download."""
+    kind = mode(chapter)
+    if kind == "changed" or scored is None:
+        return None
+    make = comparison_frame if kind == "scored" else context_frame
+    parts = [
+        make(scored[scored["section"] == key]).assign(Chapter=title)
+        for key, title in SECTIONS.items()
+    ]
+    frame = pd.concat(parts, ignore_index=True)
+    return frame[["Chapter", *[c for c in frame.columns if c != "Chapter"]]]
+
+
+def record_score(record: NotebookRecord, published: pd.DataFrame, scored: pd.DataFrame) -> None:
+    """Record the score's numbers (synthetic cohort, the paper's choices)."""
+    counts = tally(scored)
+    computable = int(published["computable"].astype(bool).sum())
+    record("score_line", score_line(scored))
+    record("n_published", len(published))
+    record("n_computable", computable)
+    record("n_context", len(published) - computable)
+    record("n_flagged", counts["flagged"])
+    record("n_reproduced", counts["reproduced"])
+    record("n_not_reproduced", counts["not_reproduced"])

@@ -1,0 +1,257 @@
+"""The reproduction report and the chapters' comparisons with the paper.
+
+On the synthetic cohort: the captions' counts add up to the rows shown, bounded
+p-values are printed in the paper's form, the audit shows no internal ids. On any
+other cohort: the paper's values stand beside the cohort's as context, with no score
+and no marks. And the audit row about the rate of untreatable progression is checked
+against the cohort and against the printed values.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+import pandas as pd
+import pytest
+from lifelines import KaplanMeierFitter
+
+from nettx_utils import report
+from nettx_utils.chapter import open_chapter
+from nettx_utils.cohort import load_cohort
+from nettx_utils.published import (
+    COHORT_COLUMN,
+    CONTEXT_KINDS,
+    SYNTHETIC_COLUMN,
+    audit_frame,
+    book_text,
+    comparison_frame,
+    comparison_view,
+    context_frame,
+    load_consistency_audit,
+    load_published_values,
+    printed,
+    tally,
+    tally_text,
+)
+from nettx_utils.scoring import score
+from nettx_utils.template import example_cohort
+
+MARKS = {"✓", "✗", "⚑"}
+
+
+@pytest.fixture(scope="module")
+def published() -> pd.DataFrame:
+    return load_published_values()
+
+
+@pytest.fixture(scope="module")
+def audit(published) -> pd.DataFrame:
+    return load_consistency_audit(published=published)
+
+
+@pytest.fixture(scope="module")
+def scored(published, audit) -> pd.DataFrame:
+    return score(load_cohort(), published, audit)
+
+
+@pytest.fixture(scope="module")
+def other_scored(published, audit, tmp_path_factory) -> pd.DataFrame:
+    path = tmp_path_factory.mktemp("centre") / "centre.csv"
+    example_cohort(n=80, seed=3).to_csv(path, index=False)
+    return score(load_cohort(path), published, audit)
+
+
+# ------------------------------------------------------------------ counts add up
+
+
+def test_each_sections_caption_counts_add_up_to_its_rows(scored):
+    for section in report.SECTIONS:
+        rows = scored[scored["section"] == section]
+        frame = comparison_frame(rows)
+        counts = tally(rows)
+        assert counts["values"] == len(frame)
+        assert counts["reproduced"] + counts["flagged"] + counts["not_reproduced"] == len(frame)
+        marks = frame["Match"].value_counts()
+        assert marks.get("✓", 0) == counts["reproduced"]
+        assert marks.get("⚑", 0) == counts["flagged"]
+        assert marks.get("✗", 0) == counts["not_reproduced"]
+        caption = comparison_view(rows, "Chapter").caption
+        assert f"({len(frame)} values: {counts['reproduced']} reproduced, " in caption
+
+
+def test_tally_counts_a_flagged_value_as_flagged_whatever_its_match(scored):
+    rows = scored[scored["section"] == "treatments"].copy()
+    # Break one counted and one flagged value: only the counted one becomes a miss.
+    counted = rows.index[rows["computable"] & ~rows["flagged"]][0]
+    flagged = rows.index[rows["computable"] & rows["flagged"]][0]
+    before = tally(rows)
+    rows.loc[[counted, flagged], "match"] = False
+    after = tally(rows)
+    assert after["not_reproduced"] == before["not_reproduced"] + 1
+    assert after["flagged"] == before["flagged"]
+    assert (
+        after["values"]
+        == before["values"]
+        == sum(after[k] for k in ("reproduced", "flagged", "not_reproduced"))
+    )
+    assert tally_text(after).startswith(f"{after['values']} values: ")
+
+
+# ------------------------------------------------------------------ p-values
+
+
+def test_a_p_value_within_the_papers_bound_is_printed_as_the_bound(scored):
+    frame = comparison_frame(scored).set_index(scored.loc[scored["computable"], "id"].to_numpy())
+    for pid in ("res_mib1_primary_vs_lt_p", "disc_mib1_primary_vs_lt_p"):
+        assert scored.set_index("id").at[pid, "reproduced"] < 1e-4
+        assert frame.at[pid, "Paper"] == "< 0.0001"
+        assert frame.at[pid, SYNTHETIC_COLUMN] == "< 0.0001"
+
+
+def test_every_matching_p_value_prints_as_the_paper_prints_it(scored):
+    rows = scored[(scored["kind"] == "p_value") & scored["computable"]]
+    assert len(rows) >= 19
+    for r in rows.itertuples():
+        text = book_text(r.reproduced, r.decimals, r.published, r.bound or None, r.kind)
+        assert not re.fullmatch(r"0\.0+", text), text  # never "0.000"
+        if r.match:
+            assert text == printed(r.published, r.decimals, r.bound or None), r.id
+
+
+def test_p_values_outside_a_bound_and_near_zero_are_not_dressed_up():
+    assert book_text(0.00012, 4, 0.0001, "<", "p_value") == "0.00012"  # not "0.0001"
+    assert book_text(0.3, 4, 0.0001, "<", "p_value") == "0.3000"
+    assert book_text(0.0004, 3, 0.001, "", "p_value") == "< 0.001"
+    assert book_text(math.nan, 3, 0.001, "", "p_value") == "–"
+
+
+# ------------------------------------------------------------------ another cohort
+
+
+def test_context_frame_has_no_marks_no_counts_no_p_values(other_scored):
+    frame = context_frame(other_scored)
+    assert list(frame.columns) == ["Where", "What", "Unit", "Paper", COHORT_COLUMN, "Difference"]
+    assert not MARKS & set(frame.to_numpy().ravel())
+    kept = other_scored[
+        other_scored["computable"]
+        & other_scored["kind"].isin(CONTEXT_KINDS)
+        & ~other_scored["flagged"]
+    ]
+    assert len(frame) == kept["spec"].nunique()
+    assert not frame["What"].str.endswith(", P").any()
+    rows = kept.drop_duplicates("spec")
+    for (_, r), (_, shown_row) in zip(rows.iterrows(), frame.iterrows(), strict=True):
+        if pd.isna(r["reproduced"]):
+            assert shown_row["Difference"] == "–"
+            continue
+        # The cohort's value at the paper's precision (halves up), minus the paper's:
+        # the three printed numbers of a row agree.
+        quantum = Decimal(1).scaleb(-int(r["decimals"]))
+        ours = Decimal(repr(float(r["reproduced"]))).quantize(quantum, rounding=ROUND_HALF_UP)
+        assert shown_row[COHORT_COLUMN] == str(ours)
+        difference = ours - Decimal(shown_row["Paper"])
+        text = shown_row["Difference"].replace("−", "-").lstrip("+")
+        assert Decimal(text) == difference
+
+
+def test_chapters_show_another_cohort_beside_the_paper_without_marks(tmp_path):
+    path = tmp_path / "centre.csv"
+    example_cohort(n=60, seed=2).to_csv(path, index=False)
+    chapter = open_chapter("04_outcomes", data_path=path, glue=False)
+    assert not chapter.synthetic and report.mode(chapter) == "context"
+    view = chapter.beside_the_paper("Outcomes after recurrence")
+    assert "Match" not in view.data.columns and COHORT_COLUMN in view.data.columns
+    assert "no score" in view.caption
+    for table in report.tables(chapter, chapter.score):
+        assert "no score" in table.caption and "Match" not in table.data.columns
+        assert not MARKS & set(table.data.to_numpy().ravel())
+    assert "Match" not in report.export_frame(chapter, chapter.score).columns
+    assert "no score and no marks" in chapter.comparison_note()
+    assert "without marks" in chapter.comparison_text()
+    text = report.introduction(chapter) + report.summary(chapter, load_published_values(), None)
+    assert "no score" in text and "Reproduced" not in text
+
+
+def test_synthetic_cohort_is_scored_and_changed_choices_are_not():
+    chapter = open_chapter("06_reproduction_report", glue=False)
+    assert report.mode(chapter) == "scored"
+    view = chapter.beside_the_paper("Reproduction")
+    assert SYNTHETIC_COLUMN in view.data.columns
+    changed = open_chapter("06_reproduction_report", glue=False, quantile_method="linear")
+    assert report.mode(changed) == "changed"
+    assert report.tables(changed, None) == [] and report.export_frame(changed, None) is None
+    assert "quantile_method" in report.introduction(changed)
+    assert "Reproduced" not in report.summary(changed, load_published_values(), None)
+
+
+def test_the_scored_summary_states_the_counts_of_the_score(scored, published):
+    chapter = open_chapter("06_reproduction_report", glue=False)
+    counts = tally(scored)
+    text = report.summary(chapter, published, scored)
+    n = counts["reproduced"] + counts["not_reproduced"]
+    assert text.startswith(f"**Reproduced {counts['reproduced']} of {n} published values")
+    intro = report.introduction(chapter)
+    assert intro.index("*not* show") < intro.index("How a match is judged")
+    for evidence in ("survfit", "survdiff", "aml", "by hand", "tests/test_association.py"):
+        assert evidence in intro
+
+
+# ------------------------------------------------------------------ the audit
+
+
+def test_the_audit_table_shows_no_internal_ids(audit, published):
+    frame = audit_frame(audit, published)
+    assert list(frame.columns) == [
+        "Check",
+        "Finding",
+        "The synthetic cohort follows",
+        "Left out of the score",
+    ]
+    text = " ".join(frame.to_numpy().ravel())
+    ids = set(published["id"]) | set(audit["id"])
+    shown_ids = sorted(i for i in ids if re.search(rf"\b{re.escape(i)}\b", text))
+    assert shown_ids == []
+    assert "nettx_utils" not in text and "_" not in frame["Left out of the score"].str.cat()
+    assert (frame["Left out of the score"] == "none").sum() == (audit["flagged_ids"] == "").sum()
+
+
+def _km(durations, events, months: float) -> float:
+    fitter = KaplanMeierFitter().fit(np.asarray(durations, float), np.asarray(events, int))
+    return float(fitter.survival_function_at_times([months]).iloc[0])
+
+
+def test_the_up_rate_row_holds_on_the_cohort_and_in_the_printed_values(audit, published):
+    """Audit row km_up_rate_vs_followup, recomputed with lifelines on the synthetic cohort."""
+    row = audit.set_index("id").loc["km_up_rate_vs_followup"]
+    finding = row["finding"]
+    at_most = int(re.search(r"a <= (\d+)", finding).group(1))
+    followed_min = int(re.search(r"so at least (\d+)\.", finding).group(1))
+    up_then_alive_min = int(re.search(r"at least (\d+) patients had UP", finding).group(1))
+
+    values = published.set_index("id")["value"]
+    n, events = 32, int(values["res_up_n"])
+    free_hi = 1 - (values["res_up_5y"] - 0.05) / 100  # 0.4285: S_UP(60) prints as 42.8 at most
+    # a/(a + events) <= S_UP(60): the largest a the printed rate allows.
+    assert max(a for a in range(n) if a / (a + events) <= free_hi) == at_most
+    # Still followed after 60 months = n S(60) G(60) > n x 0.7625 x 0.5 = 12.2.
+    os_lo = (values["res_os_rec_5y"] - 0.05) / 100
+    assert math.floor(n * os_lo * 0.5) + 1 == followed_min
+    assert followed_min - at_most == up_then_alive_min
+
+    cohort = load_cohort()
+    months = cohort["months_recurrence_to_last_followup"].to_numpy(float)
+    died = cohort["died"].astype(int).to_numpy()
+    up = cohort["untreatable_progression"].astype(int).to_numpy()
+    up_months = cohort["months_recurrence_to_untreatable_progression"].to_numpy(float)
+    at_risk_up = int((up_months > 60).sum())
+    followed = int((months > 60).sum())
+    assert at_risk_up <= at_most
+    assert at_risk_up / (at_risk_up + up[up_months <= 60].sum()) <= _km(up_months, up, 60)
+    assert followed >= followed_min
+    assert followed == pytest.approx(n * _km(months, died, 60) * _km(months, 1 - died, 60))
+    up_then_alive = int(((up == 1) & (up_months <= 60) & (months > 60)).sum())
+    assert up_then_alive == followed - at_risk_up >= up_then_alive_min
+    assert f"{100 * (1 - _km(up_months, up, 60)):.1f}" == f"{values['res_up_5y']:.1f}"
