@@ -205,7 +205,11 @@ def followup_summaries(durations: Any, events: Any) -> pd.DataFrame:
     reverse, _, _ = median_with_ci(life_table(time, 1 - event))
     rows = [
         ("Median observation time", np.median(time), "all patients"),
-        ("Median time to last contact", np.median(alive) if alive.size else np.nan, "alive"),
+        (
+            "Median time to last contact",
+            np.median(alive) if alive.size else np.nan,
+            "alive at last contact",
+        ),
         ("Reverse Kaplan-Meier median", reverse, "all patients, deaths censored"),
         ("Longest follow-up", time.max(), "all patients"),
         ("Total time observed (patient-months)", time.sum(), "all patients"),
