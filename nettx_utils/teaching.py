@@ -35,6 +35,7 @@ __all__ = [
     "ci_width_by_size",
     "confidence_limits",
     "deaths_by_median",
+    "decimals_for",
     "exercise_problems",
     "first_times_at_half",
     "followup_summaries",
@@ -730,3 +731,22 @@ def unpublished_note(synthetic: bool, what: str) -> str:
             "they describe the generated cohort, not the study's patients."
         )
     return f"*{what[0].upper()}{what[1:]} in this section are computed from your cohort.*"
+
+
+def decimals_for(values: Any, significant: int = 2) -> int:
+    """Decimals that show the smallest non-zero ``values`` with ``significant`` digits.
+
+    One precision for a whole table column whose values shrink with the cohort's size
+    (Greenwood's terms are about 1/n²): 0.0011 on 32 patients, 0.000011 on 300, where a
+    fixed ``"{:.4f}"`` would print ``0.0000``. Zeros and non-finite values are ignored.
+
+    Examples
+    --------
+    >>> decimals_for([0, 0.001075, 0.0128]), decimals_for([1.1e-5, 0.02]), decimals_for([3.5])
+    (4, 6, 1)
+    """
+    array = np.abs(np.asarray(values, dtype=float))
+    shown = array[np.isfinite(array) & (array > 0)]
+    if not shown.size:
+        return significant
+    return max(0, significant - 1 - math.floor(math.log10(shown.min())))
