@@ -49,6 +49,7 @@ __all__ = [
     "median_with_ci",
     "months_text",
     "number_cell",
+    "p_phrase",
     "percent_cell",
     "piecewise_exponential",
     "proportion_text",
@@ -750,3 +751,20 @@ def decimals_for(values: Any, significant: int = 2) -> int:
     if not shown.size:
         return significant
     return max(0, significant - 1 - math.floor(math.log10(shown.min())))
+
+
+def p_phrase(p: float) -> str:
+    """A p value with its relation, for the prose: ``p = 0.001``, ``p < 0.001``, or
+    "p not computable" (the number itself as :func:`nettx_utils.prose.p_text` writes it).
+
+    Examples
+    --------
+    >>> p_phrase(0.0011), p_phrase(1e-9), p_phrase(float("nan"))
+    ('p = 0.001', 'p < 0.001', 'p not computable')
+    """
+    from nettx_utils.prose import NOT_COMPUTABLE, p_text
+
+    text = p_text(p)
+    if text == NOT_COMPUTABLE:
+        return f"p {NOT_COMPUTABLE}"
+    return f"p {text}" if text.startswith(("<", ">")) else f"p = {text}"

@@ -389,3 +389,30 @@ def test_exercise_problems_finds_each_break():
     assert broken(3, "# Solution\nsolution_1 = 1.0\nsolution_1")  # echoes its value
     assert broken(4, "check_answer(answer_1, solution_1)")  # not printed
     assert broken(1, "**Exercise 2.** Out of order.")
+
+
+@pytest.mark.parametrize("name", TEACHING_NOTEBOOKS)
+def test_every_figure_caption_ends_with_the_data_caption(name):
+    import re
+
+    markdown = "\n".join(
+        "".join(c["source"]) for c in notebook_cells(name) if c["cell_type"] == "markdown"
+    )
+    figures = re.findall(r"```\{glue:figure\}.*?\n```", markdown, flags=re.DOTALL)
+    assert figures
+    for figure in figures:
+        assert figure.removesuffix("```").rstrip().endswith("{glue:text}`data_caption`"), figure
+
+
+@pytest.mark.parametrize("name", TEACHING_NOTEBOOKS)
+def test_no_code_cell_echoes_a_bare_value(name):
+    # A cell whose last statement is a bare name or number would print a raw repr on the page.
+    import ast
+
+    for cell in notebook_cells(name):
+        if cell["cell_type"] != "code" or "remove-cell" in cell["metadata"].get("tags", []):
+            continue
+        body = ast.parse("".join(cell["source"])).body
+        last = body[-1] if body else None
+        if isinstance(last, ast.Expr):
+            assert not isinstance(last.value, (ast.Name, ast.Constant, ast.Subscript)), cell["id"]
