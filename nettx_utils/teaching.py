@@ -36,6 +36,7 @@ __all__ = [
     "confidence_limits",
     "deaths_by_median",
     "decimals_for",
+    "difference_text",
     "exercise_problems",
     "first_times_at_half",
     "followup_summaries",
@@ -768,3 +769,18 @@ def p_phrase(p: float) -> str:
     if text == NOT_COMPUTABLE:
         return f"p {NOT_COMPUTABLE}"
     return f"p {text}" if text.startswith(("<", ">")) else f"p = {text}"
+
+
+def difference_text(difference: float) -> str:
+    """How two computations of the same number compare, for the prose.
+
+    Examples
+    --------
+    >>> difference_text(0.0), difference_text(6.66e-16), difference_text(float("nan"))
+    ('no difference at all', 'a largest difference of 6.7e-16, floating-point rounding', 'not computable')
+    """
+    if not math.isfinite(difference):
+        return "not computable"
+    if difference == 0:
+        return "no difference at all"
+    return f"a largest difference of {difference:.1e}, floating-point rounding"
