@@ -43,6 +43,7 @@ __all__ = [
     "life_table",
     "life_tables",
     "logrank_by_hand",
+    "logrank_sentence",
     "logrank_statistic",
     "logrank_table",
     "logrank_tables",
@@ -776,11 +777,37 @@ def difference_text(difference: float) -> str:
 
     Examples
     --------
-    >>> difference_text(0.0), difference_text(6.66e-16), difference_text(float("nan"))
-    ('no difference at all', 'a largest difference of 6.7e-16, floating-point rounding', 'not computable')
+    >>> difference_text(0.0), difference_text(6.66e-16)
+    ('no difference at all', 'a largest difference of 6.7e-16, floating-point rounding')
+    >>> difference_text(float("nan"))
+    'nothing to compare, since there is no result'
     """
     if not math.isfinite(difference):
-        return "not computable"
+        return "nothing to compare, since there is no result"
     if difference == 0:
         return "no difference at all"
     return f"a largest difference of {difference:.1e}, floating-point rounding"
+
+
+def logrank_sentence(result: dict[str, float], group_1: str) -> str:
+    """The log-rank test of :func:`logrank_by_hand` in words: observed and expected deaths
+    of group 1, the variance, the statistic and its p value (:func:`p_phrase`); or that it
+    cannot be computed.
+
+    Examples
+    --------
+    >>> _, result = logrank_by_hand([1, 2, 3, 4, 5, 6], [1, 1, 1, 1, 0, 1], list("aaabbb"))
+    >>> logrank_sentence(result, "a")
+    'In group 1 (a) 3 patients died where 1.15 deaths were expected if both groups shared one hazard. With a variance of 0.68 the statistic is 5.05, p = 0.025.'
+    >>> logrank_sentence({"statistic": float("nan")}, "a")
+    'On these data the statistic cannot be computed.'
+    """
+    if not math.isfinite(result["statistic"]):
+        return "On these data the statistic cannot be computed."
+    observed = int(result["observed_1"])
+    return (
+        f"In group 1 ({group_1}) {observed} patient{'s' if observed != 1 else ''} died where "
+        f"{result['expected_1']:.2f} deaths were expected if both groups shared one hazard. "
+        f"With a variance of {result['variance']:.2f} the statistic is "
+        f"{result['statistic']:.2f}, {p_phrase(result['p_value'])}."
+    )
