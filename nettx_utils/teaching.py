@@ -15,7 +15,9 @@ before censorings (a patient censored at *t* is still at risk for the deaths at
 
 from __future__ import annotations
 
+import ast
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -28,24 +30,35 @@ from nettx_utils.tables import fixed
 
 __all__ = [
     "CI_COLUMNS",
+    "EXERCISE_INTRO",
     "check_answer",
     "ci_width_by_size",
     "confidence_limits",
+    "deaths_by_median",
+    "decimals_for",
+    "difference_text",
+    "exercise_problems",
     "first_times_at_half",
     "followup_summaries",
     "life_table",
     "life_tables",
     "logrank_by_hand",
+    "logrank_sentence",
     "logrank_statistic",
     "logrank_table",
     "logrank_tables",
+    "median_sentence",
     "median_with_ci",
     "months_text",
+    "number_cell",
+    "p_phrase",
+    "percent_cell",
     "piecewise_exponential",
     "proportion_text",
     "risk_table",
     "simulate_power",
     "simulate_trials",
+    "unpublished_note",
     "value_at",
     "values_at",
     "weighted_chi2",
@@ -196,7 +209,11 @@ def followup_summaries(durations: Any, events: Any) -> pd.DataFrame:
     reverse, _, _ = median_with_ci(life_table(time, 1 - event))
     rows = [
         ("Median observation time", np.median(time), "all patients"),
-        ("Median time to last contact", np.median(alive) if alive.size else np.nan, "alive"),
+        (
+            "Median time to last contact",
+            np.median(alive) if alive.size else np.nan,
+            "alive at last contact",
+        ),
         ("Reverse Kaplan-Meier median", reverse, "all patients, deaths censored"),
         ("Longest follow-up", time.max(), "all patients"),
         ("Total time observed (patient-months)", time.sum(), "all patients"),
@@ -524,7 +541,7 @@ def check_answer(answer: Any, solution: Any, *, tolerance: float = 1e-6) -> str:
     given = np.asarray(answer, dtype=float)
     assert given.shape == expected.shape, f"expected shape {expected.shape}, got {given.shape}"
     assert np.allclose(given, expected, rtol=tolerance, atol=tolerance, equal_nan=True), (
-        f"Not quite: expected {solution!r}, got {answer!r}."
+        f"Not quite: expected {expected.tolist()}, got {given.tolist()}."
     )
     return "Correct."
 
@@ -542,3 +559,255 @@ def months_text(value: float) -> str:
     if value == math.inf:
         return "not reached"
     return "not estimable" if not math.isfinite(value) else f"{value:.1f} months"
+
+
+def percent_cell(decimals: int = 1) -> Any:
+    """A formatter for a table column of proportions, rounded as the prose rounds them.
+
+    ``tables.styled(frame, caption, {"share": percent_cell()})`` prints ``0.8125`` as
+    ``81.3%``, the text :func:`proportion_text` glues into the prose (Python's ``"{:.1%}"``
+    would print ``81.2%``: it rounds the binary value, and halves to even); NaN prints "–".
+
+    Examples
+    --------
+    >>> percent_cell()(26 / 32), proportion_text(26 / 32), percent_cell(0)(0.125)
+    ('81.3%', '81.3%', '13%')
+    >>> percent_cell()(float("nan"))
+    '–'
+    """
+
+    def cell(value: float) -> str:
+        finite = value is not None and math.isfinite(value)
+        return f"{fixed(100 * value, decimals)}%" if finite else "–"
+
+    return cell
+
+
+def number_cell(decimals: int, *, signed: bool = False) -> Any:
+    """A formatter for a table column of numbers: ``decimals`` decimals, halves rounded up
+    (:func:`nettx_utils.tables.fixed`); an exact zero prints ``0`` (not ``0.0000``), a
+    value that does not exist (NaN, infinite) prints "–". ``signed`` adds ``+`` to positives.
+
+    Examples
+    --------
+    >>> cell = number_cell(3, signed=True)
+    >>> cell(0.7742), cell(-0.2083), cell(0.0), cell(float("inf"))
+    ('+0.774', '-0.208', '0', '–')
+    >>> number_cell(4)(0.00107527)
+    '0.0011'
+    """
+
+    def cell(value: float) -> str:
+        if value is None or not math.isfinite(value):
+            return "–"
+        if value == 0:
+            return "0"
+        text = fixed(value, decimals)
+        return f"+{text}" if signed and value > 0 else text
+
+    return cell
+
+
+def deaths_by_median(table: pd.DataFrame) -> dict[str, float]:
+    """The median survival and how many deaths it took to get there.
+
+    ``table`` is a :func:`life_table`. Returns the ``median`` (``inf`` if the curve
+    never falls to 0.5), ``deaths`` (deaths up to and including the median time; all
+    deaths if it is not reached) and ``patients``. Under censoring the curve can fall to
+    0.5 with far fewer than half the patients dead: each censored patient leaves the
+    denominator of later factors, so each later death takes a larger step.
+
+    Examples
+    --------
+    >>> deaths_by_median(life_table([1, 2, 3, 4, 5, 6], [1, 0, 0, 0, 1, 0]))
+    {'median': 5.0, 'deaths': 2, 'patients': 6}
+    """
+    median = median_with_ci(table)[0]
+    seen = table[table["time"] <= median]
+    return {
+        "median": median,
+        "deaths": int(seen["events"].sum()),
+        "patients": int(table["at_risk"].iloc[0]),
+    }
+
+
+EXERCISE_INTRO = (
+    "Each exercise has an answer cell (replace `None`), a hidden solution (click to show "
+    "it) and a check cell that says whether your answer matches."
+)
+"""The sentence under the "## Exercises" heading of every teaching chapter."""
+
+
+def exercise_problems(cells: list[dict]) -> list[str]:
+    """What breaks the teaching chapters' exercise format in a notebook's cells.
+
+    The format: a markdown cell ``## Exercises`` followed by :data:`EXERCISE_INTRO`
+    (and nothing else; line breaks may differ); then for each exercise N = 1, 2, ... four cells in order: a
+    markdown cell starting ``**Exercise N.**``; a code cell ``answer_N = None`` (a
+    comment may follow); a code cell tagged ``hide-cell`` that starts ``# Solution``,
+    assigns ``solution_N`` and ends with an assignment (so it displays nothing); and a
+    code cell ``print(check_answer(answer_N, solution_N))``. ``cells`` is a notebook's
+    ``"cells"`` list (nbformat JSON). Returns one message per problem (empty: all well).
+    """
+
+    def text(cell: dict) -> str:
+        source = cell.get("source", "")
+        return ("".join(source) if isinstance(source, list) else source).strip()
+
+    intro = f"## Exercises\n\n{EXERCISE_INTRO}"
+    starts = [i for i, cell in enumerate(cells) if text(cell).startswith("## Exercises")]
+    if len(starts) != 1:
+        return [f"expected one '## Exercises' cell, found {len(starts)}"]
+    same = " ".join(text(cells[starts[0]]).split()) == " ".join(intro.split())
+    problems = [] if same else ["the Exercises cell is not the heading and intro"]
+    number, i = 1, starts[0] + 1
+    while i < len(cells) and text(cells[i]).startswith(f"**Exercise {number}.**"):
+        block = cells[i + 1 : i + 4]
+        if len(block) < 3 or any(c["cell_type"] != "code" for c in block):
+            return [*problems, f"exercise {number}: expected three code cells after the question"]
+        answer, solution, check = (text(c) for c in block)
+        if not re.fullmatch(rf"answer_{number} = None(\s*#.*)?", answer):
+            problems.append(f"exercise {number}: the answer cell is not 'answer_{number} = None'")
+        if "hide-cell" not in block[1].get("metadata", {}).get("tags", []):
+            problems.append(f"exercise {number}: the solution cell is not tagged hide-cell")
+        if not solution.startswith("# Solution") or f"solution_{number} =" not in solution:
+            problems.append(f"exercise {number}: the solution cell does not set solution_{number}")
+        elif isinstance(ast.parse(solution).body[-1], ast.Expr):  # Jupyter would display it
+            problems.append(f"exercise {number}: the solution cell displays a value")
+        if check != f"print(check_answer(answer_{number}, solution_{number}))":
+            problems.append(f"exercise {number}: the check cell is not the standard one")
+        number, i = number + 1, i + 4
+    if number == 1:
+        problems.append("no '**Exercise 1.**' cell after the Exercises heading")
+    elif i < len(cells) and "**Exercise" in text(cells[i]):
+        problems.append(f"exercise {number}: not in the standard format")
+    return problems
+
+
+def median_sentence(table: pd.DataFrame) -> str:
+    """Where the curve of a :func:`life_table` falls to 50%, and with how many deaths.
+
+    Says whether fewer than half the patients had died by then, and how many had been
+    censored before (:func:`deaths_by_median`).
+
+    Examples
+    --------
+    >>> median_sentence(life_table([1, 2, 3, 4, 5, 6], [1, 0, 0, 0, 1, 0]))
+    'the curve falls to 50% at 5.0 months, after 2 deaths among 6 patients: fewer than half of them, because 3 patients had been censored before that time'
+    >>> median_sentence(life_table([1, 2, 3], [1, 1, 0]))
+    'the curve falls to 50% at 2.0 months, after 2 deaths among 3 patients'
+    >>> median_sentence(life_table([1, 2, 3], [1, 0, 0]))
+    'the curve stays above 50% to the end of follow-up (1 death among 3 patients): the median is not reached'
+    """
+    found = deaths_by_median(table)
+    deaths, patients = found["deaths"], found["patients"]
+    counted = f"{deaths} death{'s' if deaths != 1 else ''} among {patients} patients"
+    if not math.isfinite(found["median"]):
+        return f"the curve stays above 50% to the end of follow-up ({counted}): the median is not reached"
+    text = f"the curve falls to 50% at {months_text(found['median'])}, after {counted}"
+    if 2 * deaths >= patients:
+        return text
+    censored = int(table.loc[table["time"] < found["median"], "censored"].sum())
+    return (
+        f"{text}: fewer than half of them, because {censored} patient"
+        f"{'s' if censored != 1 else ''} had been censored before that time"
+    )
+
+
+def unpublished_note(synthetic: bool, what: str) -> str:
+    """A one-line note for a section whose numbers the paper does not print.
+
+    On the synthetic cohort it says, in bold, that ``what`` describes the generated
+    cohort and is no finding about the study's patients; on another cohort, that it
+    is computed from that cohort.
+
+    Examples
+    --------
+    >>> unpublished_note(True, "the standard errors")
+    "**Synthetic cohort:** the standard errors in this section are not printed in the paper; they describe the generated cohort, not the study's patients."
+    >>> unpublished_note(False, "the standard errors")
+    '*The standard errors in this section are computed from your cohort.*'
+    """
+    if synthetic:
+        return (
+            f"**Synthetic cohort:** {what} in this section are not printed in the paper; "
+            "they describe the generated cohort, not the study's patients."
+        )
+    return f"*{what[0].upper()}{what[1:]} in this section are computed from your cohort.*"
+
+
+def decimals_for(values: Any, significant: int = 2) -> int:
+    """Decimals that show the smallest non-zero ``values`` with ``significant`` digits.
+
+    One precision for a whole table column whose values shrink with the cohort's size
+    (Greenwood's terms are about 1/n²): 0.0011 on 32 patients, 0.000011 on 300, where a
+    fixed ``"{:.4f}"`` would print ``0.0000``. Zeros and non-finite values are ignored.
+
+    Examples
+    --------
+    >>> decimals_for([0, 0.001075, 0.0128]), decimals_for([1.1e-5, 0.02]), decimals_for([3.5])
+    (4, 6, 1)
+    """
+    array = np.abs(np.asarray(values, dtype=float))
+    shown = array[np.isfinite(array) & (array > 0)]
+    if not shown.size:
+        return significant
+    return max(0, significant - 1 - math.floor(math.log10(shown.min())))
+
+
+def p_phrase(p: float) -> str:
+    """A p value with its relation, for the prose: ``p = 0.001``, ``p < 0.001``, or
+    "p not computable" (the number itself as :func:`nettx_utils.prose.p_text` writes it).
+
+    Examples
+    --------
+    >>> p_phrase(0.0011), p_phrase(1e-9), p_phrase(float("nan"))
+    ('p = 0.001', 'p < 0.001', 'p not computable')
+    """
+    from nettx_utils.prose import NOT_COMPUTABLE, p_text
+
+    text = p_text(p)
+    if text == NOT_COMPUTABLE:
+        return f"p {NOT_COMPUTABLE}"
+    return f"p {text}" if text.startswith(("<", ">")) else f"p = {text}"
+
+
+def difference_text(difference: float) -> str:
+    """How two computations of the same number compare, for the prose.
+
+    Examples
+    --------
+    >>> difference_text(0.0), difference_text(6.66e-16)
+    ('no difference at all', 'a largest difference of 6.7e-16, floating-point rounding')
+    >>> difference_text(float("nan"))
+    'nothing to compare, since there is no result'
+    """
+    if not math.isfinite(difference):
+        return "nothing to compare, since there is no result"
+    if difference == 0:
+        return "no difference at all"
+    return f"a largest difference of {difference:.1e}, floating-point rounding"
+
+
+def logrank_sentence(result: dict[str, float], group_1: str) -> str:
+    """The log-rank test of :func:`logrank_by_hand` in words: observed and expected deaths
+    of group 1, the variance, the statistic and its p value (:func:`p_phrase`); or that it
+    cannot be computed.
+
+    Examples
+    --------
+    >>> _, result = logrank_by_hand([1, 2, 3, 4, 5, 6], [1, 1, 1, 1, 0, 1], list("aaabbb"))
+    >>> logrank_sentence(result, "a")
+    'In group 1 (a) 3 patients died where 1.15 deaths were expected if both groups shared one hazard. With a variance of 0.68 the statistic is 5.05, p = 0.025.'
+    >>> logrank_sentence({"statistic": float("nan")}, "a")
+    'On these data the statistic cannot be computed.'
+    """
+    if not math.isfinite(result["statistic"]):
+        return "On these data the statistic cannot be computed."
+    observed = int(result["observed_1"])
+    return (
+        f"In group 1 ({group_1}) {observed} patient{'s' if observed != 1 else ''} died where "
+        f"{result['expected_1']:.2f} deaths were expected if both groups shared one hazard. "
+        f"With a variance of {result['variance']:.2f} the statistic is "
+        f"{result['statistic']:.2f}, {p_phrase(result['p_value'])}."
+    )

@@ -294,3 +294,125 @@ def test_value_at_agrees_with_landmark_table_beyond_a_curve_that_reached_zero():
     assert teaching.value_at(table, 120) == 0.0
     censored_last = teaching.life_table(months[:-1], died[:-1])
     assert math.isnan(teaching.value_at(censored_last, 120))
+
+
+def test_percent_cell_rounds_as_the_prose():
+    # 26 of 32 is 81.25%: the table and the prose must both print 81.3% (half up), where
+    # Python's "{:.1%}" prints 81.2%.
+    assert f"{26 / 32:.1%}" == "81.2%"
+    for k in range(33):
+        assert teaching.percent_cell()(k / 32) == teaching.proportion_text(k / 32)
+    assert teaching.percent_cell()(26 / 32) == "81.3%"
+    assert teaching.percent_cell(0)(0.125) == "13%"
+    assert teaching.percent_cell()(math.nan) == "–"
+
+
+def test_chapter_8_table_and_prose_round_alike():
+    # Chapter 8's "count censored as alive": 1 - deaths before 60 months / patients.
+    months, died, _ = cohort_data()
+    counted_alive = 1 - ((months < 60) & (died == 1)).sum() / len(months)
+    assert teaching.percent_cell()(counted_alive) == teaching.proportion_text(counted_alive)
+
+
+def test_number_cell():
+    cell = teaching.number_cell(3, signed=True)
+    assert [cell(v) for v in (0.7745, -0.2083, 0.0, math.nan, math.inf)] == [
+        "+0.775",
+        "-0.208",
+        "0",
+        "–",
+        "–",
+    ]
+    assert teaching.number_cell(1)(2.25) == "2.3"
+
+
+def test_median_reached_with_fewer_than_half_dead_on_the_cohort():
+    # Chapter 10: under censoring the median needs the curve, not half the patients, to fall.
+    months, died, _ = cohort_data()
+    table = teaching.life_table(months, died)
+    found = teaching.deaths_by_median(table)
+    assert math.isfinite(found["median"])
+    assert found["median"] == KaplanMeierFitter().fit(months, died).median_survival_time_
+    assert found["patients"] == len(months)
+    assert found["deaths"] == int(died[months <= found["median"]].sum())
+    assert 2 * int(died.sum()) < len(months)  # fewer than half died at all
+    assert "fewer than half" in teaching.median_sentence(table)
+
+
+def test_deaths_by_median_by_hand():
+    # S = 5/6 after the death at 1; 3 censored; at 5, 1 of 2 dies: S = 5/12 <= 0.5.
+    table = teaching.life_table([1, 2, 3, 4, 5, 6], [1, 0, 0, 0, 1, 0])
+    assert teaching.deaths_by_median(table) == {"median": 5.0, "deaths": 2, "patients": 6}
+    not_reached = teaching.life_table([1, 2, 3], [1, 0, 0])
+    assert teaching.deaths_by_median(not_reached)["median"] == math.inf
+    assert "not reached" in teaching.median_sentence(not_reached)
+
+
+TEACHING_NOTEBOOKS = [
+    "07_kaplan_meier_by_hand",
+    "08_censoring_and_followup",
+    "09_logrank_by_hand",
+    "10_landmarks_and_medians",
+]
+
+
+def notebook_cells(name):
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "notebooks" / f"{name}.ipynb"
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+
+@pytest.mark.parametrize("name", TEACHING_NOTEBOOKS)
+def test_exercises_follow_the_common_format(name):
+    cells = notebook_cells(name)
+    assert teaching.exercise_problems(cells) == []
+    assert sum("**Exercise" in "".join(c["source"]) for c in cells) >= 1
+
+
+def test_exercise_problems_finds_each_break():
+    good = notebook_cells("07_kaplan_meier_by_hand")
+    start = next(i for i, c in enumerate(good) if "".join(c["source"]).startswith("## Exercises"))
+
+    def broken(offset, source=None, tags=None):
+        cells = [dict(c, metadata=dict(c.get("metadata", {}))) for c in good]
+        if source is not None:
+            cells[start + offset]["source"] = source
+        if tags is not None:
+            cells[start + offset]["metadata"]["tags"] = tags
+        return teaching.exercise_problems(cells)
+
+    assert broken(0, "## Exercises\n\nTry these.")  # another intro
+    assert broken(2, "answer_1 = 0.5")  # an answer filled in
+    assert broken(3, tags=[])  # solution not hidden
+    assert broken(3, "# Solution\nsolution_1 = 1.0\nsolution_1")  # echoes its value
+    assert broken(4, "check_answer(answer_1, solution_1)")  # not printed
+    assert broken(1, "**Exercise 2.** Out of order.")
+
+
+@pytest.mark.parametrize("name", TEACHING_NOTEBOOKS)
+def test_every_figure_caption_ends_with_the_data_caption(name):
+    import re
+
+    markdown = "\n".join(
+        "".join(c["source"]) for c in notebook_cells(name) if c["cell_type"] == "markdown"
+    )
+    figures = re.findall(r"```\{glue:figure\}.*?\n```", markdown, flags=re.DOTALL)
+    assert figures
+    for figure in figures:
+        assert figure.removesuffix("```").rstrip().endswith("{glue:text}`data_caption`"), figure
+
+
+@pytest.mark.parametrize("name", TEACHING_NOTEBOOKS)
+def test_no_code_cell_echoes_a_bare_value(name):
+    # A cell whose last statement is a bare name or number would print a raw repr on the page.
+    import ast
+
+    for cell in notebook_cells(name):
+        if cell["cell_type"] != "code" or "remove-cell" in cell["metadata"].get("tags", []):
+            continue
+        body = ast.parse("".join(cell["source"])).body
+        last = body[-1] if body else None
+        if isinstance(last, ast.Expr):
+            assert not isinstance(last.value, (ast.Name, ast.Constant, ast.Subscript)), cell["id"]
