@@ -26,15 +26,15 @@ def _finite(value: Any) -> bool:
     return value is not None and math.isfinite(float(value))
 
 
-def p_text(p: float) -> str:
-    """A p-value as :func:`format_p` writes it, or "not computable".
+def p_text(p: float, digits: int = 3) -> str:
+    """A p-value as :func:`format_p` writes it (``digits`` decimals), or "not computable".
 
     Examples
     --------
-    >>> p_text(0.0653), p_text(float("nan"))
-    ('0.065', 'not computable')
+    >>> p_text(0.0653), p_text(0.00335, 4), p_text(float("nan"))
+    ('0.065', '0.0034', 'not computable')
     """
-    return format_p(p) if _finite(p) else NOT_COMPUTABLE
+    return format_p(p, digits) if _finite(p) else NOT_COMPUTABLE
 
 
 def number_text(value: float, digits: int = 2) -> str:
