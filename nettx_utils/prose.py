@@ -14,7 +14,15 @@ from typing import Any
 from nettx_utils.plots import format_p
 from nettx_utils.tables import fixed
 
-__all__ = ["NOT_COMPUTABLE", "number_text", "p_text", "record_all", "share_text", "value_text"]
+__all__ = [
+    "NOT_COMPUTABLE",
+    "cohort_mark",
+    "number_text",
+    "p_text",
+    "record_all",
+    "share_text",
+    "value_text",
+]
 
 NOT_COMPUTABLE = "not computable"
 
@@ -75,3 +83,20 @@ def record_all(record: Callable[..., Any], items: Mapping[str, tuple[Any, str | 
     """Record each ``key -> (value, text)`` of ``items`` with a chapter's ``record``."""
     for key, (value, text) in items.items():
         record(key, value, text)
+
+
+def cohort_mark(synthetic: bool) -> str:
+    """The label that stands next to a number the paper does not publish: on the synthetic
+    cohort it is a property of generated patients, not a finding; on the reader's cohort,
+    theirs.
+
+    Examples
+    --------
+    >>> cohort_mark(True)
+    'synthetic cohort: a property of generated patients, not a finding of the paper'
+    >>> cohort_mark(False)
+    'your cohort'
+    """
+    if synthetic:
+        return "synthetic cohort: a property of generated patients, not a finding of the paper"
+    return "your cohort"
