@@ -595,6 +595,7 @@ def gap_items(
         }
     naive, fixed, perm = result.smallest_raw_p, fixed_best.p_value, result.p_value
     approx, search = fixed / naive, perm / fixed
+    floor = min(fixed_best.n_reaching, result.n_reaching) == 0
     where = _relation(naive, fixed_best)
     if where == "below":
         first = (
@@ -621,18 +622,38 @@ def gap_items(
         f"larger. {first} The search itself multiplies the fixed-cut-off permutation p "
         f"by {_factor_text(search)}."
     )
-    if min(fixed_best.n_reaching, result.n_reaching) < 10:
+    if floor:
+        gap = (
+            f"The naive p at the best cut-off is {p_text(naive, PERM_DIGITS)}. With the "
+            f"cut-off fixed, {fixed_best.n_reaching:,} of {fixed_best.n_permutations:,} "
+            f"shuffles reached the observed chi-square; over the search, "
+            f"{result.n_reaching:,} of {result.n_permutations:,}. A permutation p resting on "
+            "no shuffle at all only says that the true p is below about one over the number "
+            "of shuffles, so with this many shuffles the gap cannot be split between the "
+            "approximation and the search."
+        )
+    elif min(fixed_best.n_reaching, result.n_reaching) < 10:
         gap += (
             f" These factors are rough: only {fixed_best.n_reaching} and "
             f"{result.n_reaching} of the {result.n_permutations:,} shuffles reached the "
             "observed maximum (see the Monte Carlo intervals)."
         )
-    if bonf.asymptotic < perm:
+    if bonf.asymptotic < perm and where == "below" and not floor:
         asym_clause = (
             f"is {p_text(bonf.asymptotic, PERM_DIGITS)}, below the permutation p of the "
             "search. That is not Bonferroni being too lenient: each of its terms is a "
             "chi-square tail, which the permutations show to be too thin for these small "
             "groups."
+        )
+    elif bonf.asymptotic < perm and floor:
+        asym_clause = (
+            f"is {p_text(bonf.asymptotic, PERM_DIGITS)}, below the permutation p of the "
+            "search, which with this many shuffles cannot go below about one over their "
+            "number."
+        )
+    elif bonf.asymptotic < perm:
+        asym_clause = (
+            f"is {p_text(bonf.asymptotic, PERM_DIGITS)}, below the permutation p of the search."
         )
     else:
         asym_clause = (
@@ -655,8 +676,8 @@ def gap_items(
         bonf_text += ": with a single split there is nothing to correct."
     return {
         "best_fixed_p": (fixed, p_text(fixed, PERM_DIGITS)),
-        "factor_approx": (approx, _factor_text(approx)),
-        "factor_search": (search, _factor_text(search)),
+        "factor_approx": (approx, NOT_COMPUTABLE if floor else _factor_text(approx)),
+        "factor_search": (search, NOT_COMPUTABLE if floor else _factor_text(search)),
         "bonf_asym": (bonf.asymptotic, p_text(bonf.asymptotic, PERM_DIGITS)),
         "bonf_perm": (bonf.permutation, p_text(bonf.permutation, PERM_DIGITS)),
         "gap_sentence": (where, gap),

@@ -334,3 +334,24 @@ def test_result_summary_reads_the_result(search):
 def test_real_data_note_names_whose_patients():
     assert "properties of the synthetic cohort" in cutoff_report.real_data_note(True)
     assert "your cohort" in cutoff_report.real_data_note(False)
+
+
+def test_gap_items_when_no_shuffle_reaches_the_maximum():
+    """A strong split on many patients: the permutation p-values sit at their floor, and
+    the chapter must not turn the floor into a factor or blame the chi-square tails."""
+    rng = np.random.default_rng(5)
+    marker = rng.uniform(0, 100, 200)
+    months = rng.exponential(np.where(marker <= 50, 10, 80))
+    died = np.ones(200)
+    kwargs = {"n_permutations": 200, "seed": 1}
+    result = cutoff_report.max_selected(
+        months, died, marker, np.arange(20, 81, 5), min_fraction=0.1, **kwargs
+    )
+    fixed_best = cutoff_report.fixed_cut_test(months, died, marker, result.cutoff, **kwargs)
+    assert result.n_reaching == 0 and fixed_best.n_reaching == 0
+    bonf = cutoff_report.bonferroni(months, died, marker, result, **kwargs)
+    items = cutoff_report.gap_items(result, fixed_best, bonf)
+    assert "cannot be split" in items["gap_sentence"][1]
+    assert items["factor_search"][1] == "not computable"
+    assert "too thin" not in items["bonferroni_sentence"][1]
+    assert "one over their number" in items["bonferroni_sentence"][1]
