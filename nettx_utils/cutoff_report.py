@@ -22,7 +22,15 @@ from scipy.stats import chi2
 
 from nettx_utils import cutoffs
 from nettx_utils.cutoffs import MaxSelectedResult
-from nettx_utils.prose import NOT_COMPUTABLE, Items, number_text, p_text, share_text, value_text
+from nettx_utils.prose import (
+    NOT_COMPUTABLE,
+    Items,
+    number_text,
+    p_phrase,
+    p_text,
+    share_text,
+    value_text,
+)
 
 __all__ = [
     "GAP_FORMATS",
@@ -135,6 +143,7 @@ def cut_test_items(row: pd.Series) -> Items:
         "paper_deaths_high": (int(row["deaths_high"]), None),
         "paper_z": (row["z"], number_text(row["z"])),
         "paper_p": (row["p_value"], p_text(row["p_value"])),
+        "paper_p_eq": (row["p_value"], p_phrase(row["p_value"])),
     }
 
 
@@ -364,7 +373,7 @@ def verdict_items(
         verdict = (
             f"On this cohort the split does not survive the correction: allowing for a search "
             f"{span} {p_text(perm_p, PERM_DIGITS)}, not below {alpha:g}. The unadjusted "
-            f"p = {p_text(at_cut['p_value'])} at {cut:g} months"
+            f"{p_phrase(at_cut['p_value'])} at {cut:g} months"
             + (
                 f" (by permutation, with the cut-off fixed: {p_text(fixed_perm_p, PERM_DIGITS)})"
                 if math.isfinite(fixed_perm_p)
@@ -465,21 +474,21 @@ def fixed_cut_items(fixed: MaxSelectedResult | None, row: pd.Series, *, what: st
     sentence = (
         f"A permutation test needs no such approximation: shuffling the {what} "
         f"{fixed.n_permutations:,} times with the cut-off fixed, the chi-square reached the "
-        f"observed one in {fixed.n_reaching:,} shuffles, so p = {p_text(perm, PERM_DIGITS)} "
+        f"observed one in {fixed.n_reaching:,} shuffles, so {p_phrase(perm, PERM_DIGITS)} "
         f"(Monte Carlo 95% interval {interval_text(fixed)}, Clopper-Pearson). "
     )
     sentence += {
         "below": (
-            f"The asymptotic p = {p_text(row['p_value'])} lies below that interval: with only "
+            f"The asymptotic p ({p_text(row['p_value'])}) lies below that interval: with only "
             f"{small} patients in the smaller group, the chi-square approximation makes "
             "the evidence look stronger than it is."
         ),
         "above": (
-            f"The asymptotic p = {p_text(row['p_value'])} lies above that interval: here the "
+            f"The asymptotic p ({p_text(row['p_value'])}) lies above that interval: here the "
             "chi-square approximation errs on the cautious side."
         ),
         "within": (
-            f"The asymptotic p = {p_text(row['p_value'])} lies within that interval: the "
+            f"The asymptotic p ({p_text(row['p_value'])}) lies within that interval: the "
             "permutations find no fault with the chi-square approximation here."
         ),
     }[relation]
@@ -532,8 +541,12 @@ def bonferroni(
 
 
 def _factor_text(ratio: float) -> str:
+    """A ratio of p-values: one decimal below 10, whole numbers up to 10,000, then
+    "> 10,000" (a tiny asymptotic p makes astronomically large, meaningless factors)."""
     if not math.isfinite(ratio):
         return NOT_COMPUTABLE
+    if ratio >= 10_000:
+        return "> 10,000"
     return f"{ratio:.1f}" if ratio < 10 else f"{ratio:,.0f}"
 
 
@@ -567,6 +580,9 @@ def gap_table(
     frame = pd.DataFrame(rows, columns=["", "p", columns[1]])
     frame.insert(1, columns[0], [p_text(p, PERM_DIGITS) for p in frame["p"]])
     frame[columns[2]] = frame["p"] / naive if naive > 0 else math.nan
+    # a permutation p resting on no shuffle is a floor, not an estimate: no factor
+    floors = [False, fixed_best.n_reaching == 0, result.n_reaching == 0, False, False]
+    frame.loc[floors, columns[2]] = math.nan
     return frame.drop(columns="p")
 
 
@@ -666,7 +682,12 @@ def gap_items(
         f"{asym_clause} Taking each from the same shuffles, it is "
         f"{p_text(bonf.permutation, PERM_DIGITS)}"
     )
-    if bonf.n_splits > 1:
+    if result.n_reaching == 0:
+        bonf_text += (
+            f", here only the sum of {bonf.n_splits} floors of one over the number of "
+            "shuffles, since no shuffle reached the maximum."
+        )
+    elif bonf.n_splits > 1:
         bonf_text += (
             f", {_factor_text(bonf.permutation / perm)} times the search's permutation p: "
             "the splits share most patients, so their chances overlap and the sum counts "

@@ -19,7 +19,7 @@ from scipy import stats
 
 from nettx_utils import association
 from nettx_utils.errors import NettxError
-from nettx_utils.prose import NOT_COMPUTABLE, Items, number_text, p_text, share_text
+from nettx_utils.prose import NOT_COMPUTABLE, Items, number_text, p_phrase, p_text, share_text
 
 __all__ = [
     "AUTO_EXACT_MAX",
@@ -179,6 +179,7 @@ def p_value_items(tests: pd.DataFrame, alpha: float) -> Items:
             hit = sub[sub["test"].str.contains(test)]
             p[short] = float(hit["p_value"].iloc[0]) if len(hit) else math.nan
             items[f"p_{short}_{key}"] = (p[short], p_text(p[short]))
+            items[f"p_{short}_{key}_eq"] = (p[short], p_phrase(p[short]))
         if all(np.isfinite(list(p.values()))) and (p["mw"] < alpha) != (p["sr"] < alpha):
             disagree.append(comparison_name(key))
     items["disagree"] = (disagree, ", ".join(disagree) if disagree else "none of the comparisons")
@@ -201,6 +202,7 @@ def lt_only_items(cohort: pd.DataFrame) -> Items:
         "median_lt_only": median(lt_only),
         "median_lt_paired": median(paired[a]),
         "p_mw_pairs_only": (pairs_only.p_value, p_text(pairs_only.p_value)),
+        "p_mw_pairs_only_eq": (pairs_only.p_value, p_phrase(pairs_only.p_value)),
     }
 
 

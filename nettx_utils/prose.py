@@ -18,6 +18,7 @@ __all__ = [
     "NOT_COMPUTABLE",
     "cohort_mark",
     "number_text",
+    "p_phrase",
     "p_text",
     "record_all",
     "share_text",
@@ -43,6 +44,20 @@ def p_text(p: float, digits: int = 3) -> str:
     ('0.065', '0.0034', 'not computable')
     """
     return format_p(p, digits) if _finite(p) else NOT_COMPUTABLE
+
+
+def p_phrase(p: float, digits: int = 3) -> str:
+    """ "p = ..." or "p < ..." as a sentence needs it (never "p = < 0.001").
+
+    Examples
+    --------
+    >>> p_phrase(0.0163), p_phrase(0.00002), p_phrase(0.00002, 4), p_phrase(float("nan"))
+    ('p = 0.016', 'p < 0.001', 'p < 0.0001', 'p not computable')
+    """
+    text = p_text(p, digits)
+    if text == NOT_COMPUTABLE:
+        return f"p {text}"
+    return f"p {text}" if text[0] in "<>" else f"p = {text}"
 
 
 def number_text(value: float, digits: int = 2) -> str:

@@ -355,3 +355,10 @@ def test_gap_items_when_no_shuffle_reaches_the_maximum():
     assert items["factor_search"][1] == "not computable"
     assert "too thin" not in items["bonferroni_sentence"][1]
     assert "one over their number" in items["bonferroni_sentence"][1]
+    assert (
+        "sum of" in items["bonferroni_sentence"][1]
+        and "overlap" not in items["bonferroni_sentence"][1]
+    )
+    factors = cutoff_report.gap_table(result, fixed_best, bonf)["× the asymptotic p"]
+    assert factors.iloc[[1, 2]].isna().all()  # floors carry no factor
+    assert cutoff_report.GAP_FORMATS["× the asymptotic p"](1e45) == "> 10,000"
