@@ -354,8 +354,17 @@ def conclusion_items(
         else "With this many deaths per predictor, a pre-specified multivariable model is "
         "possible, reported with its bootstrap stability."
     )
+    adjusted = (
+        "Without a reliable adjusted model, the univariable associations stay unadjusted: "
+        "whether early recurrence matters independently of surgery or of the number of "
+        "sites is not answered by an unstable model."
+        if below
+        else "With enough deaths per predictor, the adjusted hazard ratios above say what the "
+        "univariable analysis cannot, within the limits of the model and of what it leaves out."
+    )
     return {
         "epv_verdict": (below, verdict),
         "stability_verdict": (max_flip, stability),
         "decision": (below, decision),
+        "adjusted_note": (below, adjusted),
     }

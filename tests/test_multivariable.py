@@ -191,6 +191,7 @@ def test_conclusion_items_follow_the_cohort(epv, max_flip, below, stability, dec
     assert (", below the rule" in items["epv_verdict"][1]) is below
     assert stability in items["stability_verdict"][1]
     assert decision in items["decision"][1]
+    assert ("stay unadjusted" in items["adjusted_note"][1]) is below
     assert ("Mib-1" in items["stability_verdict"][1]) is (max_flip == 0.38)
     nothing = multivariable.conclusion_items(
         math.nan, 10, n_deaths=0, n_predictors=0, max_flip=math.nan, flipped_most="none"
