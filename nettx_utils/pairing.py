@@ -68,15 +68,20 @@ def _or_none(test: Callable[..., Any], *args: Any) -> Any:
         return None
 
 
-def _rho_sentence(rho: float) -> tuple[float, str]:
-    """What the sign of the primary-LT correlation says, in words."""
+def _rho_sentence(rho: float, p: float, alpha: float = 0.05) -> tuple[float, str]:
+    """What the primary-LT correlation says, in words: a tendency only when Spearman's
+    test (t approximation) finds it at ``alpha``."""
     if not math.isfinite(rho):
         return rho, "With too few pairs, no correlation can be computed."
-    if rho == 0:
-        return rho, "High and low values in one tumour go with any value in the other."
+    if not p < alpha:
+        return rho, (
+            f"Spearman's test does not find this correlation at the {alpha:g} level "
+            f"({p_phrase(p)}): no clear tendency either way."
+        )
     other = "high" if rho > 0 else "low"
     return rho, (
-        f"A patient with a high Mib-1 in one tumour tends to have a {other} Mib-1 in the other."
+        f"A patient with a high Mib-1 in one tumour tends to have a {other} Mib-1 in the other "
+        f"(Spearman's test, {p_phrase(p)})."
     )
 
 
@@ -87,11 +92,13 @@ def pair_counts(cohort: pd.DataFrame) -> tuple[pd.DataFrame, Items]:
     Returns the table and the items ``pairs_<key>`` and ``rho_<key>``.
     """
     rows, items = [], {}
+    rho_p: dict[str, float] = {}
     for key, (a, b) in COMPARISONS.items():
         x, y = cohort[a], cohort[b]
         both = x.notna() & y.notna()
         result = _or_none(association.spearman, x, y)
         rho = result.rho if result else math.nan
+        rho_p[key] = result.p_value if result else math.nan
         rows.append(
             {
                 "comparison": comparison_name(key),
@@ -103,7 +110,7 @@ def pair_counts(cohort: pd.DataFrame) -> tuple[pd.DataFrame, Items]:
         )
         items[f"pairs_{key}"] = (int(both.sum()), None)
         items[f"rho_{key}"] = (rho, number_text(rho))
-    items["rho_sentence"] = _rho_sentence(items["rho_primary_lt"][0])
+    items["rho_sentence"] = _rho_sentence(items["rho_primary_lt"][0], rho_p["primary_lt"])
     return pd.DataFrame(rows), items
 
 
@@ -197,7 +204,19 @@ def lt_only_items(cohort: pd.DataFrame) -> Items:
     def median(values: pd.Series) -> tuple[float, str]:
         return (values.median(), f"{values.median():g}") if len(values) else (math.nan, NOT_COMPUTABLE)  # fmt: skip
 
+    if len(lt_only):
+        which = (
+            f"Mann-Whitney also counts the {len(lt_only)} patients measured at LT but not at "
+            f"recurrence (median Mib-1 at LT {median(lt_only)[1]}%, against "
+            f"{median(paired[a])[1]}% in the patients with both measurements);"
+        )
+    else:
+        which = (
+            "here they use the same patients, since everyone measured at LT was also "
+            "measured at recurrence;"
+        )
     return {
+        "lt_only_sentence": (len(lt_only), which),
         "n_lt_only": (len(lt_only), None),
         "median_lt_only": median(lt_only),
         "median_lt_paired": median(paired[a]),

@@ -245,9 +245,29 @@ def test_simulation_sentences_say_only_what_the_simulation_shows():
     assert items["size_sentence"][0] is False and "not clearly below" in items["size_sentence"][1]
 
 
-def test_rho_sentence_follows_the_sign():
-    _, items = pairing.pair_counts(HAND)
-    assert items["rho_primary_lt"][0] > 0 and "high Mib-1 in the other" in items["rho_sentence"][1]
-    flipped = HAND.assign(mib1_lt_pct=1 / HAND["mib1_lt_pct"])
-    _, items = pairing.pair_counts(flipped)
+def test_rho_sentence_claims_a_tendency_only_when_the_test_finds_one():
+    rng = np.random.default_rng(2)
+    base = rng.lognormal(1, 1, 60)
+    cohort = pd.DataFrame(
+        {
+            "mib1_primary_pct": base,
+            "mib1_lt_pct": base * rng.lognormal(0, 0.3, 60),
+            "mib1_recurrence_pct": NAN,
+        }
+    )
+    _, items = pairing.pair_counts(cohort)
+    assert "high Mib-1 in the other" in items["rho_sentence"][1]
+    _, items = pairing.pair_counts(cohort.assign(mib1_lt_pct=1 / cohort["mib1_lt_pct"]))
     assert "low Mib-1 in the other" in items["rho_sentence"][1]
+    noise = cohort.assign(mib1_lt_pct=rng.lognormal(1, 1, 60))
+    _, items = pairing.pair_counts(noise)
+    p = stats.spearmanr(noise["mib1_primary_pct"], noise["mib1_lt_pct"]).pvalue
+    assert p > 0.05 and "no clear tendency" in items["rho_sentence"][1]
+
+
+def test_lt_only_sentence_when_everyone_has_both():
+    both = HAND.assign(mib1_recurrence_pct=HAND["mib1_lt_pct"] + 1)
+    items = pairing.lt_only_items(both)
+    assert items["n_lt_only"][0] == 0 and "same patients" in items["lt_only_sentence"][1]
+    items = pairing.lt_only_items(HAND)
+    assert items["lt_only_sentence"][1].startswith("Mann-Whitney also counts the 2 patients")
