@@ -353,11 +353,14 @@ def verdict_items(
     cut: float,
     fixed_perm_p: float = math.nan,
     name: str = "The paper's cut-off",
+    changed: bool = False,
 ) -> Items:
     """Two sentences: does the best split survive the correction, and is the chapter's
     cut-off (``at_cut``, its scan row; ``name`` in the prose) the best split of the sweep.
     ``fixed_perm_p`` is the permutation p at that cut-off taken as fixed
-    (:func:`fixed_cut_test`), quoted beside its asymptotic p when known."""
+    (:func:`fixed_cut_test`), quoted beside its asymptotic p when known. A third
+    sentence, ``fixed_reading``, ends "if the paper's cut-off was fixed in advance";
+    when the run ``changed`` the cut-off it says that its p-values are this run's."""
     span = f"over {sweep_from:g} to {sweep_to:g} months, the best split's corrected p-value is"
     if not np.isfinite(perm_p):
         verdict = (
@@ -389,9 +392,21 @@ def verdict_items(
         if same_split
         else f"{name} is not the best split of the sweep on this cohort."
     )
+    both = (
+        f"{p_phrase(at_cut['p_value'])} by the chi-square approximation, "
+        f"{p_text(fixed_perm_p, PERM_DIGITS)} by permutation, which needs no large-sample "
+        "approximation"
+    )
+    reading = (
+        f"the test at that one cut-off is the right one. This run uses {cut:g} months "
+        f"instead, where the test gives {both}; rerun with the paper's cut-off for its values."
+        if changed
+        else f"the test at that one cut-off is the right one: {both}."
+    )
     return {
         "verdict": (bool(np.isfinite(perm_p) and perm_p < alpha), verdict),
         "same_split": (bool(same_split), where),
+        "fixed_reading": (changed, reading),
     }
 
 

@@ -362,3 +362,17 @@ def test_gap_items_when_no_shuffle_reaches_the_maximum():
     factors = cutoff_report.gap_table(result, fixed_best, bonf)["× the asymptotic p"]
     assert factors.iloc[[1, 2]].isna().all()  # floors carry no factor
     assert cutoff_report.GAP_FORMATS["× the asymptotic p"](1e45) == "> 10,000"
+
+
+def test_fixed_reading_names_this_runs_cut_off_when_changed():
+    row = HAND_SCAN.iloc[3]  # cut-off 15, p = 0.30
+    kwargs = {"alpha": 0.05, "sweep_from": 12, "sweep_to": 60, "cut": 15, "fixed_perm_p": 0.31}
+    paper = cutoff_report.verdict_items(0.2, cutoff_report.best_split(HAND_SCAN), row, **kwargs)
+    assert paper["fixed_reading"][1] == (
+        "the test at that one cut-off is the right one: p = 0.300 by the chi-square "
+        "approximation, 0.3100 by permutation, which needs no large-sample approximation."
+    )
+    run = cutoff_report.verdict_items(
+        0.2, cutoff_report.best_split(HAND_SCAN), row, changed=True, **kwargs
+    )
+    assert "This run uses 15 months instead" in run["fixed_reading"][1]
