@@ -178,7 +178,7 @@ def power_figure(simulation: pd.DataFrame, *, alpha: float) -> Figure:
         ax.plot(power.index, power[test], "o-", color=colour, label=f"{test}: power")
         ax.plot(size.index, size[test], "s--", color=colour, ms=4, lw=1, label=f"{test}: size")
     ax.axhline(alpha, color=_GREY, lw=0.8, ls=":", label=f"significance level ({alpha:g})")
-    ax.set_ylim(0, 1)
+    ax.set_ylim(0, 1.04)  # a margin so that a point at 100% is not cut in half
     ax.set_xlabel("Correlation of the two measurements (rho)")
     ax.set_ylabel(f"Share of studies with p < {alpha:g}")
     _legend_outside(figure, ax, ncols=3)
