@@ -494,16 +494,16 @@ def fixed_cut_items(fixed: MaxSelectedResult | None, row: pd.Series, *, what: st
     )
     sentence += {
         "below": (
-            f"The asymptotic p ({p_text(row['p_value'])}) lies below that interval: with only "
+            f"The asymptotic p ({p_text(row['p_value'], PERM_DIGITS)}) lies below that interval: with only "
             f"{small} patients in the smaller group, the chi-square approximation makes "
             "the evidence look stronger than it is."
         ),
         "above": (
-            f"The asymptotic p ({p_text(row['p_value'])}) lies above that interval: here the "
+            f"The asymptotic p ({p_text(row['p_value'], PERM_DIGITS)}) lies above that interval: here the "
             "chi-square approximation errs on the cautious side."
         ),
         "within": (
-            f"The asymptotic p ({p_text(row['p_value'])}) lies within that interval: the "
+            f"The asymptotic p ({p_text(row['p_value'], PERM_DIGITS)}) lies within that interval: the "
             "permutations find no fault with the chi-square approximation here."
         ),
     }[relation]
@@ -596,7 +596,8 @@ def gap_table(
     frame.insert(1, columns[0], [p_text(p, PERM_DIGITS) for p in frame["p"]])
     frame[columns[2]] = frame["p"] / naive if naive > 0 else math.nan
     # a permutation p resting on no shuffle is a floor, not an estimate: no factor
-    floors = [False, fixed_best.n_reaching == 0, result.n_reaching == 0, False, False]
+    floors = [False, fixed_best.n_reaching == 0, result.n_reaching == 0, False]
+    floors.append(result.n_reaching == 0)  # then the permutation Bonferroni sums floors
     frame.loc[floors, columns[2]] = math.nan
     return frame.drop(columns="p")
 

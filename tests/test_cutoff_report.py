@@ -246,6 +246,7 @@ def test_permutation_p_at_the_paper_cut_off_is_above_the_asymptotic_p(survival):
     items = cutoff_report.fixed_cut_items(fixed, row, what="recurrence times")
     assert items["paper_perm_sentence"][0] == "below"
     assert "lies below that interval" in items["paper_perm_sentence"][1]
+    assert "The asymptotic p (0.0011)" in items["paper_perm_sentence"][1]
     assert "7 patients in the smaller group" in items["paper_perm_sentence"][1]
 
 
@@ -360,7 +361,7 @@ def test_gap_items_when_no_shuffle_reaches_the_maximum():
         and "overlap" not in items["bonferroni_sentence"][1]
     )
     factors = cutoff_report.gap_table(result, fixed_best, bonf)["× the asymptotic p"]
-    assert factors.iloc[[1, 2]].isna().all()  # floors carry no factor
+    assert factors.iloc[[1, 2, 4]].isna().all()  # floors carry no factor
     assert cutoff_report.GAP_FORMATS["× the asymptotic p"](1e45) == "> 10,000"
 
 
