@@ -22,26 +22,86 @@ from scipy.stats import chi2
 
 from nettx_utils import cutoffs
 from nettx_utils.cutoffs import MaxSelectedResult
-from nettx_utils.prose import Items, number_text, p_text, share_text, value_text
+from nettx_utils.prose import (
+    NOT_COMPUTABLE,
+    Items,
+    number_text,
+    p_phrase,
+    p_text,
+    share_text,
+    value_text,
+)
 
 __all__ = [
+    "GAP_FORMATS",
     "SCAN_FORMATS",
+    "SCAN_HEADERS",
+    "Bonferroni",
     "SearchCorrection",
     "best_split",
+    "bonferroni",
     "correction_items",
     "cut_test_items",
+    "fixed_cut_items",
+    "fixed_cut_test",
+    "gap_items",
+    "gap_table",
+    "interval_text",
     "max_selected",
     "mib1_items",
     "mib1_summary",
     "parameter_items",
+    "real_data_note",
+    "result_summary",
+    "scan_view",
     "search_correction",
     "sweep_grid",
     "sweep_items",
     "verdict_items",
 ]
 
+#: Permutation p-values are compared with each other (factors of 2 to 10), so they
+#: carry 4 decimals instead of the journal's 3 (:func:`nettx_utils.plots.format_p`'s
+#: ``digits``); below 0.0001 they read "< 0.0001".
+PERM_DIGITS = 4
+
+
 #: How the chapter prints a scan of :func:`nettx_utils.cutoffs.scan_cutoffs`.
-SCAN_FORMATS = {"cutoff": "{:g}", "z": "{:.3f}", "chi2": "{:.3f}", "p_value": "{:.4f}"}
+SCAN_FORMATS = {
+    "cut-off": "{:g}",
+    "z": "{:.3f}",
+    "χ²": "{:.3f}",
+    "p (asymptotic)": lambda p: p_text(p, PERM_DIGITS),
+}
+
+#: Readable headers of a scan's columns (:func:`scan_view`).
+SCAN_HEADERS = {
+    "cutoff": "cut-off",
+    "n_low": "patients ≤ cut-off",
+    "n_high": "patients > cut-off",
+    "deaths_low": "deaths ≤ cut-off",
+    "deaths_high": "deaths > cut-off",
+    "chi2": "χ²",
+    "p_value": "p (asymptotic)",
+    "admissible": "admissible",
+}
+
+
+def scan_view(scan: pd.DataFrame, *, admissible: bool = True) -> pd.DataFrame:
+    """A scan of :func:`nettx_utils.cutoffs.scan_cutoffs` with readable headers, for
+    :func:`nettx_utils.tables.styled` with :data:`SCAN_FORMATS`; ``admissible`` "yes"/"no"
+    (dropped with ``admissible=False``).
+
+    Examples
+    --------
+    >>> scan = cutoffs.scan_cutoffs([1, 2, 3, 4], [1, 0, 1, 1], [1, 2, 3, 4], [2])
+    >>> list(scan_view(scan).columns)[:3], scan_view(scan)["admissible"].tolist()
+    (['cut-off', 'patients ≤ cut-off', 'patients > cut-off'], ['yes'])
+    """
+    view = scan.rename(columns=SCAN_HEADERS)
+    if not admissible:
+        return view.drop(columns="admissible")
+    return view.assign(admissible=np.where(view["admissible"], "yes", "no"))
 
 
 def parameter_items(
@@ -83,6 +143,7 @@ def cut_test_items(row: pd.Series) -> Items:
         "paper_deaths_high": (int(row["deaths_high"]), None),
         "paper_z": (row["z"], number_text(row["z"])),
         "paper_p": (row["p_value"], p_text(row["p_value"])),
+        "paper_p_eq": (row["p_value"], p_phrase(row["p_value"])),
     }
 
 
@@ -200,7 +261,11 @@ def correction_items(
     return {
         "n_permutations": (n_permutations, f"{n_permutations:,}"),
         "max_chi2": (statistic, number_text(statistic)),
-        "perm_p": (correction.perm_p, p_text(correction.perm_p)),
+        "perm_p": (correction.perm_p, p_text(correction.perm_p, PERM_DIGITS)),
+        "perm_ci": (
+            list(result.monte_carlo_interval()) if result else [math.nan] * 2,
+            interval_text(result),
+        ),
         "approx_p": (correction.approx, p_text(correction.approx)),
         "fwer": (correction.fwer, share_text(correction.fwer)),
         "chi2_threshold": (correction.threshold, f"{correction.threshold:.2f}"),
@@ -241,8 +306,8 @@ def mib1_summary(
         )
     summary = (
         f"{n_mib1} patients measured, {result.n_cutoffs} admissible thresholds; "
-        f"smallest unadjusted p {result.smallest_raw_p:.4f} at {result.cutoff:g}%, "
-        f"permutation p {result.p_value:.4f}"
+        f"smallest unadjusted p {p_text(result.smallest_raw_p, PERM_DIGITS)} at "
+        f"{result.cutoff:g}%, permutation p {p_text(result.p_value, PERM_DIGITS)}"
     )
     return result, result.table, summary
 
@@ -272,7 +337,7 @@ def mib1_items(
         "mib1_paper_p": (paper_p, p_text(paper_p)),
         "mib1_min_p": (get("smallest_raw_p"), p_text(get("smallest_raw_p"))),
         "mib1_min_cut": (get("cutoff"), value_text(get("cutoff"))),
-        "mib1_perm_p": (get("p_value"), p_text(get("p_value"))),
+        "mib1_perm_p": (get("p_value"), p_text(get("p_value"), PERM_DIGITS)),
         "mib1_n_thresholds": (result.n_cutoffs if result is not None else 0, None),
     }
 
@@ -286,9 +351,16 @@ def verdict_items(
     sweep_from: float,
     sweep_to: float,
     cut: float,
+    fixed_perm_p: float = math.nan,
+    name: str = "The paper's cut-off",
+    changed: bool = False,
 ) -> Items:
     """Two sentences: does the best split survive the correction, and is the chapter's
-    cut-off (``at_cut``, its scan row) the best split of the sweep."""
+    cut-off (``at_cut``, its scan row; ``name`` in the prose) the best split of the sweep.
+    ``fixed_perm_p`` is the permutation p at that cut-off taken as fixed
+    (:func:`fixed_cut_test`), quoted beside its asymptotic p when known. A third
+    sentence, ``fixed_reading``, ends "if the paper's cut-off was fixed in advance";
+    when the run ``changed`` the cut-off it says that its p-values are this run's."""
     span = f"over {sweep_from:g} to {sweep_to:g} months, the best split's corrected p-value is"
     if not np.isfinite(perm_p):
         verdict = (
@@ -298,24 +370,391 @@ def verdict_items(
     elif perm_p < alpha:
         verdict = (
             f"On this cohort the split survives the correction: even allowing for a search "
-            f"{span} {p_text(perm_p)}, below {alpha:g}."
+            f"{span} {p_text(perm_p, PERM_DIGITS)}, below {alpha:g}."
         )
     else:
         verdict = (
             f"On this cohort the split does not survive the correction: allowing for a search "
-            f"{span} {p_text(perm_p)}, not below {alpha:g}. The unadjusted "
-            f"p = {p_text(at_cut['p_value'])} at {cut:g} months is evidence "
-            "only if that cut-off was fixed in advance."
+            f"{span} {p_text(perm_p, PERM_DIGITS)}, not below {alpha:g}. The unadjusted "
+            f"{p_phrase(at_cut['p_value'])} at {cut:g} months"
+            + (
+                f" (by permutation, with the cut-off fixed: {p_text(fixed_perm_p, PERM_DIGITS)})"
+                if math.isfinite(fixed_perm_p)
+                else ""
+            )
+            + " is evidence only if that cut-off was fixed in advance."
         )
     same_split = best is not None and int(best["n_low"]) == int(at_cut["n_low"])
     where = (
-        "The paper's cut-off falls on the best split of the sweep, which is what one would "
+        f"{name} falls on the best split of the sweep, which is what one would "
         "see if the cut-off had been chosen by looking, but also what a true effect near that "
         "time would produce."
         if same_split
-        else "The paper's cut-off is not the best split of the sweep on this cohort."
+        else f"{name} is not the best split of the sweep on this cohort."
+    )
+    both = (
+        f"{p_phrase(at_cut['p_value'])} by the chi-square approximation, "
+        f"{p_text(fixed_perm_p, PERM_DIGITS)} by permutation, which needs no large-sample "
+        "approximation"
+    )
+    reading = (
+        f"the test at that one cut-off is the right one. This run uses {cut:g} months "
+        f"instead, where the test gives {both}; rerun with the paper's cut-off for its values."
+        if changed
+        else f"the test at that one cut-off is the right one: {both}."
     )
     return {
         "verdict": (bool(np.isfinite(perm_p) and perm_p < alpha), verdict),
         "same_split": (bool(same_split), where),
+        "fixed_reading": (changed, reading),
     }
+
+
+def fixed_cut_test(
+    months: Any, died: Any, marker: Any, cut: float, *, n_permutations: int, seed: int | None
+) -> MaxSelectedResult | None:
+    """The log-rank test at one cut-off fixed in advance, with a permutation p-value.
+
+    The maximally selected test of :func:`nettx_utils.cutoffs.maximally_selected_logrank`
+    over the single cut-off ``cut`` (any split with a patient on each side): the
+    "maximum" is then the chi-square of that split, and its permutation p the chance,
+    when the marker is shuffled, that the split's chi-square reaches the observed one
+    (two-sided; no chi-square approximation). With the same ``seed`` the permutations
+    are those of the search, so the two p-values can be compared draw by draw. None when
+    fewer than 2 patients have the marker.
+
+    Examples
+    --------
+    >>> res = fixed_cut_test([1, 2, 3, 4, 5, 6], [1, 1, 1, 1, 0, 1], [1, 2, 3, 4, 5, 6], 3,
+    ...                      n_permutations=999, seed=1)
+    >>> res.n_cutoffs, round(res.smallest_raw_p, 4), res.p_value > res.smallest_raw_p
+    (1, 0.0246, True)
+    """
+    if pd.Series(marker).notna().sum() < 2:
+        return None
+    return cutoffs.maximally_selected_logrank(
+        months, died, marker, [cut], min_group=1, n_permutations=n_permutations, seed=seed
+    )
+
+
+def interval_text(result: MaxSelectedResult | None) -> str:
+    """The Monte Carlo 95% interval of a permutation p as text ("0.0021 to 0.0046").
+
+    >>> r = fixed_cut_test([1, 2, 3, 4, 5, 6], [1, 1, 1, 1, 0, 1], [1, 2, 3, 4, 5, 6], 3,
+    ...                    n_permutations=999, seed=1)
+    >>> interval_text(r), interval_text(None)
+    ('0.0813 to 0.1193', 'not computable')
+    """
+    low, high = result.monte_carlo_interval() if result is not None else (math.nan, math.nan)
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return NOT_COMPUTABLE
+    floor = 10.0**-PERM_DIGITS
+    if high < floor:
+        return f"below {floor:.{PERM_DIGITS}f}"
+    return f"{p_text(low, PERM_DIGITS)} to {p_text(high, PERM_DIGITS)}"
+
+
+def _relation(asymptotic: float, result: MaxSelectedResult) -> str:
+    """Where an asymptotic p lies against a permutation p's Monte Carlo interval."""
+    low, high = result.monte_carlo_interval()
+    if asymptotic < low:
+        return "below"
+    return "above" if asymptotic > high else "within"
+
+
+def fixed_cut_items(fixed: MaxSelectedResult | None, row: pd.Series, *, what: str) -> Items:
+    """The permutation p at the chapter's fixed cut-off beside its asymptotic p (``row``,
+    the cut-off's scan row), with its Monte Carlo error and one sentence on how the two
+    compare; ``what`` names the shuffled marker ("recurrence times")."""
+    ok = fixed is not None and math.isfinite(fixed.p_value)
+    perm = fixed.p_value if ok else math.nan
+    items: Items = {
+        "paper_perm_p": (perm, p_text(perm, PERM_DIGITS)),
+        "paper_perm_ci": (
+            list(fixed.monte_carlo_interval()) if ok else [math.nan] * 2,
+            interval_text(fixed if ok else None),
+        ),
+        "paper_perm_hits": (fixed.n_reaching if ok else 0, None),
+    }
+    if not ok:
+        items["paper_perm_sentence"] = (
+            None,
+            "On this cohort the permutation p-value at this cut-off cannot be computed "
+            "(a group without patients, or no deaths).",
+        )
+        return items
+    assert fixed is not None
+    relation = _relation(float(row["p_value"]), fixed)
+    small = min(int(row["n_low"]), int(row["n_high"]))
+    sentence = (
+        f"A permutation test needs no such approximation: shuffling the {what} "
+        f"{fixed.n_permutations:,} times with the cut-off fixed, the chi-square reached the "
+        f"observed one in {fixed.n_reaching:,} shuffles, so {p_phrase(perm, PERM_DIGITS)} "
+        f"(Monte Carlo 95% interval {interval_text(fixed)}, Clopper-Pearson). "
+    )
+    sentence += {
+        "below": (
+            f"The asymptotic p ({p_text(row['p_value'], PERM_DIGITS)}) lies below that interval: with only "
+            f"{small} patients in the smaller group, the chi-square approximation makes "
+            "the evidence look stronger than it is."
+        ),
+        "above": (
+            f"The asymptotic p ({p_text(row['p_value'], PERM_DIGITS)}) lies above that interval: here the "
+            "chi-square approximation errs on the cautious side."
+        ),
+        "within": (
+            f"The asymptotic p ({p_text(row['p_value'], PERM_DIGITS)}) lies within that interval: the "
+            "permutations find no fault with the chi-square approximation here."
+        ),
+    }[relation]
+    items["paper_perm_sentence"] = (relation, sentence)
+    return items
+
+
+@dataclass(frozen=True)
+class Bonferroni:
+    """Bonferroni's bound on the chance that one of ``n_splits`` splits reaches the
+    observed maximum chi-square M, with each split's chance from the chi-square
+    distribution (``asymptotic``: ``n_splits`` times the smallest p) or from the
+    permutations (``permutation``: the sum over the splits of ``(1 + hits) / (1 + B)``),
+    both at most 1."""
+
+    n_splits: int
+    asymptotic: float
+    permutation: float
+
+
+def bonferroni(
+    months: Any,
+    died: Any,
+    marker: Any,
+    result: MaxSelectedResult | None,
+    *,
+    n_permutations: int,
+    seed: int | None,
+) -> Bonferroni:
+    """Bonferroni on a chi-square and on a permutation basis (see :class:`Bonferroni`).
+
+    Each distinct admissible split of ``result`` is tested on its own with
+    :func:`fixed_cut_test` and the same ``seed``, hence the same permutations as the
+    search: a permutation whose maximum reaches M has at least one split that reaches
+    M, so the permutation bound is never below the search's permutation p.
+    """
+    if result is None or not math.isfinite(result.statistic):
+        return Bonferroni(0, math.nan, math.nan)
+    table = result.table
+    usable = table[table["admissible"] & table["chi2"].notna()]
+    splits = usable.groupby("n_low", sort=True)["cutoff"].first()
+    total = 0.0
+    for cut in splits:
+        single = fixed_cut_test(months, died, marker, cut, n_permutations=n_permutations, seed=seed)
+        assert single is not None
+        hits = cutoffs.count_reaching(single.null_max, result.statistic)
+        total += (1 + hits) / (1 + n_permutations)
+    k = len(splits)
+    return Bonferroni(k, min(1.0, k * result.smallest_raw_p), min(1.0, total))
+
+
+def _factor_text(ratio: float) -> str:
+    """A ratio of p-values: one decimal below 10, whole numbers up to 10,000, then
+    "> 10,000" (a tiny asymptotic p makes astronomically large, meaningless factors)."""
+    if not math.isfinite(ratio):
+        return NOT_COMPUTABLE
+    if ratio >= 10_000:
+        return "> 10,000"
+    return f"{ratio:.1f}" if ratio < 10 else f"{ratio:,.0f}"
+
+
+#: How the chapter prints :func:`gap_table`.
+GAP_FORMATS = {"× the asymptotic p": _factor_text}
+
+
+def gap_table(
+    result: MaxSelectedResult | None,
+    fixed_best: MaxSelectedResult | None,
+    bonf: Bonferroni,
+) -> pd.DataFrame:
+    """The p-values of the best cut-off, from naive to corrected, as a teaching table:
+    asymptotic (the cut-off taken as fixed), permutation (taken as fixed), permutation
+    over the search, and Bonferroni on both bases; each with its Monte Carlo interval
+    where it has one, and as a multiple of the asymptotic p."""
+    columns = ["p-value", "Monte Carlo 95% interval", "× the asymptotic p"]
+    if result is None or not math.isfinite(result.statistic) or fixed_best is None:
+        return pd.DataFrame(columns=["", *columns])
+    naive = result.smallest_raw_p
+    rows = [
+        ("Best cut-off as if fixed: chi-square (asymptotic)", naive, "–"),
+        ("Best cut-off as if fixed: permutation", fixed_best.p_value, interval_text(fixed_best)),
+        ("The whole search: permutation (maximally selected)", result.p_value,
+         interval_text(result)),
+        (f"Bonferroni, chi-square terms ({bonf.n_splits} × the asymptotic p)",
+         bonf.asymptotic, "–"),
+        (f"Bonferroni, permutation terms (sum over the {bonf.n_splits} splits)",
+         bonf.permutation, "–"),
+    ]  # fmt: skip
+    frame = pd.DataFrame(rows, columns=["", "p", columns[1]])
+    frame.insert(1, columns[0], [p_text(p, PERM_DIGITS) for p in frame["p"]])
+    frame[columns[2]] = frame["p"] / naive if naive > 0 else math.nan
+    # a permutation p resting on no shuffle is a floor, not an estimate: no factor
+    floors = [False, fixed_best.n_reaching == 0, result.n_reaching == 0, False]
+    floors.append(result.n_reaching == 0)  # then the permutation Bonferroni sums floors
+    frame.loc[floors, columns[2]] = math.nan
+    return frame.drop(columns="p")
+
+
+def gap_items(
+    result: MaxSelectedResult | None, fixed_best: MaxSelectedResult | None, bonf: Bonferroni
+) -> Items:
+    """How much of the gap between the naive p at the best cut-off and the search's
+    permutation p is the chi-square approximation (permutation vs asymptotic p at the
+    best cut-off taken as fixed) and how much the search (search vs fixed permutation p),
+    and what Bonferroni says on each basis: values and two sentences."""
+    if (
+        result is None
+        or fixed_best is None
+        or not math.isfinite(result.statistic)
+        or not result.smallest_raw_p > 0
+    ):
+        missing = (math.nan, NOT_COMPUTABLE)
+        return {
+            "best_fixed_p": missing,
+            "factor_approx": missing,
+            "factor_search": missing,
+            "bonf_asym": missing,
+            "bonf_perm": missing,
+            "gap_sentence": (None, "On this cohort there is no best cut-off to decompose."),
+            "bonferroni_sentence": (None, ""),
+        }
+    naive, fixed, perm = result.smallest_raw_p, fixed_best.p_value, result.p_value
+    approx, search = fixed / naive, perm / fixed
+    floor = min(fixed_best.n_reaching, result.n_reaching) == 0
+    where = _relation(naive, fixed_best)
+    if where == "below":
+        first = (
+            f"Testing the best cut-off as if it had been fixed in advance, but with a permutation "
+            f"test instead of the chi-square approximation, already gives "
+            f"{p_text(fixed, PERM_DIGITS)}, {_factor_text(approx)} times the naive p: that "
+            "part of the gap is the small-sample approximation, not the search."
+        )
+    else:
+        first = (
+            f"Testing the best cut-off as if it had been fixed in advance with a permutation "
+            f"test gives {p_text(fixed, PERM_DIGITS)}, "
+            + (
+                "above the naive p: the chi-square approximation errs on the cautious side "
+                "here, and the whole gap is the search."
+                if where == "above"
+                else "and the naive p lies within its Monte Carlo interval: the permutations "
+                "cannot tell whether the chi-square approximation contributes to the gap."
+            )
+        )
+    gap = (
+        f"The naive p at the best cut-off is {p_text(naive, PERM_DIGITS)}; corrected for the "
+        f"search it is {p_text(perm, PERM_DIGITS)}, {_factor_text(perm / naive)} times "
+        f"larger. {first} The search itself multiplies the fixed-cut-off permutation p "
+        f"by {_factor_text(search)}."
+    )
+    if floor:
+        gap = (
+            f"The naive p at the best cut-off is {p_text(naive, PERM_DIGITS)}. With the "
+            f"cut-off fixed, {fixed_best.n_reaching:,} of {fixed_best.n_permutations:,} "
+            f"shuffles reached the observed chi-square; over the search, "
+            f"{result.n_reaching:,} of {result.n_permutations:,}. A permutation p resting on "
+            "no shuffle at all only says that the true p is below about one over the number "
+            "of shuffles, so with this many shuffles the gap cannot be split between the "
+            "approximation and the search."
+        )
+    elif min(fixed_best.n_reaching, result.n_reaching) < 10:
+        gap += (
+            f" These factors are rough: only {fixed_best.n_reaching} and "
+            f"{result.n_reaching} of the {result.n_permutations:,} shuffles reached the "
+            "observed maximum (see the Monte Carlo intervals)."
+        )
+    if bonf.asymptotic < perm and where == "below" and not floor:
+        asym_clause = (
+            f"is {p_text(bonf.asymptotic, PERM_DIGITS)}, below the permutation p of the "
+            "search. That is not Bonferroni being too lenient: each of its terms is a "
+            "chi-square tail, which the permutations show to be too thin for these small "
+            "groups."
+        )
+    elif bonf.asymptotic < perm and floor:
+        asym_clause = (
+            f"is {p_text(bonf.asymptotic, PERM_DIGITS)}, below the permutation p of the "
+            "search, which with this many shuffles cannot go below about one over their "
+            "number."
+        )
+    elif bonf.asymptotic < perm:
+        asym_clause = (
+            f"is {p_text(bonf.asymptotic, PERM_DIGITS)}, below the permutation p of the search."
+        )
+    else:
+        asym_clause = (
+            f"is {p_text(bonf.asymptotic, PERM_DIGITS)}, not below the permutation p of the search."
+        )
+    bonf_text = (
+        f"Bonferroni bounds the chance that one of the {bonf.n_splits} different splits "
+        f"reaches the observed maximum by the sum of their single chances. Taking each "
+        f"chance from the chi-square distribution ({bonf.n_splits} × the naive p), the bound "
+        f"{asym_clause} Taking each from the same shuffles, it is "
+        f"{p_text(bonf.permutation, PERM_DIGITS)}"
+    )
+    if result.n_reaching == 0:
+        bonf_text += (
+            f", here only the sum of {bonf.n_splits} floors of one over the number of "
+            "shuffles, since no shuffle reached the maximum."
+        )
+    elif bonf.n_splits > 1:
+        bonf_text += (
+            f", {_factor_text(bonf.permutation / perm)} times the search's permutation p: "
+            "the splits share most patients, so their chances overlap and the sum counts "
+            "the overlap again. On a common basis Bonferroni overcorrects."
+        )
+    else:
+        bonf_text += ": with a single split there is nothing to correct."
+    return {
+        "best_fixed_p": (fixed, p_text(fixed, PERM_DIGITS)),
+        "factor_approx": (approx, NOT_COMPUTABLE if floor else _factor_text(approx)),
+        "factor_search": (search, NOT_COMPUTABLE if floor else _factor_text(search)),
+        "bonf_asym": (bonf.asymptotic, p_text(bonf.asymptotic, PERM_DIGITS)),
+        "bonf_perm": (bonf.permutation, p_text(bonf.permutation, PERM_DIGITS)),
+        "gap_sentence": (where, gap),
+        "bonferroni_sentence": (bonf.permutation >= perm, bonf_text),
+    }
+
+
+def result_summary(result: MaxSelectedResult | None, unit: str) -> pd.DataFrame:
+    """A maximally selected test as the chapter shows it: one row per quantity, as text
+    (``unit`` follows the cut-off: "months", "%")."""
+    if result is None or not math.isfinite(result.statistic):
+        why = result.note if result is not None else "too few patients with the marker"
+        return pd.DataFrame({"": ["maximally selected test"], "value": [f"not computable: {why}"]})
+    rows = [
+        ("largest log-rank chi-square of the sweep (M)", number_text(result.statistic)),
+        ("at the cut-off", f"{result.cutoff:g} {unit}".replace(" %", "%")),
+        ("its unadjusted p", p_text(result.smallest_raw_p, PERM_DIGITS)),
+        ("admissible cut-offs / different splits", f"{result.n_cutoffs} / {result.n_groupings}"),
+        ("smallest admissible group", f"{result.min_group} patients"),
+        ("permutations (seed)", f"{result.n_permutations:,} ({result.seed})"),
+        ("permutations whose maximum reached M", f"{result.n_reaching:,}"),
+        ("permutation p, corrected for the search", p_text(result.p_value, PERM_DIGITS)),
+        ("Monte Carlo 95% interval (Clopper-Pearson)", interval_text(result)),
+    ]
+    return pd.DataFrame(rows, columns=["", "value"])
+
+
+def real_data_note(synthetic: bool) -> str:
+    """What the chapter's sweep says about the paper's patients, on the synthetic cohort
+    (nothing beyond the published p) or on the reader's own cohort."""
+    if synthetic:
+        return (
+            "The synthetic cohort was generated so that the book's analyses give back the "
+            "paper's published numbers, among them the p-value at its cut-off. Nothing "
+            "published constrains the other cut-offs, nor the permutation p-values: the shape "
+            "of the sweep and every corrected p-value of this chapter are properties of the "
+            "synthetic cohort, not findings about the paper's patients. On the real patients "
+            "one would run exactly this chapter on their file (`data_path`)."
+        )
+    return (
+        "These numbers come from your cohort; they say nothing about the paper's patients, "
+        "whose sweep only their own file can show."
+    )

@@ -42,13 +42,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2, norm
+from scipy.stats import binomtest, chi2, norm
 
 from nettx_utils.arrays import as_float_array
 from nettx_utils.errors import NettxError
 
 __all__ = [
     "MaxSelectedResult",
+    "count_reaching",
     "default_cutoffs",
     "lausen_schumacher_p",
     "logrank_z",
@@ -283,6 +284,26 @@ class MaxSelectedResult:
         return f"MaxSelectedResult({fields}{note})"
 
     @property
+    def n_reaching(self) -> int:
+        """Permutations whose maximum reaches the observed statistic (the p-value's count)."""
+        return count_reaching(self.null_max, self.statistic)
+
+    def monte_carlo_interval(self, level: float = 0.95) -> tuple[float, float]:
+        """Where the exact permutation p (over all permutations) lies, given the
+        ``n_permutations`` drawn: the Clopper-Pearson interval of ``n_reaching`` out of
+        ``n_permutations``. NaN when there is no statistic.
+
+        >>> r = MaxSelectedResult(4.0, 1.0, 0.0, 0.0, 1, 1, 1, 4, None, pd.DataFrame(),
+        ...                       np.array([1.0, 5.0, 4.0, 2.0]))
+        >>> r.n_reaching, [round(v, 3) for v in r.monte_carlo_interval()]
+        (2, [0.068, 0.932])
+        """
+        if self.null_max.size == 0 or not math.isfinite(self.statistic):
+            return (math.nan, math.nan)
+        ci = binomtest(self.n_reaching, self.null_max.size).proportion_ci(level, method="exact")
+        return (float(ci.low), float(ci.high))
+
+    @property
     def critical_value(self) -> float:
         """The 95th percentile of the permutation maxima: the chi-square a single
         cut-off must exceed for the search to keep a 5% false-positive rate."""
@@ -411,7 +432,7 @@ def maximally_selected_logrank(
     observed = float(usable.loc[best, "chi2"])
     c = usable["cutoff"].to_numpy()
     null_max = _permuted_max(prep, c, n_permutations, np.random.default_rng(seed))
-    hits = int((null_max >= observed * (1 - _REL_TOL)).sum())
+    hits = count_reaching(null_max, observed)
     return MaxSelectedResult(
         statistic=observed,
         cutoff=float(usable.loc[best, "cutoff"]),
@@ -420,6 +441,22 @@ def maximally_selected_logrank(
         null_max=null_max,
         **common,
     )
+
+
+def count_reaching(null: Any, observed: float) -> int:
+    """How many permutation statistics reach ``observed``: ``null >= observed``, a value
+    within a relative 1e-9 below counting as a tie (the same statistic computed in
+    another order). The permutation p-value is ``(1 + count) / (1 + len(null))``.
+
+    Examples
+    --------
+    >>> count_reaching([1.0, 3.0, 3.0 * (1 - 1e-12), 2.9], 3.0)
+    2
+    """
+    null = np.asarray(null, dtype=float)
+    if not math.isfinite(observed):
+        return 0
+    return int((null >= observed * (1 - _REL_TOL)).sum())
 
 
 def lausen_schumacher_p(statistic: float, lower: float = 0.1, upper: float = 0.9) -> float:

@@ -29,6 +29,7 @@ __all__ = [
     "candidate_labels",
     "check_fast_fit",
     "complete_cases",
+    "conclusion_items",
     "epv_items",
     "epv_table",
     "hazard_ratio_items",
@@ -301,4 +302,69 @@ def hazard_ratio_items(table: pd.DataFrame, fit_warnings: Sequence[str], alpha: 
         "plain_warnings": (len(fit_warnings), None),
         "widest_ratio": (widest, f"{widest:,.0f}" if np.isfinite(widest) else NOT_COMPUTABLE),
         "plain_significant": (int((table["p"] < alpha).sum()), None),
+    }
+
+
+def conclusion_items(
+    epv: float,
+    epv_rule: float,
+    *,
+    n_deaths: int,
+    n_predictors: int,
+    max_flip: float,
+    flipped_most: str,
+) -> Items:
+    """What a reader may conclude, as it holds on this cohort: the events per variable
+    against the rule of thumb, and what the bootstrap showed (``max_flip``: the largest
+    share of resamples in which a penalised coefficient changed sign).
+
+    Examples
+    --------
+    >>> items = conclusion_items(2.2, 10, n_deaths=11, n_predictors=5, max_flip=0.38,
+    ...                          flipped_most="Mib-1")
+    >>> items["epv_verdict"][1]
+    'With 11 deaths, a model with 5 predictors has 2.2 events per variable, below the rule of thumb of 10.'
+    >>> conclusion_items(20.6, 10, n_deaths=103, n_predictors=5, max_flip=0.0,
+    ...                  flipped_most="none")["epv_verdict"][0]
+    False
+    """
+    below = bool(math.isfinite(epv) and epv < epv_rule)
+    if math.isfinite(epv):
+        verdict = (
+            f"With {n_deaths} deaths, a model with {n_predictors} predictors has "
+            f"{number_text(epv, 1)} events per variable, {'below' if below else 'not below'} "
+            f"the rule of thumb of {epv_rule:g}."
+        )
+    else:
+        verdict = "On this cohort no model can be fitted, so there are no events per variable."
+    if math.isfinite(max_flip) and max_flip > 0:
+        stability = (
+            f"In the bootstrap, the penalised coefficient of {flipped_most} changed sign in "
+            f"{share_text(max_flip)} of the resamples: the direction of that adjusted effect "
+            "depends on which patients happen to be in the sample."
+        )
+    elif math.isfinite(max_flip):
+        stability = "In the bootstrap, no penalised coefficient changed sign."
+    else:
+        stability = "The bootstrap could not be run on this cohort."
+    decision = (
+        "On a cohort with this few deaths, not reporting a multivariable model, as the paper "
+        "did, is defensible."
+        if below
+        else "With this many deaths per predictor, a pre-specified multivariable model is "
+        "possible, reported with its bootstrap stability."
+    )
+    adjusted = (
+        "Without a reliable adjusted model, the univariable associations stay unadjusted: "
+        "whether early recurrence matters independently of surgery or of the number of "
+        "sites is not answered by an unstable model."
+        if below
+        else "With enough deaths per predictor, the adjusted hazard ratios above say what the "
+        "univariable analysis cannot, within the limits of the model and of what it leaves out."
+    )
+    return {
+        "epv_verdict": (below, verdict),
+        "stability_verdict": (max_flip, stability),
+        "decision": (below, decision),
+        "adjusted_note": (below, adjusted),
     }

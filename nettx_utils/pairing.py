@@ -19,11 +19,14 @@ from scipy import stats
 
 from nettx_utils import association
 from nettx_utils.errors import NettxError
-from nettx_utils.prose import NOT_COMPUTABLE, Items, number_text, p_text
+from nettx_utils.prose import NOT_COMPUTABLE, Items, number_text, p_phrase, p_text, share_text
 
 __all__ = [
+    "AUTO_EXACT_MAX",
+    "AUTO_PERMUTATION_MAX",
     "COMPARISONS",
     "TIME_POINTS",
+    "auto_rule_items",
     "both_tests",
     "comparison_name",
     "exact_demo_items",
@@ -33,6 +36,8 @@ __all__ = [
     "pair_counts",
     "simulate_paired_studies",
     "simulation_items",
+    "simulation_view",
+    "view_of_tests",
     "within_patient_change",
 ]
 
@@ -63,28 +68,49 @@ def _or_none(test: Callable[..., Any], *args: Any) -> Any:
         return None
 
 
+def _rho_sentence(rho: float, p: float, alpha: float = 0.05) -> tuple[float, str]:
+    """What the primary-LT correlation says, in words: a tendency only when Spearman's
+    test (t approximation) finds it at ``alpha``."""
+    if not math.isfinite(rho):
+        return rho, "With too few pairs, no correlation can be computed."
+    if not p < alpha:
+        return rho, (
+            f"Spearman's test does not find this correlation at the {alpha:g} level "
+            f"({p_phrase(p)}): no clear tendency either way."
+        )
+    other = "high" if rho > 0 else "low"
+    return rho, (
+        f"A patient with a high Mib-1 in one tumour tends to have a {other} Mib-1 in the other "
+        f"(Spearman's test, {p_phrase(p)})."
+    )
+
+
 def pair_counts(cohort: pd.DataFrame) -> tuple[pd.DataFrame, Items]:
-    """Per comparison: measurements at each time point, complete pairs, Spearman's rho.
+    """Per comparison: measurements at its first and second time point, complete pairs,
+    Spearman's rho over the complete pairs.
 
     Returns the table and the items ``pairs_<key>`` and ``rho_<key>``.
     """
     rows, items = [], {}
+    rho_p: dict[str, float] = {}
     for key, (a, b) in COMPARISONS.items():
         x, y = cohort[a], cohort[b]
         both = x.notna() & y.notna()
         result = _or_none(association.spearman, x, y)
         rho = result.rho if result else math.nan
+        rho_p[key] = result.p_value if result else math.nan
         rows.append(
             {
                 "comparison": comparison_name(key),
-                f"measured at {TIME_POINTS[a]}": int(x.notna().sum()),
-                f"measured at {TIME_POINTS[b]}": int(y.notna().sum()),
+                "measured, first": int(x.notna().sum()),
+                "measured, second": int(y.notna().sum()),
                 "complete pairs": int(both.sum()),
-                "Spearman rho": rho,
+                "Spearman ρ": rho,
             }
         )
         items[f"pairs_{key}"] = (int(both.sum()), None)
         items[f"rho_{key}"] = (rho, number_text(rho))
+    items["rho_sentence"] = _rho_sentence(items["rho_primary_lt"][0], rho_p["primary_lt"])
     return pd.DataFrame(rows), items
 
 
@@ -95,19 +121,41 @@ def within_patient_change(
 
     Returns ``(log2_values, log2_change, items)``: the two columns in log2 (0 is
     missing), the log2 ratio second / first of the complete pairs, and the items
-    ``sd_between`` (mean SD of the two columns), ``sd_change``, ``n_up``, ``n_down``.
+    ``sd_first`` and ``sd_second`` (SDs of the two log2 columns over the complete
+    pairs), ``sd_independent`` = sqrt(sd_first^2 + sd_second^2), the SD a
+    difference would have if the two measurements were independent (rho = 0),
+    ``sd_change`` (the SD of the changes; ``sd_change^2 = sd_first^2 + sd_second^2 -
+    2 cov`` exactly, sample moments on the same pairs), ``sd_ratio`` = sd_change /
+    sd_independent, ``sd_sentence``, and ``n_up``, ``n_down``, ``n_same``.
     """
     a, b = COMPARISONS[key]
-    pairs = cohort[[a, b]].dropna()
-    change = np.log2(pairs[b].where(pairs[b] > 0) / pairs[a].where(pairs[a] > 0)).dropna()
     values = np.log2(cohort[[a, b]].where(cohort[[a, b]] > 0))
-    sd_between = float(values.std().mean())
+    pairs = values.dropna()
+    change = (pairs[b] - pairs[a]).rename("log2 change")
+    sd_first, sd_second = (float(pairs[c].std()) for c in (a, b))
+    sd_independent = math.sqrt(sd_first**2 + sd_second**2)
     sd_change = float(change.std())
+    ratio = sd_change / sd_independent if sd_independent > 0 else math.nan
+    if not math.isfinite(ratio):
+        sentence = "On this cohort there are too few complete pairs to compare the spreads."
+    else:
+        relation = "smaller than" if ratio < 1 else "not smaller than"
+        sentence = (
+            f"the within-patient changes have a standard deviation of {sd_change:.2f}, "
+            f"{relation} the {sd_independent:.2f} that independent measurements would give "
+            f"(a ratio of {ratio:.2f})"
+        )
     items: Items = {
-        "sd_between": (sd_between, f"{sd_between:.2f}"),
+        "n_pairs_change": (len(change), None),
+        "sd_first": (sd_first, number_text(sd_first)),
+        "sd_second": (sd_second, number_text(sd_second)),
+        "sd_independent": (sd_independent, number_text(sd_independent)),
         "sd_change": (sd_change, number_text(sd_change)),  # NaN below two pairs
+        "sd_ratio": (ratio, number_text(ratio)),
+        "sd_sentence": (ratio, sentence),
         "n_up": (int((change > 0).sum()), None),
         "n_down": (int((change < 0).sum()), None),
+        "n_same": (int((change == 0).sum()), None),
     }
     return values, change, items
 
@@ -138,6 +186,7 @@ def p_value_items(tests: pd.DataFrame, alpha: float) -> Items:
             hit = sub[sub["test"].str.contains(test)]
             p[short] = float(hit["p_value"].iloc[0]) if len(hit) else math.nan
             items[f"p_{short}_{key}"] = (p[short], p_text(p[short]))
+            items[f"p_{short}_{key}_eq"] = (p[short], p_phrase(p[short]))
         if all(np.isfinite(list(p.values()))) and (p["mw"] < alpha) != (p["sr"] < alpha):
             disagree.append(comparison_name(key))
     items["disagree"] = (disagree, ", ".join(disagree) if disagree else "none of the comparisons")
@@ -155,11 +204,24 @@ def lt_only_items(cohort: pd.DataFrame) -> Items:
     def median(values: pd.Series) -> tuple[float, str]:
         return (values.median(), f"{values.median():g}") if len(values) else (math.nan, NOT_COMPUTABLE)  # fmt: skip
 
+    if len(lt_only):
+        which = (
+            f"Mann-Whitney also counts the {len(lt_only)} patients measured at LT but not at "
+            f"recurrence (median Mib-1 at LT {median(lt_only)[1]}%, against "
+            f"{median(paired[a])[1]}% in the patients with both measurements);"
+        )
+    else:
+        which = (
+            "here they use the same patients, since everyone measured at LT was also "
+            "measured at recurrence;"
+        )
     return {
+        "lt_only_sentence": (len(lt_only), which),
         "n_lt_only": (len(lt_only), None),
         "median_lt_only": median(lt_only),
         "median_lt_paired": median(paired[a]),
         "p_mw_pairs_only": (pairs_only.p_value, p_text(pairs_only.p_value)),
+        "p_mw_pairs_only_eq": (pairs_only.p_value, p_phrase(pairs_only.p_value)),
     }
 
 
@@ -243,8 +305,14 @@ def simulate_paired_studies(
     return pd.DataFrame(rows)
 
 
-def simulation_items(simulation: pd.DataFrame) -> Items:
-    """Power and size of both tests at the lowest and highest correlation simulated."""
+def simulation_items(
+    simulation: pd.DataFrame, *, alpha: float = 0.05, n_simulations: int | None = None
+) -> Items:
+    """Power and size of both tests at the lowest and highest correlation simulated, and
+    two sentences: ``power_sentence`` (the powers) and ``size_sentence`` (whether the
+    Mann-Whitney test's size at the highest correlation is below ``alpha`` beyond Monte
+    Carlo error: the Clopper-Pearson 95% interval of the rejections among
+    ``n_simulations`` studies lies below ``alpha``)."""
     power = simulation[simulation["true change"] > 0].set_index("rho")
     size = simulation[simulation["true change"] == 0].set_index("rho")
     items: Items = {}
@@ -252,8 +320,121 @@ def simulation_items(simulation: pd.DataFrame) -> Items:
         items[f"rho_{key}"] = (rho, f"{rho:g}")
         for short, test in (("sr", "signed-rank"), ("mw", "Mann-Whitney")):
             value = power.loc[rho, test]
-            items[f"power_{short}_{key}"] = (value, f"{100 * value:.0f}%")
+            items[f"power_{short}_{key}"] = (value, share_text(value, 1))
         for short, test in (("mw", "Mann-Whitney"), ("sr", "signed-rank")):
             value = size.loc[rho, test]
-            items[f"size_{short}_{key}"] = (value, f"{100 * value:.1f}%")
+            items[f"size_{short}_{key}"] = (value, share_text(value, 1))
+    low, high = items["rho_low"][0], items["rho_high"][0]
+    opening = "With uncorrelated measurements (ρ = 0)" if low == 0 else f"At ρ = {low:g}"
+    sentence = (
+        f"{opening} the signed-rank test detects the change in {items['power_sr_low'][1]} of "
+        f"the studies and the Mann-Whitney test in {items['power_mw_low'][1]}."
+    )
+    if high != low:
+        sentence += (
+            f" At ρ = {high:g} the signed-rank test detects it in {items['power_sr_high'][1]} "
+            f"and the Mann-Whitney test in {items['power_mw_high'][1]}."
+        )
+    items["power_sentence"] = (high, sentence)
+    rejected = items["size_mw_high"][0]
+    below = False
+    if n_simulations:
+        count = round(rejected * n_simulations)
+        upper = stats.binomtest(count, n_simulations).proportion_ci(0.95, method="exact").high
+        below = bool(upper < alpha)
+    if below:
+        size_text = (
+            f"Without a true change, the Mann-Whitney test rejected in {items['size_mw_high'][1]} "
+            f"of the studies at ρ = {high:g}, below the nominal {alpha:g} beyond simulation "
+            "error: on positively correlated pairs it is conservative."
+        )
+    else:
+        size_text = (
+            f"Without a true change, the Mann-Whitney test rejected in {items['size_mw_high'][1]} "
+            f"of the studies at ρ = {high:g}, not clearly below the nominal {alpha:g}."
+        )
+    items["size_sentence"] = (below, size_text)
     return items
+
+
+#: The sample sizes of ``method="auto"`` in :func:`nettx_utils.association.wilcoxon_signed_rank`
+#: (scipy's rule): exact up to this many non-zero differences when there are neither ties
+#: nor zeros ...
+AUTO_EXACT_MAX = 50
+#: ... and, with ties or zeros, every sign flip enumerated up to this many (2^13 = 8192
+#: flips, fewer than scipy's 9999 resamples), else the normal approximation.
+AUTO_PERMUTATION_MAX = 13
+
+
+def auto_rule_items(x: Any, y: Any, *, name: str) -> Items:
+    """What ``method="auto"`` does for one comparison (``name`` in the prose), from the
+    data: the non-zero differences, their tie groups, the zero differences, the method
+    the rule picks, and one sentence stating the rule and its outcome."""
+    pairs = pd.DataFrame({"x": x, "y": y}).dropna()
+    diff = (pairs["x"] - pairs["y"]).to_numpy(float)
+    n_zero = int((diff == 0).sum())
+    nonzero = diff[diff != 0]
+    n = int(nonzero.size)
+    tie_groups = int((np.unique(np.abs(nonzero), return_counts=True)[1] > 1).sum())
+    if n == 0:
+        method = NOT_COMPUTABLE
+    elif n > AUTO_EXACT_MAX:
+        method = "the normal approximation"
+    elif not (tie_groups or n_zero):
+        method = "the exact distribution"
+    elif n <= AUTO_PERMUTATION_MAX:
+        method = "the permutation distribution over every sign flip"
+    else:
+        method = "the normal approximation"
+    rule = (
+        'The automatic choice (method "auto": scipy\'s rule, which nettx_utils.association '
+        "follows) uses the "
+        f"exact distribution of the signed-rank statistic when there are at most "
+        f"{AUTO_EXACT_MAX} non-zero differences and neither ties nor zero differences; with "
+        f"ties or zeros it enumerates every sign flip (a permutation p-value, exact given the "
+        f"ties) only up to {AUTO_PERMUTATION_MAX} non-zero differences, and beyond that it "
+        "falls back to the normal approximation."
+    )
+    if n == 0:
+        outcome = f" For {name} there is no non-zero difference, so there is no test."
+    else:
+        outcome = (
+            f" For {name} there are {n} non-zero differences, {tie_groups} group(s) of tied "
+            f"absolute differences and {n_zero} zero difference(s), so the automatic choice is "
+            f"{method}."
+        )
+    return {
+        "auto_n": (n, None),
+        "auto_ties": (tie_groups, None),
+        "auto_zeros": (n_zero, None),
+        "auto_method": (method, None),
+        "auto_rule": (method, rule + outcome),
+    }
+
+
+def view_of_tests(tests: pd.DataFrame) -> pd.DataFrame:
+    """:func:`both_tests` as the chapter shows it: readable headers, p as the book writes
+    it (:func:`nettx_utils.prose.p_text`), no internal keys."""
+    view = pd.DataFrame(
+        {
+            "comparison": tests["comparison"],
+            "test": tests["test"],
+            "values or non-zero pairs used": tests["n"],
+            "statistic (U or T+)": tests["statistic"],
+            "p": [p_text(p) for p in tests["p_value"]],
+            "method": tests["method"],
+        }
+    )
+    return view
+
+
+def simulation_view(simulation: pd.DataFrame) -> pd.DataFrame:
+    """:func:`simulate_paired_studies` with headers that say what the columns are."""
+    return simulation.rename(
+        columns={
+            "rho": "correlation ρ",
+            "true change": "true change (log2)",
+            "signed-rank": "signed-rank: share p < α",
+            "Mann-Whitney": "Mann-Whitney: share p < α",
+        }
+    )

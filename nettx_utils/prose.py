@@ -14,7 +14,16 @@ from typing import Any
 from nettx_utils.plots import format_p
 from nettx_utils.tables import fixed
 
-__all__ = ["NOT_COMPUTABLE", "number_text", "p_text", "record_all", "share_text", "value_text"]
+__all__ = [
+    "NOT_COMPUTABLE",
+    "cohort_mark",
+    "number_text",
+    "p_phrase",
+    "p_text",
+    "record_all",
+    "share_text",
+    "value_text",
+]
 
 NOT_COMPUTABLE = "not computable"
 
@@ -26,15 +35,29 @@ def _finite(value: Any) -> bool:
     return value is not None and math.isfinite(float(value))
 
 
-def p_text(p: float) -> str:
-    """A p-value as :func:`format_p` writes it, or "not computable".
+def p_text(p: float, digits: int = 3) -> str:
+    """A p-value as :func:`format_p` writes it (``digits`` decimals), or "not computable".
 
     Examples
     --------
-    >>> p_text(0.0653), p_text(float("nan"))
-    ('0.065', 'not computable')
+    >>> p_text(0.0653), p_text(0.00335, 4), p_text(float("nan"))
+    ('0.065', '0.0034', 'not computable')
     """
-    return format_p(p) if _finite(p) else NOT_COMPUTABLE
+    return format_p(p, digits) if _finite(p) else NOT_COMPUTABLE
+
+
+def p_phrase(p: float, digits: int = 3) -> str:
+    """ "p = ..." or "p < ..." as a sentence needs it (never "p = < 0.001").
+
+    Examples
+    --------
+    >>> p_phrase(0.0163), p_phrase(0.00002), p_phrase(0.00002, 4), p_phrase(float("nan"))
+    ('p = 0.016', 'p < 0.001', 'p < 0.0001', 'p not computable')
+    """
+    text = p_text(p, digits)
+    if text == NOT_COMPUTABLE:
+        return f"p {text}"
+    return f"p {text}" if text[0] in "<>" else f"p = {text}"
 
 
 def number_text(value: float, digits: int = 2) -> str:
@@ -75,3 +98,20 @@ def record_all(record: Callable[..., Any], items: Mapping[str, tuple[Any, str | 
     """Record each ``key -> (value, text)`` of ``items`` with a chapter's ``record``."""
     for key, (value, text) in items.items():
         record(key, value, text)
+
+
+def cohort_mark(synthetic: bool) -> str:
+    """The label that stands next to a number the paper does not publish: on the synthetic
+    cohort it is a property of generated patients, not a finding; on the reader's cohort,
+    theirs.
+
+    Examples
+    --------
+    >>> cohort_mark(True)
+    'synthetic cohort: a property of generated patients, not a finding of the paper'
+    >>> cohort_mark(False)
+    'your cohort'
+    """
+    if synthetic:
+        return "synthetic cohort: a property of generated patients, not a finding of the paper"
+    return "your cohort"

@@ -30,7 +30,15 @@ __all__ = [
 ]
 
 _GREY = "#666666"
-_LEGEND = {"fontsize": 8, "frameon": True, "facecolor": "white", "edgecolor": "none"}
+_LEGEND = {"fontsize": 8, "frameon": False}
+
+
+def _legend_outside(figure: Figure, ax, ncols: int) -> None:
+    """The axes' legend above the plotting area (constrained layout makes room), so it
+    never covers a curve, a line or a point whatever the data."""
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        figure.legend(handles, labels, loc="outside upper center", ncols=ncols, **_LEGEND)
 
 
 def message_figure(text: str) -> Figure:
@@ -56,7 +64,7 @@ def sweep_figure(
     marker values are ticked along the bottom, since the p-value only changes
     where a patient moves from one group to the other.
     """
-    figure = Figure(figsize=(6.4, 3.2), layout="constrained")
+    figure = Figure(figsize=(6.4, 3.6), layout="constrained")
     ax = figure.subplots()
     ok = scan[scan["admissible"] & scan["p_value"].notna()]
     if len(ok):
@@ -76,7 +84,7 @@ def sweep_figure(
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.set_xlabel(xlabel)
     ax.set_ylabel("Log-rank p (unadjusted)")
-    ax.legend(loc="best", **_LEGEND, framealpha=0.9)
+    _legend_outside(figure, ax, ncols=3)
     return figure
 
 
@@ -85,7 +93,7 @@ def null_max_figure(
 ) -> Figure:
     """Histogram of the largest chi-square of each permutation, with the single-test
     threshold, the search's critical value and the observed maximum."""
-    figure = Figure(figsize=(6.4, 3.0), layout="constrained")
+    figure = Figure(figsize=(6.4, 3.4), layout="constrained")
     ax = figure.subplots()
     if result is not None and correction.computable:
         ax.hist(result.null_max, bins=60, color=PALETTE[0], alpha=0.55,
@@ -96,7 +104,7 @@ def null_max_figure(
                    label=f"the search at p = {alpha:g}")  # fmt: skip
         ax.axvline(result.statistic, color=PALETTE[1], lw=1.6,
                    label="maximum over the sweep, observed")  # fmt: skip
-        ax.legend(**_LEGEND)
+        _legend_outside(figure, ax, ncols=2)
     ax.set_xlabel("Largest log-rank chi-square over the cut-offs")
     ax.set_ylabel("Permutations")
     return figure
@@ -164,14 +172,14 @@ def power_figure(simulation: pd.DataFrame, *, alpha: float) -> Figure:
     """
     power = simulation[simulation["true change"] > 0].set_index("rho")
     size = simulation[simulation["true change"] == 0].set_index("rho")
-    figure = Figure(figsize=(6.4, 3.0), layout="constrained")
+    figure = Figure(figsize=(6.4, 3.5), layout="constrained")
     ax = figure.subplots()
     for test, colour in (("signed-rank", PALETTE[0]), ("Mann-Whitney", PALETTE[1])):
         ax.plot(power.index, power[test], "o-", color=colour, label=f"{test}: power")
         ax.plot(size.index, size[test], "s--", color=colour, ms=4, lw=1, label=f"{test}: size")
-    ax.axhline(alpha, color=_GREY, lw=0.8, ls=":")
-    ax.set_ylim(0, 1)
+    ax.axhline(alpha, color=_GREY, lw=0.8, ls=":", label=f"significance level ({alpha:g})")
+    ax.set_ylim(0, 1.04)  # a margin so that a point at 100% is not cut in half
     ax.set_xlabel("Correlation of the two measurements (rho)")
     ax.set_ylabel(f"Share of studies with p < {alpha:g}")
-    ax.legend(**_LEGEND)
+    _legend_outside(figure, ax, ncols=3)
     return figure

@@ -202,3 +202,178 @@ def test_verdict_branches(perm_p, expected):
         alpha=0.05, sweep_from=12, sweep_to=60, cut=13,
     )  # fmt: skip
     assert same["same_split"][0] is True and "falls on the best split" in same["same_split"][1]
+
+
+# --- The permutation test at a fixed cut-off, the two sources of the gap, Bonferroni ---
+
+
+def _timing(cohort):
+    return cohort["months_lt_to_recurrence"].to_numpy(float)
+
+
+def test_fixed_cut_permutation_p_agrees_with_full_enumeration():
+    """With 8 patients every split of 3 low / 5 high can be listed: the exact permutation
+    p is the share of the 56 splits whose chi-square reaches the observed one."""
+    from itertools import combinations
+
+    months = np.array([2.0, 3, 5, 7, 8, 11, 13, 17])
+    died = np.array([1, 1, 0, 1, 1, 0, 1, 0])
+    marker = np.array([1.0, 2, 3, 4, 5, 6, 7, 8])
+    observed = cutoffs.logrank_z(months, died, marker, [3])[0] ** 2
+    chi2s = []
+    for low in combinations(range(8), 3):
+        indicator = np.ones(8)
+        indicator[list(low)] = 0  # the low group is "marker <= 0.5"
+        chi2s.append(cutoffs.logrank_z(months, died, indicator, [0.5])[0] ** 2)
+    exact = np.mean(np.array(chi2s) >= observed * (1 - 1e-9))
+    fixed = cutoff_report.fixed_cut_test(months, died, marker, 3, n_permutations=20_000, seed=3)
+    low, high = fixed.monte_carlo_interval(level=0.999)
+    assert low <= exact <= high
+    assert fixed.p_value == (1 + fixed.n_reaching) / (1 + 20_000)
+    # the asymptotic p of such a small study is far from the exact one
+    assert abs(fixed.smallest_raw_p - exact) > 0.01
+
+
+def test_permutation_p_at_the_paper_cut_off_is_above_the_asymptotic_p(survival):
+    """Chapter 11's claim on the synthetic cohort: at 24 months (7 patients in the early
+    group) the chi-square approximation makes p too small."""
+    months, died, cohort = survival
+    row = cutoffs.scan_cutoffs(months, died, _timing(cohort), [24]).iloc[0]
+    fixed = cutoff_report.fixed_cut_test(
+        months, died, _timing(cohort), 24, n_permutations=20_000, seed=11
+    )
+    assert fixed.monte_carlo_interval()[0] > row["p_value"]
+    items = cutoff_report.fixed_cut_items(fixed, row, what="recurrence times")
+    assert items["paper_perm_sentence"][0] == "below"
+    assert "lies below that interval" in items["paper_perm_sentence"][1]
+    assert "The asymptotic p (0.0011)" in items["paper_perm_sentence"][1]
+    assert "7 patients in the smaller group" in items["paper_perm_sentence"][1]
+
+
+def test_fixed_cut_items_when_the_test_cannot_be_computed():
+    row = HAND_SCAN.iloc[0]
+    items = cutoff_report.fixed_cut_items(None, row, what="recurrence times")
+    assert items["paper_perm_p"][1] == "not computable"
+    assert "cannot be computed" in items["paper_perm_sentence"][1]
+
+
+@pytest.fixture(scope="module")
+def search(survival):
+    months, died, cohort = survival
+    timing = _timing(cohort)
+    kwargs = {"n_permutations": 4000, "seed": 20210101}
+    result = cutoff_report.max_selected(
+        months, died, timing, cutoff_report.sweep_grid(12, 60, 1), min_fraction=0.1, **kwargs
+    )
+    fixed_best = cutoff_report.fixed_cut_test(
+        months, died, timing, result.cutoff, n_permutations=50_000, seed=7
+    )
+    bonf = cutoff_report.bonferroni(months, died, timing, result, **kwargs)
+    return result, fixed_best, bonf
+
+
+def test_gap_on_the_synthetic_cohort(search):
+    """The ordering chapter 11 states: naive p < permutation p at the best cut-off taken
+    as fixed < permutation p of the search; Bonferroni with chi-square terms below the
+    search's p, with permutation terms above it."""
+    result, fixed_best, bonf = search
+    assert result.smallest_raw_p < fixed_best.monte_carlo_interval()[0]
+    assert fixed_best.monte_carlo_interval()[1] < result.monte_carlo_interval()[0]
+    assert bonf.n_splits == result.n_groupings == 5
+    assert bonf.asymptotic == pytest.approx(5 * result.smallest_raw_p)
+    assert bonf.asymptotic < result.p_value <= bonf.permutation
+    items = cutoff_report.gap_items(result, fixed_best, bonf)
+    assert items["gap_sentence"][0] == "below"
+    assert "small-sample approximation" in items["gap_sentence"][1]
+    assert items["factor_approx"][0] * items["factor_search"][0] == pytest.approx(
+        result.p_value / result.smallest_raw_p
+    )
+    assert items["bonferroni_sentence"][0] is True
+    assert "below the permutation p of the search" in items["bonferroni_sentence"][1]
+    table = cutoff_report.gap_table(result, fixed_best, bonf)
+    assert table["× the asymptotic p"].iloc[0] == 1
+    assert table["× the asymptotic p"].iloc[3] == pytest.approx(5)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_bonferroni_on_permutation_terms_never_below_the_search_p(seed):
+    """Every permutation whose maximum reaches M has a split that reaches M, so on the
+    same permutations the sum of the splits' chances bounds the search's p from above."""
+    rng = np.random.default_rng(seed)
+    months = rng.exponential(40, 30)
+    died = rng.integers(0, 2, 30)
+    marker = rng.normal(size=30) + 0.8 * (months < 20)
+    kwargs = {"n_permutations": 500, "seed": seed}
+    result = cutoff_report.max_selected(
+        months, died, marker, np.quantile(marker, np.linspace(0.1, 0.9, 15)),
+        min_fraction=0.1, **kwargs,
+    )  # fmt: skip
+    bonf = cutoff_report.bonferroni(months, died, marker, result, **kwargs)
+    assert result.p_value <= bonf.permutation <= 1
+    assert bonf.n_splits == result.n_groupings
+
+
+def test_gap_and_bonferroni_without_a_search():
+    bonf = cutoff_report.bonferroni([1, 2], [1, 1], [1, 2], None, n_permutations=10, seed=1)
+    assert bonf.n_splits == 0 and math.isnan(bonf.permutation)
+    items = cutoff_report.gap_items(None, None, bonf)
+    assert items["factor_search"][1] == "not computable"
+    assert cutoff_report.gap_table(None, None, bonf).empty
+    summary = cutoff_report.result_summary(None, "months")
+    assert summary["value"].iloc[0].startswith("not computable")
+
+
+def test_result_summary_reads_the_result(search):
+    result, _, _ = search
+    summary = cutoff_report.result_summary(result, "months").set_index("")["value"]
+    assert summary["at the cut-off"] == f"{result.cutoff:g} months"
+    assert summary["permutations whose maximum reached M"] == f"{result.n_reaching:,}"
+    assert (1 + result.n_reaching) / (1 + result.n_permutations) == result.p_value
+    assert "np." not in " ".join(summary)
+
+
+def test_real_data_note_names_whose_patients():
+    assert "properties of the synthetic cohort" in cutoff_report.real_data_note(True)
+    assert "your cohort" in cutoff_report.real_data_note(False)
+
+
+def test_gap_items_when_no_shuffle_reaches_the_maximum():
+    """A strong split on many patients: the permutation p-values sit at their floor, and
+    the chapter must not turn the floor into a factor or blame the chi-square tails."""
+    rng = np.random.default_rng(5)
+    marker = rng.uniform(0, 100, 200)
+    months = rng.exponential(np.where(marker <= 50, 10, 80))
+    died = np.ones(200)
+    kwargs = {"n_permutations": 200, "seed": 1}
+    result = cutoff_report.max_selected(
+        months, died, marker, np.arange(20, 81, 5), min_fraction=0.1, **kwargs
+    )
+    fixed_best = cutoff_report.fixed_cut_test(months, died, marker, result.cutoff, **kwargs)
+    assert result.n_reaching == 0 and fixed_best.n_reaching == 0
+    bonf = cutoff_report.bonferroni(months, died, marker, result, **kwargs)
+    items = cutoff_report.gap_items(result, fixed_best, bonf)
+    assert "cannot be split" in items["gap_sentence"][1]
+    assert items["factor_search"][1] == "not computable"
+    assert "too thin" not in items["bonferroni_sentence"][1]
+    assert "one over their number" in items["bonferroni_sentence"][1]
+    assert (
+        "sum of" in items["bonferroni_sentence"][1]
+        and "overlap" not in items["bonferroni_sentence"][1]
+    )
+    factors = cutoff_report.gap_table(result, fixed_best, bonf)["× the asymptotic p"]
+    assert factors.iloc[[1, 2, 4]].isna().all()  # floors carry no factor
+    assert cutoff_report.GAP_FORMATS["× the asymptotic p"](1e45) == "> 10,000"
+
+
+def test_fixed_reading_names_this_runs_cut_off_when_changed():
+    row = HAND_SCAN.iloc[3]  # cut-off 15, p = 0.30
+    kwargs = {"alpha": 0.05, "sweep_from": 12, "sweep_to": 60, "cut": 15, "fixed_perm_p": 0.31}
+    paper = cutoff_report.verdict_items(0.2, cutoff_report.best_split(HAND_SCAN), row, **kwargs)
+    assert paper["fixed_reading"][1] == (
+        "the test at that one cut-off is the right one: p = 0.300 by the chi-square "
+        "approximation, 0.3100 by permutation, which needs no large-sample approximation."
+    )
+    run = cutoff_report.verdict_items(
+        0.2, cutoff_report.best_split(HAND_SCAN), row, changed=True, **kwargs
+    )
+    assert "This run uses 15 months instead" in run["fixed_reading"][1]

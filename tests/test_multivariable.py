@@ -171,3 +171,29 @@ def test_stability_table_and_items_by_hand():
     none = multivariable.stability_items(HAND_BOOT.head(0), empty, "A", 0.05)
     assert none["n_resamples"][0] == 0 and math.isnan(none["diverged"][0])
     assert none["max_flip_name"][0] == "none"
+
+
+@pytest.mark.parametrize(
+    ("epv", "max_flip", "below", "stability", "decision"),
+    [
+        (2.2, 0.38, True, "changed sign in 38%", "is defensible"),
+        (12.0, 0.0, False, "no penalised coefficient changed sign", "is possible"),
+        (10.0, math.nan, False, "could not be run", "is possible"),  # exactly the rule: not below
+    ],
+)
+def test_conclusion_items_follow_the_cohort(epv, max_flip, below, stability, decision):
+    """Chapter 12's conclusion holds on any cohort: 'below the rule' only when it is, the
+    bootstrap sentence only says what the bootstrap showed."""
+    items = multivariable.conclusion_items(
+        epv, 10, n_deaths=11, n_predictors=5, max_flip=max_flip, flipped_most="Mib-1"
+    )
+    assert items["epv_verdict"][0] is below
+    assert (", below the rule" in items["epv_verdict"][1]) is below
+    assert stability in items["stability_verdict"][1]
+    assert decision in items["decision"][1]
+    assert ("stay unadjusted" in items["adjusted_note"][1]) is below
+    assert ("Mib-1" in items["stability_verdict"][1]) is (max_flip == 0.38)
+    nothing = multivariable.conclusion_items(
+        math.nan, 10, n_deaths=0, n_predictors=0, max_flip=math.nan, flipped_most="none"
+    )
+    assert "no model can be fitted" in nothing["epv_verdict"][1]

@@ -30,12 +30,12 @@ def test_comparison_names():
 def test_pair_counts_by_hand():
     counts, items = pairing.pair_counts(HAND)
     first = counts.iloc[0]
-    assert first["measured at primary tumour"] == 5 and first["measured at metastases at LT"] == 6
+    assert first["measured, first"] == 5 and first["measured, second"] == 6
     assert first["complete pairs"] == 5
     assert items["pairs_lt_recurrence"][0] == 4
     both = HAND[["mib1_primary_pct", "mib1_lt_pct"]].dropna()
     rho = stats.spearmanr(both["mib1_primary_pct"], both["mib1_lt_pct"]).statistic
-    assert first["Spearman rho"] == pytest.approx(rho)
+    assert first["Spearman ρ"] == pytest.approx(rho)
     assert items["rho_primary_lt"] == (pytest.approx(rho), f"{rho:.2f}")
     none = HAND.assign(mib1_recurrence_pct=NAN)
     assert pairing.pair_counts(none)[1]["rho_lt_recurrence"][1] == "not computable"
@@ -44,12 +44,51 @@ def test_pair_counts_by_hand():
 def test_within_patient_change_by_hand():
     values, change, items = pairing.within_patient_change(HAND, "primary_lt")
     assert change.tolist() == [1.0, 0.0, -2.0, 1.0, 1.0]  # log2(lt / primary)
-    assert items["n_up"][0] == 3 and items["n_down"][0] == 1
+    assert items["n_up"][0] == 3 and items["n_down"][0] == 1 and items["n_same"][0] == 1
     assert items["sd_change"][0] == pytest.approx(np.std([1, 0, -2, 1, 1], ddof=1))
+    # the spreads are those of the same 5 complete pairs, not of every measured value
     sd_primary = np.std(np.log2([1, 2, 4, 8, 3]), ddof=1)
-    sd_lt = np.std(np.log2([2, 2, 1, 16, 5, 6]), ddof=1)
-    assert items["sd_between"][0] == pytest.approx((sd_primary + sd_lt) / 2)
+    sd_lt = np.std(np.log2([2, 2, 1, 16, 6]), ddof=1)
+    assert items["sd_first"][0] == pytest.approx(sd_primary)
+    assert items["sd_second"][0] == pytest.approx(sd_lt)
+    # a difference of independent measurements has variance sd1^2 + sd2^2 (2 sigma^2)
+    assert items["sd_independent"][0] == pytest.approx(math.hypot(sd_primary, sd_lt))
     assert list(values.columns) == ["mib1_primary_pct", "mib1_lt_pct"]
+
+
+def test_change_variance_is_the_sum_of_variances_minus_twice_the_covariance():
+    """Var(Y - X) = Var X + Var Y - 2 Cov(X, Y) on the same pairs: the SD of the changes is
+    below sqrt(2) sigma exactly when the log values are positively correlated."""
+    rng = np.random.default_rng(4)
+    first = rng.lognormal(1, 1, 40)
+    cohort = pd.DataFrame(
+        {
+            "mib1_primary_pct": first,
+            "mib1_lt_pct": first * rng.lognormal(0.5, 0.4, 40),
+            "mib1_recurrence_pct": NAN,
+        }
+    )
+    items = pairing.within_patient_change(cohort, "primary_lt")[2]
+    logs = np.log2(cohort[["mib1_primary_pct", "mib1_lt_pct"]])
+    cov = np.cov(logs.T, ddof=1)[0, 1]
+    expected = items["sd_first"][0] ** 2 + items["sd_second"][0] ** 2 - 2 * cov
+    assert items["sd_change"][0] ** 2 == pytest.approx(expected)
+    assert cov > 0 and items["sd_ratio"][0] < 1
+    assert "smaller than the" in items["sd_sentence"][1]
+    # without the shared patient effect the changes are as spread as independent values
+    independent = cohort.assign(mib1_lt_pct=rng.lognormal(1.5, 1, 40))
+    ratio = pairing.within_patient_change(independent, "primary_lt")[2]["sd_ratio"][0]
+    assert 0.8 < ratio < 1.2
+
+
+def test_within_patient_change_on_the_synthetic_cohort():
+    """Chapter 13's statement on the synthetic cohort: the changes from the primary to the
+    metastases at LT spread less than independent measurements would."""
+    from nettx_utils.cohort import load_cohort
+
+    items = pairing.within_patient_change(load_cohort(), "primary_lt")[2]
+    assert items["sd_change"][0] < items["sd_independent"][0]
+    assert items["sd_independent"][0] > max(items["sd_first"][0], items["sd_second"][0])
 
 
 def test_both_tests_and_their_p_values():
@@ -130,8 +169,105 @@ def test_simulation_study_by_study():
     power = sim[sim["true change"] > 0].set_index("rho")
     assert items["power_sr_high"] == (
         power.loc[0.8, "signed-rank"],
-        f"{100 * power.loc[0.8, 'signed-rank']:.0f}%",
+        f"{100 * power.loc[0.8, 'signed-rank']:.1f}%",
     )
     assert items["rho_low"][1] == "0" and items["rho_high"][1] == "0.8"
     size = sim[sim["true change"] == 0].set_index("rho")
     assert items["size_mw_low"][1] == f"{100 * size.loc[0.0, 'Mann-Whitney']:.1f}%"
+
+
+@pytest.mark.parametrize(
+    ("d", "method"),
+    [
+        (np.arange(1.0, 51.0) * (-1) ** np.arange(50), "the exact distribution"),
+        (np.arange(1.0, 52.0), "the normal approximation"),
+        (np.array([1.0, 1, 2, 3, -4, 5, 6, 7, 8, 9, 10, 11, 12]), "permutation"),
+        (np.array([1.0, 1, 2, 3, -4, 5, 6, 7, 8, 9, 10, 11, 12, 13]), "normal approximation"),
+    ],
+)
+def test_auto_rule_matches_scipy(d, method):
+    """The rule chapter 13 states is scipy's own: the auto p-value equals the one of the
+    method the rule names (scipy 1.17: exact up to 50 without ties or zeros; with ties,
+    every sign flip up to 13, else the normal approximation)."""
+    items = pairing.auto_rule_items(d, np.zeros_like(d), name="the example")
+    assert method in items["auto_method"][0]
+    auto = stats.wilcoxon(d, method="auto").pvalue
+    named = {
+        "the exact distribution": stats.wilcoxon(d, method="exact").pvalue,
+        "the normal approximation": stats.wilcoxon(d, method="asymptotic").pvalue,
+        "normal approximation": stats.wilcoxon(d, method="asymptotic").pvalue,
+        "permutation": stats.wilcoxon(d, method=stats.PermutationMethod()).pvalue,
+    }[method]
+    assert auto == pytest.approx(named, rel=1e-12)
+    assert str(pairing.AUTO_EXACT_MAX) in items["auto_rule"][1]
+
+
+def test_auto_rule_on_the_lt_recurrence_comparison():
+    """On the synthetic cohort, metastases at LT against recurrence: 14 non-zero
+    differences with ties and zeros, so method='auto' is asymptotic, as association says."""
+    from nettx_utils.cohort import load_cohort
+
+    cohort = load_cohort()
+    a, b = pairing.COMPARISONS["lt_recurrence"]
+    items = pairing.auto_rule_items(cohort[a], cohort[b], name="it")
+    assert items["auto_n"][0] == 14 and items["auto_zeros"][0] == 7
+    assert items["auto_method"][0] == "the normal approximation"
+    auto = association.wilcoxon_signed_rank(cohort[a], cohort[b], method="auto")
+    assert auto.method.startswith("asymptotic")
+
+
+def test_views_have_readable_headers():
+    view = pairing.view_of_tests(pairing.both_tests(HAND))
+    assert "test_key" not in view.columns and "key" not in view.columns
+    assert all(isinstance(p, str) for p in view["p"])
+    sim = pairing.simulate_paired_studies(
+        [0.0], shift=0.5, n_pairs=8, n_simulations=10, seed=1, alpha=0.05
+    )
+    assert "true change (log2)" in pairing.simulation_view(sim).columns
+
+
+def test_simulation_sentences_say_only_what_the_simulation_shows():
+    sim = pd.DataFrame(
+        {
+            "rho": [0.3, 0.3, 0.9, 0.9],
+            "true change": [0.0, 0.5, 0.0, 0.5],
+            "signed-rank": [0.05, 0.4, 0.05, 0.996],
+            "Mann-Whitney": [0.03, 0.3, 0.0, 0.2],
+        }
+    )
+    items = pairing.simulation_items(sim, alpha=0.05, n_simulations=2000)
+    assert items["power_sentence"][1].startswith("At ρ = 0.3")  # not "uncorrelated"
+    assert "99.6%" in items["power_sentence"][1]  # not rounded up to 100%
+    assert items["size_sentence"][0] is True and "conservative" in items["size_sentence"][1]
+    # 4.6% of 200 studies is not clearly below 5%: no claim of conservativeness
+    near = sim.assign(**{"Mann-Whitney": [0.03, 0.3, 0.046, 0.2]})
+    items = pairing.simulation_items(near, alpha=0.05, n_simulations=200)
+    assert items["size_sentence"][0] is False and "not clearly below" in items["size_sentence"][1]
+
+
+def test_rho_sentence_claims_a_tendency_only_when_the_test_finds_one():
+    rng = np.random.default_rng(2)
+    base = rng.lognormal(1, 1, 60)
+    cohort = pd.DataFrame(
+        {
+            "mib1_primary_pct": base,
+            "mib1_lt_pct": base * rng.lognormal(0, 0.3, 60),
+            "mib1_recurrence_pct": NAN,
+        }
+    )
+    _, items = pairing.pair_counts(cohort)
+    assert "high Mib-1 in the other" in items["rho_sentence"][1]
+    _, items = pairing.pair_counts(cohort.assign(mib1_lt_pct=1 / cohort["mib1_lt_pct"]))
+    assert "low Mib-1 in the other" in items["rho_sentence"][1]
+    noise = cohort.assign(mib1_lt_pct=rng.lognormal(1, 1, 60))
+    _, items = pairing.pair_counts(noise)
+    p = stats.spearmanr(noise["mib1_primary_pct"], noise["mib1_lt_pct"]).pvalue
+    assert p > 0.05 and "no clear tendency" in items["rho_sentence"][1]
+
+
+def test_lt_only_sentence_when_everyone_has_both():
+    both = HAND.assign(mib1_recurrence_pct=HAND["mib1_lt_pct"] + 1)
+    items = pairing.lt_only_items(both)
+    assert items["n_lt_only"][0] == 0 and "same patients" in items["lt_only_sentence"][1]
+    items = pairing.lt_only_items(HAND)
+    assert items["lt_only_sentence"][1].startswith("Mann-Whitney also counts the 2 patients")

@@ -6,7 +6,15 @@ import math
 
 import numpy as np
 
-from nettx_utils.prose import number_text, p_text, record_all, share_text, value_text
+from nettx_utils.prose import (
+    cohort_mark,
+    number_text,
+    p_phrase,
+    p_text,
+    record_all,
+    share_text,
+    value_text,
+)
 
 NAN = float("nan")
 
@@ -43,3 +51,15 @@ def test_record_all_passes_value_and_text():
     calls = []
     record_all(lambda *args: calls.append(args), {"a": (1, None), "b": (0.5, "50%")})
     assert calls == [("a", 1, None), ("b", 0.5, "50%")]
+
+
+def test_p_phrase_never_writes_equals_before_a_bound():
+    assert p_phrase(0.0163) == "p = 0.016"
+    assert p_phrase(0.0004) == "p < 0.001" and p_phrase(0.00004, 4) == "p < 0.0001"
+    assert p_phrase(0.9999) == "p > 0.999"
+    assert p_phrase(NAN) == "p not computable"
+
+
+def test_cohort_mark_names_whose_numbers():
+    assert "synthetic cohort" in cohort_mark(True) and "not a finding" in cohort_mark(True)
+    assert cohort_mark(False) == "your cohort"

@@ -112,4 +112,38 @@ def test_power_figure_plots_power_and_size_per_test():
     by_label = {line.get_label(): list(np.asarray(line.get_ydata())) for line in ax.lines}
     assert by_label["signed-rank: power"] == [0.4, 0.99]
     assert by_label["Mann-Whitney: size"] == [0.05, 0.0]
-    assert ax.get_ylim() == (0.0, 1.0)
+    assert ax.get_ylim() == (0.0, 1.04)  # shares, with room for a point at 100%
+
+
+def test_legends_stand_outside_the_axes():
+    """No legend inside a plotting area, where it could cover a curve or a point: each
+    figure with a legend has it above the axes, and it lies above the axes' top edge."""
+    marker = [5.0, 12.5, 13.0, 14.0, 30.0]
+    simulation = pd.DataFrame(
+        {
+            "rho": [0.0, 0.0, 0.9, 0.9],
+            "true change": [0.0, 0.5, 0.0, 0.5],
+            "signed-rank": [0.05, 0.3, 0.05, 0.99],
+            "Mann-Whitney": [0.05, 0.3, 0.0, 0.2],
+        }
+    )
+    rng = np.random.default_rng(0)
+    result = MaxSelectedResult(
+        9.0, 13.0, 0.02, 0.003, 3, 2, 2, 500, 1, pd.DataFrame(), rng.chisquare(1, 500) * 2
+    )
+    correction = SearchCorrection(3.84, 7.5, 0.2, 0.03, 0.02)
+    figures = [
+        teaching_figures.sweep_figure(
+            scan(), 13, marker, xlabel="x", what="times", name="the cut", alpha=0.05
+        ),
+        teaching_figures.null_max_figure(result, correction, alpha=0.05),
+        teaching_figures.power_figure(simulation, alpha=0.05),
+    ]
+    for figure in figures:
+        ax = figure.axes[0]
+        assert ax.get_legend() is None
+        assert len(figure.legends) == 1
+        figure.draw_without_rendering()
+        top = ax.get_window_extent().y1
+        for text in figure.legends[0].get_texts():
+            assert text.get_window_extent().y0 >= top
