@@ -120,3 +120,70 @@ def test_the_parameters_page_shows_what_the_build_computed(default_book):
         (default_book.html_dir.parent / "source" / "book" / "new_parameters.ipynb").read_text()
     )
     assert any(cell.get("outputs") for cell in executed["cells"])
+
+
+def _extension():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("nettx_html", BOOK / "_ext" / "nettx_html.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_launch_url_of_an_executed_chapter_names_its_source_notebook():
+    extension = _extension()
+    url = "https://mybinder.org/v2/gh/o/r/main?urlpath=lab/tree/./book/computed/05_x.ipynb"
+    assert extension.source_notebook_path(url).endswith("urlpath=lab/tree/./notebooks/05_x.ipynb")
+    page = "https://mybinder.org/v2/gh/o/r/main?urlpath=lab/tree/book/new_parameters.ipynb"
+    assert extension.source_notebook_path(page) == page
+
+
+def test_buttons_need_a_repository_url():
+    from types import SimpleNamespace
+
+    extension = _extension()
+    options = {"repository_url": "", "launch_buttons": {"binderhub_url": "https://mybinder.org"}}
+    extension.buttons_from_repository_url(None, SimpleNamespace(html_theme_options=options))
+    assert "launch_buttons" not in options and options["use_repository_button"] is False
+    options = {"repository_url": "https://example.org/r", "launch_buttons": {"binderhub_url": "b"}}
+    extension.buttons_from_repository_url(None, SimpleNamespace(html_theme_options=options))
+    assert options["use_repository_button"] and options["launch_buttons"]
+
+
+@pytest.mark.slow
+def test_the_default_book_links_no_repository_and_launches_no_build_product(default_book):
+    for path in default_book.html_dir.rglob("*.html"):
+        html = path.read_text(encoding="utf-8")
+        assert "github.com/nettx/nettx" not in html, path.name
+        assert "mybinder" not in html, path.name
+        assert "urlpath=lab/tree" not in html, path.name
+
+
+@pytest.mark.slow
+def test_with_a_repository_url_the_launch_button_opens_the_source_notebook(tmp_path):
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    from nettx_utils import htmlbuild
+
+    book = tmp_path / "book"
+    (book / "book" / "computed").mkdir(parents=True)
+    (book / "_config.yml").write_text(
+        'title: "Tiny"\nonly_build_toc_files: true\nexecute:\n  execute_notebooks: "off"\n'
+        "repository:\n  url: https://github.com/someone/nettx\n  path_to_book: .\n"
+        "  branch: main\nlaunch_buttons:\n  notebook_interface: jupyterlab\n"
+        "  binderhub_url: https://mybinder.org\n"
+        f"sphinx:\n  local_extensions:\n    nettx_html: {BOOK / '_ext'}\n"
+    )
+    (book / "_toc.yml").write_text(
+        "format: jb-book\nroot: intro\nchapters:\n- file: book/computed/05_x\n"
+    )
+    (book / "intro.md").write_text("# Intro\n\nThe first page.\n")
+    notebook = new_notebook(cells=[new_markdown_cell("# Five"), new_code_cell("1 + 1")])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    notebook.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
+    nbformat.write(notebook, book / "book" / "computed" / "05_x.ipynb")
+    html = (htmlbuild.build_html(book) / "book" / "computed" / "05_x.html").read_text()
+    assert "urlpath=lab/tree/./notebooks/05_x.ipynb" in html
+    assert "book/computed/05_x.ipynb" not in html.split("urlpath=")[1].split('"')[0]
+    assert "https://github.com/someone/nettx" in html  # the repository button

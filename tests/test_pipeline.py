@@ -12,6 +12,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from bs4 import BeautifulSoup
 from nbformat.v4 import new_code_cell, new_notebook
 
 from nettx_utils import pipeline
@@ -82,6 +83,11 @@ def test_injected_parameters_cell_is_hidden(tmp_path):
     assert "landmark_years = [3, 10]" in injected[0].source
     page = (result.html_dir / "book" / "computed" / "01_cohort.html").read_text(encoding="utf-8")
     assert "injected" not in page.lower()
+    # the parameters cell shows the defaults; the box under it, the values this run used
+    box = BeautifulSoup(page, "html.parser").find(string="The values this run used")
+    assert box is not None
+    used = " ".join(box.find_parent(class_="admonition").get_text(" ").split())
+    assert "landmark_years = [3, 10] (default [5, 10])" in used
 
 
 def _broken_notebook_dir(tmp_path: Path) -> Path:
