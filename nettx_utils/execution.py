@@ -57,11 +57,14 @@ def execute_notebook(
     import papermill
 
     options = {}
+    own = None
     try:
         with environment_variable(RECORD_DIR_ENV, str(output.parent)):
             if warm is not None:
                 warm.prepare(output.parent)
                 options["km"] = warm.km
+            else:  # papermill starts it; a kernel manager it did not make, it leaves running
+                own = options["km"] = ipc_kernel_manager(kernel)
             papermill.execute_notebook(
                 str(notebook),
                 str(output),
@@ -80,7 +83,32 @@ def execute_notebook(
             f"notebook {notebook.name} failed in cell {exc.cell_index} "
             f"(execution count {exc.exec_count}): {exc.ename}: {exc.evalue}"
         ) from None
+    finally:
+        if own is not None and own.has_kernel:
+            from jupyter_core.utils import run_sync
+
+            run_sync(own.shutdown_kernel)(now=True)
     tidy_executed(output, notebook, parameters)
+
+
+def ipc_kernel_manager(kernel: str):
+    """A kernel manager whose kernel talks to it over local (IPC) sockets.
+
+    Over TCP, the default, every kernel logs "Kernel is running over TCP without
+    encryption" to the terminal; sockets in the user's Jupyter runtime folder are
+    both private and quiet. Their path is absolute (the kernel runs in the notebook's
+    folder, the client in the caller's) and unique to this kernel; the manager
+    removes them when the kernel shuts down.
+    """
+    import uuid
+
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    runtime = Path(jupyter_runtime_dir())
+    runtime.mkdir(parents=True, exist_ok=True)
+    prefix = runtime / f"nettx-{uuid.uuid4().hex[:12]}"
+    return AsyncKernelManager(kernel_name=kernel, transport="ipc", ip=str(prefix))
 
 
 @contextmanager

@@ -380,8 +380,7 @@ def timing_preview(
     from nettx_utils import derived
     from nettx_utils.cohort import load_cohort
 
-    defaults = pipeline.declared_parameters(resolve_notebook("05", notebook_dir))
-    landmark = 12 * _default_list(defaults["landmark_years"])[0]
+    landmark = _first_landmark_months(notebook_dir)
     cohort = load_cohort() if cohort is None else cohort
     months = cohort["months_recurrence_to_last_followup"]
     died = derived.event_flags(cohort["died"])
@@ -406,13 +405,36 @@ def timing_preview(
     return pd.DataFrame(rows)
 
 
-def _default_list(text: object) -> list[float]:
-    """A parameter default as papermill's ``inspect_notebook`` gives it (source text,
-    e.g. ``"[5, 10]"``), as a list of numbers."""
-    import ast
+def parameter_defaults(notebook: Path) -> dict[str, Any]:
+    """The literal defaults of a notebook's ``parameters`` cell, by name.
 
-    value = ast.literal_eval(text) if isinstance(text, str) else text
-    return list(value) if isinstance(value, list | tuple) else [value]
+    What :func:`nettx_utils.pipeline.declared_parameters` (papermill's
+    ``inspect_notebook``) reads, as values, for the assignments of a literal
+    (``x = 24``, ``years = [5, 10]``); without importing papermill, which costs a
+    page that runs in a kernel more than its computation.
+    """
+    import ast
+    import json
+
+    cells = json.loads(Path(notebook).read_text(encoding="utf-8"))["cells"]
+    source = next(
+        "".join(cell["source"])
+        for cell in cells
+        if "parameters" in cell.get("metadata", {}).get("tags", [])
+    )
+    defaults = {}
+    for statement in ast.parse(source).body:
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+            target = statement.targets[0]
+            if isinstance(target, ast.Name):
+                defaults[target.id] = ast.literal_eval(statement.value)
+    return defaults
+
+
+def _first_landmark_months(notebook_dir: Path = pipeline.NOTEBOOK_DIR) -> float:
+    """Chapter 5's first landmark in months: its first default ``landmark_years``."""
+    years = parameter_defaults(resolve_notebook("05", notebook_dir))["landmark_years"]
+    return 12 * (list(years) if isinstance(years, list | tuple) else [years])[0]
 
 
 @dataclass(frozen=True)
@@ -462,8 +484,7 @@ def preview(values: Sequence[float] = (12, 24, 36)) -> Preview:
     from nettx_utils.tables import styled
 
     table = timing_preview(values)
-    defaults = pipeline.declared_parameters(resolve_notebook("05"))
-    landmark = 12 * _default_list(defaults["landmark_years"])[0]
+    landmark = _first_landmark_months()
     synthetic = is_synthetic(DEFAULT_COHORT)
     caption_data = (
         SYNTHETIC_CAPTION

@@ -131,3 +131,13 @@ def test_preview_says_where_a_group_is_empty_and_where_p_is_smallest():
     assert shown.texts["reading"].startswith("At 12 months no patient had an early recurrence")
     best = table.loc[table["timing_p"].idxmin(), "early_recurrence_months"]
     assert f"smallest at {best:g} months" in shown.texts["reading"]
+
+
+@pytest.mark.parametrize("notebook", pipeline.source_notebooks(), ids=lambda p: p.stem)
+def test_parameter_defaults_read_what_papermill_reads(notebook):
+    import ast
+
+    declared = pipeline.declared_parameters(notebook)
+    assert sweep.parameter_defaults(notebook) == {
+        name: ast.literal_eval(text) for name, text in declared.items()
+    }
