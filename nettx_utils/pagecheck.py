@@ -48,7 +48,7 @@ _TEXT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("traceback", re.compile(r"Traceback \(most recent call last\)")),
     ("warning line", re.compile(r"\b[A-Z]\w*Warning: |\bWARNING\b|^\s*Warning: ", re.M)),
     ("unformatted float (6 or more decimals)", re.compile(r"(?<![\d.])-?\d+\.\d{6,}")),
-    ("p-value printed as 0.0000", re.compile(r"\bp(?:-value)?\s*[=:<]?\s*0\.0{3,}(?![\d]*[1-9])")),
+    ("p-value printed as zero (0.000…)", re.compile(r"\bp(?:-value)?\s*[=:<]?\s*0\.0{3,}(?![\d]*[1-9])")),
     ("IPython ERROR!", re.compile(r"ERROR!")),
 )
 _SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
@@ -116,7 +116,7 @@ def _table_hits(soup, page: str) -> Iterator[Hit]:
                 elif _RAW_CELL.match(text):
                     yield Hit(page, "raw missing value in a table cell", f"{text!r} in {where}")
                 elif column in p_columns and re.fullmatch(r"0\.0{3,}", text):
-                    yield Hit(page, "p-value printed as 0.0000", f"{text} in {where}")
+                    yield Hit(page, "p-value printed as zero (0.000…)", f"{text} in {where}")
 
 
 def _p_columns(table) -> set[int]:

@@ -81,7 +81,7 @@ def test_the_html_scan_reads_outputs_and_tables_not_prose_or_code():
         "pandas dtype line",
         "traceback",
         "object repr",
-        "p-value printed as 0.0000",
+        "p-value printed as zero (0.000…)",
         "index column",
         "raw missing value in a table cell",
     }
