@@ -48,7 +48,10 @@ _TEXT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("traceback", re.compile(r"Traceback \(most recent call last\)")),
     ("warning line", re.compile(r"\b[A-Z]\w*Warning: |\bWARNING\b|^\s*Warning: ", re.M)),
     ("unformatted float (6 or more decimals)", re.compile(r"(?<![\d.])-?\d+\.\d{6,}")),
-    ("p-value printed as zero (0.000…)", re.compile(r"\bp(?:-value)?\s*[=:<]?\s*0\.0{3,}(?![\d]*[1-9])")),
+    (
+        "p-value printed as zero (0.000…)",
+        re.compile(r"\bp(?:-value)?\s*[=:<]?\s*0\.0{3,}(?![\d]*[1-9])"),
+    ),
     ("IPython ERROR!", re.compile(r"ERROR!")),
 )
 _SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
