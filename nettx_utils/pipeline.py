@@ -26,7 +26,7 @@ import json
 import shutil
 import time
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +64,10 @@ class RunResult:
     executed: tuple[str, ...]
     reused: tuple[str, ...]
     seconds: dict[str, float] = field(default_factory=dict)
+    pages_executed: tuple[str, ...] = ()
+    pages_reused: tuple[str, ...] = ()
+    """The pages written as notebooks (:func:`page_notebooks`); ``executed`` and
+    ``reused`` name the chapters."""
 
     @property
     def index(self) -> Path:
@@ -298,7 +302,7 @@ def run(
         if warm is not None:
             warm.shutdown()  # now rather than after the build: its memory is not needed
         executed = [nb.stem for nb in to_run]
-        _write_run_record(staging, plan, executed, keys)
+        _write_run_record(staging, plan, executed, keys, pages=outputs)
         report("Building the HTML with Jupyter Book ...")
         start = time.perf_counter()
         html = book.finish()
@@ -334,7 +338,14 @@ def run(
         environment.close()
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
-    return RunResult(build_dir / "html", tuple(executed), tuple(reused), seconds)
+    return RunResult(
+        build_dir / "html",
+        tuple(stem for stem in executed if stem not in outputs),
+        tuple(stem for stem in reused if stem not in outputs),
+        seconds,
+        tuple(stem for stem in executed if stem in outputs),
+        tuple(stem for stem in reused if stem in outputs),
+    )
 
 
 def notebook_key(
@@ -432,15 +443,23 @@ def _write_run_record(
     plan: Mapping[str, Mapping[str, object]],
     executed: Sequence[str],
     keys: Mapping[str, str],
+    pages: Collection[str] = (),
 ) -> None:
-    """Record the parameters and cache keys of the run beside the executed notebooks."""
-    record = {"parameters": plan, "executed": list(executed), "keys": dict(keys)}
+    """Record the parameters and cache keys of the run beside the executed notebooks
+    (``keys`` of the chapters, ``page_keys`` of the ``pages``)."""
+    record = {
+        "parameters": plan,
+        "executed": list(executed),
+        "keys": {stem: key for stem, key in keys.items() if stem not in pages},
+        "page_keys": {stem: key for stem, key in keys.items() if stem in pages},
+    }
     (staging / COMPUTED / "run.json").write_text(json.dumps(record, indent=2, default=str))
 
 
 def _previous_keys(previous: Path) -> dict[str, str]:
     try:
-        return json.loads((previous / "run.json").read_text()).get("keys", {})
+        record = json.loads((previous / "run.json").read_text())
+        return {**record.get("keys", {}), **record.get("page_keys", {})}
     except (OSError, ValueError):
         return {}
 
