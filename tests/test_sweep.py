@@ -71,6 +71,7 @@ def test_sweep_of_chapter_5_equals_direct_recomputation(tmp_path):
     completed = subprocess.run(command, capture_output=True, text=True, check=False)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.count("done in") == 3  # one progress line per run
+    assert "without encryption" not in completed.stderr  # kernels over IPC print no TCP warning
     assert str(out / "sweep.csv") in completed.stdout
 
     executed = sorted(out.glob("*/05_prognostic_factors.ipynb"))
