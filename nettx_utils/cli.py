@@ -34,7 +34,9 @@ def _run(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         use_cache=not args.no_cache,
     )
-    print(f"Executed {len(result.executed)} notebook(s), reused {len(result.reused)}.")
+    executed = len(result.executed) + len(result.pages_executed)
+    reused = len(result.reused) + len(result.pages_reused)
+    print(f"Executed {executed} notebook(s), reused {reused}.")
     print(f"The book is ready: open {result.index.resolve()}")
     return 0
 

@@ -57,11 +57,14 @@ def execute_notebook(
     import papermill
 
     options = {}
+    own = None
     try:
         with environment_variable(RECORD_DIR_ENV, str(output.parent)):
             if warm is not None:
                 warm.prepare(output.parent)
                 options["km"] = warm.km
+            else:  # papermill starts it; a kernel manager it did not make, it leaves running
+                own = options["km"] = ipc_kernel_manager(kernel)
             papermill.execute_notebook(
                 str(notebook),
                 str(output),
@@ -80,7 +83,32 @@ def execute_notebook(
             f"notebook {notebook.name} failed in cell {exc.cell_index} "
             f"(execution count {exc.exec_count}): {exc.ename}: {exc.evalue}"
         ) from None
-    hide_injected_parameters(output)
+    finally:
+        if own is not None and own.has_kernel:
+            from jupyter_core.utils import run_sync
+
+            run_sync(own.shutdown_kernel)(now=True)
+    tidy_executed(output, notebook, parameters)
+
+
+def ipc_kernel_manager(kernel: str):
+    """A kernel manager whose kernel talks to it over local (IPC) sockets.
+
+    Over TCP, the default, every kernel logs "Kernel is running over TCP without
+    encryption" to the terminal; sockets in the user's Jupyter runtime folder are
+    both private and quiet. Their path is absolute (the kernel runs in the notebook's
+    folder, the client in the caller's) and unique to this kernel; the manager
+    removes them when the kernel shuts down.
+    """
+    import uuid
+
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    runtime = Path(jupyter_runtime_dir())
+    runtime.mkdir(parents=True, exist_ok=True)
+    prefix = runtime / f"nettx-{uuid.uuid4().hex[:12]}"
+    return AsyncKernelManager(kernel_name=kernel, transport="ipc", ip=str(prefix))
 
 
 @contextmanager
@@ -102,11 +130,108 @@ def hide_injected_parameters(path: Path) -> None:
     import nbformat
 
     notebook = nbformat.read(path, as_version=4)
+    _hide_injected(notebook)
+    nbformat.write(notebook, path)
+
+
+def _hide_injected(notebook) -> None:
     for cell in notebook.cells:
         tags = cell.metadata.setdefault("tags", [])
         if "injected-parameters" in tags and "remove-cell" not in tags:
             tags.append("remove-cell")
+
+
+USED_VALUES_TAG = "nettx-used-values"
+"""The tag of the box, under the parameters cell, that lists the values a run used."""
+
+
+def tidy_executed(path: Path, source: Path, parameters: Mapping[str, object]) -> None:
+    """Ready an executed notebook for the book, in one read and write: hide papermill's
+    injected-parameters cell, and show under the parameters cell the values this run
+    used (:func:`used_values_markdown`), since the cell itself shows the defaults."""
+    import nbformat
+    import papermill
+
+    notebook = nbformat.read(path, as_version=4)
+    _hide_injected(notebook)
+    defaults = {
+        name: info["default"] for name, info in papermill.inspect_notebook(str(source)).items()
+    }
+    if defaults:
+        tags = [cell.metadata.get("tags", []) for cell in notebook.cells]
+        after = max(
+            i for i, t in enumerate(tags) if "parameters" in t or "injected-parameters" in t
+        )
+        box = nbformat.v4.new_markdown_cell(
+            used_values_markdown(defaults, parameters), metadata={"tags": [USED_VALUES_TAG]}
+        )
+        notebook.cells.insert(after + 1, box)
     nbformat.write(notebook, path)
+
+
+def _literal(text: str) -> object:
+    """A parameter default (its source text, from ``papermill.inspect_notebook``) as a value."""
+    import ast
+
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return float(a) == float(b)
+    return a == b
+
+
+def _shown(value: object) -> str:
+    """A parameter value for the box: ``36``, ``[5, 10]``, ``"weibull"``; None as words."""
+    if value is None:
+        return "none"
+    if isinstance(value, tuple):
+        value = list(value)
+    return f"`{value!r}`".replace("'", '"')
+
+
+def _data_line(default: object, used: object) -> str:
+    if used is None or (isinstance(used, str) and used == default):
+        return "- data: the synthetic cohort (`data/cohort.csv`), the default"
+    name = Path(str(used)).name
+    return f"- data: the cohort file `{name}` (default: the synthetic cohort, `data/cohort.csv`)"
+
+
+def used_values_markdown(defaults: Mapping[str, str], parameters: Mapping[str, object]) -> str:
+    """Markdown for the box that lists the parameter values a run used, with the
+    default beside each value that differs from it; for ``data_path``, the cohort
+    file's name only (never its folder or content).
+
+    ``defaults`` are the parameters cell's names and default source texts (as
+    ``papermill.inspect_notebook`` gives them); ``parameters`` are the run's values
+    that differ from the cell (papermill's injected parameters).
+
+    Examples
+    --------
+    >>> print(used_values_markdown({"cut": "24", "years": "[5, 10]"}, {"cut": 36}))
+    :::{admonition} The values this run used
+    :class: note
+    - `cut` = `36` (default `24`)
+    - `years` = `[5, 10]`
+    :::
+    """
+    lines = [":::{admonition} The values this run used", ":class: note"]
+    for name, text in defaults.items():
+        default = _literal(text)
+        if name == "data_path":
+            lines.append(_data_line(default, parameters.get(name)))
+        elif name in parameters and not _same(parameters[name], default):
+            lines.append(f"- `{name}` = {_shown(parameters[name])} (default {_shown(default)})")
+        else:
+            lines.append(f"- `{name}` = {_shown(default)}")
+    lines.append(":::")
+    return "\n".join(lines)
 
 
 _WORKER_KERNEL: WarmKernel | None = None
@@ -151,17 +276,26 @@ def execute_all(
     report: Callable[[str], None],
     reuse_kernels: bool = True,
     warm: WarmKernel | None = None,
+    outputs: Mapping[str, Path] | None = None,
 ) -> dict[str, float]:
     """Execute notebooks, several at once when ``jobs`` > 1; stop at the first failure.
 
     With ``reuse_kernels``, each worker starts one kernel and executes its notebooks
     in it in turn (:class:`~nettx_utils.kernels.WarmKernel`), instead of one kernel
     per notebook. ``warm``: the kernel of a serial run, launched already by the
-    caller (who shuts it down).
+    caller (who shuts it down). ``outputs``: where a notebook's executed copy goes
+    instead of ``computed``, by its stem.
     """
     jobs = worker_count(jobs, len(notebooks))
+    outputs = outputs or {}
     work = {
-        nb.stem: (nb, computed / nb.name, dict(plan[nb.stem]), kernel, reuse_kernels)
+        nb.stem: (
+            nb,
+            outputs.get(nb.stem, computed / nb.name),
+            dict(plan[nb.stem]),
+            kernel,
+            reuse_kernels,
+        )
         for nb in notebooks
     }
     seconds: dict[str, float] = {}

@@ -26,7 +26,7 @@ import json
 import shutil
 import time
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
+PAGES = Path("book")  # prose pages; a page written as a notebook (*.ipynb) is executed too
 BOOK_SOURCES = ("_config.yml", "_toc.yml", "book")
 DEFAULT_BUILD_DIR = PROJECT_ROOT / "book" / "_build"
 COMPUTED = Path("book") / "computed"
@@ -63,6 +64,10 @@ class RunResult:
     executed: tuple[str, ...]
     reused: tuple[str, ...]
     seconds: dict[str, float] = field(default_factory=dict)
+    pages_executed: tuple[str, ...] = ()
+    pages_reused: tuple[str, ...] = ()
+    """The pages written as notebooks (:func:`page_notebooks`); ``executed`` and
+    ``reused`` name the chapters."""
 
     @property
     def index(self) -> Path:
@@ -75,6 +80,14 @@ def source_notebooks(notebook_dir: Path = NOTEBOOK_DIR) -> list[Path]:
     if not notebooks:
         raise NettxError(f"{notebook_dir}: no notebooks named like 01_name.ipynb.")
     return notebooks
+
+
+def page_notebooks(project_root: Path = PROJECT_ROOT) -> list[Path]:
+    """The prose pages written as notebooks (``book/*.ipynb``): a page that shows what a
+    command computes runs that computation when the book is built, so what it shows
+    is the build's output. They are executed like the chapters (cheap, a second at
+    most), in place in the staged book."""
+    return sorted((project_root / PAGES).glob("*.ipynb"))
 
 
 def declared_parameters(notebook: Path) -> dict[str, object]:
@@ -206,7 +219,9 @@ def run(
     synthetic = privacy.is_synthetic(cohort_path)
     if data_path is not None:
         parameters["data_path"] = str(cohort_path)
-    notebooks = source_notebooks(notebook_dir)
+    chapters = source_notebooks(notebook_dir)
+    pages = page_notebooks(project_root)
+    notebooks = chapters + pages
     selected = _select(notebooks, only)
     plan = plan_parameters(notebooks, parameters)
     build_dir = Path(build_dir)
@@ -235,13 +250,18 @@ def run(
             for nb in notebooks
         }
         previous_keys = _previous_keys(previous) if use_cache else {}
+        outputs = {page.stem: staging / PAGES / page.name for page in pages}
         to_run = []
         for notebook in notebooks:
-            copy_exists = (previous / notebook.name).exists()
-            if copy_exists and (
+            is_page = notebook.stem in outputs
+            previous_copy = (previous.parent if is_page else previous).joinpath(notebook.name)
+            if previous_copy.exists() and (
                 notebook not in selected or previous_keys.get(notebook.stem) == keys[notebook.stem]
             ):
-                _reuse(previous, staging / COMPUTED, notebook.stem)
+                if is_page:
+                    shutil.copy2(previous_copy, outputs[notebook.stem])
+                else:
+                    _reuse(previous, staging / COMPUTED, notebook.stem)
                 reused.append(notebook.stem)
                 why = "not selected" if notebook not in selected else "unchanged"
                 report(f"{notebook.stem}: {why}, reused the previous run")
@@ -264,7 +284,7 @@ def run(
         # in the table of contents), so each notebook to execute is in place already,
         # empty until papermill writes it.
         for notebook in to_run:
-            (staging / COMPUTED / notebook.name).touch()
+            outputs.get(notebook.stem, staging / COMPUTED / notebook.name).touch()
         book = environment.enter_context(htmlbuild.JupyterBookBuild(staging))
         seconds.update(
             execution.execute_all(
@@ -276,12 +296,13 @@ def run(
                 report=report,
                 reuse_kernels=reuse_kernels,
                 warm=warm,
+                outputs=outputs,
             )
         )
         if warm is not None:
             warm.shutdown()  # now rather than after the build: its memory is not needed
         executed = [nb.stem for nb in to_run]
-        _write_run_record(staging, plan, executed, keys)
+        _write_run_record(staging, plan, executed, keys, pages=outputs)
         report("Building the HTML with Jupyter Book ...")
         start = time.perf_counter()
         html = book.finish()
@@ -317,7 +338,14 @@ def run(
         environment.close()
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
-    return RunResult(build_dir / "html", tuple(executed), tuple(reused), seconds)
+    return RunResult(
+        build_dir / "html",
+        tuple(stem for stem in executed if stem not in outputs),
+        tuple(stem for stem in reused if stem not in outputs),
+        seconds,
+        tuple(stem for stem in executed if stem in outputs),
+        tuple(stem for stem in reused if stem in outputs),
+    )
 
 
 def notebook_key(
@@ -415,15 +443,23 @@ def _write_run_record(
     plan: Mapping[str, Mapping[str, object]],
     executed: Sequence[str],
     keys: Mapping[str, str],
+    pages: Collection[str] = (),
 ) -> None:
-    """Record the parameters and cache keys of the run beside the executed notebooks."""
-    record = {"parameters": plan, "executed": list(executed), "keys": dict(keys)}
+    """Record the parameters and cache keys of the run beside the executed notebooks
+    (``keys`` of the chapters, ``page_keys`` of the ``pages``)."""
+    record = {
+        "parameters": plan,
+        "executed": list(executed),
+        "keys": {stem: key for stem, key in keys.items() if stem not in pages},
+        "page_keys": {stem: key for stem, key in keys.items() if stem in pages},
+    }
     (staging / COMPUTED / "run.json").write_text(json.dumps(record, indent=2, default=str))
 
 
 def _previous_keys(previous: Path) -> dict[str, str]:
     try:
-        return json.loads((previous / "run.json").read_text()).get("keys", {})
+        record = json.loads((previous / "run.json").read_text())
+        return {**record.get("keys", {}), **record.get("page_keys", {})}
     except (OSError, ValueError):
         return {}
 

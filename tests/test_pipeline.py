@@ -12,6 +12,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from bs4 import BeautifulSoup
 from nbformat.v4 import new_code_cell, new_notebook
 
 from nettx_utils import pipeline
@@ -28,6 +29,7 @@ def built(default_book) -> pipeline.RunResult:
 
 def test_every_notebook_executes(built):
     assert list(built.executed) == [nb.stem for nb in NOTEBOOKS]
+    assert list(built.pages_executed) == [page.stem for page in pipeline.page_notebooks()]
     for notebook in NOTEBOOKS:
         executed = built.html_dir.parent / "source" / pipeline.COMPUTED / notebook.name
         cells = nbformat.read(executed, as_version=4).cells
@@ -68,10 +70,18 @@ def test_index_and_every_chapter_page_exist_with_their_figures(built):
     assert total >= 6, "the chapters should show the paper's figures 1, 2 and 3A-D"
 
 
-def test_injected_parameters_cell_is_hidden(tmp_path):
+def test_injected_parameters_cell_is_hidden_and_the_used_values_are_shown(tmp_path):
+    from nettx_utils.template import example_cohort
+
+    cohort = example_cohort(40, seed=3)
+    cohort["patient_id"] = [f"CENTRE-{i:04d}" for i in range(1, 41)]
+    (tmp_path / "private").mkdir()
+    data = tmp_path / "private" / "centre_cohort.csv"
+    cohort.to_csv(data, index=False)
     build_dir = tmp_path / "b"
     result = pipeline.run(
         build_dir=build_dir,
+        data_path=data,
         parameters={"landmark_years": [3, 10]},
         only=["01"],
         report=lambda line: None,
@@ -82,6 +92,13 @@ def test_injected_parameters_cell_is_hidden(tmp_path):
     assert "landmark_years = [3, 10]" in injected[0].source
     page = (result.html_dir / "book" / "computed" / "01_cohort.html").read_text(encoding="utf-8")
     assert "injected" not in page.lower()
+    # the parameters cell shows the defaults; the box under it, the values this run used
+    box = BeautifulSoup(page, "html.parser").find(string="The values this run used")
+    assert box is not None
+    used = " ".join(box.find_parent(class_="admonition").get_text(" ").split())
+    assert "landmark_years = [3, 10] (default [5, 10]" in used
+    assert "data: the cohort file centre_cohort.csv (default: the synthetic cohort" in used
+    assert "private" not in used  # the file's name, not its folder
 
 
 def _broken_notebook_dir(tmp_path: Path) -> Path:

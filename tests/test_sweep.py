@@ -71,6 +71,7 @@ def test_sweep_of_chapter_5_equals_direct_recomputation(tmp_path):
     completed = subprocess.run(command, capture_output=True, text=True, check=False)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.count("done in") == 3  # one progress line per run
+    assert "without encryption" not in completed.stderr  # kernels over IPC print no TCP warning
     assert str(out / "sweep.csv") in completed.stdout
 
     executed = sorted(out.glob("*/05_prognostic_factors.ipynb"))
@@ -83,6 +84,11 @@ def test_sweep_of_chapter_5_equals_direct_recomputation(tmp_path):
     table = pd.read_csv(out / "sweep.csv")
     assert table["early_recurrence_months"].tolist() == [12, 24, 36]
     assert {"timing_p", "os_early_landmark", "os_late_landmark"} <= set(table.columns)
+
+    # the page on parameters shows sweep.timing_preview: the same numbers, computed in-process
+    preview = sweep.timing_preview([12, 24, 36])
+    for column in ("timing_p", "os_early_landmark", "os_late_landmark", "surgery_p"):
+        assert preview[column].tolist() == pytest.approx(table[column].tolist(), nan_ok=True)
 
     cohort = load_cohort()
     months = cohort["months_recurrence_to_last_followup"].to_numpy(float)
@@ -103,3 +109,36 @@ def test_sweep_of_chapter_5_equals_direct_recomputation(tmp_path):
             if months[mask].max() < 60 and not reached_zero:
                 expected = np.nan  # the book does not carry a curve past follow-up, unless at 0
             assert getattr(row, f"os_{group}_landmark") == pytest.approx(expected, nan_ok=True)
+
+
+def test_timing_preview_equals_lifelines():
+    preview = sweep.timing_preview([24, 36])
+    cohort = load_cohort()
+    months = cohort["months_recurrence_to_last_followup"].to_numpy(float)
+    died = cohort["died"].astype(int).to_numpy()
+    for row in preview.itertuples():
+        early = (cohort["months_lt_to_recurrence"] <= row.early_recurrence_months).to_numpy()
+        assert row.n_early == early.sum()
+        test = lifelines_logrank(months[early], months[~early], died[early], died[~early])
+        assert row.timing_p == pytest.approx(test.p_value, rel=1e-9)
+        late = KaplanMeierFitter().fit(months[~early], died[~early])
+        assert row.os_late_landmark == pytest.approx(100 * late.predict(60))
+
+
+def test_preview_says_where_a_group_is_empty_and_where_p_is_smallest():
+    shown = sweep.preview([12, 24, 36])
+    table = shown.table
+    assert table.loc[0, "n_early"] == 0 and math.isnan(table.loc[0, "timing_p"])
+    assert shown.texts["reading"].startswith("At 12 months no patient had an early recurrence")
+    best = table.loc[table["timing_p"].idxmin(), "early_recurrence_months"]
+    assert f"smallest at {best:g} months" in shown.texts["reading"]
+
+
+@pytest.mark.parametrize("notebook", pipeline.source_notebooks(), ids=lambda p: p.stem)
+def test_parameter_defaults_read_what_papermill_reads(notebook):
+    import ast
+
+    declared = pipeline.declared_parameters(notebook)
+    assert sweep.parameter_defaults(notebook) == {
+        name: ast.literal_eval(text) for name, text in declared.items()
+    }

@@ -1,0 +1,67 @@
+"""The box under a notebook's parameters cell lists the values its run used
+(:func:`nettx_utils.execution.tidy_executed`)."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from nettx_utils import execution
+
+
+def _notebook(path):
+    parameters = new_code_cell(
+        'data_path = None  # None reads the synthetic cohort\ncut = 24\nyears = [5, 10]\nmethod = "weibull"'
+    )
+    parameters.metadata["tags"] = ["parameters"]
+    notebook = new_notebook(cells=[parameters, new_code_cell("total = cut + 1")])
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    notebook.metadata["language_info"] = {"name": "python"}
+    nbformat.write(notebook, path)
+    return path
+
+
+def test_the_box_lists_used_values_defaults_that_differ_and_only_the_file_name():
+    text = execution.used_values_markdown(
+        {"data_path": "None", "cut": "24", "years": "[5, 10]", "method": '"weibull"'},
+        {"cut": 36.0, "data_path": "/home/someone/secret_folder/centre.csv"},
+    )
+    lines = text.splitlines()
+    assert lines[0] == ":::{admonition} The values this run used"
+    assert "- data: the cohort file `centre.csv` (default: the synthetic cohort" in text
+    assert "secret_folder" not in text
+    assert "- `cut` = `36.0` (default `24`)" in lines
+    assert "- `years` = `[5, 10]`" in lines
+    assert '- `method` = `"weibull"`' in lines
+
+
+def test_a_value_equal_to_the_default_shows_no_default():
+    text = execution.used_values_markdown({"cut": "24"}, {"cut": 24.0})
+    assert "- `cut` = `24`" in text and "default" not in text
+
+
+def test_defaults_only_say_the_synthetic_cohort():
+    text = execution.used_values_markdown({"data_path": "None"}, {})
+    assert "the synthetic cohort (`data/cohort.csv`), the default" in text
+
+
+@pytest.mark.slow
+def test_an_executed_notebook_shows_the_box_under_its_parameters(tmp_path):
+    source = _notebook(tmp_path / "nb.ipynb")
+    output = tmp_path / "out" / "nb.ipynb"
+    output.parent.mkdir()
+    used = {"cut": 36, "data_path": str(tmp_path / "my_cohort.csv")}
+    execution.execute_notebook(source, output, used, kernel=execution.kernel_name())
+    cells = nbformat.read(output, as_version=4).cells
+    tags = [cell.metadata.get("tags", []) for cell in cells]
+    injected = next(i for i, t in enumerate(tags) if "injected-parameters" in t)
+    box = cells[injected + 1]
+    assert execution.USED_VALUES_TAG in box.metadata["tags"] and box.cell_type == "markdown"
+    assert "- `cut` = `36` (default `24`)" in box.source
+    assert "`my_cohort.csv`" in box.source and str(tmp_path) not in box.source
+    assert nbformat.read(source, as_version=4).cells[0].source.startswith("data_path = None")
