@@ -7,9 +7,9 @@ Three guards:
   phone numbers, e-mail, fiscal codes), unless the user allows them by name
   (``--allow-column NAME``). :func:`~nettx_utils.cohort.load_cohort` calls it.
 * :func:`is_synthetic` tells whether a cohort file is the project's synthetic
-  cohort, by the SHA-256 checksum recorded in ``data/dictionary.yml``
-  (``synthetic_cohort_sha256``). Chapters use it to decide whether per-patient
-  figures may be shown.
+  cohort, by the SHA-256 checksum that the cohort's Data Package descriptor,
+  ``data/datapackage.json``, records (:mod:`nettx_utils.datapackage`). Chapters
+  use it to decide whether per-patient figures may be shown.
 * :func:`scan_book` looks for every ``patient_id`` of a cohort in the files of a
   built HTML book; :func:`assert_no_patient_ids` turns hits into an error. The
   pipeline calls it after the build of a non-synthetic cohort, before the new
@@ -31,7 +31,6 @@ import pandas as pd
 
 from nettx_utils.errors import CohortError, NettxError
 
-CHECKSUM_KEY = "synthetic_cohort_sha256"
 NOT_TEXT_SUFFIXES = frozenset(
     {".png", ".jpg", ".jpeg", ".gif", ".ico", ".webp", ".woff", ".woff2", ".ttf", ".otf", ".eot"}
     | {".mo", ".pickle", ".doctree"}
@@ -205,29 +204,31 @@ def file_sha256(path: str | Path) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def recorded_checksum(dictionary: str | Path | None = None) -> str | None:
-    """The synthetic cohort's checksum recorded in the data dictionary, if any."""
-    import yaml
+def recorded_checksum(descriptor: str | Path | None = None) -> str | None:
+    """The synthetic cohort's SHA-256 recorded in its Data Package descriptor, if any.
 
-    from nettx_utils.cohort import DEFAULT_DICTIONARY
+    ``descriptor`` defaults to ``data/datapackage.json``; ``None`` is returned when
+    the file is missing, is not one the generator wrote, or records no SHA-256.
+    """
+    from nettx_utils import datapackage
 
-    path = Path(dictionary) if dictionary is not None else DEFAULT_DICTIONARY
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    value = raw.get(CHECKSUM_KEY) if isinstance(raw, dict) else None
-    return str(value).lower() if value else None
+    path = Path(descriptor) if descriptor is not None else datapackage.DEFAULT_DESCRIPTOR
+    return datapackage.recorded_sha256(datapackage.read_descriptor(path))
 
 
-def is_synthetic(path: str | Path | None = None, *, dictionary: str | Path | None = None) -> bool:
+def is_synthetic(path: str | Path | None = None, *, descriptor: str | Path | None = None) -> bool:
     """True when ``path`` (default: ``data/cohort.csv``) is the project's synthetic cohort.
 
-    The file's checksum (:func:`file_sha256`) must equal ``synthetic_cohort_sha256``
-    of the data dictionary; any other file, or a synthetic file edited by hand,
-    is treated as real patients.
+    The file's checksum (:func:`file_sha256`, CRLF read as LF) must equal the
+    SHA-256 that the project's descriptor (``data/datapackage.json``, or
+    ``descriptor``) records. Any other file, or a synthetic file edited by hand,
+    is treated as real patients; a file with the same content is the synthetic
+    cohort, wherever it lies. Comment lines play no part.
     """
     from nettx_utils.cohort import DEFAULT_COHORT
 
     path = Path(path) if path is not None else DEFAULT_COHORT
-    recorded = recorded_checksum(dictionary)
+    recorded = recorded_checksum(descriptor)
     return bool(recorded) and path.is_file() and file_sha256(path) == recorded
 
 
@@ -370,21 +371,36 @@ def assert_no_patient_ids(html_dir: str | Path, patient_ids: Iterable[str]) -> S
 
 
 def update_recorded_checksum(
-    cohort: str | Path | None = None, dictionary: str | Path | None = None
+    cohort: str | Path | None = None, descriptor: str | Path | None = None
 ) -> str:
-    """Record the checksum of ``cohort`` (default ``data/cohort.csv``) in the dictionary.
+    """Record the checksum and size of ``cohort`` (default ``data/cohort.csv``) in the descriptor.
 
-    For whoever regenerates the synthetic cohort; it rewrites only the
-    ``synthetic_cohort_sha256:`` line, keeping the dictionary's comments.
-    Returns the checksum.
+    For whoever changes the synthetic cohort's file by other means than
+    ``python -m nettx_utils synth`` (which rewrites the whole descriptor); it
+    rewrites the ``hash`` and ``bytes`` of the ``cohort`` resource of
+    ``descriptor`` (default ``data/datapackage.json``), keeping every other key
+    and the key order. Returns the checksum.
+
+    Raises
+    ------
+    NettxError
+        When the descriptor is missing, was not written by the generator, or has
+        no ``cohort`` resource.
     """
-    from nettx_utils.cohort import DEFAULT_COHORT, DEFAULT_DICTIONARY
+    from nettx_utils import datapackage
+    from nettx_utils.cohort import DEFAULT_COHORT
 
-    checksum = file_sha256(cohort if cohort is not None else DEFAULT_COHORT)
-    path = Path(dictionary) if dictionary is not None else DEFAULT_DICTIONARY
-    text = path.read_text(encoding="utf-8")
-    line = f"{CHECKSUM_KEY}: {checksum}"
-    pattern = re.compile(rf"^{CHECKSUM_KEY}:.*$", re.MULTILINE)
-    text = pattern.sub(line, text) if pattern.search(text) else f"{line}\n{text}"
-    path.write_text(text, encoding="utf-8")
+    cohort = Path(cohort) if cohort is not None else DEFAULT_COHORT
+    path = Path(descriptor) if descriptor is not None else datapackage.DEFAULT_DESCRIPTOR
+    content = datapackage.read_descriptor(path)
+    entry = datapackage.resource(content) if content else None
+    if entry is None:
+        raise NettxError(
+            f"{path}: no descriptor of the synthetic cohort to update; regenerate the cohort "
+            "with python -m nettx_utils synth."
+        )
+    checksum = file_sha256(cohort)
+    entry["bytes"] = len(cohort.read_bytes().replace(b"\r\n", b"\n"))
+    entry["hash"] = f"sha256:{checksum}"
+    path.write_text(datapackage.dumps(content), encoding="utf-8", newline="\n")
     return checksum

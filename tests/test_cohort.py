@@ -18,9 +18,22 @@ def test_valid_cohort_loads_with_dictionary_types(cohort_file):
 
 
 def test_comment_header_is_skipped(tmp_path):
+    """A centre's file may start with comment lines; the shipped cohort has none (below)."""
     path = tmp_path / "c.csv"
     path.write_text("# SYNTHETIC data\n# second line\n" + random_cohort().to_csv(index=False))
     assert len(load_cohort(path)) == 12
+
+
+def test_the_shipped_cohort_loads_as_plain_pandas_reads_it():
+    """data/cohort.csv starts with its header: the loader and pandas' defaults agree."""
+    from nettx_utils.cohort import DEFAULT_COHORT
+
+    cohort, plain = load_cohort(), pd.read_csv(DEFAULT_COHORT)
+    assert len(cohort) == len(plain) == 32
+    assert list(cohort.columns) == list(plain.columns) == load_dictionary().names
+    assert cohort["patient_id"].tolist() == plain["patient_id"].tolist()
+    assert cohort["died"].astype(int).tolist() == plain["died"].tolist()
+    pd.testing.assert_series_equal(cohort["mib1_lt_pct"], plain["mib1_lt_pct"])
 
 
 def test_boolean_words_are_accepted(tmp_path):

@@ -7,7 +7,8 @@ lifelines under the book's conventions; no stored result is read back.
 from __future__ import annotations
 
 import copy
-import io
+import hashlib
+import json
 from pathlib import Path
 
 import numpy as np
@@ -42,10 +43,10 @@ def other_cohort() -> pd.DataFrame:
 
 
 def as_read(cohort: pd.DataFrame, tmp_path: Path) -> pd.DataFrame:
-    """The cohort as a reader of the CSV sees it (comment lines skipped)."""
+    """The cohort as a reader of the CSV sees it (pandas' defaults)."""
     path = tmp_path / "cohort.csv"
     synth.write_cohort(cohort, path, seed=0)
-    return pd.read_csv(path, comment="#")
+    return pd.read_csv(path)
 
 
 def printed(value: float, target: float, decimals: int) -> bool:
@@ -311,24 +312,98 @@ def test_columns_follow_the_dictionary(default_cohort: pd.DataFrame) -> None:
 
 
 def test_committed_cohort_is_the_default_seed(default_cohort: pd.DataFrame, tmp_path: Path) -> None:
+    """The CSV byte for byte, and the descriptor's resource (hash, size, schema) and seed."""
     fresh = tmp_path / "cohort.csv"
     synth.write_cohort(default_cohort, fresh, seed=synth.DEFAULT_SEED)
     committed = ROOT / "data" / "cohort.csv"
     assert committed.read_text(encoding="utf-8") == fresh.read_text(encoding="utf-8")
+    ours = json.loads((tmp_path / "datapackage.json").read_text(encoding="utf-8"))
+    theirs = json.loads((ROOT / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    assert ours["resources"] == theirs["resources"]
+    assert ours["nettx"]["seed"] == theirs["nettx"]["seed"] == synth.DEFAULT_SEED
 
 
-def test_header_says_synthetic(default_cohort: pd.DataFrame, tmp_path: Path) -> None:
+def test_the_csv_is_plain_and_its_descriptor_says_synthetic(
+    default_cohort: pd.DataFrame, tmp_path: Path
+) -> None:
+    """Header first, no comment lines; datapackage.json beside it carries the notice, the
+    generator, the seed and the file's SHA-256, with the same bytes when written again."""
     path = tmp_path / "c.csv"
     synth.write_cohort(default_cohort, path, seed=123)
     lines = path.read_text(encoding="utf-8").splitlines()
-    comments = [line for line in lines if line.startswith("#")]
-    assert lines[0].startswith("# ") and comments == lines[: len(comments)]
-    text = " ".join(comments)
-    assert "SYNTHETIC" in text and "not real patients" in text
-    assert "nettx_utils.synth" in text and "123" in text
+    assert lines[0] == ",".join(synth.COLUMNS)
+    assert not [line for line in lines if line.startswith("#")]
+    table = pd.read_csv(path)
+    assert list(table.columns) == list(synth.COLUMNS) and len(table) == len(default_cohort)
+    descriptor_file = tmp_path / "datapackage.json"
+    first = descriptor_file.read_bytes()
+    descriptor = json.loads(first)
+    assert descriptor["nettx"]["notice"].startswith("SYNTHETIC DATA - not real patients")
+    assert "(seed 123)" in descriptor["description"]
+    assert descriptor["nettx"]["generator"] == "nettx_utils.synth"
+    assert descriptor["nettx"]["seed"] == 123
+    (resource,) = descriptor["resources"]
+    assert resource["path"] == "c.csv"
+    assert resource["hash"] == "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+    assert resource["bytes"] == path.stat().st_size
+    synth.write_cohort(default_cohort, path, seed=123)
+    assert descriptor_file.read_bytes() == first
+
+
+def test_is_synthetic_file_means_written_by_the_generator_and_unchanged(
+    default_cohort: pd.DataFrame, tmp_path: Path
+) -> None:
+    """The descriptor beside the file must be the generator's and record the file's
+    SHA-256 (CRLF read as LF); comment lines count for nothing."""
+    path = tmp_path / "cohort.csv"
+    synth.write_cohort(default_cohort, path, seed=5)
     assert synth.is_synthetic_file(path)
-    table = pd.read_csv(io.StringIO("\n".join(lines[len(comments) :])))
-    assert list(table.columns) == list(synth.COLUMNS)
+    text = path.read_bytes()
+    path.write_bytes(text.replace(b"\n", b"\r\n"))
+    assert synth.is_synthetic_file(path)
+    path.write_bytes(text.replace(b"SYN-01,", b"SYN-99,"))
+    assert not synth.is_synthetic_file(path)
+    path.write_bytes(b"# SYNTHETIC DATA - not real patients, by nettx_utils.synth\n" + text)
+    assert not synth.is_synthetic_file(path)
+    path.write_bytes(text)
+    copy = tmp_path / "copy.csv"  # same content, another name: not the file described
+    copy.write_bytes(text)
+    assert synth.is_synthetic_file(path) and not synth.is_synthetic_file(copy)
+    (tmp_path / "datapackage.json").unlink()
+    assert not synth.is_synthetic_file(path)
+    assert not synth.is_synthetic_file(tmp_path / "missing.csv")
+
+
+def test_write_cohort_leaves_another_datapackage_alone(
+    default_cohort: pd.DataFrame, tmp_path: Path
+) -> None:
+    """A datapackage.json the generator did not write is refused before anything is written."""
+    foreign = tmp_path / "datapackage.json"
+    foreign.write_text('{"name": "their-package", "resources": []}\n')
+    with pytest.raises(NettxError, match="not written by nettx_utils"):
+        synth.write_cohort(default_cohort, tmp_path / "cohort.csv", seed=1)
+    assert foreign.read_text() == '{"name": "their-package", "resources": []}\n'
+    assert not (tmp_path / "cohort.csv").exists()
+
+
+def test_synth_command_overwrites_only_its_own_unchanged_output(
+    default_cohort: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """``synth --out`` replaces a file it wrote (told by the descriptor, not by comment
+    lines) and refuses a user's file, or its own file edited since, without --force."""
+    from nettx_utils import cli
+
+    monkeypatch.setattr(synth, "generate_cohort", lambda seed: default_cohort)
+    out = tmp_path / "cohort.csv"
+    out.write_text("# SYNTHETIC DATA - not real patients, by nettx_utils.synth\npatient_id\nA-1\n")
+    assert cli.main(["synth", "--seed", "4", "--out", str(out)]) != 0
+    assert "refusing to overwrite" in capsys.readouterr().err
+    assert cli.main(["synth", "--seed", "4", "--out", str(out), "--force"]) == 0
+    assert synth.is_synthetic_file(out)
+    assert cli.main(["synth", "--seed", "4", "--out", str(out)]) == 0
+    out.write_text(out.read_text().replace("SYN-01,", "SYN-77,"))
+    assert cli.main(["synth", "--seed", "4", "--out", str(out)]) != 0
+    capsys.readouterr()
 
 
 def test_fast_logrank_equals_lifelines() -> None:

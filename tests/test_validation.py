@@ -7,6 +7,8 @@ cohort (``base.csv``) in the shapes the loader accepts.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 import subprocess
 import sys
@@ -182,13 +184,53 @@ def test_privacy_scan_reads_excel_downloads_search_index_and_odd_ids(tmp_path):
 
 
 def test_the_synthetic_cohort_is_recognised_by_its_checksum(tmp_path):
+    """By the SHA-256 that data/datapackage.json records (CRLF read as LF), wherever the file
+    lies; comment lines make no file synthetic."""
     from nettx_utils.cohort import DEFAULT_COHORT
 
-    assert privacy.recorded_checksum() is not None
+    descriptor = json.loads((DEFAULT_COHORT.parent / "datapackage.json").read_text())
+    recorded = descriptor["resources"][0]["hash"]
+    assert recorded == "sha256:" + hashlib.sha256(DEFAULT_COHORT.read_bytes()).hexdigest()
+    assert privacy.recorded_checksum() == recorded.removeprefix("sha256:")
+    assert privacy.is_synthetic() and privacy.is_synthetic(DEFAULT_COHORT)
     crlf = tmp_path / "crlf.csv"
     crlf.write_bytes(DEFAULT_COHORT.read_bytes().replace(b"\n", b"\r\n"))
     assert privacy.file_sha256(crlf) == privacy.file_sha256(DEFAULT_COHORT)
+    assert privacy.is_synthetic(crlf)
+    commented = tmp_path / "commented.csv"
+    commented.write_bytes(b"# SYNTHETIC DATA - not real patients\n" + DEFAULT_COHORT.read_bytes())
+    assert len(load_cohort(commented)) == 32 and not privacy.is_synthetic(commented)
     assert not privacy.is_synthetic(DATA / "good" / "base.csv")
+    assert not privacy.is_synthetic(tmp_path / "missing.csv")
+
+
+def test_without_the_descriptor_nothing_is_synthetic(tmp_path):
+    from nettx_utils.cohort import DEFAULT_COHORT
+
+    assert privacy.recorded_checksum(tmp_path / "datapackage.json") is None
+    assert not privacy.is_synthetic(DEFAULT_COHORT, descriptor=tmp_path / "datapackage.json")
+
+
+def test_update_recorded_checksum_rewrites_only_the_hash_and_size(tmp_path):
+    """For a cohort file changed by other means than the generator: the descriptor's other
+    keys keep their values and order."""
+    from nettx_utils.cohort import DEFAULT_COHORT
+
+    shutil.copy(DEFAULT_COHORT.parent / "datapackage.json", tmp_path / "datapackage.json")
+    cohort = tmp_path / "cohort.csv"
+    cohort.write_bytes(DEFAULT_COHORT.read_bytes().replace(b"SYN-01,", b"SYN-00,"))
+    before = json.loads((tmp_path / "datapackage.json").read_text())
+    assert not privacy.is_synthetic(cohort, descriptor=tmp_path / "datapackage.json")
+    checksum = privacy.update_recorded_checksum(cohort, tmp_path / "datapackage.json")
+    after = json.loads((tmp_path / "datapackage.json").read_text())
+    assert privacy.is_synthetic(cohort, descriptor=tmp_path / "datapackage.json")
+    assert after["resources"][0]["hash"] == f"sha256:{checksum}" != before["resources"][0]["hash"]
+    assert after["resources"][0]["bytes"] == cohort.stat().st_size
+    for entry in (before, after):
+        del entry["resources"][0]["hash"], entry["resources"][0]["bytes"]
+    assert json.dumps(after) == json.dumps(before)
+    with pytest.raises(NettxError, match="no descriptor"):
+        privacy.update_recorded_checksum(cohort, tmp_path / "none.json")
 
 
 # ------------------------------------------------------------------ pipeline
