@@ -430,7 +430,7 @@ def paper_test_column(
     >>> rows = pd.DataFrame({"key": ["change", "change"],
     ...                      "test_key": ["mann_whitney", "signed_rank"]})
     >>> paper_test_column(rows)[0]
-    'printed by the paper'
+    'Printed by the paper'
     >>> paper_test_column(rows, synthetic=False) is None
     True
     """
@@ -447,7 +447,7 @@ def paper_test_column(
             continue
         found = None if scored is None else scored[scored["spec"] == spec]
         if found is None or found.empty:
-            column.append("printed by the paper")
+            column.append("Printed by the paper")
             continue
         value = found.iloc[0]
         text = printed(value["published"], value["decimals"], value["bound"] or None)

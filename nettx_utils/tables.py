@@ -45,7 +45,7 @@ TABLE2_ABBREVIATIONS = (
 )
 """The abbreviations of Table 2, in the book's words."""
 
-SYNTHETIC_ONLY = "not printed by the paper: a property of the synthetic cohort only, not a finding"
+SYNTHETIC_ONLY = "not printed by the paper; a property of the synthetic cohort only, not a finding"
 """The mark beside a number the paper does not publish, on the synthetic cohort."""
 
 
@@ -58,7 +58,7 @@ def unpublished_mark(synthetic: bool) -> str:
     Examples
     --------
     >>> unpublished_mark(True)
-    '(not printed by the paper: a property of the synthetic cohort only, not a finding)'
+    '(not printed by the paper; a property of the synthetic cohort only, not a finding)'
     >>> unpublished_mark(False)
     '(from your cohort)'
     """
