@@ -563,6 +563,32 @@ def commonest_label(table: pd.DataFrame, prefix: str) -> str:
     return label.rstrip(LOCOREGIONAL_MARK + PREDOMINANT_MARK + CUTOFF_MARK)
 
 
+def site_summary(table: pd.DataFrame) -> str:
+    """A clause on where the recurrences were, from :func:`table2` output: how many were at
+    a single site and the commonest single site, or that none was.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"key": ["recurrence_extent=single", "single_site=lung"],
+    ...                   "label": ["Single", "Lung"], "indent": [1, 1],
+    ...                   "n": [3, 3], "denominator": [5, 3]})
+    >>> site_summary(t)
+    '3 of the 5 recurrences with a recorded site were at a single site, most often in the lung'
+    >>> site_summary(t.assign(n=[0, 0]))
+    'none of the 5 recurrences with a recorded site was at a single site'
+    """
+    single = row(table, "recurrence_extent=single")
+    n, total = int(single["n"]), int(single["denominator"])
+    if n == 0:
+        return f"none of the {total} recurrences with a recorded site was at a single site"
+    site = commonest_label(table, "single_site=").lower().replace("other (", "other sites (")
+    article = "" if site.endswith("nodes") or site.startswith("other") else "the "
+    return (
+        f"{n} of the {total} recurrences with a recorded site were at a single site, "
+        f"most often in {article}{site}"
+    )
+
+
 STATUS_PUBLISHED: dict[str, tuple[str, str | None]] = {
     "status=dead": ("res_died_n", "res_died_pct"),
     "death_cause=net_progression": ("res_death_progression_n", None),

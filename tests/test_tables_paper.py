@@ -92,6 +92,20 @@ def test_commonest_label_ignores_sub_rows_and_marks(cohort):
     assert tables.commonest_label(table, "no_such_prefix=") == "none"
 
 
+def test_site_summary_counts_single_sites_and_says_when_there_is_none(cohort):
+    single = derived.recurrence_extent(cohort) == "single"
+    text = tables.site_summary(tables.table2(cohort))
+    assert text.startswith(f"{int(single.sum())} of the {len(cohort)} recurrences")
+    assert text.endswith("most often in abdominal lymph nodes")
+    everywhere = cohort.copy()
+    for site in derived.RECURRENCE_SITES:  # every patient recurs at every site: none single
+        everywhere[f"recurrence_site_{site}"] = True
+    text = tables.site_summary(tables.table2(everywhere))
+    assert (
+        text == f"none of the {len(cohort)} recurrences with a recorded site was at a single site"
+    )
+
+
 # --------------------------------------------------------------------------- status
 
 
