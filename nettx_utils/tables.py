@@ -435,8 +435,9 @@ def cutoff_reading(
     """The note on the early/late cut-off under Table 2, true for this cohort and cut-off.
 
     The paper's Table 2 labels its groups "<24 mo" and "≥24 mo"; its abstract and
-    text say "≤24" and ">24". The book follows the text (:func:`derived.recurrence_timing`
-    puts a recurrence at exactly the cut-off in the early group). The two readings
+    Results say "≤24" and ">24" (its Discussion "<24"). The book follows the abstract
+    and Results (:func:`derived.recurrence_timing` puts a recurrence at exactly the
+    cut-off in the early group). The two readings
     differ only for recurrences at exactly the cut-off; the note counts them.
 
     Parameters
@@ -460,9 +461,9 @@ def cutoff_reading(
     cut = f"{cutoff:g}"
     text = (
         f"The paper's Table 2 labels the groups “<{paper_cutoff:g} mo” and "
-        f"“≥{paper_cutoff:g} mo”, while its abstract and text say “≤{paper_cutoff:g}” "
-        f"and “>{paper_cutoff:g}”. The book follows the text: a recurrence at exactly the "
-        "cut-off counts as early. "
+        f"“≥{paper_cutoff:g} mo”, while its abstract and Results say “≤{paper_cutoff:g}” "
+        f"and “>{paper_cutoff:g}” (its Discussion, “<{paper_cutoff:g}”). The book follows "
+        "the abstract and Results: a recurrence at exactly the cut-off counts as early. "
     )
     if cutoff != paper_cutoff:
         text += f"This run uses a cut-off of {cut} months instead of the paper's {paper_cutoff:g}. "
