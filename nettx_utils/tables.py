@@ -65,6 +65,25 @@ def unpublished_mark(synthetic: bool) -> str:
     return f"({SYNTHETIC_ONLY})" if synthetic else "(from your cohort)"
 
 
+def curve_shape_note(synthetic: bool, printed: str) -> str:
+    """A sentence under a survival curve: which of its values the paper prints, and that
+    the rest of its shape describes the synthetic cohort only.
+
+    Examples
+    --------
+    >>> curve_shape_note(True, "its median")[:40]
+    'The paper prints its median; the shape o'
+    >>> curve_shape_note(False, "its median")
+    'The curve is that of your cohort.'
+    """
+    if not synthetic:
+        return "The curve is that of your cohort."
+    return (
+        f"The paper prints {printed}; the shape of the curve between and beyond those "
+        f"values is {SYNTHETIC_ONLY}."
+    )
+
+
 TABLE_COLUMNS = [
     "key", "label", "indent", "n", "denominator", "percent", "median", "q1", "q3", "decimals",
 ]  # fmt: skip
