@@ -80,7 +80,7 @@ def curve_shape_note(synthetic: bool, printed: str) -> str:
         return "The curve is that of your cohort."
     return (
         f"The paper prints {printed}; the shape of the curve between and beyond those "
-        f"values is {SYNTHETIC_ONLY}."
+        "values is a property of the synthetic cohort only, not a finding."
     )
 
 
