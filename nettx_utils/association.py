@@ -42,6 +42,7 @@ __all__ = [
     "mib1_comparisons",
     "paired_and_independent",
     "paper_correlations",
+    "paper_test_column",
     "result_or_note",
     "spearman",
     "wilcoxon_signed_rank",
@@ -391,3 +392,64 @@ def paper_correlations(cohort: pd.DataFrame) -> pd.DataFrame:
             ),
         }
     )
+
+
+PUBLISHED_TESTS: dict[tuple[str, str], str] = {
+    ("primary_lt", "mann_whitney"): "mannwhitney:mib1_primary_pct,mib1_lt_pct",
+    ("lt_recurrence", "mann_whitney"): "mannwhitney:mib1_lt_pct,mib1_recurrence_pct",
+    ("change", "mann_whitney"): "mannwhitney:mib1_change_primary_lt,mib1_change_lt_recurrence",
+}
+"""The rows of :func:`mib1_comparisons` whose p the paper prints, with the ``spec`` of that
+published value; the paired (signed-rank) tests are the book's and are not published."""
+
+
+def paper_test_column(
+    tests: pd.DataFrame, scored: pd.DataFrame | None = None, *, synthetic: bool = True
+) -> list[str] | None:
+    """For each row of :func:`mib1_comparisons`, what the paper prints of it.
+
+    Parameters
+    ----------
+    tests
+        :func:`mib1_comparisons` output (``key`` and ``test_key`` name the row).
+    scored
+        :func:`nettx_utils.scoring.score` output, given only when the chapter is
+        comparable: the printed p then stands in the column.
+    synthetic
+        False for a user's cohort: every number is that cohort's and ``None`` is returned
+        (no column).
+
+    Returns
+    -------
+    list of str or None
+        ``"P = 0.016"`` (or ``"printed by the paper"`` without ``scored``) for a published
+        test; for the others, :data:`nettx_utils.tables.SYNTHETIC_ONLY`.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"key": ["change", "change"],
+    ...                      "test_key": ["mann_whitney", "signed_rank"]})
+    >>> paper_test_column(rows)[0]
+    'Printed by the paper'
+    >>> paper_test_column(rows, synthetic=False) is None
+    True
+    """
+    from nettx_utils.published import printed
+    from nettx_utils.tables import SYNTHETIC_ONLY
+
+    if not synthetic:
+        return None
+    column = []
+    for key, test_key in zip(tests["key"], tests["test_key"], strict=True):
+        spec = PUBLISHED_TESTS.get((key, test_key))
+        if spec is None:
+            column.append(SYNTHETIC_ONLY.capitalize())
+            continue
+        found = None if scored is None else scored[scored["spec"] == spec]
+        if found is None or found.empty:
+            column.append("Printed by the paper")
+            continue
+        value = found.iloc[0]
+        text = printed(value["published"], value["decimals"], value["bound"] or None)
+        column.append(f"P {text}" if value["bound"] else f"P = {text}")
+    return column

@@ -163,3 +163,19 @@ def up_competing_codes(cohort: pd.DataFrame) -> pd.Series:
     up = event_flags(cohort["untreatable_progression"])
     died = event_flags(cohort["died"])
     return pd.Series(np.where(up == 1, 1, np.where(died == 1, 2, 0)), index=cohort.index)
+
+
+def events_between(times: pd.Series, events: pd.Series, start: float, stop: float) -> int:
+    """How many events fall at a time in ``[start, stop)``.
+
+    Used to describe where the steps of a Kaplan-Meier curve cluster (e.g. the
+    untreatable progressions just before the 5-year landmark).
+
+    Examples
+    --------
+    >>> events_between(pd.Series([10.0, 50.0, 55.0, 60.0]), pd.Series([1, 1, 0, 1]), 48, 60)
+    1
+    """
+    times = pd.to_numeric(pd.Series(times), errors="coerce").to_numpy()
+    flags = pd.Series(events).fillna(0).astype(bool).to_numpy()
+    return int((flags & (times >= start) & (times < stop)).sum())

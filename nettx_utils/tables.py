@@ -26,6 +26,64 @@ from nettx_utils import derived
 from nettx_utils.cohort import Dictionary, load_dictionary
 
 SPSS_QUANTILES = "weibull"
+LOCOREGIONAL_MARK = "\u1d43"  # superscript a: the paper's footnote on locoregional nodes
+PREDOMINANT_MARK = "\u1d47"  # superscript b: the paper's footnote on the predominant treatment
+CUTOFF_MARK = "\u1d9c"  # superscript c: the book's note on the early/late cut-off
+
+TABLE1_ABBREVIATIONS = (
+    "IQR, interquartile range; LRT, locoregional treatment; LT, liver transplantation; "
+    "Mib-1, Ki-67 proliferation index (MIB-1 antibody staining); NET, neuroendocrine tumour; "
+    "PD, progressive disease; PR, partial response; PRRT, peptide receptor radionuclide "
+    "therapy; SD, stable disease; WHO, World Health Organization."
+)
+"""The abbreviations of Table 1, in the book's words."""
+
+TABLE2_ABBREVIATIONS = (
+    "CgA, chromogranin A; IQR, interquartile range; LT, liver transplantation; Mib-1, "
+    "Ki-67 proliferation index (MIB-1 antibody staining); NET, neuroendocrine tumour; "
+    "PRRT, peptide receptor radionuclide therapy; pts, patients."
+)
+"""The abbreviations of Table 2, in the book's words."""
+
+SYNTHETIC_ONLY = "not printed by the paper; a property of the synthetic cohort only, not a finding"
+"""The mark beside a number the paper does not publish, on the synthetic cohort."""
+
+
+def unpublished_mark(synthetic: bool) -> str:
+    """The parenthesis to put beside a number the paper does not print.
+
+    On the synthetic cohort such a number describes generated patients only, and the
+    mark says so; on a user's cohort it is simply that cohort's number.
+
+    Examples
+    --------
+    >>> unpublished_mark(True)
+    '(not printed by the paper; a property of the synthetic cohort only, not a finding)'
+    >>> unpublished_mark(False)
+    '(from your cohort)'
+    """
+    return f"({SYNTHETIC_ONLY})" if synthetic else "(from your cohort)"
+
+
+def curve_shape_note(synthetic: bool, printed: str) -> str:
+    """A sentence under a survival curve: which of its values the paper prints, and that
+    the rest of its shape describes the synthetic cohort only.
+
+    Examples
+    --------
+    >>> curve_shape_note(True, "its median")[:40]
+    'The paper prints its median; the shape o'
+    >>> curve_shape_note(False, "its median")
+    'The curve is that of your cohort.'
+    """
+    if not synthetic:
+        return "The curve is that of your cohort."
+    return (
+        f"The paper prints {printed}; the shape of the curve between and beyond those "
+        "values is a property of the synthetic cohort only, not a finding."
+    )
+
+
 TABLE_COLUMNS = [
     "key", "label", "indent", "n", "denominator", "percent", "median", "q1", "q3", "decimals",
 ]  # fmt: skip
@@ -324,7 +382,8 @@ def table2(
                 site_rows.append(
                     _count_row(
                         f"single_site=abdominal_ln_{kind}",
-                        d.level_label("recurrence_abdominal_ln_type", kind),
+                        d.level_label("recurrence_abdominal_ln_type", kind)
+                        + (LOCOREGIONAL_MARK if kind == "locoregional" else ""),
                         among(flags[site] & (ln_type == kind), single),
                         indent=2,
                     )
@@ -347,7 +406,11 @@ def table2(
             q,
         ),
         *[
-            _count_row(f"recurrence_timing={code}", label, (timing == code).where(timing.notna()))
+            _count_row(
+                f"recurrence_timing={code}",
+                label + CUTOFF_MARK,
+                (timing == code).where(timing.notna()),
+            )
             for code, label in timing_labels.items()
         ],
         _quartile_row(
@@ -375,7 +438,7 @@ def table2(
         treated("surgery_at_recurrence", "Surgery"),
         treated("treatment_radiotherapy", "Radiotherapy"),
         treated("treatment_none", "Follow-up (no treatment)"),
-        _header_row("Predominant treatment"),
+        _header_row("Predominant treatment" + PREDOMINANT_MARK),
         *_levels(cohort["predominant_treatment"], "predominant_treatment", d),
         _header_row("Outcome of predominant treatment"),
         *_levels(cohort["predominant_treatment_response"], "predominant_treatment_response", d),
@@ -383,6 +446,219 @@ def table2(
     table = _finish(rows)
     table["part"] = pd.Series([row.get("part") for row in rows]).ffill().fillna("recurrence")
     return table
+
+
+def cutoff_reading(
+    months: pd.Series, cutoff: float, *, paper_cutoff: float = 24, synthetic: bool = True
+) -> str:
+    """The note on the early/late cut-off under Table 2, true for this cohort and cut-off.
+
+    The paper's Table 2 labels its groups "<24 mo" and "≥24 mo"; its abstract and
+    Results say "≤24" and ">24" (its Discussion "<24"). The book follows the abstract
+    and Results (:func:`derived.recurrence_timing` puts a recurrence at exactly the
+    cut-off in the early group). The two readings
+    differ only for recurrences at exactly the cut-off; the note counts them.
+
+    Parameters
+    ----------
+    months
+        Months from LT to recurrence, one value per patient (missing values ignored).
+    cutoff
+        The run's cut-off in months.
+    paper_cutoff
+        The paper's cut-off, named when the run uses another one.
+    synthetic
+        Whether ``months`` is the synthetic cohort (names the cohort in the note).
+
+    Examples
+    --------
+    >>> cutoff_reading(pd.Series([10.0, 30.0]), 24)[-60:]
+    'synthetic cohort, so both readings give the same two groups.'
+    >>> "1 patient" in cutoff_reading(pd.Series([24.0, 30.0]), 24, synthetic=False)
+    True
+    """
+    cut = f"{cutoff:g}"
+    text = (
+        f"The paper's Table 2 labels the groups “<{paper_cutoff:g} mo” and "
+        f"“≥{paper_cutoff:g} mo”, while its abstract and Results say “≤{paper_cutoff:g}” "
+        f"and “>{paper_cutoff:g}” (its Discussion, “<{paper_cutoff:g}”). The book follows "
+        "the abstract and Results: a recurrence at exactly the cut-off counts as early. "
+    )
+    if cutoff != paper_cutoff:
+        text += f"This run uses a cut-off of {cut} months instead of the paper's {paper_cutoff:g}. "
+    who = "the synthetic cohort" if synthetic else "this cohort"
+    at = int((pd.to_numeric(months, errors="coerce") == cutoff).sum())
+    if at == 0:
+        return text + (
+            f"No recurrence came exactly {cut} months after LT in {who}, so both readings "
+            "give the same two groups."
+        )
+    patients = "1 patient" if at == 1 else f"{at} patients"
+    return text + (
+        f"In {who}, {patients} recurred exactly {cut} months after LT: counted here as "
+        f"early (≤{cut} mo), they would be late under the table's “≥{cut} mo” reading, so "
+        "the two readings give different groups."
+    )
+
+
+def table_notes(*notes: str, abbreviations: str = "") -> str:
+    """Markdown for the lines under a table: lettered notes, then the abbreviations.
+
+    Each note is ``"a: text"``; the letter is printed as a superscript, as in the paper.
+
+    Examples
+    --------
+    >>> print(table_notes("a: First note.", abbreviations="LT, liver transplantation."))
+    <sup>a</sup> First note.<br>
+    *Abbreviations.* LT, liver transplantation.
+    """
+    lines = []
+    for note in notes:
+        letter, text = note.split(":", 1)
+        lines.append(f"<sup>{letter.strip()}</sup> {text.strip()}")
+    if abbreviations:
+        lines.append(f"*Abbreviations.* {abbreviations}")
+    return "<br>\n".join(lines)
+
+
+TABLE2_NOTE_A = (
+    "a: Locoregional lymph nodes are the lymph-node stations that drained the primary "
+    "tumour (for a primary in the ileum, the mesenteric nodes); a recurrence there is "
+    "counted apart from one in more distant abdominal nodes."
+)
+TABLE2_NOTE_B = (
+    "b: The predominant treatment is the most aggressive one a patient received for the "
+    "recurrence: a patient given both surgery and somatostatin analogs counts under "
+    "surgery, so each patient appears once in that block."
+)
+"""The paper's two footnotes to Table 2, in the book's words."""
+
+
+def table2_notes(
+    months: pd.Series, early_recurrence_months: float, *, synthetic: bool = True
+) -> str:
+    """The notes under the book's Table 2: the paper's two footnotes (in the book's words),
+    the cut-off note (:func:`cutoff_reading`) and the abbreviations."""
+    return table_notes(
+        TABLE2_NOTE_A,
+        TABLE2_NOTE_B,
+        "c: " + cutoff_reading(months, early_recurrence_months, synthetic=synthetic),
+        abbreviations=TABLE2_ABBREVIATIONS,
+    )
+
+
+def months_text(value: float, decimals: int = 0) -> str:
+    """A time in months for the prose: ``81 months``, ``not reached`` (infinite) or
+    ``not estimable`` (missing).
+
+    Examples
+    --------
+    >>> months_text(81.2), months_text(float("inf")), months_text(float("nan"))
+    ('81 months', 'not reached', 'not estimable')
+    """
+    if value is None or pd.isna(value):
+        return "not estimable"
+    if np.isinf(value):
+        return "not reached"
+    return f"{fixed(value, decimals)} months"
+
+
+def commonest_label(table: pd.DataFrame, prefix: str) -> str:
+    """The label of the row with the most patients among the rows whose key starts with
+    ``prefix`` and that are not sub-rows (indent 1), footnote marks removed; ``"none"``
+    when no such row has a patient.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"key": ["s=a", "s=b", "s=b_x"], "label": ["A", "B", "Bx"],
+    ...                   "indent": [1, 1, 2], "n": [2, 5, 9]})
+    >>> commonest_label(t, "s=")
+    'B'
+    """
+    rows = table[table["key"].str.startswith(prefix) & (table["indent"] == 1)]
+    rows = rows[rows["n"].fillna(0) > 0]
+    if rows.empty:
+        return "none"
+    label = str(rows.loc[rows["n"].astype(int).idxmax(), "label"])
+    return label.rstrip(LOCOREGIONAL_MARK + PREDOMINANT_MARK + CUTOFF_MARK)
+
+
+def site_summary(table: pd.DataFrame) -> str:
+    """A clause on where the recurrences were, from :func:`table2` output: how many were at
+    a single site and the commonest single site, or that none was.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"key": ["recurrence_extent=single", "single_site=lung"],
+    ...                   "label": ["Single", "Lung"], "indent": [1, 1],
+    ...                   "n": [3, 3], "denominator": [5, 3]})
+    >>> site_summary(t)
+    '3 of the 5 recurrences with a recorded site were at a single site, most often in the lung'
+    >>> site_summary(t.assign(n=[0, 0]))
+    'none of the 5 recurrences with a recorded site was at a single site'
+    """
+    single = row(table, "recurrence_extent=single")
+    n, total = int(single["n"]), int(single["denominator"])
+    if n == 0:
+        return f"none of the {total} recurrences with a recorded site was at a single site"
+    site = commonest_label(table, "single_site=").lower().replace("other (", "other sites (")
+    article = "" if site.endswith("nodes") or site.startswith("other") else "the "
+    return (
+        f"{n} of the {total} recurrences with a recorded site were at a single site, "
+        f"most often in {article}{site}"
+    )
+
+
+STATUS_PUBLISHED: dict[str, tuple[str, str | None]] = {
+    "status=dead": ("res_died_n", "res_died_pct"),
+    "death_cause=net_progression": ("res_death_progression_n", None),
+    "death_cause=other": ("res_death_other_n", None),
+    "status=alive_free": ("res_alive_disease_free_n", "res_alive_disease_free_pct"),
+    "status=alive_with_disease": ("res_alive_with_disease_n", None),
+}
+"""The published ids (count, percentage or None) of each row of :func:`status_table`:
+the paper prints the status at last follow-up in its Results, not in a table."""
+
+
+def status_beside_paper(status: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
+    """Add the paper's numbers and a match mark to :func:`status_table` rows.
+
+    Parameters
+    ----------
+    status
+        :func:`status_table` output.
+    scored
+        :func:`nettx_utils.scoring.score` output (every section), with ``id``,
+        ``published``, ``decimals``, ``bound``, ``match`` and ``flagged``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``status`` plus ``paper`` (``N (%)``, or ``N`` alone where the paper prints no
+        percentage) and ``mark`` (✓ reproduced, ✗ not, ⚑ flagged by the audit), the
+        columns :func:`paper_layout` shows.
+    """
+    from nettx_utils.published import printed
+
+    by_id = scored.set_index("id")
+    paper, marks = [], []
+    for key in status["key"]:
+        ids = [pid for pid in STATUS_PUBLISHED.get(key, ()) if pid and pid in by_id.index]
+        if not ids:
+            paper.append("")
+            marks.append("")
+            continue
+        parts = by_id.loc[ids]
+        texts = [printed(r.published, r.decimals, r.bound or None) for r in parts.itertuples()]
+        paper.append(texts[0] + (f" ({texts[1]})" if len(texts) > 1 else ""))
+        if parts["flagged"].astype(bool).any():
+            marks.append("⚑")
+        else:
+            marks.append("✓" if parts["match"].fillna(False).astype(bool).all() else "✗")
+    out = status.copy()
+    out["paper"] = paper
+    out["mark"] = marks
+    return out
 
 
 def row(table: pd.DataFrame, key: str) -> pd.Series:
@@ -474,9 +750,81 @@ def styled(
     )
 
 
+LANDMARK_HEADERS = {
+    "years": "Years",
+    "months": "Months",
+    "survival": "Survival",
+    "lower": "Lower limit",
+    "upper": "Upper limit",
+    "at_risk": "At risk",
+}
+"""Printed headers of a landmark table's columns."""
+
+
 def landmark_view(landmarks: pd.DataFrame, caption: str) -> Styler:
     """A landmark table (:func:`nettx_utils.survival.landmark_table`) as printed in a chapter:
-    years, months, survival and its interval in %."""
-    formats = {"years": "{:g}", "months": "{:.0f}"}
-    formats.update(dict.fromkeys(("survival", "lower", "upper"), "{:.1%}"))
-    return styled(landmarks, caption, formats)
+    years, months, survival and its interval in %, patients at risk, under readable headers."""
+    formats = {"Years": "{:g}", "Months": "{:.0f}", "At risk": "{:.0f}"}
+    formats.update(dict.fromkeys(("Survival", "Lower limit", "Upper limit"), "{:.1%}"))
+    return styled(landmarks.rename(columns=LANDMARK_HEADERS), caption, formats)
+
+
+def rate_view(table: pd.DataFrame, caption: str, *, what: str, header: str) -> Styler:
+    """:func:`rate_by_group` output as printed: group, patients, ``header`` (the column
+    ``what``) and the percentage at one decimal."""
+    frame = table.rename(columns={"group": "Group", "n": "Patients", what: header, "percent": "%"})
+    return styled(frame, caption, {"%": "{:.1f}"})
+
+
+def rank_tests_view(
+    tests: pd.DataFrame, caption: str, *, alpha: float, paper: Sequence[str] | None = None
+) -> Styler:
+    """Rank tests (:func:`nettx_utils.association.paired_and_independent` rows) as printed.
+
+    p-values are written by :func:`nettx_utils.plots.format_p` at four decimals, so a
+    p below 0.0001 reads "< 0.0001" as the paper prints it. ``paper`` adds a column
+    saying, row by row, what the paper prints (see
+    :func:`nettx_utils.association.paper_test_column`).
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"comparison": ["A vs B"], "test": ["T"], "n": [10],
+    ...                      "statistic": [3.0], "p_value": [0.00001]})
+    >>> rank_tests_view(rows, "x", alpha=0.05).data[["P", "P < 0.05"]].iloc[0].tolist()
+    ['< 0.0001', 'yes']
+    """
+    from nettx_utils.plots import format_p
+
+    p = tests["p_value"].astype(float)
+    frame = pd.DataFrame(
+        {
+            "Comparison": tests["comparison"],
+            "Test": tests["test"],
+            "n": tests["n"],
+            "Statistic": tests["statistic"],
+            "P": [format_p(value, 4) for value in p],
+            f"P < {alpha:g}": np.where(p.isna(), "–", np.where(p < alpha, "yes", "no")),
+        }
+    )
+    if paper is not None:
+        frame["In the paper"] = list(paper)
+    return styled(frame, caption, {"Statistic": "{:.1f}"})
+
+
+def correlations_view(table: pd.DataFrame, caption: str) -> Styler:
+    """Spearman correlations (:func:`nettx_utils.association.correlation_table`) as printed:
+    ρ and p at three decimals (p by :func:`nettx_utils.plots.format_p`); the note column
+    only when some correlation could not be computed."""
+    from nettx_utils.plots import format_p
+
+    frame = pd.DataFrame(
+        {
+            "Correlation": table["correlation"],
+            "Pairs": table["n"],
+            "Spearman's ρ": table["rho"],
+            "P": [format_p(value) for value in table["p_value"].astype(float)],
+        }
+    )
+    if table["note"].astype(bool).any():
+        frame["Why not computed"] = table["note"]
+    return styled(frame, caption, {"Spearman's ρ": "{:.3f}"})
