@@ -63,7 +63,9 @@ def _validate(args: argparse.Namespace) -> int:
     if not_found:
         print(f"warning: --allow-column {', '.join(not_found)}: no such column", file=sys.stderr)
     if is_synthetic(args.path):
-        print("This is the project's synthetic cohort (its checksum matches the dictionary).")
+        print(
+            "This is the project's synthetic cohort (its checksum matches data/datapackage.json)."
+        )
     return 0
 
 

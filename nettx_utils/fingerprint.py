@@ -37,8 +37,13 @@ def package_digest() -> str:
 
 
 def data_files() -> list[Path]:
-    """The project's data files a chapter may read besides the cohort."""
-    return sorted(DATA_DIR.glob("*.csv")) + sorted(DATA_DIR.glob("*.yml"))
+    """The project's data files a chapter may read besides the cohort (the descriptor
+    ``datapackage.json`` included: it decides whether a cohort is the synthetic one)."""
+    return (
+        sorted(DATA_DIR.glob("*.csv"))
+        + sorted(DATA_DIR.glob("*.yml"))
+        + sorted(DATA_DIR.glob("*.json"))
+    )
 
 
 def inputs_digest(cohort_path: Path) -> str:

@@ -108,12 +108,13 @@ class WarmKernel:
         A kernel started before (dead, or alive) is shut down first.
         """
         from jupyter_client.blocking import BlockingKernelClient
-        from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
+
+        from nettx_utils.execution import ipc_kernel_manager  # (imported here: no cycle)
 
         self.shutdown()  # the sockets of a dead kernel, too: left to the garbage
         # collector, closing their zmq context can block for ever
-        self.km = AsyncKernelManager(kernel_name=self.kernel_name)
+        self.km = ipc_kernel_manager(self.kernel_name)  # local sockets: no TCP warning
         run_sync(self.km.start_kernel)(cwd=str(self.cwd))
         self.starts += 1
         # A blocking client with a session id of its own: its socket identity is the
