@@ -669,17 +669,22 @@ def row(table: pd.DataFrame, key: str) -> pd.Series:
     return found.iloc[0]
 
 
-def paper_layout(table: pd.DataFrame, title: str, n: int) -> Styler:
+def paper_layout(table: pd.DataFrame, title: str, n: int, *, synthetic: bool = True) -> Styler:
     """The table as printed: indented labels and one value column, ready to display.
 
-    When ``table`` carries the paper's values (:func:`nettx_utils.published.side_by_side`),
-    they stand in a second column with the match mark.
+    The value column is headed "This book (synthetic cohort)", or "Your cohort" when
+    ``synthetic`` is false. When ``table`` carries the paper's values
+    (:func:`nettx_utils.published.side_by_side`), they stand in a second column with the
+    match mark.
     """
+    from nettx_utils.published import COHORT_COLUMN, SYNTHETIC_COLUMN
+
     labels = [
         "\u2003" * int(indent) + label
         for indent, label in zip(table["indent"], table["label"], strict=True)
     ]
-    shown = {f"Characteristic ({n} patients)": labels, "This book": table["display"]}
+    values = SYNTHETIC_COLUMN if synthetic else COHORT_COLUMN
+    shown = {f"Characteristic ({n} patients)": labels, values: table["display"]}
     if "paper" in table:
         shown["Paper"] = table["paper"]
         shown["Match"] = table["mark"]
