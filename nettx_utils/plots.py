@@ -45,6 +45,7 @@ __all__ = [
     "book_ticks",
     "format_p",
     "km_figure",
+    "reverse_km_figure",
     "trajectories_figure",
     "use_book_style",
 ]
@@ -832,3 +833,45 @@ def trajectories_figure(
         ax.set_ylabel(_scale_label(ylabel, log_scale, positive))
     fig.trajectory_summary = summary
     return fig
+
+
+def reverse_km_figure(
+    survival: pd.DataFrame, follow_up: pd.DataFrame, follow_up_median: float
+) -> Figure:
+    """Overall survival beside the reverse Kaplan-Meier curve (the share still under
+    follow-up), with the reverse curve's median dashed: chapter 8's figure.
+
+    ``survival`` and ``follow_up`` are life tables with columns ``time`` and ``survival``
+    (:func:`nettx_utils.teaching.life_table`; the second with the event indicator
+    flipped). The x axis follows the book's tick rule (:func:`book_ticks`) and the
+    legend stands above the axes, so it covers no curve.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"time": [2.0, 5.0], "survival": [0.5, 0.0]})
+    >>> reverse_km_figure(table, table, 3.0).axes[0].get_xlabel()
+    'Months since recurrence'
+    """
+    figure = Figure(figsize=(6.4, 3.2), layout="constrained")
+    ax = figure.subplots()
+    start = pd.DataFrame({"time": [0.0], "survival": [1.0]})
+    curves = [
+        (survival, PALETTE[1], "Overall survival (Kaplan-Meier)"),
+        (follow_up, PALETTE[0], "Still under follow-up (reverse Kaplan-Meier)"),
+    ]
+    for curve, colour, label in curves:
+        steps = pd.concat([start, curve[["time", "survival"]]], ignore_index=True)
+        ax.step(steps["time"], steps["survival"], where="post", color=colour, label=label)
+    ax.axhline(0.5, color="#888888", linestyle=":", linewidth=1)
+    if math.isfinite(follow_up_median):
+        ax.axvline(follow_up_median, color=PALETTE[0], linestyle="--", linewidth=1)
+    end = float(max(survival["time"].max(), follow_up["time"].max()))
+    ticks = book_ticks(end)
+    ax.set_xticks(ticks)
+    ax.set_xlim(0, max(end, float(ticks[-1])) * 1.02)
+    ax.set_xlabel("Months since recurrence")
+    ax.set_ylabel("Proportion")
+    ax.set_ylim(0, 1.02)
+    handles, names = ax.get_legend_handles_labels()
+    _outside_legend(figure, handles, names)
+    return figure
