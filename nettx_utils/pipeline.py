@@ -302,7 +302,16 @@ def run(
         if warm is not None:
             warm.shutdown()  # now rather than after the build: its memory is not needed
         executed = [nb.stem for nb in to_run]
-        _write_run_record(staging, plan, executed, keys, pages=outputs)
+        # A notebook reused because --only left it out keeps the key of the copy it
+        # reuses (the previous run's), not this run's: a later run that selects it must
+        # see that its parameters changed.
+        recorded = {
+            nb.stem: previous_keys.get(nb.stem, "")
+            if nb not in selected and nb.stem in reused
+            else keys[nb.stem]
+            for nb in notebooks
+        }
+        _write_run_record(staging, plan, executed, recorded, pages=outputs)
         report("Building the HTML with Jupyter Book ...")
         start = time.perf_counter()
         html = book.finish()

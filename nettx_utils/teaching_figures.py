@@ -123,22 +123,27 @@ def bootstrap_figure(
     figure = Figure(figsize=(6.4, 3.2), layout="constrained")
     ax = figure.subplots()
     jitter = np.random.default_rng(1).uniform(-0.18, 0.18, len(boot))
+    keys = ["One resample", "Median and interquartile range", "Estimate on all patients"]
     for i, name in enumerate(labels):
         values = boot.loc[boot["predictor"] == name, "penalised_coef"].to_numpy(float)
         values = values[np.isfinite(values)]
         y = np.full(values.size, float(i)) + jitter[: values.size]
-        ax.plot(values, y, "o", ms=2.5, alpha=0.35, color=PALETTE[0])
+        key = {"label": keys[0]} if i == 0 else {}
+        ax.plot(values, y, "o", ms=2.5, alpha=0.35, color=PALETTE[0], **key)
         if values.size:
             q1, med, q3 = np.quantile(values, [0.25, 0.5, 0.75])
             ax.plot([q1, q3], [i, i], color="#111111", lw=2.4, solid_capstyle="butt")
-            ax.plot(med, i, "o", ms=6, mfc="white", mec="#111111", mew=1.8)
+            key = {"label": keys[1]} if i == 0 else {}
+            ax.plot(med, i, "o", ms=6, mfc="white", mec="#111111", mew=1.8, **key)
         if full_coef is not None:
-            ax.plot(full_coef[i], i, "D", ms=6, color=PALETTE[1])
+            key = {"label": keys[2]} if i == 0 else {}
+            ax.plot(full_coef[i], i, "D", ms=6, color=PALETTE[1], **key)
     ax.axvline(0, color=_GREY, lw=0.9, ls="--")
     ax.set_yticks(range(len(labels)), list(labels.values()))
     ax.invert_yaxis()
     ax.set_xlabel("log hazard ratio, penalised Cox model")
     ax.grid(axis="x", color="#E5E5E5")
+    _legend_outside(figure, ax, ncols=3)
     return figure
 
 

@@ -242,6 +242,22 @@ def test_rebuild_executes_only_what_changed(own_book):
 
 
 @pytest.mark.slow
+def test_a_notebook_left_out_by_only_is_executed_when_selected_later(own_book):
+    """Run 1 changes a parameter with --only 01: chapter 4 is reused from the default run
+    although its parameters changed. Run 2 selects chapter 4 with the same parameter: its
+    copy is stale, so it executes (it was served as "unchanged" before the fix)."""
+    changed = {"landmark_years": [3, 10]}
+    first = pipeline.run(
+        build_dir=own_book, parameters=changed, only=["01_cohort"], report=lambda line: None
+    )
+    assert first.executed == ("01_cohort",) and "04_outcomes" in first.reused
+    second = pipeline.run(
+        build_dir=own_book, parameters=changed, only=["04_outcomes"], report=lambda line: None
+    )
+    assert second.executed == ("04_outcomes",)
+
+
+@pytest.mark.slow
 def test_serial_parallel_warm_and_fresh_kernels_record_identical_numbers(default_book, tmp_path):
     """The default book ran two workers, each with a warm kernel. Serially, in one warm
     kernel and in the other order, or each in a fresh kernel, the records are the same."""

@@ -84,6 +84,12 @@ def test_bootstrap_figure_one_row_per_predictor():
     assert ax.lines[1].get_xdata().tolist() == [0.2, 0.4]  # quartiles of a
     diamonds = [line for line in ax.lines if line.get_marker() == "D"]
     assert [d.get_xdata()[0] for d in diamonds] == [0.2, -1.5]
+    (key,) = figure.legends  # the figure's markers explained once, above the axes
+    assert [t.get_text() for t in key.get_texts()] == [
+        "One resample",
+        "Median and interquartile range",
+        "Estimate on all patients",
+    ]
     no_fit = teaching_figures.bootstrap_figure(boot.head(0), None, labels).axes[0]
     assert not [line for line in no_fit.lines if line.get_marker() == "D"]
 
