@@ -419,8 +419,7 @@ def km_figure(
             y = np.r_[1.0, steps["survival"].to_numpy(float)]
             ax.step(x, y, where="post", color=colour, label=lab, gid="km-curve", zorder=3)
             if ci:
-                lo = np.r_[1.0, steps["lower"].to_numpy(float)]
-                hi = np.r_[1.0, steps["upper"].to_numpy(float)]
+                lo, hi = _band_limits(y, steps["lower"], steps["upper"])
                 ax.fill_between(
                     x, lo, hi, step="post", color=colour, alpha=0.15, lw=0, gid="km-ci", zorder=2
                 )
@@ -483,6 +482,29 @@ def km_figure(
     fig.km_empty = empty
     fig.km_legend = legend
     return fig
+
+
+def _band_limits(survival: np.ndarray, lower: pd.Series, upper: pd.Series) -> tuple:
+    """The confidence band's limits at each step of a curve that starts at 1.
+
+    Where the estimate is 0 (the last patient at risk died) or 1, the interval is
+    undefined (NaN) on the log-log scale; a NaN at the curve's last time made
+    ``fill_between`` drop the whole step before it, so the band vanished where the
+    curve still stood above 0. The limits there are the estimate itself.
+
+    Examples
+    --------
+    >>> lo, hi = _band_limits(np.array([1.0, 0.5, 0.0]), pd.Series([0.1, np.nan]),
+    ...                       pd.Series([0.9, np.nan]))
+    >>> lo.tolist(), hi.tolist()
+    ([1.0, 0.1, 0.0], [1.0, 0.9, 0.0])
+    """
+    lo = np.r_[1.0, np.asarray(lower, float)]
+    hi = np.r_[1.0, np.asarray(upper, float)]
+    degenerate = (survival == 0.0) | (survival == 1.0)
+    lo = np.where(np.isnan(lo) & degenerate, survival, lo)
+    hi = np.where(np.isnan(hi) & degenerate, survival, hi)
+    return lo, hi
 
 
 def _outside_legend(fig: Figure, handles: list, names: list[str]) -> Any:

@@ -456,3 +456,18 @@ def test_format_p(p, digits, expected):
 def test_format_p_rejects_bad_input(p, digits):
     with pytest.raises(NettxError):
         format_p(p, digits)
+
+
+def test_band_covers_the_last_step_of_a_curve_that_falls_to_zero():
+    """A group whose longest time is a death ends at S = 0, where the log-log interval is
+    undefined; the band must still cover the step before it (it vanished from the
+    previous death time on, under a curve that stood above 0)."""
+    durations = [5.0, 8.0, 12.0, 20.0, 30.0]
+    events = [1, 0, 1, 0, 1]  # the last time is a death
+    fig = km_figure(durations, events)
+    (band,) = _by_gid(fig.axes[0], "km-ci")
+    vertices = np.vstack([path.vertices for path in band.get_paths()])
+    # the band reaches the last death time, and spans the step between 12 and 30 months
+    assert vertices[:, 0].max() >= 30.0
+    on_last_step = vertices[(vertices[:, 0] > 12.0) & (vertices[:, 0] < 30.0)]
+    assert on_last_step.size and np.ptp(on_last_step[:, 1]) > 0.1
