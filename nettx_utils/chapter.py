@@ -160,7 +160,7 @@ class Chapter:
         reader opted in (``per_patient_figures=True``); none on any other cohort."""
         from nettx_utils.plots import PER_PATIENT_LIMIT
 
-        return PER_PATIENT_LIMIT if opt_in or (opt_in is None and self.synthetic) else 0
+        return PER_PATIENT_LIMIT if opt_in is True or (opt_in is None and self.synthetic) else 0
 
     def listing(self, frame: pd.DataFrame, caption: str, formats: dict | None = None) -> Any:
         """A table with one row per patient: shown for the synthetic cohort only.

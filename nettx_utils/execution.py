@@ -141,6 +141,21 @@ def _hide_injected(notebook) -> None:
             tags.append("remove-cell")
 
 
+def _keep_only_the_file_name(notebook, data_path: object) -> None:
+    """Leave the cohort file's folder out of the executed notebook, which the book offers
+    as a download: the injected cell names the file only, and papermill's record of the
+    run's paths and parameters is dropped (a folder often names a person or a share)."""
+    papermill_record = notebook.metadata.get("papermill", {})
+    for key in ("parameters", "input_path", "output_path"):
+        papermill_record.pop(key, None)
+    if not isinstance(data_path, str | Path) or Path(data_path).name == str(data_path):
+        return
+    folder_path, name = str(data_path), Path(data_path).name
+    for cell in notebook.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.source = cell.source.replace(folder_path, name)
+
+
 USED_VALUES_TAG = "nettx-used-values"
 """The tag of the box, under the parameters cell, that lists the values a run used."""
 
@@ -154,6 +169,7 @@ def tidy_executed(path: Path, source: Path, parameters: Mapping[str, object]) ->
 
     notebook = nbformat.read(path, as_version=4)
     _hide_injected(notebook)
+    _keep_only_the_file_name(notebook, parameters.get("data_path"))
     defaults = {
         name: info["default"] for name, info in papermill.inspect_notebook(str(source)).items()
     }
@@ -188,9 +204,10 @@ def _same(a: object, b: object) -> bool:
 
 
 def _shown(value: object) -> str:
-    """A parameter value for the box: ``36``, ``[5, 10]``, ``"weibull"``; None as words."""
+    """A parameter value for the box, as Python writes it: ``36``, ``[5, 10]``,
+    ``"weibull"``, ``None``."""
     if value is None:
-        return "none"
+        return "`None`"
     if isinstance(value, tuple):
         value = list(value)
     return f"`{value!r}`".replace("'", '"')

@@ -100,9 +100,19 @@ def declared_parameters(notebook: Path) -> dict[str, object]:
 
 
 def parse_parameters(pairs: Sequence[Sequence[str]]) -> dict[str, object]:
-    """``-p NAME VALUE`` pairs to Python values; VALUE is read as YAML (``36``, ``[5, 10]``, ``log``)."""
+    """``-p NAME VALUE`` pairs to Python values; VALUE is read as YAML (``36``, ``[5, 10]``,
+    ``log``), and ``None`` as Python's None (YAML would read it as a word).
+
+    Examples
+    --------
+    >>> parse_parameters([["per_patient_figures", "None"], ["cut", "36"]])
+    {'per_patient_figures': None, 'cut': 36}
+    """
     parameters = {}
     for name, text in pairs:
+        if text.strip() == "None":
+            parameters[name] = None
+            continue
         try:
             parameters[name] = yaml.safe_load(text)
         except yaml.YAMLError:

@@ -161,6 +161,25 @@ def test_the_default_book_links_no_repository_and_launches_no_build_product(defa
 
 
 @pytest.mark.slow
+def test_every_local_link_of_the_default_book_resolves(default_book):
+    """Each relative href and src of every page (download buttons of the .ipynb and .md
+    sources, figures, files for manuscripts, other pages) names a file of the book."""
+    import re
+    from urllib.parse import unquote, urlsplit
+
+    dead = []
+    for page in default_book.html_dir.rglob("*.html"):
+        if "_static" in page.parts:  # the theme's templates, not pages
+            continue
+        for link in re.findall(r'(?:href|src)="([^"#?]+)', page.read_text(encoding="utf-8")):
+            if urlsplit(link).scheme or link.startswith(("//", "mailto:", "data:")):
+                continue
+            if not (page.parent / unquote(link)).exists():
+                dead.append(f"{page.relative_to(default_book.html_dir)}: {link}")
+    assert not dead, "\n".join(dead[:20])
+
+
+@pytest.mark.slow
 def test_with_a_repository_url_the_launch_button_opens_the_source_notebook(tmp_path):
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 

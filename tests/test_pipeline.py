@@ -99,6 +99,9 @@ def test_injected_parameters_cell_is_hidden_and_the_used_values_are_shown(tmp_pa
     assert "landmark_years = [3, 10] (default [5, 10]" in used
     assert "data: the cohort file centre_cohort.csv (default: the synthetic cohort" in used
     assert "private" not in used  # the file's name, not its folder
+    # nor does the executed notebook, which the book offers as a download
+    downloaded = (build_dir / "source" / pipeline.COMPUTED / "01_cohort.ipynb").read_text()
+    assert str(data.parent) not in downloaded and "centre_cohort.csv" in downloaded
 
 
 def _broken_notebook_dir(tmp_path: Path) -> Path:

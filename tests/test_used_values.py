@@ -65,3 +65,23 @@ def test_an_executed_notebook_shows_the_box_under_its_parameters(tmp_path):
     assert "- `cut` = `36` (default `24`)" in box.source
     assert "`my_cohort.csv`" in box.source and str(tmp_path) not in box.source
     assert nbformat.read(source, as_version=4).cells[0].source.startswith("data_path = None")
+
+
+def test_only_true_opts_a_real_cohort_into_per_patient_figures(tmp_path):
+    """The box shows an unset per_patient_figures as `None`; typed back as a word (YAML reads
+    "none" as a string) it must not switch per-patient lines on for a real cohort."""
+    import pandas as pd
+
+    from nettx_utils.chapter import open_chapter
+    from nettx_utils.cohort import DEFAULT_COHORT
+    from nettx_utils.pipeline import parse_parameters
+
+    copy = pd.read_csv(DEFAULT_COHORT)
+    copy["patient_id"] = [f"C{i:03d}" for i in range(len(copy))]
+    path = tmp_path / "centre.csv"
+    copy.to_csv(path, index=False)
+    chapter = open_chapter("02_recurrence", data_path=path, glue=False)
+    for typed in ("none", "None", "null"):
+        opt_in = parse_parameters([["per_patient_figures", typed]])["per_patient_figures"]
+        assert chapter.per_patient_lines(opt_in) == 0, typed
+    assert chapter.per_patient_lines(True) > 0

@@ -88,8 +88,10 @@ def launch_source_notebooks(app, pagename, templatename, context, doctree) -> No
     def rewrite(buttons: list) -> None:
         for button in buttons:
             if isinstance(button, dict):
-                if isinstance(button.get("url"), str):
-                    button["url"] = source_notebook_path(button["url"])
+                url = button.get("url")
+                # the download button links the page's own source (_sources/): leave it
+                if isinstance(url, str) and "_sources/" not in url:
+                    button["url"] = source_notebook_path(url)
                 rewrite(button.get("buttons") or [])
 
     rewrite(context.get("header_buttons") or [])
