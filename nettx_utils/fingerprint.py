@@ -27,13 +27,44 @@ def digest(*parts: bytes) -> str:
     return total.hexdigest()
 
 
+COMPUTING_LIBRARIES = (
+    "numpy",
+    "pandas",
+    "scipy",
+    "lifelines",
+    "matplotlib",
+    "papermill",
+    "myst-nb",
+    "jupyter-book",
+)
+"""The libraries whose version can change what a chapter computes or shows."""
+
+
+def library_versions() -> str:
+    """The installed versions of :data:`COMPUTING_LIBRARIES`, one ``name==version`` a line."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    lines = []
+    for name in COMPUTING_LIBRARIES:
+        try:
+            lines.append(f"{name}=={version(name)}")
+        except PackageNotFoundError:
+            lines.append(f"{name}==absent")
+    return "\n".join(lines)
+
+
 def package_digest() -> str:
-    """The package's version and the content of its modules: a change to either
-    can change what a notebook computes."""
+    """The package's version, the content of its modules and the versions of the
+    libraries that compute (:func:`library_versions`): a change to any of them can
+    change what a notebook computes."""
     from nettx_utils import __version__
 
     sources = sorted(Path(__file__).parent.glob("*.py"))
-    return digest(__version__.encode(), *(path.read_bytes() for path in sources))
+    return digest(
+        __version__.encode(),
+        library_versions().encode(),
+        *(path.read_bytes() for path in sources),
+    )
 
 
 def data_files() -> list[Path]:

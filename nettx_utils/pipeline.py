@@ -259,6 +259,11 @@ def run(
             nb.stem: notebook_key(nb, plan[nb.stem], cohort_path, allow_columns, inputs=inputs)
             for nb in notebooks
         }
+        # A page may read the chapters' sources (the parameters page reads chapter 5's
+        # defaults): its key includes them.
+        chapters_source = fingerprint.digest(*(nb.read_bytes() for nb in chapters))
+        for page in pages:
+            keys[page.stem] = fingerprint.digest(keys[page.stem].encode(), chapters_source.encode())
         previous_keys = _previous_keys(previous) if use_cache else {}
         outputs = {page.stem: staging / PAGES / page.name for page in pages}
         to_run = []

@@ -70,6 +70,21 @@ def test_key_changes_with_a_module_of_the_package(notebook, cohort, tmp_path, mo
     assert pipeline.notebook_key(notebook, {}, cohort) != base
 
 
+def test_key_changes_with_the_version_of_a_computing_library(notebook, cohort, monkeypatch):
+    """Upgrading lifelines (or another library that computes) invalidates every chapter."""
+    import importlib.metadata
+
+    base = pipeline.notebook_key(notebook, {}, cohort)
+    installed = importlib.metadata.version
+
+    def upgraded(name):
+        return "99.0" if name == "lifelines" else installed(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", upgraded)
+    assert "lifelines==99.0" in fingerprint.library_versions()
+    assert pipeline.notebook_key(notebook, {}, cohort) != base
+
+
 def test_key_changes_with_the_other_data_files_and_allowed_columns(
     notebook, cohort, tmp_path, monkeypatch
 ):
