@@ -70,7 +70,11 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _score(args: argparse.Namespace) -> int:
+    from nettx_utils import synth
+    from nettx_utils.chapter import SYNTHETIC_CAPTION
     from nettx_utils.cohort import load_cohort
+    from nettx_utils.export import SOURCE_COLUMN
+    from nettx_utils.privacy import is_synthetic
     from nettx_utils.published import (
         load_consistency_audit,
         load_published_values,
@@ -80,6 +84,14 @@ def _score(args: argparse.Namespace) -> int:
     )
     from nettx_utils.scoring import score
 
+    if not (is_synthetic(args.data) or (args.data and synth.is_synthetic_file(args.data))):
+        raise NettxError(
+            f"{args.data}: not a synthetic cohort (its checksum is not the one recorded in "
+            "data/datapackage.json, nor in a descriptor the generator wrote beside it). The "
+            "score asks whether a generated cohort gives back the paper's numbers; other "
+            "patients can neither match nor contradict them. To see your cohort beside the "
+            "paper's numbers as context, build the book: python -m nettx_utils run --data FILE."
+        )
     table = score(
         load_cohort(args.data),
         load_published_values(),
@@ -96,7 +108,7 @@ def _score(args: argparse.Namespace) -> int:
         )
     _refuse_data_dir(args.out)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(args.out, index=False)
+    table.assign(**{SOURCE_COLUMN: SYNTHETIC_CAPTION}).to_csv(args.out, index=False)
     print(f"Table written to {args.out}")
     print(score_line(table))
     return 0
@@ -203,7 +215,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate.set_defaults(handler=_validate)
 
     score = commands.add_parser("score", help="score a cohort against the published values")
-    score.add_argument("--data", type=Path, help="cohort file (default: the synthetic cohort)")
+    score.add_argument(
+        "--data", type=Path, help="a synthetic cohort file (default: data/cohort.csv)"
+    )
     score.add_argument(
         "--out",
         type=Path,

@@ -214,10 +214,16 @@ def _shown(value: object) -> str:
 
 
 def _data_line(default: object, used: object) -> str:
-    if used is None or (isinstance(used, str) and used == default):
-        return "- data: the synthetic cohort (`data/cohort.csv`), the default"
-    name = Path(str(used)).name
-    return f"- data: the cohort file `{name}` (default: the synthetic cohort, `data/cohort.csv`)"
+    """The box's line on the data, decided as the chapters decide it: by the file's
+    checksum (:func:`nettx_utils.privacy.is_synthetic`), not by its path."""
+    from nettx_utils.cohort import DEFAULT_COHORT
+    from nettx_utils.privacy import is_synthetic
+
+    path = DEFAULT_COHORT if used is None or used == default else Path(str(used))
+    if is_synthetic(path):
+        where = "the default" if path == DEFAULT_COHORT else f"the file `{path.name}`"
+        return f"- data: the synthetic cohort ({where})"
+    return f"- data: the cohort file `{path.name}` (not the synthetic cohort)"
 
 
 def used_values_markdown(defaults: Mapping[str, str], parameters: Mapping[str, object]) -> str:

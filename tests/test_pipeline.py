@@ -97,7 +97,7 @@ def test_injected_parameters_cell_is_hidden_and_the_used_values_are_shown(tmp_pa
     assert box is not None
     used = " ".join(box.find_parent(class_="admonition").get_text(" ").split())
     assert "landmark_years = [3, 10] (default [5, 10]" in used
-    assert "data: the cohort file centre_cohort.csv (default: the synthetic cohort" in used
+    assert "data: the cohort file centre_cohort.csv (not the synthetic cohort)" in used
     assert "private" not in used  # the file's name, not its folder
     # nor does the executed notebook, which the book offers as a download
     downloaded = (build_dir / "source" / pipeline.COMPUTED / "01_cohort.ipynb").read_text()

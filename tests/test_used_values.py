@@ -33,7 +33,7 @@ def test_the_box_lists_used_values_defaults_that_differ_and_only_the_file_name()
     )
     lines = text.splitlines()
     assert lines[0] == ":::{admonition} The values this run used"
-    assert "- data: the cohort file `centre.csv` (default: the synthetic cohort" in text
+    assert "- data: the cohort file `centre.csv` (not the synthetic cohort)" in text
     assert "secret_folder" not in text
     assert "- `cut` = `36.0` (default `24`)" in lines
     assert "- `years` = `[5, 10]`" in lines
@@ -47,7 +47,7 @@ def test_a_value_equal_to_the_default_shows_no_default():
 
 def test_defaults_only_say_the_synthetic_cohort():
     text = execution.used_values_markdown({"data_path": "None"}, {})
-    assert "the synthetic cohort (`data/cohort.csv`), the default" in text
+    assert "- data: the synthetic cohort (the default)" in text
 
 
 @pytest.mark.slow
