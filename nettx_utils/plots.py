@@ -309,7 +309,8 @@ def km_figure(
         With two or more groups, add "Log-rank p = ..." (see :func:`format_p`)
         to the legend.
     landmarks : sequence of float
-        Times marked by vertical dotted lines.
+        Times marked by vertical dotted lines, and added to the table's columns (and
+        the x ticks) when a patient is still followed then.
     width, axes_height : float
         Figure width and height of the curve panel, in inches; the table
         below adds 0.16 in per row.
@@ -402,6 +403,10 @@ def km_figure(
     else:
         ticks = asked
         t0, t1 = float(ticks[0]), float(ticks[-1])
+    # A landmark is a column of the table too, so the numbers at risk that the text quotes
+    # at a landmark (60 months between the ticks 48 and 72) can be read off the figure.
+    marked = [float(t) for t in landmarks if t0 <= float(t) <= last]
+    ticks = np.union1d(ticks, marked)
     pad = 0.02 * (t1 - t0)
 
     n_rows = 4 * len(keys)  # per group: a name row, then At risk / Censored / Events

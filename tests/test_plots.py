@@ -471,3 +471,15 @@ def test_band_covers_the_last_step_of_a_curve_that_falls_to_zero():
     assert vertices[:, 0].max() >= 30.0
     on_last_step = vertices[(vertices[:, 0] > 12.0) & (vertices[:, 0] < 30.0)]
     assert on_last_step.size and np.ptp(on_last_step[:, 1]) > 0.1
+
+
+def test_a_landmark_is_a_column_of_the_at_risk_table(aml):
+    """The numbers at risk at a landmark between two ticks (as the text quotes them) can be
+    read off the figure; a landmark after the last follow-up adds no column."""
+    fig = km_figure(aml.time, aml.event, aml.group, tick_step=24, landmarks=[12, 500])
+    times = sorted(set(fig.km_counts["time"]))
+    assert 12.0 in times and max(times) < 500
+    assert [t for t in times if t != 12.0] == [24.0 * k for k in range(len(times) - 1)]
+    expected = int((aml.time[aml.group == "Maintained"] >= 12).sum())
+    row = fig.km_counts[(fig.km_counts.group == "Maintained") & (fig.km_counts.time == 12)]
+    assert int(row["at_risk"].iloc[0]) == expected
