@@ -68,10 +68,12 @@ def sweep_figure(
     ax = figure.subplots()
     ok = scan[scan["admissible"] & scan["p_value"].notna()]
     if len(ok):
-        ax.step(ok["cutoff"], ok["p_value"], where="post", color=PALETTE[0], lw=1.4)
-        ax.plot(ok["cutoff"], ok["p_value"], "o", color=PALETTE[0], ms=2.5)
+        # p-values below P_FLOOR are drawn on it: an asymptotic 1e-40 means nothing more
+        shown = ok["p_value"].clip(lower=P_FLOOR)
+        ax.step(ok["cutoff"], shown, where="post", color=PALETTE[0], lw=1.4)
+        ax.plot(ok["cutoff"], shown, "o", color=PALETTE[0], ms=2.5)
         ax.set_yscale("log")
-        ax.set_ylim(min(ok["p_value"].min(), alpha) / 2, 1.05)
+        ax.set_ylim(max(min(shown.min(), alpha) / 2, P_FLOOR / 2), 1.05)
     else:
         ax.text(0.5, 0.5, "no admissible cut-off on this cohort", transform=ax.transAxes,
                 ha="center")  # fmt: skip
@@ -79,13 +81,24 @@ def sweep_figure(
     ax.axvline(cut, color=PALETTE[1], lw=1.2, label=f"{name} ({cut:g})")
     seen = pd.Series(marker).dropna()
     seen = seen[(seen >= scan["cutoff"].min()) & (seen <= scan["cutoff"].max())]
-    ax.plot(seen, np.full(len(seen), 0.04), "|", color="#444444", ms=8,
+    ax.plot(seen, np.full(len(seen), -0.06), "|", color="#444444", ms=8, clip_on=False,
             transform=ax.get_xaxis_transform(), label=f"observed {what}")  # fmt: skip
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _p_tick(v)))
     ax.set_xlabel(xlabel)
     ax.set_ylabel("Log-rank p (unadjusted)")
     _legend_outside(figure, ax, ncols=3)
     return figure
+
+
+P_FLOOR = 1e-4
+"""The lowest p-value a sweep figure draws; smaller ones are drawn on it ("< 0.0001")."""
+
+
+def _p_tick(value: float) -> str:
+    """A tick of a p-value axis: ``0.05``, ``0.001``; the floor as ``< 0.0001``."""
+    if value <= P_FLOOR * 1.0001:
+        return f"< {P_FLOOR:g}"
+    return f"{value:.6f}".rstrip("0").rstrip(".")
 
 
 def null_max_figure(
@@ -98,12 +111,19 @@ def null_max_figure(
     if result is not None and correction.computable:
         ax.hist(result.null_max, bins=60, color=PALETTE[0], alpha=0.55,
                 label="maximum over the sweep, permuted data")  # fmt: skip
+        ax.set_yscale("log")  # the tail beyond the critical value stays visible
         ax.axvline(correction.threshold, color=_GREY, ls="--", lw=1,
                    label=f"one test at p = {alpha:g}")  # fmt: skip
         ax.axvline(correction.critical, color=PALETTE[2], ls=":", lw=1.6,
                    label=f"the search at p = {alpha:g}")  # fmt: skip
-        ax.axvline(result.statistic, color=PALETTE[1], lw=1.6,
-                   label="maximum over the sweep, observed")  # fmt: skip
+        top = max(float(np.max(result.null_max)), correction.critical) * 1.15
+        if result.statistic <= top:
+            ax.axvline(result.statistic, color=PALETTE[1], lw=1.6,
+                       label="maximum over the sweep, observed")  # fmt: skip
+        else:  # far off the scale: an arrow at the edge, with its value
+            ax.set_xlim(0, top)
+            ax.annotate(f"observed maximum {result.statistic:.1f} \u2192", xy=(1, 0.9),
+                        xycoords="axes fraction", ha="right", color=PALETTE[1])  # fmt: skip
         _legend_outside(figure, ax, ncols=2)
     ax.set_xlabel("Largest log-rank chi-square over the cut-offs")
     ax.set_ylabel("Permutations")
@@ -137,7 +157,7 @@ def bootstrap_figure(
             ax.plot(med, i, "o", ms=6, mfc="white", mec="#111111", mew=1.8, **key)
         if full_coef is not None:
             key = {"label": keys[2]} if i == 0 else {}
-            ax.plot(full_coef[i], i, "D", ms=6, color=PALETTE[1], **key)
+            ax.plot(full_coef[i], i, "D", ms=7, mfc="none", mec=PALETTE[1], mew=1.6, **key)
     ax.axvline(0, color=_GREY, lw=0.9, ls="--")
     ax.set_yticks(range(len(labels)), list(labels.values()))
     ax.invert_yaxis()

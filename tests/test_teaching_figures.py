@@ -153,3 +153,32 @@ def test_legends_stand_outside_the_axes():
         top = ax.get_window_extent().y1
         for text in figure.legends[0].get_texts():
             assert text.get_window_extent().y0 >= top
+
+
+def test_sweep_figure_draws_tiny_p_values_on_a_floor_labelled_as_a_bound():
+    """An asymptotic p of 1e-40 (a large cohort) is drawn at 1e-4 and the axis says
+    "< 0.0001", not "1e-40" in a raw float format."""
+    tiny = scan().assign(p_value=[1e-40, 0.02, 0.3, np.nan])
+    figure = teaching_figures.sweep_figure(
+        tiny, 13, [13.0], xlabel="x", what="times", name="the cut", alpha=0.05
+    )
+    ax = figure.axes[0]
+    assert min(ax.lines[0].get_ydata()) == teaching_figures.P_FLOOR
+    assert ax.get_ylim()[0] == teaching_figures.P_FLOOR / 2
+    figure.draw_without_rendering()
+    labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert "< 0.0001" in labels and not any("e-" in label for label in labels)
+
+
+def test_null_max_figure_points_at_an_observed_maximum_far_off_its_scale():
+    result = MaxSelectedResult(
+        statistic=400.0, cutoff=1.0, p_value=1e-4, smallest_raw_p=1e-80, n_cutoffs=3,
+        n_groupings=3, min_group=1, n_permutations=100, seed=1, table=scan(),
+        null_max=np.arange(1.0, 11.0),
+    )  # fmt: skip
+    figure = teaching_figures.null_max_figure(
+        result, SearchCorrection(3.84, 9.5, 0.5, 0.1, 1e-4), alpha=0.05
+    )
+    ax = figure.axes[0]
+    assert ax.get_xlim()[1] < 20 and ax.get_yscale() == "log"
+    assert "observed maximum 400.0" in texts(figure)
