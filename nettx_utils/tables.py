@@ -65,6 +65,31 @@ def unpublished_mark(synthetic: bool) -> str:
     return f"({SYNTHETIC_ONLY})" if synthetic else "(from your cohort)"
 
 
+def flow_paths_note(synthetic: bool) -> str:
+    """The sentence under the flow figure (the paper's Figure 2): which of its numbers the
+    paper prints, and that the paths between the columns are the synthetic cohort's.
+
+    The paper prints each column's totals (presentations, predominant treatments and
+    their outcomes in Table 2, the status at last follow-up in its text) and how many
+    patients of each presentation were operated on; the book takes no count of the
+    paths from a treatment to a response or to a status from it.
+
+    Examples
+    --------
+    >>> flow_paths_note(True)[:45]
+    'The book checks against the paper only the to'
+    >>> flow_paths_note(False)
+    'The paths are those of your cohort.'
+    """
+    if not synthetic:
+        return "The paths are those of your cohort."
+    return (
+        "The book checks against the paper only the totals of each column and the number "
+        "operated on in each presentation; which treatment group ended in which response "
+        f"and status is {SYNTHETIC_ONLY}."
+    )
+
+
 def curve_shape_note(synthetic: bool, printed: str) -> str:
     """A sentence under a survival curve: which of its values the paper prints, and that
     the rest of its shape describes the synthetic cohort only.
