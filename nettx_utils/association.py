@@ -51,6 +51,13 @@ __all__ = [
 METHODS = ("asymptotic", "exact", "auto")
 SIGNED_RANK = "Wilcoxon signed-rank (paired)"
 MANN_WHITNEY = "Mann-Whitney U (independent samples)"
+STATISTIC_NAMES = {
+    SIGNED_RANK: "W⁺ (first − second)",
+    MANN_WHITNEY: "U of the first sample",
+}
+"""What each test's ``statistic`` is, as a table names it: the sum of the ranks of the
+positive differences first − second (scipy's ``wilcoxon`` reports min(W⁺, W⁻) instead),
+and the Mann-Whitney U of the first sample (scipy's ``mannwhitneyu`` too)."""
 _ASYMPTOTIC = "asymptotic: normal approximation, tie-corrected variance, no continuity correction"
 
 
@@ -303,7 +310,7 @@ def paired_and_independent(x: Any, y: Any, *, comparison: str, key: str = "") ->
     reader can see whether the conclusion depends on the choice.
 
     Returns one row per test: ``key, comparison, test, test_key, n, statistic,
-    p_value, method``; ``test_key`` is ``mann_whitney`` or ``signed_rank`` and
+    statistic_name, p_value, method`` (``statistic_name`` from :data:`STATISTIC_NAMES`); ``test_key`` is ``mann_whitney`` or ``signed_rank`` and
     ``key`` the caller's short name of the comparison, for records.
     A test that a cohort cannot give (a moment measured in nobody, no non-zero
     difference) has NaN statistic and p, and ``method`` says why: a small or
@@ -322,6 +329,7 @@ def paired_and_independent(x: Any, y: Any, *, comparison: str, key: str = "") ->
                 "test_key": test_key,
                 "n": result.n,
                 "statistic": result.statistic,
+                "statistic_name": STATISTIC_NAMES[result.test],
                 "p_value": result.p_value,
                 "method": result.method,
             }

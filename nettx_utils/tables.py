@@ -65,6 +65,31 @@ def unpublished_mark(synthetic: bool) -> str:
     return f"({SYNTHETIC_ONLY})" if synthetic else "(from your cohort)"
 
 
+def flow_paths_note(synthetic: bool) -> str:
+    """The sentence under the flow figure (the paper's Figure 2): which of its numbers the
+    paper prints, and that the paths between the columns are the synthetic cohort's.
+
+    The paper prints each column's totals (presentations, predominant treatments and
+    their outcomes in Table 2, the status at last follow-up in its text) and how many
+    patients of each presentation were operated on; the book takes no count of the
+    paths from a treatment to a response or to a status from it.
+
+    Examples
+    --------
+    >>> flow_paths_note(True)[:45]
+    'The book checks against the paper only the to'
+    >>> flow_paths_note(False)
+    'The paths are those of your cohort.'
+    """
+    if not synthetic:
+        return "The paths are those of your cohort."
+    return (
+        "The book checks against the paper only the totals of each column and the number "
+        "operated on in each presentation; which treatment group ended in which response "
+        f"and status is {SYNTHETIC_ONLY}."
+    )
+
+
 def curve_shape_note(synthetic: bool, printed: str) -> str:
     """A sentence under a survival curve: which of its values the paper prints, and that
     the rest of its shape describes the synthetic cohort only.
@@ -89,21 +114,45 @@ TABLE_COLUMNS = [
 ]  # fmt: skip
 
 
+SIGNIFICANT_DIGITS = 12
+"""Significant digits a computed value keeps before it is rounded for print."""
+
+
+def decimal_value(value: float, digits: int = SIGNIFICANT_DIGITS) -> Decimal:
+    """``value`` as a decimal number of ``digits`` significant digits.
+
+    Arithmetic in binary floating point leaves errors in the last digits
+    (48.3 + 0.25 × 0.6 is 48.449999999999996, (51.9 + 54.8) / 2 is
+    53.349999999999994). Rounding to 12 significant digits first removes
+    them, so the half that the arithmetic meant is rounded as a half.
+
+    Examples
+    --------
+    >>> decimal_value(48.3 + 0.25 * 0.6), decimal_value((51.9 + 54.8) / 2)
+    (Decimal('48.45'), Decimal('53.35'))
+    """
+    return Decimal(f"{float(value):.{digits}g}")
+
+
 def fixed(value: float, decimals: int = 1) -> str:
     """``value`` at ``decimals``, halves rounded away from zero as SPSS prints them.
 
     Python's own formatting rounds the binary value (3.25 prints as ``3.2``);
-    the decimal text of the number is rounded instead (``3.3``).
+    the value is instead taken at 12 significant digits
+    (:func:`decimal_value`, which drops floating-point error) and that decimal
+    number is rounded half up (``3.3``).
 
     Examples
     --------
     >>> fixed(3.25), fixed(6.25), fixed(43.75), fixed(2, 0)
     ('3.3', '6.3', '43.8', '2')
+    >>> fixed(48.3 + 0.25 * 0.6), fixed((51.9 + 54.8) / 2), fixed(-0.25)
+    ('48.5', '53.4', '-0.3')
     """
     if value is None or pd.isna(value):
         return "–"
     quantum = Decimal(1).scaleb(-decimals)
-    return str(Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP))
+    return str(decimal_value(value).quantize(quantum, rounding=ROUND_HALF_UP))
 
 
 def describe_landmarks(table: pd.DataFrame, *, decimals: int = 1) -> str:
@@ -786,6 +835,9 @@ def rank_tests_view(
 ) -> Styler:
     """Rank tests (:func:`nettx_utils.association.paired_and_independent` rows) as printed.
 
+    Each row names its statistic (``statistic_name``: W⁺ of first − second for the
+    signed-rank test, U of the first sample for Mann-Whitney; see
+    :data:`nettx_utils.association.STATISTIC_NAMES`) beside its value.
     p-values are written by :func:`nettx_utils.plots.format_p` at four decimals, so a
     p below 0.0001 reads "< 0.0001" as the paper prints it. ``paper`` adds a column
     saying, row by row, what the paper prints (see
@@ -794,9 +846,11 @@ def rank_tests_view(
     Examples
     --------
     >>> rows = pd.DataFrame({"comparison": ["A vs B"], "test": ["T"], "n": [10],
-    ...                      "statistic": [3.0], "p_value": [0.00001]})
-    >>> rank_tests_view(rows, "x", alpha=0.05).data[["P", "P < 0.05"]].iloc[0].tolist()
-    ['< 0.0001', 'yes']
+    ...                      "statistic": [3.0], "statistic_name": ["U of the first sample"],
+    ...                      "p_value": [0.00001]})
+    >>> view = rank_tests_view(rows, "x", alpha=0.05)
+    >>> view.data[["Statistic is", "P", "P < 0.05"]].iloc[0].tolist()
+    ['U of the first sample', '< 0.0001', 'yes']
     """
     from nettx_utils.plots import format_p
 
@@ -806,6 +860,7 @@ def rank_tests_view(
             "Comparison": tests["comparison"],
             "Test": tests["test"],
             "n": tests["n"],
+            "Statistic is": tests["statistic_name"],
             "Statistic": tests["statistic"],
             "P": [format_p(value, 4) for value in p],
             f"P < {alpha:g}": np.where(p.isna(), "–", np.where(p < alpha, "yes", "no")),

@@ -215,3 +215,22 @@ def test_paper_correlations_are_scipys_spearman_and_tolerate_a_tiny_cohort():
     tiny = paper_correlations(cohort.head(2))
     assert tiny["rho"].isna().all()
     assert tiny["note"].str.contains("at least 3").all()
+
+
+def test_each_rank_test_row_names_its_statistic_and_the_value_matches_the_name():
+    from nettx_utils.association import paired_and_independent
+    from nettx_utils.tables import rank_tests_view
+
+    # first - second = [2, 0, -1, 4, 4]: non-zero |d| = 2, 1, 4, 4 -> ranks 2, 1, 3.5, 3.5.
+    # W+ (first - second) = 2 + 3.5 + 3.5 = 9; W- = 1, which scipy's wilcoxon reports.
+    first, second = [10, 12, 9, 15, 11], [8, 12, 10, 11, 7]
+    rows = paired_and_independent(first, second, comparison="A vs B").set_index("test_key")
+    assert rows.at["signed_rank", "statistic_name"] == "W⁺ (first − second)"
+    assert rows.at["signed_rank", "statistic"] == 9.0
+    assert stats.wilcoxon(np.subtract(first, second)).statistic == 1.0
+    # U of the first sample: each pair (x from first, y from second) counts 1 if x > y, 1/2 if tied.
+    u = sum((a > b) + 0.5 * (a == b) for a in first for b in second)
+    assert rows.at["mann_whitney", "statistic_name"] == "U of the first sample"
+    assert rows.at["mann_whitney", "statistic"] == u
+    shown = rank_tests_view(rows.reset_index(), "x", alpha=0.05).data
+    assert shown["Statistic is"].tolist() == ["U of the first sample", "W⁺ (first − second)"]

@@ -45,3 +45,41 @@ def test_no_cohort_claim_is_typed_into_the_prose(name):
         "5- and 10-year",
     ):
         assert claim not in text, claim
+
+
+# A code cell's bare last expression is displayed; these are the ones meant to be seen
+# (glue returns None, so a glue call shows nothing).
+SHOWN = {"view", "chapter.beside_the_paper", "chapter.downloads", "display", "glue"}
+
+
+def displayed_expressions(source: str) -> list[str]:
+    """The bare last expression of a code cell, if the cell displays it (no trailing ``;``)."""
+    import ast
+
+    tree = ast.parse(source)
+    if not tree.body or not isinstance(tree.body[-1], ast.Expr) or source.rstrip().endswith(";"):
+        return []
+    value = tree.body[-1].value
+    return [ast.unparse(value.func if isinstance(value, ast.Call) else value)]
+
+
+@pytest.mark.parametrize("name", PAPER_CHAPTERS)
+def test_no_code_cell_displays_a_value_by_accident(name):
+    cells = json.loads((NOTEBOOKS / f"{name}.ipynb").read_text(encoding="utf-8"))["cells"]
+    for cell in cells:
+        if cell["cell_type"] == "code":
+            for shown in displayed_expressions("".join(cell["source"])):
+                assert shown in SHOWN, f"{name}: a cell displays {shown}(...)"
+
+
+def test_the_display_check_catches_a_bare_record_call():
+    assert displayed_expressions('x = 1\nrecord("k", "text")') == ["record"]
+    assert displayed_expressions('record("k", "text");') == []
+    assert displayed_expressions("view") == ["view"]
+
+
+def test_chapter_4_states_the_level_and_method_of_the_median_interval():
+    cells = json.loads((NOTEBOOKS / "04_outcomes.ipynb").read_text(encoding="utf-8"))["cells"]
+    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    record = code[code.index('"os_rec_median_ci"') :][:400]
+    assert "100 * (1 - alpha)" in record and "ci_type" in record

@@ -95,3 +95,36 @@ def test_every_figure_caption_label_names_whose_data_it_shows(tmp_path):
     copy.to_csv(path, index=False)
     other = open_chapter("01_cohort", data_path=path, glue=False).data_caption()
     assert "your cohort" in other and other != SYNTHETIC_CAPTION
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "printed"),
+    [
+        # Age at recurrence, Q1: 48.3 + 0.25 * (48.9 - 48.3) is 48.449999999999996 in binary;
+        # the half the interpolation meant is 48.45, which rounds half up to 48.5.
+        (48.3 + 0.25 * 0.6, 1, "48.5"),
+        # Chapter 4's plain median of the observed times: (51.9 + 54.8) / 2 = 53.35 -> 53.4.
+        ((51.9 + 54.8) / 2, 1, "53.4"),
+        (48.3 + 0.25 * 0.6, 2, "48.45"),
+        (0.1 + 0.2, 1, "0.3"),
+        (
+            2.675,
+            2,
+            "2.68",
+        ),  # the binary value is 2.67499999999999982236431605997495353221893310546875
+        (48.44, 1, "48.4"),
+        (-1.25, 1, "-1.3"),
+    ],
+)
+def test_fixed_rounds_the_intended_half_not_the_floating_point_error(value, decimals, printed):
+    from nettx_utils.tables import fixed
+
+    assert fixed(value, decimals) == printed
+
+
+def test_quartiles_format_rounds_an_interpolated_half_up():
+    # n = 8, SPSS position for Q1 = 0.25 * 9 = 2.25 -> 48.3 + 0.25 * (48.9 - 48.3) = 48.45,
+    # computed as 48.449999999999996; it prints 48.5, not 48.4.
+    q = quartiles([40.0, 48.3, 48.9, 50.0, 52.0, 54.0, 56.0, 58.0])
+    assert q.q1 != 48.45  # the floating-point error the formatter must not show
+    assert q.format(1).split("(")[1].split("–")[0] == "48.5"

@@ -148,6 +148,7 @@ def test_rank_tests_view_prints_p_as_the_paper_does():
             "test": ["t", "t", "t"],
             "n": [10, 10, 0],
             "statistic": [0.0, 4.0, math.nan],
+            "statistic_name": ["W⁺ (first − second)"] * 3,
             "p_value": [1e-6, 0.01574, math.nan],
         }
     )
