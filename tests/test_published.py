@@ -386,3 +386,57 @@ def test_side_by_side_shows_halves_that_match_either_neighbour():
     assert out["display"].tolist() == ["6 (18.75)", "49.5 (40.05–57.0)", "14 (43.8)"]
     assert out["paper"].tolist()[0] == "6 (18.7)"
     assert out["mark"].tolist()[0] == "✓"
+
+
+# ------------------------------------------------- audit rows checked against the cohort
+
+NUMPY_QUANTILE_METHODS = [
+    "inverted_cdf",
+    "averaged_inverted_cdf",
+    "closest_observation",
+    "interpolated_inverted_cdf",
+    "hazen",
+    "weibull",
+    "linear",
+    "median_unbiased",
+    "normal_unbiased",
+]
+
+
+@pytest.fixture(scope="module")
+def synthetic() -> pd.DataFrame:
+    return pd.read_csv(Path(__file__).resolve().parents[1] / "data" / "cohort.csv")
+
+
+def test_no_quartile_rule_gives_the_abstracts_interval(synthetic: pd.DataFrame, audit):
+    """The audit says no standard quartile rule explains the Abstract's 29.4-119.1: none of
+    numpy's nine (Hyndman-Fan) methods gives either value from the cohort's 32 times, and
+    none gives a third quartile above SPSS's (Weibull's) 118.8."""
+    import numpy as np
+
+    times = synthetic["months_lt_to_recurrence"].to_numpy()
+    assert len(times) == 32
+    quartiles = {m: np.quantile(times, [0.25, 0.75], method=m) for m in NUMPY_QUANTILE_METHODS}
+    spss_q3 = quartiles["weibull"][1]
+    assert round(spss_q3, 1) == 118.8
+    for method, (q1, q3) in quartiles.items():
+        assert round(q1, 1) != 29.4, method
+        assert round(q3, 1) != 119.1, method
+        assert q3 <= spss_q3 + 1e-9, method
+    finding = audit.set_index("id").at["ttr_iqr_abstract_vs_table2", "finding"]
+    assert "No standard quartile rule" in finding and "rule the paper states" not in finding
+
+
+def test_complete_removals_and_complete_responses_both_hold(synthetic: pd.DataFrame, audit):
+    """The audit says the cohort has 13 complete removals and 12 complete responses in all,
+    one removal judged stable disease; the cohort must say the same."""
+    operated = synthetic[synthetic["surgery_at_recurrence"] == 1]
+    removed = operated[operated["surgery_complete_removal"] == 1]
+    assert len(operated) == 14
+    assert len(removed) == 13
+    assert (synthetic["predominant_treatment_response"] == "CR").sum() == 12
+    assert removed["predominant_treatment_response"].value_counts().to_dict() == {"CR": 12, "SD": 1}
+    incomplete = operated[operated["surgery_complete_removal"] == 0]
+    assert incomplete["predominant_treatment_response"].tolist() == ["PD"]
+    follows = audit.set_index("id").at["surgery_complete_vs_outcome", "follows"]
+    assert "13" in follows and "12" in follows and "stable disease" in follows
