@@ -962,17 +962,41 @@ AUDIT_CHECK_LABELS = {
 """Readable names of the audit's checks (:data:`AUDIT_CHECKS`)."""
 
 
-def audit_frame(audit: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
+def audit_frame(
+    audit: pd.DataFrame, published: pd.DataFrame, *, mode: str = "scored"
+) -> pd.DataFrame:
     """The consistency audit as the report shows it: readable labels, no internal ids.
+
+    Parameters
+    ----------
+    audit, published
+        :func:`load_consistency_audit` and :func:`load_published_values` output.
+    mode
+        The report's mode (:func:`nettx_utils.report.mode`): ``"scored"`` (synthetic
+        cohort, the paper's choices), ``"changed"`` (synthetic cohort, other choices) or
+        ``"context"`` (another cohort). Only the synthetic cohort has a column saying
+        which value it follows; only a scored run has a score to leave values out of.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``Check, Finding, The synthetic cohort follows, Left out of the score``:
-        the check by its :data:`AUDIT_CHECK_LABELS` name; the flagged values by where
-        the paper prints them and their label (``Table 2: Ki-67 above 20% at
-        recurrence, percent``), "none" when the row flags nothing.
+        Columns ``Check, Finding``, on the synthetic cohort ``The synthetic cohort
+        follows``, and ``Left out of the score`` (scored run) or ``Left out of the
+        comparison`` (other runs): the check by its :data:`AUDIT_CHECK_LABELS` name; the
+        flagged values by where the paper prints them and their label (``Table 2: Ki-67
+        above 20% at recurrence, percent``), "none" when the row flags nothing.
+
+    Examples
+    --------
+    >>> published = load_published_values()
+    >>> audit = load_consistency_audit(published=published)
+    >>> list(audit_frame(audit, published).columns)
+    ['Check', 'Finding', 'The synthetic cohort follows', 'Left out of the score']
+    >>> list(audit_frame(audit, published, mode="context").columns)
+    ['Check', 'Finding', 'Left out of the comparison']
     """
+    if mode not in ("scored", "changed", "context"):
+        raise NettxError(f"mode must be 'scored', 'changed' or 'context', got {mode!r}")
     where = published.set_index("id")
 
     def labels(cell: str) -> str:
@@ -981,11 +1005,14 @@ def audit_frame(audit: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
             return "none"
         return "; ".join(f"{where.at[i, 'source']}: {where.at[i, 'label']}" for i in ids)
 
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "Check": [AUDIT_CHECK_LABELS[c] for c in audit["check"]],
             "Finding": audit["finding"].tolist(),
-            "The synthetic cohort follows": audit["follows"].tolist(),
-            "Left out of the score": [labels(c) for c in audit["flagged_ids"]],
         }
     )
+    if mode != "context":
+        frame["The synthetic cohort follows"] = audit["follows"].tolist()
+    left_out = "Left out of the score" if mode == "scored" else "Left out of the comparison"
+    frame[left_out] = [labels(c) for c in audit["flagged_ids"]]
+    return frame

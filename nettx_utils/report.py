@@ -35,9 +35,11 @@ if TYPE_CHECKING:
 __all__ = [
     "MODES",
     "SECTIONS",
+    "audit_introduction",
     "export_frame",
     "introduction",
     "mode",
+    "opening",
     "record_score",
     "summary",
     "tables",
@@ -114,6 +116,83 @@ def mode(chapter: Chapter) -> str:
     if not chapter.synthetic:
         return "context"
     return "changed" if chapter.differs else "scored"
+
+
+_OPENINGS = {
+    "scored": (
+        "This chapter sets the numbers the paper publishes about its 32 patients, chapter by "
+        "chapter, beside those the synthetic cohort gives, and marks whether each is "
+        "reproduced."
+    ),
+    "context": (
+        "This chapter sets the numbers the paper publishes about its 32 patients, chapter by "
+        "chapter, beside the same quantities computed from your cohort, as context and not "
+        "as a test of the paper."
+    ),
+    "changed": (
+        "This chapter sets the numbers the paper publishes about its 32 patients beside the "
+        "book's only when the book runs with the paper's analysis choices; this run changed "
+        "them, so it sets none (see below)."
+    ),
+}
+
+_AUDIT_ROWS = {
+    "scored": (
+        "Each row below shows the arithmetic or the contradiction, says which value the "
+        "synthetic cohort follows, and names the printed values left out of the score."
+    ),
+    "changed": (
+        "Each row below shows the arithmetic or the contradiction, says which value the "
+        "synthetic cohort follows, and names the printed values that a run with the "
+        "paper's choices leaves out of its comparison."
+    ),
+    "context": (
+        "Each row below shows the arithmetic or the contradiction and names the printed "
+        "values left out of the comparison with your cohort (the paper's own number is in "
+        "doubt there)."
+    ),
+}
+
+_AUDIT_RULE = (
+    "A value is flagged only for a demonstrable reason: a percentage that no count out of "
+    "the stated denominator gives {cite:p}`brown2017`, two places of the paper that print "
+    "different values for the same quantity, or a subtotal that does not add up. Being "
+    "hard to reproduce is never a reason."
+)
+
+
+def opening(chapter: Chapter) -> str:
+    """The first sentences of the report: what it does with the published values on this run.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as run
+    >>> "as context" in opening(run(synthetic=False, differs={}))
+    True
+    >>> "synthetic cohort gives" in opening(run(synthetic=True, differs={}))
+    True
+    """
+    return (
+        f"{_OPENINGS[mode(chapter)]} It then lists the places where the paper's own numbers "
+        "cannot all be true together."
+    )
+
+
+def audit_introduction(chapter: Chapter) -> str:
+    """The paragraph above the consistency audit; it names the columns this run shows
+    (:func:`nettx_utils.published.audit_frame` with the same mode).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as run
+    >>> text = audit_introduction(run(synthetic=False, differs={}))
+    >>> "synthetic" in text, "score" in text
+    (False, False)
+    """
+    return (
+        "Some printed numbers cannot all be true at once. "
+        f"{_AUDIT_ROWS[mode(chapter)]} {_AUDIT_RULE}"
+    )
 
 
 def introduction(chapter: Chapter) -> str:

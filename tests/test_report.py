@@ -218,6 +218,28 @@ def test_the_audit_table_shows_no_internal_ids(audit, published):
     assert (frame["Left out of the score"] == "none").sum() == (audit["flagged_ids"] == "").sum()
 
 
+@pytest.mark.parametrize("synthetic", [True, False])
+def test_the_audits_words_and_columns_follow_the_cohort(audit, published, synthetic):
+    """On another cohort nothing is scored and nothing follows the synthetic cohort: the
+    audit's heading, its columns and its rows say neither; on the synthetic cohort they do."""
+    from types import SimpleNamespace
+
+    run = SimpleNamespace(synthetic=synthetic, differs={})
+    kind = report.mode(run)
+    frame = audit_frame(audit, published, mode=kind)
+    words = " ".join(
+        [report.opening(run), report.audit_introduction(run), *frame.columns, *frame["Finding"]]
+    )
+    if synthetic:
+        assert "The synthetic cohort follows" in frame.columns
+        assert "Left out of the score" in frame.columns
+    else:
+        assert list(frame.columns) == ["Check", "Finding", "Left out of the comparison"]
+        assert "score" not in words.lower()
+        assert "synthetic cohort" not in words
+        assert "can show about them" not in words
+
+
 def _km(durations, events, months: float) -> float:
     fitter = KaplanMeierFitter().fit(np.asarray(durations, float), np.asarray(events, int))
     return float(fitter.survival_function_at_times([months]).iloc[0])
