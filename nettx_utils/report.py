@@ -51,7 +51,9 @@ _SCORE_MEANING = """\
 **What the score shows, and what it does not.** The synthetic cohort was searched until
 the book's analyses gave back the numbers the paper prints. A full score therefore shows
 one thing: the published numbers can all hold at once, for one set of 32 patients,
-except those that the consistency audit below shows no set of patients can give. It does
+except those that the consistency audit below shows no set of patients can give, and
+provided that the paper rounded down the few exact halves marked (✓) (see *How a match
+is judged*). It does
 *not* show that the book computes each statistic as the paper did. Had the book used a
 wrong convention (another quartile rule, another test), the search would have found
 patients who give the printed numbers under that wrong convention, and the score would
@@ -83,7 +85,14 @@ independent samples, the reverse Kaplan-Meier method for follow-up
 **How a match is judged.** A value of the book matches when, printed with the paper's
 number of decimals, it gives the paper's figure. A value that lies exactly halfway (14
 of 32 is 43.75%) matches either neighbour, because the paper itself rounds halves both
-ways (it prints both 6.2% and 6.3% for 2 of 32). A bound such as P < 0.0001 matches any
+ways (it prints both 6.2% and 6.3% for 2 of 32). That reason covers percentages of
+counts, which no choice of patients moves off the half. It does not cover a median or a
+quartile: the generator was free to place those anywhere, so where such a value of the
+book lies exactly on a half that the paper printed rounded down, the match holds only if
+the paper rounded that half down, and it is marked (✓) instead of ✓. Wherever the book's
+value, printed as the paper prints it, is not the paper's figure (a half, a flagged or a
+missed value), it is shown with one decimal more, so that the book never shows a number
+that is neither its own nor the paper's. A bound such as P < 0.0001 matches any
 value below it, and the book's value is then printed in the same form. The report
 always computes each value as the paper defines it (the cut-offs of early recurrence
 and of Mib-1 are part of each value's recipe), whatever parameters the other chapters
@@ -95,8 +104,9 @@ neither reproduce nor contradict the paper's: a difference can come from who was
 treated, when and how, as much as from chance. This report therefore gives no score and
 no marks. It sets each percentage, median or quartile, survival estimate and correlation
 coefficient the paper prints beside the same quantity computed from your cohort as the
-paper defines it, with the difference (your cohort's value as printed minus the paper's;
-for percentages in percentage points), as context. Counts and p-values are left out,
+paper defines it, with one decimal more than the paper prints (so that a difference
+smaller than the paper's last digit still shows) and the difference (your cohort's
+unrounded value minus the paper's; for percentages in percentage points), as context. Counts and p-values are left out,
 because they depend on how many patients a cohort has; a number the paper prints in
 several places appears once; and values that the consistency audit below finds
 inconsistent in the paper are left out."""
@@ -240,9 +250,31 @@ def summary(chapter: Chapter, published: pd.DataFrame, scored: pd.DataFrame | No
         f"{counts['reproduced'] + counts['not_reproduced']} published values on the "
         f"synthetic cohort; {counts['flagged']} more are flagged by the consistency audit "
         f"and left out of the score; {counts['not_reproduced']} are not reproduced.** "
+        f"{_half_down_sentence(counts['half_down'])}"
         f"{about} A value flagged by the audit contradicts another printed value or "
         "arithmetic, so no cohort can give them all. Each table's caption counts its rows "
         "the same way."
+    )
+
+
+def _half_down_sentence(count: int) -> str:
+    """The summary's sentence on the matches that rest on a half rounded down.
+
+    Examples
+    --------
+    >>> _half_down_sentence(0)
+    ''
+    >>> _half_down_sentence(1).startswith("Of the reproduced values, 1 (a median or quartile")
+    True
+    """
+    if not count:
+        return ""
+    noun = "a median or quartile" if count == 1 else "medians or quartiles"
+    verb = "matches" if count == 1 else "match"
+    return (
+        f"Of the reproduced values, {count} ({noun}, marked (✓)) {verb} only if the paper "
+        "rounded an exact half down; the synthetic cohort could have been generated off "
+        "the half, so these matches are conditional. "
     )
 
 
@@ -290,3 +322,4 @@ def record_score(record: NotebookRecord, published: pd.DataFrame, scored: pd.Dat
     record("n_flagged", counts["flagged"])
     record("n_reproduced", counts["reproduced"])
     record("n_not_reproduced", counts["not_reproduced"])
+    record("n_half_down", counts["half_down"])

@@ -339,9 +339,11 @@ def test_shown_prints_the_extra_digit_only_where_the_tie_rule_matched():
     assert shown(100 * 6 / 32, 1, paper=18.8) == "18.8"
     assert shown(100 * 2 / 32, 1, paper=6.2) == "6.25"
     assert shown(85.15, 1, paper=85.1) == "85.15"
-    assert shown(22.66, 1, paper=22.6) == "22.7"  # a real mismatch is not dressed up
+    assert shown(22.66, 1, paper=22.6) == "22.66"  # a mismatch shows the book's own value
+    assert shown(2.8, 0, paper=2) == "2.8"  # not "3", which is neither the book's nor the paper's
     assert shown(100 * 5 / 32, 1, paper=15.6) == "15.6"
-    assert shown(0.7024, 3, paper=0.701) == "0.702"
+    assert shown(0.7024, 3, paper=0.701) == "0.7024"  # a mismatch keeps one digit more
+    assert shown(0.7014, 3, paper=0.701) == "0.701"
     assert shown(1.75, 1, paper=2) == "1.75"  # Table 1 prints the median as 2
     assert shown(float("nan"), 1) == "–"
 
