@@ -44,8 +44,9 @@ OTHER_COHORT_NOTE = (
     "Your cohort's numbers stand beside the paper's as context, not as a test: your "
     "patients are not the paper's, so a number can neither reproduce nor contradict the "
     "paper's, and the book gives no score and no marks. Each value is computed as the "
-    "paper defines it; the difference is your cohort's value as printed minus the paper's "
-    "(for percentages in percentage points). Counts and p-values are left out, because "
+    "paper defines it and printed with one decimal more than the paper prints; the "
+    "difference is your cohort's unrounded value minus the paper's (for percentages in "
+    "percentage points). Counts and p-values are left out, because "
     "they depend on how many patients a cohort has; a number the paper prints in several "
     "places appears once; and values that the consistency audit finds inconsistent in the "
     "paper are left out."
@@ -139,10 +140,12 @@ class Chapter:
                 "Beside each number stands the one the paper prints, with a mark: ✓ when the "
                 "book's value, computed from the synthetic cohort, rounds to it, ✗ when it "
                 "does not, ⚑ when the paper's own "
-                "numbers contradict each other there (see the consistency audit). A book "
-                "value that lies exactly halfway between two printed values, where the paper "
-                "rounded it the other way, carries one digit more (6 of 32 is 18.75%): it "
-                "rounds to either neighbour, and the paper rounds such halves both ways."
+                "numbers contradict each other there (see the consistency audit), and (✓) "
+                "for a median or quartile that lies exactly on a half the paper printed "
+                "rounded down: it matches only if the paper rounded that half down. A book "
+                "value that does not print as the paper's figure carries one digit more "
+                "(6 of 32 is 18.75%, beside the paper's 18.7: a percentage half rounds to "
+                "either neighbour, and the paper rounds such halves both ways)."
             )
         if not self.synthetic:
             return (

@@ -27,6 +27,7 @@ import math
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from pandas.io.formats.style import Styler
@@ -569,6 +570,54 @@ def km_attainable(
 # --------------------------------------------------------------------------- comparison
 
 
+HALF_DOWN_MARK = "(✓)"
+"""Mark of a match that holds only if the paper rounded an exact half down (see
+:func:`half_down_only`)."""
+
+FORCED_HALF_KINDS = frozenset({"percent"})
+"""Kinds whose exact halves come from counts (6 of 32 is 18.75%): no cohort of that size
+can move them off the half, and the paper rounds such halves both ways."""
+
+
+def half_down_only(
+    reproduced: float, published: float, decimals: int, kind: str = "", bound: str | None = None
+) -> bool:
+    """Whether a match rests on the paper having rounded an exact half down.
+
+    True when ``reproduced`` lies exactly on a half at ``decimals``, the paper printed
+    the lower neighbour, and the value is not of a kind in :data:`FORCED_HALF_KINDS`:
+    a median or quartile the synthetic cohort's generator was free to put anywhere.
+    The paper's printing of percentage halves both ways (2 of 32 as 6.2 and 6.3) says
+    nothing about how it rounded such a statistic, so the match is conditional.
+
+    Examples
+    --------
+    >>> half_down_only(22.65, 22.6, 1, "median"), half_down_only(18.75, 18.7, 1, "percent")
+    (True, False)
+    >>> half_down_only(48.449999999999996, 48.5, 1, "q1"), half_down_only(22.66, 22.6, 1)
+    (False, False)
+    """
+    if bound or kind in FORCED_HALF_KINDS or reproduced is None or pd.isna(reproduced):
+        return False
+    scaled = float(reproduced) * 10 ** int(decimals)
+    lower = math.floor(scaled + 1e-9 * max(1.0, abs(scaled)))
+    if abs(scaled - lower - 0.5) > 1e-6 * max(1.0, abs(scaled)):
+        return False
+    return abs(float(published) * 10 ** int(decimals) - lower) < 1e-6
+
+
+def _mark(row: Any) -> str:
+    """The comparison mark of one scored row (computable): ✓, (✓), ✗ or ⚑."""
+    if row.flagged:
+        return "⚑"
+    if pd.isna(row.match) or not bool(row.match):
+        return "✗"
+    value, kind = getattr(row, "reproduced", None), getattr(row, "kind", "")
+    if half_down_only(value, row.published, row.decimals, kind, row.bound or None):
+        return HALF_DOWN_MARK
+    return "✓"
+
+
 def compare(
     published: pd.DataFrame,
     reproduced: Mapping[str, float],
@@ -640,19 +689,21 @@ def printed(value: float, decimals: int, bound: str | None = None) -> str:
 
 
 def shown(value: float, decimals: int, paper: float | None = None) -> str:
-    """``value`` at ``decimals``; with one digit more where only the tie rule matches ``paper``.
+    """``value`` at ``decimals``; with one digit more wherever that text is not the paper's.
 
-    A value exactly on a half, such as 18.75 (6 of 32) or 40.05, rounds to either
-    printed neighbour, and the paper rounds such halves both ways. Where the paper
-    printed the other neighbour than the book's rounding (half away from zero), the
-    extra digit shows why the two still match instead of seeming to contradict.
+    At the paper's precision a value that rounds to the paper's figure is shown as the
+    paper prints it. A value that does not (a mismatch, a value flagged by the audit, or
+    a value exactly on a half that the paper rounded the other way, such as 18.75 = 6 of
+    32 beside the paper's 18.7) keeps one decimal more, so that the page never shows the
+    book's value rounded into a number that is neither the book's nor the paper's (a
+    third quartile of 2.8 printed as 3 beside the paper's 2).
 
     Examples
     --------
     >>> shown(18.75, 1, paper=18.7), shown(18.75, 1, paper=18.8), shown(18.75, 1)
     ('18.75', '18.8', '18.8')
-    >>> shown(40.05, 1, paper=40.0), shown(22.66, 1, paper=22.6)
-    ('40.05', '22.7')
+    >>> shown(40.05, 1, paper=40.0), shown(22.66, 1, paper=22.6), shown(2.8, 0, paper=2)
+    ('40.05', '22.66', '2.8')
     """
     from nettx_utils.tables import fixed
 
@@ -661,10 +712,7 @@ def shown(value: float, decimals: int, paper: float | None = None) -> str:
     rounded = fixed(value, int(decimals))
     if paper is None or pd.isna(paper) or fixed(paper, int(decimals)) == rounded:
         return rounded
-    finer = fixed(value, int(decimals) + 1)
-    if finer.endswith("5") and abs(float(finer) - float(value)) < 1e-9:
-        return finer
-    return rounded
+    return fixed(value, int(decimals) + 1)
 
 
 def _shown_row(row: pd.Series, paper: dict[str, float]) -> str:
@@ -690,7 +738,8 @@ def side_by_side(table: pd.DataFrame, scored: pd.DataFrame, table_name: str) -> 
     -------
     pandas.DataFrame
         ``table`` plus ``paper`` (``N (%)`` or ``median (Q1–Q3)`` as printed) and
-        ``mark``: ``"✓"`` when every published part of the row is reproduced, ``"✗"``
+        ``mark``: ``"✓"`` when every published part of the row is reproduced (``"(✓)"``
+        when one of them only if the paper rounded an exact half down), ``"✗"``
         when one is not, ``"⚑"`` when the audit flags a part as inconsistent, empty
         when the paper prints no such row. ``display`` is rewritten with
         :func:`shown`: a value exactly on a rounding half that the paper rounded the
@@ -725,8 +774,14 @@ def side_by_side(table: pd.DataFrame, scored: pd.DataFrame, table_name: str) -> 
             paper.append(f"{text('n')} ({text('percent')})")
         if parts["flagged"].any():
             marks.append("⚑")
+        elif not parts["match"].fillna(False).all():
+            marks.append("✗")
         else:
-            marks.append("✓" if parts["match"].fillna(False).all() else "✗")
+            marks.append(
+                HALF_DOWN_MARK
+                if any(_mark(p) == HALF_DOWN_MARK for p in parts.itertuples())
+                else "✓"
+            )
     out = table.copy()
     out["display"] = display
     out["paper"] = paper
@@ -796,26 +851,39 @@ def tally(scored: pd.DataFrame) -> dict[str, int]:
     """How the computable values of a comparison divide: reproduced, flagged, not reproduced.
 
     ``values`` is the number of computable rows (the rows a comparison table shows);
-    the other three add up to it. A flagged value counts as flagged whether or not the
-    cohort happens to give it.
+    ``reproduced``, ``flagged`` and ``not_reproduced`` add up to it. A flagged value
+    counts as flagged whether or not the cohort happens to give it. ``half_down`` counts
+    the reproduced values that match only if the paper rounded an exact half down
+    (:func:`half_down_only`); they are among the ``reproduced``.
 
     Examples
     --------
-    >>> rows = pd.DataFrame({"computable": [True, True, True, False],
-    ...                      "flagged": [False, True, False, False],
-    ...                      "match": pd.array([True, False, False, pd.NA], dtype="boolean")})
+    >>> rows = pd.DataFrame({"computable": [True, True, True, True, False],
+    ...                      "flagged": [False, True, False, False, False],
+    ...                      "match": pd.array([True, False, False, True, pd.NA],
+    ...                                        dtype="boolean"),
+    ...                      "reproduced": [1.0, 2.0, 3.0, 22.65, 0.0],
+    ...                      "published": [1.0, 1.0, 1.0, 22.6, 0.0],
+    ...                      "decimals": [0, 0, 0, 1, 0],
+    ...                      "kind": ["n", "n", "n", "median", "n"], "bound": [""] * 5})
     >>> tally(rows)
-    {'values': 3, 'reproduced': 1, 'flagged': 1, 'not_reproduced': 1}
+    {'values': 4, 'reproduced': 2, 'flagged': 1, 'not_reproduced': 1, 'half_down': 1}
     """
     computable = scored["computable"].astype(bool)
     flagged = scored["flagged"].astype(bool) & computable
     match = scored["match"].astype("boolean").fillna(False).astype(bool)
     counted = computable & ~flagged
+    half = [
+        bool(c and m)
+        and half_down_only(r.reproduced, r.published, r.decimals, r.kind, r.bound or None)
+        for c, m, r in zip(counted, match, scored.itertuples(), strict=True)
+    ]
     return {
         "values": int(computable.sum()),
         "reproduced": int((counted & match).sum()),
         "flagged": int(flagged.sum()),
         "not_reproduced": int((counted & ~match).sum()),
+        "half_down": int(sum(half)),
     }
 
 
@@ -828,27 +896,35 @@ def tally_text(counts: Mapping[str, int]) -> str:
     '28 values: 22 reproduced, 6 flagged by the audit, 0 not reproduced'
     >>> tally_text({"values": 1, "reproduced": 1, "flagged": 0, "not_reproduced": 0})
     '1 value: 1 reproduced, 0 flagged by the audit, 0 not reproduced'
+    >>> tally_text({"values": 2, "reproduced": 2, "flagged": 0, "not_reproduced": 0,
+    ...             "half_down": 1}).split("; ")[1]
+    '(✓) 1 of the reproduced only if the paper rounded an exact half down'
     """
     noun = "value" if counts["values"] == 1 else "values"
-    return (
+    text = (
         f"{counts['values']} {noun}: {counts['reproduced']} reproduced, "
         f"{counts['flagged']} flagged by the audit, {counts['not_reproduced']} not reproduced"
     )
+    half = counts.get("half_down", 0)
+    if half:
+        text += (
+            f"; {HALF_DOWN_MARK} {half} of the reproduced only if the paper rounded an "
+            "exact half down"
+        )
+    return text
 
 
 def comparison_frame(scored: pd.DataFrame, *, column: str = SYNTHETIC_COLUMN) -> pd.DataFrame:
     """The computable values of ``scored`` beside the paper's, one row each, as text.
 
     Columns ``Where, What, Paper, <column>, Match``: the book's value is printed by
-    :func:`book_text`; ``Match`` is ``✓`` (reproduced), ``✗`` (not reproduced) or ``⚑``
-    (flagged by the consistency audit).
+    :func:`book_text`; ``Match`` is ``✓`` (reproduced), ``(✓)`` (reproduced only if the
+    paper rounded an exact half down, :func:`half_down_only`), ``✗`` (not reproduced)
+    or ``⚑`` (flagged by the consistency audit).
     """
     computable = scored[scored["computable"].astype(bool)]
     rows = list(computable.itertuples())
-    marks = [
-        "⚑" if r.flagged else ("✓" if (False if pd.isna(r.match) else bool(r.match)) else "✗")
-        for r in rows
-    ]
+    marks = [_mark(r) for r in rows]
     return pd.DataFrame(
         {
             "Where": [r.source for r in rows],
@@ -870,8 +946,7 @@ def comparison_view(
 
     ``scored`` is (a subset of) :func:`nettx_utils.scoring.score` output. The
     reproduced value is printed at the paper's precision by :func:`book_text` (with one
-    digit more when it lies exactly on a rounding half that the paper rounded the other
-    way, see :func:`shown`; in the paper's form where the paper prints a bound); ``⚑``
+    digit more wherever that does not give the paper's figure, see :func:`shown`; in the paper's form where the paper prints a bound); ``⚑``
     marks a value the consistency audit flags. The caption ends with the
     :func:`tally`: how many values the table shows and how they divide.
     """
@@ -906,8 +981,11 @@ def context_frame(scored: pd.DataFrame, *, column: str = COHORT_COLUMN) -> pd.Da
     -------
     pandas.DataFrame
         Columns ``Where, What, Unit, Paper, <column>, Difference``: the cohort's value
-        at the paper's precision, and that printed value minus the paper's (so the
-        three numbers of a row agree as printed; for percentages in percentage points). Only the kinds of :data:`CONTEXT_KINDS`; a statistic the paper prints
+        with one decimal more than the paper prints (so that a difference below the
+        paper's last digit still shows: a median of 1.75 is not printed as the paper's
+        2), and the cohort's unrounded value minus the paper's, at the same decimals
+        (for percentages in percentage points). Only the kinds of
+        :data:`CONTEXT_KINDS`; a statistic the paper prints
         in several places appears once; values the consistency audit flags are left
         out (the paper's own number is in doubt there). A value the cohort cannot give
         is "not estimable".
@@ -928,12 +1006,13 @@ def context_frame(scored: pd.DataFrame, *, column: str = COHORT_COLUMN) -> pd.Da
             "Unit": [r.unit for r in rows],
             "Paper": [printed(r.published, r.decimals) for r in rows],
             column: [
-                missing if pd.isna(r.reproduced) else fixed(r.reproduced, r.decimals) for r in rows
+                missing if pd.isna(r.reproduced) else fixed(r.reproduced, r.decimals + 1)
+                for r in rows
             ],
             "Difference": [
                 "–"
                 if pd.isna(r.reproduced)
-                else _signed(float(fixed(r.reproduced, r.decimals)) - r.published, r.decimals)
+                else _signed(float(r.reproduced) - r.published, r.decimals + 1)
                 for r in rows
             ],
         }
@@ -962,17 +1041,41 @@ AUDIT_CHECK_LABELS = {
 """Readable names of the audit's checks (:data:`AUDIT_CHECKS`)."""
 
 
-def audit_frame(audit: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
+def audit_frame(
+    audit: pd.DataFrame, published: pd.DataFrame, *, mode: str = "scored"
+) -> pd.DataFrame:
     """The consistency audit as the report shows it: readable labels, no internal ids.
+
+    Parameters
+    ----------
+    audit, published
+        :func:`load_consistency_audit` and :func:`load_published_values` output.
+    mode
+        The report's mode (:func:`nettx_utils.report.mode`): ``"scored"`` (synthetic
+        cohort, the paper's choices), ``"changed"`` (synthetic cohort, other choices) or
+        ``"context"`` (another cohort). Only the synthetic cohort has a column saying
+        which value it follows; only a scored run has a score to leave values out of.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``Check, Finding, The synthetic cohort follows, Left out of the score``:
-        the check by its :data:`AUDIT_CHECK_LABELS` name; the flagged values by where
-        the paper prints them and their label (``Table 2: Ki-67 above 20% at
-        recurrence, percent``), "none" when the row flags nothing.
+        Columns ``Check, Finding``, on the synthetic cohort ``The synthetic cohort
+        follows``, and ``Left out of the score`` (scored run) or ``Left out of the
+        comparison`` (other runs): the check by its :data:`AUDIT_CHECK_LABELS` name; the
+        flagged values by where the paper prints them and their label (``Table 2: Ki-67
+        above 20% at recurrence, percent``), "none" when the row flags nothing.
+
+    Examples
+    --------
+    >>> published = load_published_values()
+    >>> audit = load_consistency_audit(published=published)
+    >>> list(audit_frame(audit, published).columns)
+    ['Check', 'Finding', 'The synthetic cohort follows', 'Left out of the score']
+    >>> list(audit_frame(audit, published, mode="context").columns)
+    ['Check', 'Finding', 'Left out of the comparison']
     """
+    if mode not in ("scored", "changed", "context"):
+        raise NettxError(f"mode must be 'scored', 'changed' or 'context', got {mode!r}")
     where = published.set_index("id")
 
     def labels(cell: str) -> str:
@@ -981,11 +1084,14 @@ def audit_frame(audit: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
             return "none"
         return "; ".join(f"{where.at[i, 'source']}: {where.at[i, 'label']}" for i in ids)
 
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "Check": [AUDIT_CHECK_LABELS[c] for c in audit["check"]],
             "Finding": audit["finding"].tolist(),
-            "The synthetic cohort follows": audit["follows"].tolist(),
-            "Left out of the score": [labels(c) for c in audit["flagged_ids"]],
         }
     )
+    if mode != "context":
+        frame["The synthetic cohort follows"] = audit["follows"].tolist()
+    left_out = "Left out of the score" if mode == "scored" else "Left out of the comparison"
+    frame[left_out] = [labels(c) for c in audit["flagged_ids"]]
+    return frame

@@ -35,9 +35,11 @@ if TYPE_CHECKING:
 __all__ = [
     "MODES",
     "SECTIONS",
+    "audit_introduction",
     "export_frame",
     "introduction",
     "mode",
+    "opening",
     "record_score",
     "summary",
     "tables",
@@ -49,7 +51,9 @@ _SCORE_MEANING = """\
 **What the score shows, and what it does not.** The synthetic cohort was searched until
 the book's analyses gave back the numbers the paper prints. A full score therefore shows
 one thing: the published numbers can all hold at once, for one set of 32 patients,
-except those that the consistency audit below shows no set of patients can give. It does
+except those that the consistency audit below shows no set of patients can give, and
+provided that the paper rounded down the few exact halves marked (✓) (see *How a match
+is judged*). It does
 *not* show that the book computes each statistic as the paper did. Had the book used a
 wrong convention (another quartile rule, another test), the search would have found
 patients who give the printed numbers under that wrong convention, and the score would
@@ -81,7 +85,14 @@ independent samples, the reverse Kaplan-Meier method for follow-up
 **How a match is judged.** A value of the book matches when, printed with the paper's
 number of decimals, it gives the paper's figure. A value that lies exactly halfway (14
 of 32 is 43.75%) matches either neighbour, because the paper itself rounds halves both
-ways (it prints both 6.2% and 6.3% for 2 of 32). A bound such as P < 0.0001 matches any
+ways (it prints both 6.2% and 6.3% for 2 of 32). That reason covers percentages of
+counts, which no choice of patients moves off the half. It does not cover a median or a
+quartile: the generator was free to place those anywhere, so where such a value of the
+book lies exactly on a half that the paper printed rounded down, the match holds only if
+the paper rounded that half down, and it is marked (✓) instead of ✓. Wherever the book's
+value, printed as the paper prints it, is not the paper's figure (a half, a flagged or a
+missed value), it is shown with one decimal more, so that the book never shows a number
+that is neither its own nor the paper's. A bound such as P < 0.0001 matches any
 value below it, and the book's value is then printed in the same form. The report
 always computes each value as the paper defines it (the cut-offs of early recurrence
 and of Mib-1 are part of each value's recipe), whatever parameters the other chapters
@@ -93,8 +104,9 @@ neither reproduce nor contradict the paper's: a difference can come from who was
 treated, when and how, as much as from chance. This report therefore gives no score and
 no marks. It sets each percentage, median or quartile, survival estimate and correlation
 coefficient the paper prints beside the same quantity computed from your cohort as the
-paper defines it, with the difference (your cohort's value as printed minus the paper's;
-for percentages in percentage points), as context. Counts and p-values are left out,
+paper defines it, with one decimal more than the paper prints (so that a difference
+smaller than the paper's last digit still shows) and the difference (your cohort's
+unrounded value minus the paper's; for percentages in percentage points), as context. Counts and p-values are left out,
 because they depend on how many patients a cohort has; a number the paper prints in
 several places appears once; and values that the consistency audit below finds
 inconsistent in the paper are left out."""
@@ -114,6 +126,83 @@ def mode(chapter: Chapter) -> str:
     if not chapter.synthetic:
         return "context"
     return "changed" if chapter.differs else "scored"
+
+
+_OPENINGS = {
+    "scored": (
+        "This chapter sets the numbers the paper publishes about its 32 patients, chapter by "
+        "chapter, beside those the synthetic cohort gives, and marks whether each is "
+        "reproduced."
+    ),
+    "context": (
+        "This chapter sets the numbers the paper publishes about its 32 patients, chapter by "
+        "chapter, beside the same quantities computed from your cohort, as context and not "
+        "as a test of the paper."
+    ),
+    "changed": (
+        "This chapter sets the numbers the paper publishes about its 32 patients beside the "
+        "book's only when the book runs with the paper's analysis choices; this run changed "
+        "them, so it sets none (see below)."
+    ),
+}
+
+_AUDIT_ROWS = {
+    "scored": (
+        "Each row below shows the arithmetic or the contradiction, says which value the "
+        "synthetic cohort follows, and names the printed values left out of the score."
+    ),
+    "changed": (
+        "Each row below shows the arithmetic or the contradiction, says which value the "
+        "synthetic cohort follows, and names the printed values that a run with the "
+        "paper's choices leaves out of its comparison."
+    ),
+    "context": (
+        "Each row below shows the arithmetic or the contradiction and names the printed "
+        "values left out of the comparison with your cohort (the paper's own number is in "
+        "doubt there)."
+    ),
+}
+
+_AUDIT_RULE = (
+    "A value is flagged only for a demonstrable reason: a percentage that no count out of "
+    "the stated denominator gives {cite:p}`brown2017`, two places of the paper that print "
+    "different values for the same quantity, or a subtotal that does not add up. Being "
+    "hard to reproduce is never a reason."
+)
+
+
+def opening(chapter: Chapter) -> str:
+    """The first sentences of the report: what it does with the published values on this run.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as run
+    >>> "as context" in opening(run(synthetic=False, differs={}))
+    True
+    >>> "synthetic cohort gives" in opening(run(synthetic=True, differs={}))
+    True
+    """
+    return (
+        f"{_OPENINGS[mode(chapter)]} It then lists the places where the paper's own numbers "
+        "cannot all be true together."
+    )
+
+
+def audit_introduction(chapter: Chapter) -> str:
+    """The paragraph above the consistency audit; it names the columns this run shows
+    (:func:`nettx_utils.published.audit_frame` with the same mode).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as run
+    >>> text = audit_introduction(run(synthetic=False, differs={}))
+    >>> "synthetic" in text, "score" in text
+    (False, False)
+    """
+    return (
+        "Some printed numbers cannot all be true at once. "
+        f"{_AUDIT_ROWS[mode(chapter)]} {_AUDIT_RULE}"
+    )
 
 
 def introduction(chapter: Chapter) -> str:
@@ -161,9 +250,31 @@ def summary(chapter: Chapter, published: pd.DataFrame, scored: pd.DataFrame | No
         f"{counts['reproduced'] + counts['not_reproduced']} published values on the "
         f"synthetic cohort; {counts['flagged']} more are flagged by the consistency audit "
         f"and left out of the score; {counts['not_reproduced']} are not reproduced.** "
+        f"{_half_down_sentence(counts['half_down'])}"
         f"{about} A value flagged by the audit contradicts another printed value or "
         "arithmetic, so no cohort can give them all. Each table's caption counts its rows "
         "the same way."
+    )
+
+
+def _half_down_sentence(count: int) -> str:
+    """The summary's sentence on the matches that rest on a half rounded down.
+
+    Examples
+    --------
+    >>> _half_down_sentence(0)
+    ''
+    >>> _half_down_sentence(1).startswith("Of the reproduced values, 1 (a median or quartile")
+    True
+    """
+    if not count:
+        return ""
+    noun = "a median or quartile" if count == 1 else "medians or quartiles"
+    verb = "matches" if count == 1 else "match"
+    return (
+        f"Of the reproduced values, {count} ({noun}, marked (✓)) {verb} only if the paper "
+        "rounded an exact half down; the synthetic cohort could have been generated off "
+        "the half, so these matches are conditional. "
     )
 
 
@@ -211,3 +322,4 @@ def record_score(record: NotebookRecord, published: pd.DataFrame, scored: pd.Dat
     record("n_flagged", counts["flagged"])
     record("n_reproduced", counts["reproduced"])
     record("n_not_reproduced", counts["not_reproduced"])
+    record("n_half_down", counts["half_down"])

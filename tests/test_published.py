@@ -339,9 +339,11 @@ def test_shown_prints_the_extra_digit_only_where_the_tie_rule_matched():
     assert shown(100 * 6 / 32, 1, paper=18.8) == "18.8"
     assert shown(100 * 2 / 32, 1, paper=6.2) == "6.25"
     assert shown(85.15, 1, paper=85.1) == "85.15"
-    assert shown(22.66, 1, paper=22.6) == "22.7"  # a real mismatch is not dressed up
+    assert shown(22.66, 1, paper=22.6) == "22.66"  # a mismatch shows the book's own value
+    assert shown(2.8, 0, paper=2) == "2.8"  # not "3", which is neither the book's nor the paper's
     assert shown(100 * 5 / 32, 1, paper=15.6) == "15.6"
-    assert shown(0.7024, 3, paper=0.701) == "0.702"
+    assert shown(0.7024, 3, paper=0.701) == "0.7024"  # a mismatch keeps one digit more
+    assert shown(0.7014, 3, paper=0.701) == "0.701"
     assert shown(1.75, 1, paper=2) == "1.75"  # Table 1 prints the median as 2
     assert shown(float("nan"), 1) == "–"
 
@@ -386,3 +388,57 @@ def test_side_by_side_shows_halves_that_match_either_neighbour():
     assert out["display"].tolist() == ["6 (18.75)", "49.5 (40.05–57.0)", "14 (43.8)"]
     assert out["paper"].tolist()[0] == "6 (18.7)"
     assert out["mark"].tolist()[0] == "✓"
+
+
+# ------------------------------------------------- audit rows checked against the cohort
+
+NUMPY_QUANTILE_METHODS = [
+    "inverted_cdf",
+    "averaged_inverted_cdf",
+    "closest_observation",
+    "interpolated_inverted_cdf",
+    "hazen",
+    "weibull",
+    "linear",
+    "median_unbiased",
+    "normal_unbiased",
+]
+
+
+@pytest.fixture(scope="module")
+def synthetic() -> pd.DataFrame:
+    return pd.read_csv(Path(__file__).resolve().parents[1] / "data" / "cohort.csv")
+
+
+def test_no_quartile_rule_gives_the_abstracts_interval(synthetic: pd.DataFrame, audit):
+    """The audit says no standard quartile rule explains the Abstract's 29.4-119.1: none of
+    numpy's nine (Hyndman-Fan) methods gives either value from the cohort's 32 times, and
+    none gives a third quartile above SPSS's (Weibull's) 118.8."""
+    import numpy as np
+
+    times = synthetic["months_lt_to_recurrence"].to_numpy()
+    assert len(times) == 32
+    quartiles = {m: np.quantile(times, [0.25, 0.75], method=m) for m in NUMPY_QUANTILE_METHODS}
+    spss_q3 = quartiles["weibull"][1]
+    assert round(spss_q3, 1) == 118.8
+    for method, (q1, q3) in quartiles.items():
+        assert round(q1, 1) != 29.4, method
+        assert round(q3, 1) != 119.1, method
+        assert q3 <= spss_q3 + 1e-9, method
+    finding = audit.set_index("id").at["ttr_iqr_abstract_vs_table2", "finding"]
+    assert "No standard quartile rule" in finding and "rule the paper states" not in finding
+
+
+def test_complete_removals_and_complete_responses_both_hold(synthetic: pd.DataFrame, audit):
+    """The audit says the cohort has 13 complete removals and 12 complete responses in all,
+    one removal judged stable disease; the cohort must say the same."""
+    operated = synthetic[synthetic["surgery_at_recurrence"] == 1]
+    removed = operated[operated["surgery_complete_removal"] == 1]
+    assert len(operated) == 14
+    assert len(removed) == 13
+    assert (synthetic["predominant_treatment_response"] == "CR").sum() == 12
+    assert removed["predominant_treatment_response"].value_counts().to_dict() == {"CR": 12, "SD": 1}
+    incomplete = operated[operated["surgery_complete_removal"] == 0]
+    assert incomplete["predominant_treatment_response"].tolist() == ["PD"]
+    follows = audit.set_index("id").at["surgery_complete_vs_outcome", "follows"]
+    assert "13" in follows and "12" in follows and "stable disease" in follows

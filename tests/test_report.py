@@ -24,6 +24,7 @@ from nettx_utils.cohort import load_cohort
 from nettx_utils.published import (
     COHORT_COLUMN,
     CONTEXT_KINDS,
+    HALF_DOWN_MARK,
     SYNTHETIC_COLUMN,
     audit_frame,
     book_text,
@@ -75,7 +76,8 @@ def test_each_sections_caption_counts_add_up_to_its_rows(scored):
         assert counts["values"] == len(frame)
         assert counts["reproduced"] + counts["flagged"] + counts["not_reproduced"] == len(frame)
         marks = frame["Match"].value_counts()
-        assert marks.get("✓", 0) == counts["reproduced"]
+        assert marks.get("✓", 0) + marks.get(HALF_DOWN_MARK, 0) == counts["reproduced"]
+        assert marks.get(HALF_DOWN_MARK, 0) == counts["half_down"]
         assert marks.get("⚑", 0) == counts["flagged"]
         assert marks.get("✗", 0) == counts["not_reproduced"]
         caption = comparison_view(rows, "Chapter").caption
@@ -147,14 +149,15 @@ def test_context_frame_has_no_marks_no_counts_no_p_values(other_scored):
         if pd.isna(r["reproduced"]):
             assert shown_row["Difference"] == "–"
             continue
-        # The cohort's value at the paper's precision (halves up), minus the paper's:
-        # the three printed numbers of a row agree.
-        quantum = Decimal(1).scaleb(-int(r["decimals"]))
+        # The cohort's value with one decimal more than the paper (halves up), and the
+        # unrounded value minus the paper's at the same decimals.
+        quantum = Decimal(1).scaleb(-int(r["decimals"]) - 1)
         ours = Decimal(repr(float(r["reproduced"]))).quantize(quantum, rounding=ROUND_HALF_UP)
         assert shown_row[COHORT_COLUMN] == str(ours)
-        difference = ours - Decimal(shown_row["Paper"])
+        exact = Decimal(repr(float(r["reproduced"]) - float(r["published"])))
+        difference = exact.quantize(quantum, rounding=ROUND_HALF_UP)
         text = shown_row["Difference"].replace("−", "-").lstrip("+")
-        assert Decimal(text) == difference
+        assert Decimal(text) == difference or (difference == 0 and Decimal(text) == 0)
 
 
 def test_chapters_show_another_cohort_beside_the_paper_without_marks(tmp_path):
@@ -216,6 +219,75 @@ def test_the_audit_table_shows_no_internal_ids(audit, published):
     assert shown_ids == []
     assert "nettx_utils" not in text and "_" not in frame["Left out of the score"].str.cat()
     assert (frame["Left out of the score"] == "none").sum() == (audit["flagged_ids"] == "").sum()
+
+
+@pytest.mark.parametrize("synthetic", [True, False])
+def test_the_audits_words_and_columns_follow_the_cohort(audit, published, synthetic):
+    """On another cohort nothing is scored and nothing follows the synthetic cohort: the
+    audit's heading, its columns and its rows say neither; on the synthetic cohort they do."""
+    from types import SimpleNamespace
+
+    run = SimpleNamespace(synthetic=synthetic, differs={})
+    kind = report.mode(run)
+    frame = audit_frame(audit, published, mode=kind)
+    words = " ".join(
+        [report.opening(run), report.audit_introduction(run), *frame.columns, *frame["Finding"]]
+    )
+    if synthetic:
+        assert "The synthetic cohort follows" in frame.columns
+        assert "Left out of the score" in frame.columns
+    else:
+        assert list(frame.columns) == ["Check", "Finding", "Left out of the comparison"]
+        assert "score" not in words.lower()
+        assert "synthetic cohort" not in words
+        assert "can show about them" not in words
+
+
+def test_matches_that_need_a_half_rounded_down_are_marked_and_counted(scored, published):
+    """CgA before LT Q1 60.05 (paper 60.0), months diagnosis to LT 22.65 (22.6), CgA at
+    recurrence 85.15 (85.1) and 132.55 (132.5): matches only if the paper rounded the half
+    down; a percentage half (6 of 32 = 18.75, paper 18.7) is not marked."""
+    frame = comparison_frame(scored[scored["computable"]])
+    by_id = dict(zip(scored.loc[scored["computable"], "id"], frame["Match"], strict=True))
+    expected = {
+        "t1_cga_lt_q1",
+        "t1_dx_to_lt_median",
+        "res_dx_to_lt_median",
+        "disc_dx_to_lt_median",
+        "res_cga_recurrence_surgery_median",
+        "res_cga_recurrence_nonsurgery_median",
+    }
+    assert {i for i, m in by_id.items() if m == HALF_DOWN_MARK} == expected
+    assert by_id["t1_cyclosporine_pct"] == "✓"
+    assert by_id["t2_age_recurrence_q1"] == "✓"  # 48.45 printed 48.5: rounded up
+    counts = tally(scored)
+    assert counts["half_down"] == len(expected)
+    text = report.summary(
+        __import__("types").SimpleNamespace(synthetic=True, differs={}), published, scored
+    )
+    assert f"Of the reproduced values, {len(expected)} (medians or quartiles" in text
+    assert "provided that the paper rounded down" in report._SCORE_MEANING
+
+
+def test_the_books_value_is_never_printed_below_what_distinguishes_it(scored, other_scored):
+    """A flagged third quartile of 2.8 is not printed as 3 beside the paper's 2; on another
+    cohort a median of 1.75 is not printed as the paper's 2 with a difference of 0."""
+    frame = comparison_frame(scored[scored["computable"]])
+    row = frame[scored.loc[scored["computable"], "id"].eq("res_mib1_primary_q3").to_numpy()]
+    assert row.iloc[0][SYNTHETIC_COLUMN] == "2.8" and row.iloc[0]["Paper"] == "2"
+    fake = scored[scored["id"] == "res_mib1_primary_median"].copy()
+    fake["reproduced"] = 1.75
+    fake["published"] = 2.0
+    fake["decimals"] = 0  # Table 1 prints the median without decimals
+    fake["flagged"] = False
+    context = context_frame(fake)
+    assert context.iloc[0][COHORT_COLUMN] == "1.8"
+    assert context.iloc[0]["Difference"] in {"-0.3", "−0.3"}
+    fake["reproduced"] = 47.3
+    fake["published"] = 50.0
+    context = context_frame(fake)
+    assert context.iloc[0][COHORT_COLUMN] == "47.3"
+    assert context.iloc[0]["Difference"] in {"-2.7", "−2.7"}
 
 
 def _km(durations, events, months: float) -> float:
