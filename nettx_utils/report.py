@@ -66,10 +66,11 @@ whatever the generator happened to produce, not a finding.
 run its functions on data other than this cohort and compare them with results obtained
 independently:
 
-- Kaplan-Meier survival, its standard error and confidence interval, median survival and
-  the log-rank test give the values that R's `survival` package prints (`survfit`,
-  `survdiff`) for its `aml` leukaemia data, and those of a small example worked out by
-  hand (`tests/test_survival.py`);
+- Kaplan-Meier survival, its standard error, R's default ("log") confidence interval,
+  median survival and the log-rank test give the values that R's `survival` package
+  prints (`survfit`, `survdiff`) for its `aml` leukaemia data, and those of a small
+  example worked out by hand; the book's default log-log interval is checked against
+  lifelines and its formula (`tests/test_survival.py`);
 - the median follow-up (reverse Kaplan-Meier) and the cumulative incidence with death as
   a competing event (Aalen-Johansen) give the values of small examples worked out by hand
   (`tests/test_survival.py`);
