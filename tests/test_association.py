@@ -89,6 +89,20 @@ def test_wilcoxon_exact_refused_with_ties_and_auto_matches_scipy():
     assert "permutation" in auto.method
 
 
+@pytest.mark.parametrize(("n_nonzero", "n_zero"), [(10, 5), (13, 0), (12, 2), (45, 8)])
+def test_wilcoxon_auto_counts_zero_differences_as_scipy(n_nonzero, n_zero):
+    # scipy's "auto" compares the number of pairs INCLUDING zero differences with 13
+    # and 50: 10 non-zero + 5 zeros is 15 pairs, hence asymptotic, not permutation
+    rng = np.random.default_rng(n_nonzero + n_zero)
+    d = np.concatenate([np.round(rng.normal(0.8, 1, n_nonzero), 1), np.zeros(n_zero)])
+    d[d == 0] = 0.05 if n_zero == 0 else d[d == 0]
+    y = np.full(d.size, 10.0)
+    auto = wilcoxon_signed_rank(y + d, y, method="auto")
+    assert auto.p_value == pytest.approx(stats.wilcoxon(y + d, y).pvalue, rel=1e-10)
+    expected = "permutation" if n_nonzero + n_zero <= 13 else "asymptotic"
+    assert expected in auto.method
+
+
 def test_wilcoxon_bad_input():
     with pytest.raises(NettxError, match="equal lengths"):
         wilcoxon_signed_rank([1, 2, 3], [1, 2])
