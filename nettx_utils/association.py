@@ -104,7 +104,9 @@ def _tie_sizes(values: np.ndarray) -> np.ndarray:
 
 
 def _dropped(n: int, what: str) -> str:
-    return f"; {n} {what} dropped" if n else ""
+    """``"; 4 zero differences dropped"`` (``what`` ends in "(s)"), or "" when none."""
+    noun = what.replace("(s)", "" if n == 1 else "s")
+    return f"; {n} {noun} dropped" if n else ""
 
 
 def wilcoxon_signed_rank(x: Any, y: Any, *, method: str = "asymptotic") -> TestResult:
