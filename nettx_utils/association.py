@@ -103,6 +103,11 @@ def _tie_sizes(values: np.ndarray) -> np.ndarray:
     return np.unique(values, return_counts=True)[1]
 
 
+def _count(n: int, noun: str) -> str:
+    """``n`` and ``noun`` in the right number (``1 tie group``, ``3 tie groups``)."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _dropped(n: int, what: str) -> str:
     """``"; 4 zero differences dropped"`` (``what`` ends in "(s)"), or "" when none."""
     noun = what.replace("(s)", "" if n == 1 else "s")
@@ -163,8 +168,13 @@ def wilcoxon_signed_rank(x: Any, y: Any, *, method: str = "asymptotic") -> TestR
             method = "permutation" if n_pairs <= 13 else "asymptotic"
     if method == "exact" and (has_ties or n_zero):
         raise NettxError(
-            f"exact signed-rank p needs no ties and no zero differences; found "
-            f"{int((ties > 1).sum())} tie group(s) and {n_zero} zero(s). "
+            "exact signed-rank p needs no ties and no zero differences; found "
+            + " and ".join(
+                _count(k, noun)
+                for k, noun in ((int((ties > 1).sum()), "tie group"), (n_zero, "zero difference"))
+                if k
+            )
+            + ". "
             "Use method='asymptotic' (SPSS) or 'auto'."
         )
     if method == "asymptotic":
