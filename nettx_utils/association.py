@@ -110,8 +110,15 @@ def _tie_sizes(values: np.ndarray) -> np.ndarray:
     return np.unique(values, return_counts=True)[1]
 
 
+def _count(n: int, noun: str) -> str:
+    """``n`` and ``noun`` in the right number (``1 tie group``, ``3 tie groups``)."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _dropped(n: int, what: str) -> str:
-    return f"; {n} {what} dropped" if n else ""
+    """``"; 4 zero differences dropped"`` (``what`` ends in "(s)"), or "" when none."""
+    noun = what.replace("(s)", "" if n == 1 else "s")
+    return f"; {n} {noun} dropped" if n else ""
 
 
 def wilcoxon_signed_rank(x: Any, y: Any, *, method: str = "asymptotic") -> TestResult:
@@ -130,9 +137,12 @@ def wilcoxon_signed_rank(x: Any, y: Any, *, method: str = "asymptotic") -> TestR
     method : {"asymptotic", "exact", "auto"}
         ``"asymptotic"`` (default) reproduces SPSS. ``"exact"`` uses the exact null
         distribution and raises NettxError if there are ties or zero differences.
-        ``"auto"`` follows scipy: exact if n <= 50 without ties or zeros; if there are
-        ties or zeros and n <= 13, the exact permutation distribution over all 2^n sign
-        flips (conditional on the ties); otherwise asymptotic.
+        ``"auto"`` follows scipy's ``wilcoxon(method="auto")`` exactly, whose sample
+        size counts every complete pair, zero differences included: asymptotic if
+        there are more than 50 pairs; otherwise exact if there are no ties and no
+        zeros; otherwise, with at most 13 pairs, the exact permutation distribution
+        over all sign flips of the non-zero differences (conditional on the ties);
+        otherwise asymptotic.
 
     Examples
     --------
@@ -155,17 +165,23 @@ def wilcoxon_signed_rank(x: Any, y: Any, *, method: str = "asymptotic") -> TestR
     z = (t_plus - n * (n + 1) / 4) / math.sqrt(var)
     has_ties = bool((ties > 1).any())
 
-    if method == "auto":
-        if n > 50:
+    if method == "auto":  # scipy's rule: its n counts the zero differences too
+        n_pairs = int(diff.size)
+        if n_pairs > 50:
             method = "asymptotic"
         elif not (has_ties or n_zero):
             method = "exact"
         else:
-            method = "permutation" if n <= 13 else "asymptotic"
+            method = "permutation" if n_pairs <= 13 else "asymptotic"
     if method == "exact" and (has_ties or n_zero):
         raise NettxError(
-            f"exact signed-rank p needs no ties and no zero differences; found "
-            f"{int((ties > 1).sum())} tie group(s) and {n_zero} zero(s). "
+            "exact signed-rank p needs no ties and no zero differences; found "
+            + " and ".join(
+                _count(k, noun)
+                for k, noun in ((int((ties > 1).sum()), "tie group"), (n_zero, "zero difference"))
+                if k
+            )
+            + ". "
             "Use method='asymptotic' (SPSS) or 'auto'."
         )
     if method == "asymptotic":

@@ -40,6 +40,7 @@ __all__ = [
     "SearchCorrection",
     "best_split",
     "bonferroni",
+    "chosen_cut_items",
     "correction_items",
     "cut_test_items",
     "fixed_cut_items",
@@ -55,6 +56,7 @@ __all__ = [
     "result_summary",
     "scan_view",
     "search_correction",
+    "search_p_at",
     "sweep_grid",
     "sweep_items",
     "verdict_items",
@@ -218,7 +220,9 @@ class SearchCorrection:
     ``critical`` the one the best of the search must pass (the 1 - alpha
     quantile of the permutation maxima); ``fwer`` the share of permutations in
     which some cut-off passes ``threshold``; ``approx`` Lausen and Schumacher's
-    approximate p. NaN where the search has no defined statistic.
+    approximate p over the quantile range ``lower`` to ``upper`` of the marker that the
+    admissible cut-offs span (:func:`quantile_range`). NaN where the search has no
+    defined statistic.
     """
 
     threshold: float
@@ -226,6 +230,8 @@ class SearchCorrection:
     fwer: float
     approx: float
     perm_p: float
+    lower: float = math.nan
+    upper: float = math.nan
 
     @property
     def computable(self) -> bool:
@@ -241,14 +247,94 @@ def search_correction(
     perm_p = result.p_value if result is not None else math.nan
     if result is None or not np.isfinite(result.statistic):
         return SearchCorrection(threshold, math.nan, math.nan, math.nan, perm_p)
+    # (the quantile range stays NaN then)
     fwer = float((result.null_max >= threshold).mean())
     critical = float(np.quantile(result.null_max, 1 - alpha))
+    lower, upper = quantile_range(result)
     approx = (
-        cutoffs.lausen_schumacher_p(result.statistic, lower=min_fraction, upper=1 - min_fraction)
-        if min_fraction > 0
+        cutoffs.lausen_schumacher_p(result.statistic, lower=lower, upper=upper)
+        if 0 < lower < upper < 1
         else math.nan
     )
-    return SearchCorrection(threshold, critical, fwer, approx, perm_p)
+    return SearchCorrection(threshold, critical, fwer, approx, perm_p, lower, upper)
+
+
+def quantile_range(result: MaxSelectedResult) -> tuple[float, float]:
+    """The shares of patients at or below the lowest and the highest admissible cut-off
+    of a search: the quantile range of the marker that the search actually spans, which
+    is what Lausen and Schumacher's approximation needs (not the admissibility bound).
+
+    Examples
+    --------
+    >>> res = cutoffs.maximally_selected_logrank(
+    ...     [1, 2, 3, 4, 5, 6, 7, 8], [1, 1, 1, 0, 1, 1, 0, 1], [1, 2, 3, 4, 5, 6, 7, 8],
+    ...     [2, 3, 4], min_group=2, n_permutations=9, seed=1)
+    >>> quantile_range(res)
+    (0.25, 0.5)
+    """
+    table = result.table
+    usable = table[table["admissible"] & table["chi2"].notna()]
+    if not len(usable):
+        return math.nan, math.nan
+    share = usable["n_low"] / (usable["n_low"] + usable["n_high"])
+    return float(share.min()), float(share.max())
+
+
+def search_p_at(result: MaxSelectedResult | None, statistic: float) -> float:
+    """The search's permutation p for a split whose chi-square is ``statistic``: the
+    chance that the largest chi-square of the sweep reaches it when the marker is
+    shuffled, ``(1 + #{b : M_b >= statistic}) / (1 + B)`` from the same null maxima as
+    the search's own p (which is this at the best split's M). NaN when either is
+    undefined. A split with a smaller chi-square than M never gets a smaller p.
+
+    Examples
+    --------
+    >>> res = cutoffs.maximally_selected_logrank(
+    ...     [1, 2, 3, 4, 5, 6, 7, 8], [1, 1, 1, 0, 1, 1, 0, 1], [1, 2, 3, 4, 5, 6, 7, 8],
+    ...     [2, 3, 4, 5, 6], min_group=2, n_permutations=199, seed=1)
+    >>> search_p_at(res, res.statistic) == res.p_value, search_p_at(res, 0.0)
+    (True, 1.0)
+    """
+    if result is None or not (np.isfinite(result.statistic) and np.isfinite(statistic)):
+        return math.nan
+    hits = cutoffs.count_reaching(result.null_max, statistic)
+    return (1 + hits) / (1 + len(result.null_max))
+
+
+def chosen_cut_items(
+    result: MaxSelectedResult | None, at_cut: pd.Series, *, cut: float, digits: int = PERM_DIGITS
+) -> Items:
+    """The corrected p-value of the chapter's cut-off had it been found by the search:
+    :func:`search_p_at` at the chi-square of that cut-off's split (``at_cut``, its scan
+    row), and one sentence that also names the best split's corrected p.
+
+    Examples
+    --------
+    >>> res = cutoffs.maximally_selected_logrank(
+    ...     [1, 2, 3, 4, 5, 6, 7, 8], [1, 1, 1, 0, 1, 1, 0, 1], [1, 2, 3, 4, 5, 6, 7, 8],
+    ...     [2, 3, 4, 5, 6], min_group=2, n_permutations=199, seed=1)
+    >>> row = res.table.iloc[0]
+    >>> items = chosen_cut_items(res, row, cut=2)
+    >>> items["cut_search_p"][0] >= res.p_value
+    True
+    """
+    statistic = float(at_cut["chi2"]) if pd.notna(at_cut["chi2"]) else math.nan
+    p = search_p_at(result, statistic)
+    if not math.isfinite(p):
+        sentence = (
+            f"on this cohort it cannot be computed at {cut:g} months (the cut-off is not "
+            "admissible, or the search has no statistic)."
+        )
+    else:
+        assert result is not None
+        sentence = (
+            f"the chance that the largest chi-square of a sweep over shuffled data reaches "
+            f"the one at {cut:g} months ({number_text(statistic)}), "
+            f"{p_text(p, digits)} here. The best split of the sweep, at {result.cutoff:g} "
+            f"months, has the larger chi-square {number_text(result.statistic)} and the "
+            f"corrected p-value {p_text(result.p_value, digits)}."
+        )
+    return {"cut_search_p": (p, p_text(p, digits)), "chosen_reading": (p, sentence)}
 
 
 def correction_items(
@@ -267,6 +353,12 @@ def correction_items(
             interval_text(result),
         ),
         "approx_p": (correction.approx, p_text(correction.approx)),
+        "approx_range": (
+            [correction.lower, correction.upper],
+            f"{share_text(correction.lower)} to {share_text(correction.upper)}"
+            if math.isfinite(correction.lower)
+            else NOT_COMPUTABLE,
+        ),
         "fwer": (correction.fwer, share_text(correction.fwer)),
         "chi2_threshold": (correction.threshold, f"{correction.threshold:.2f}"),
         "critical": (critical, number_text(critical)),
@@ -319,9 +411,24 @@ def mib1_items(
     result: MaxSelectedResult | None,
     scan: pd.DataFrame,
     threshold: float,
+    published: float | None = None,
 ) -> Items:
     """Mib-1's p at the chapter's threshold (from the scan, or a single test if the scan
-    left it out), its smallest p and where, and the corrected p."""
+    left it out), its smallest p and where, and the corrected p; ``mib1_use``, one
+    sentence on what the paper did with its threshold ``published`` (default: the
+    chapter's) and, when the run's threshold differs, whether it splits the measured
+    patients as the published one does.
+
+    Examples
+    --------
+    >>> empty = pd.DataFrame(columns=["cutoff", "p_value"])
+    >>> items = mib1_items([1, 2, 3], [1, 0, 1], [1.0, 9.0, 4.0], None, empty, 5, 2)
+    >>> items["mib1_same_split"][0]
+    False
+    >>> mib1_items([1, 2], [1, 0], [1.0, 9.0], None, empty, 5, 2)["mib1_same_split"][0]
+    True
+    """
+    published = threshold if published is None else published
     mib1 = np.asarray(mib1, dtype=float)
     n_mib1 = int(np.isfinite(mib1).sum())
     at = scan[np.isclose(scan["cutoff"].astype(float), threshold)]
@@ -332,7 +439,25 @@ def mib1_items(
     def get(name: str) -> float:
         return getattr(result, name) if result is not None else math.nan
 
+    measured = mib1[np.isfinite(mib1)]
+    same = bool(np.array_equal(measured <= threshold, measured <= published))
+    use = (
+        f"The paper used Mib-1 at recurrence above {published:g}% versus at most "
+        f"{published:g}% only to divide "
+        "the comparison of surgery at recurrence with no surgery into two strata, never as "
+        "a prognostic split of Mib-1 itself; the sweep below treats it as one."
+    )
+    if not math.isclose(threshold, published):
+        use += f" This run's threshold is {threshold:g}%" + (
+            f", which divides the measured patients exactly as {published:g}% does: no "
+            f"measured value lies above {min(threshold, published):g}% and at or below "
+            f"{max(threshold, published):g}%."
+            if same
+            else f", which divides the measured patients differently from {published:g}%."
+        )
     return {
+        "mib1_use": (same, use),
+        "mib1_same_split": (same, None),
         "n_mib1": (n_mib1, None),
         "mib1_paper_p": (paper_p, p_text(paper_p)),
         "mib1_min_p": (get("smallest_raw_p"), p_text(get("smallest_raw_p"))),
@@ -361,7 +486,11 @@ def verdict_items(
     (:func:`fixed_cut_test`), quoted beside its asymptotic p when known. A third
     sentence, ``fixed_reading``, ends "if the paper's cut-off was fixed in advance";
     when the run ``changed`` the cut-off it says that its p-values are this run's."""
-    span = f"over {sweep_from:g} to {sweep_to:g} months, the best split's corrected p-value is"
+    at_best = f" (at {best['cutoff']:g} months)" if best is not None else ""
+    span = (
+        f"over {sweep_from:g} to {sweep_to:g} months, the best split's{at_best} corrected "
+        "p-value is"
+    )
     if not np.isfinite(perm_p):
         verdict = (
             "On this cohort the corrected p-value cannot be computed (too few patients, "
@@ -394,8 +523,8 @@ def verdict_items(
     )
     both = (
         f"{p_phrase(at_cut['p_value'])} by the chi-square approximation, "
-        f"{p_text(fixed_perm_p, PERM_DIGITS)} by permutation, which needs no large-sample "
-        "approximation"
+        f"{p_text(fixed_perm_p, PERM_DIGITS)} by permutation, which does without the "
+        "large-sample approximation but assumes exchangeable patients under the null hypothesis"
     )
     reading = (
         f"the test at that one cut-off is the right one. This run uses {cut:g} months "
@@ -487,7 +616,10 @@ def fixed_cut_items(fixed: MaxSelectedResult | None, row: pd.Series, *, what: st
     relation = _relation(float(row["p_value"]), fixed)
     small = min(int(row["n_low"]), int(row["n_high"]))
     sentence = (
-        f"A permutation test needs no such approximation: shuffling the {what} "
+        f"A permutation test does without this approximation (it assumes instead that, "
+        f"under the null hypothesis, the {what} are exchangeable between patients, which "
+        "includes a censoring pattern that does not differ between the groups): shuffling "
+        f"the {what} "
         f"{fixed.n_permutations:,} times with the cut-off fixed, the chi-square reached the "
         f"observed one in {fixed.n_reaching:,} shuffles, so {p_phrase(perm, PERM_DIGITS)} "
         f"(Monte Carlo 95% interval {interval_text(fixed)}, Clopper-Pearson). "
@@ -495,7 +627,7 @@ def fixed_cut_items(fixed: MaxSelectedResult | None, row: pd.Series, *, what: st
     sentence += {
         "below": (
             f"The asymptotic p ({p_text(row['p_value'], PERM_DIGITS)}) lies below that interval: with only "
-            f"{small} patients in the smaller group, the chi-square approximation makes "
+            f"{small} patients in the smaller group, the chi-square approximation may make "
             "the evidence look stronger than it is."
         ),
         "above": (
@@ -752,7 +884,7 @@ def real_data_note(synthetic: bool) -> str:
             "published constrains the other cut-offs, nor the permutation p-values: the shape "
             "of the sweep and every corrected p-value of this chapter are properties of the "
             "synthetic cohort, not findings about the paper's patients. On the real patients "
-            "one would run exactly this chapter on their file (`data_path`)."
+            "one would run exactly this chapter on their file (the parameter data_path)."
         )
     return (
         "These numbers come from your cohort; they say nothing about the paper's patients, "

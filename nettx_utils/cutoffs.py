@@ -468,7 +468,9 @@ def lausen_schumacher_p(statistic: float, lower: float = 0.1, upper: float = 0.9
         p ~ phi(b) (b - 1/b) log(upper (1 - lower) / ((1 - upper) lower)) + 4 phi(b) / b,
 
     clipped to [0, 1] (1 when b <= 1). Asymptotic (many patients, a continuous marker); here only as a
-    cross-check of the permutation p, which needs no such assumption.
+    cross-check of the permutation p, which needs neither but assumes exchangeable
+    patients under the null hypothesis. Pass the quantile range the admissible cut-offs
+    actually span (:func:`nettx_utils.cutoff_report.quantile_range`), not a nominal one.
 
     Examples
     --------

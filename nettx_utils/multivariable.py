@@ -19,7 +19,7 @@ from scipy.stats import norm
 
 from nettx_utils import derived
 from nettx_utils.cox import cox_fit
-from nettx_utils.prose import NOT_COMPUTABLE, Items, number_text, share_text
+from nettx_utils.prose import NOT_COMPUTABLE, Items, counted, number_text, share_text
 
 __all__ = [
     "HR_COLUMNS",
@@ -112,7 +112,10 @@ def epv_items(
         "n_predictors": (len(used), None),
         "constant_text": (constant, ", ".join(labels[c] for c in constant) or "none"),
         "epv": (epv, number_text(epv, 1)),
-        "max_predictors": (math.floor(deaths / epv_rule), None),
+        "max_predictors": (
+            math.floor(deaths / epv_rule),
+            counted(math.floor(deaths / epv_rule), "predictor"),
+        ),
         "fit_ok": (can_fit(complete, used), None),
     }
 
@@ -289,6 +292,12 @@ def stability_items(
         "n_resamples": (int(boot["resample"].nunique()) if len(boot) else 0, None),
         "max_flip": (max_flip, share_text(max_flip)),
         "max_flip_name": (flipped_most, None),
+        "max_flip_hr": (
+            float(stability.loc[flip.idxmax(), "HR (penalised, full data)"])
+            if flipped_most != "none"
+            else math.nan,
+            None,
+        ),
         "diverged": (diverged, share_text(diverged)),
         "early_selected": (early_selected, share_text(early_selected)),
     }
@@ -298,10 +307,12 @@ def hazard_ratio_items(table: pd.DataFrame, fit_warnings: Sequence[str], alpha: 
     """The unpenalised fit in the prose: its warnings, the widest interval (upper / lower
     limit) and how many predictors have p < ``alpha``."""
     widest = (table["upper 95%"] / table["lower 95%"]).max() if len(table) else math.nan
+    k = int((table["p"] < alpha).sum())
+    reach = f"{counted(k, 'predictor')} {'reaches' if k == 1 else 'reach'} p < {alpha:g}."
     return {
-        "plain_warnings": (len(fit_warnings), None),
+        "plain_warnings": (len(fit_warnings), counted(len(fit_warnings), "convergence warning")),
         "widest_ratio": (widest, f"{widest:,.0f}" if np.isfinite(widest) else NOT_COMPUTABLE),
-        "plain_significant": (int((table["p"] < alpha).sum()), None),
+        "plain_significant": (k, reach[0].upper() + reach[1:]),
     }
 
 
@@ -313,10 +324,13 @@ def conclusion_items(
     n_predictors: int,
     max_flip: float,
     flipped_most: str,
+    flipped_hr: float = math.nan,
 ) -> Items:
     """What a reader may conclude, as it holds on this cohort: the events per variable
     against the rule of thumb, and what the bootstrap showed (``max_flip``: the largest
-    share of resamples in which a penalised coefficient changed sign).
+    share of resamples in which a penalised coefficient changed sign, ``flipped_hr`` that
+    predictor's full-data penalised hazard ratio). ``outlook`` says what a larger cohort
+    would allow, only as far as the events per variable here support it.
 
     Examples
     --------
@@ -341,7 +355,15 @@ def conclusion_items(
         stability = (
             f"In the bootstrap, the penalised coefficient of {flipped_most} changed sign in "
             f"{share_text(max_flip)} of the resamples: the direction of that adjusted effect "
-            "depends on which patients happen to be in the sample."
+            "depends on which patients happen to be in the sample. A coefficient close to "
+            "zero changes sign often even in a stable model, so this share measures how "
+            "close the effect is to none as much as how unstable the model is"
+            + (
+                f" (its full-data hazard ratio is {number_text(flipped_hr)})"
+                if math.isfinite(flipped_hr)
+                else ""
+            )
+            + "; the widths of the intervals above are the better measure of instability."
         )
     elif math.isfinite(max_flip):
         stability = "In the bootstrap, no penalised coefficient changed sign."
@@ -362,7 +384,16 @@ def conclusion_items(
         else "With enough deaths per predictor, the adjusted hazard ratios above say what the "
         "univariable analysis cannot, within the limits of the model and of what it leaves out."
     )
+    outlook = (
+        "A reader may take the univariable findings as hypotheses for a larger, pooled "
+        "cohort, where a pre-specified model with few predictors (or a penalised one, "
+        "reported with its bootstrap stability) becomes possible."
+        if below
+        else "A reader may take the univariable findings as hypotheses; a pre-specified model "
+        "like the one above, reported with its bootstrap stability, is the way to test them."
+    )
     return {
+        "outlook": (below, outlook),
         "epv_verdict": (below, verdict),
         "stability_verdict": (max_flip, stability),
         "decision": (below, decision),

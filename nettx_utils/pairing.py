@@ -19,7 +19,15 @@ from scipy import stats
 
 from nettx_utils import association
 from nettx_utils.errors import NettxError
-from nettx_utils.prose import NOT_COMPUTABLE, Items, number_text, p_phrase, p_text, share_text
+from nettx_utils.prose import (
+    NOT_COMPUTABLE,
+    Items,
+    counted,
+    number_text,
+    p_phrase,
+    p_text,
+    share_text,
+)
 
 __all__ = [
     "AUTO_EXACT_MAX",
@@ -189,7 +197,22 @@ def p_value_items(tests: pd.DataFrame, alpha: float) -> Items:
             items[f"p_{short}_{key}_eq"] = (p[short], p_phrase(p[short]))
         if all(np.isfinite(list(p.values()))) and (p["mw"] < alpha) != (p["sr"] < alpha):
             disagree.append(comparison_name(key))
+    level = f"at the {alpha:g} level"
+    if disagree:
+        names = " and ".join(
+            [", ".join(disagree[:-1]), disagree[-1]] if len(disagree) > 1 else disagree
+        )
+        sentence = f"The two tests reach different conclusions {level} for {names}."
+        choice = f"On this cohort the choice of test changes the conclusion {level} for {names}."
+    else:
+        sentence = f"The two tests reach the same conclusion {level} for every comparison."
+        choice = (
+            f"On this cohort the choice of test changes no conclusion {level}; it changes "
+            "the p-values."
+        )
     items["disagree"] = (disagree, ", ".join(disagree) if disagree else "none of the comparisons")
+    items["disagree_sentence"] = (disagree, sentence)
+    items["disagree_choice"] = (disagree, choice)
     return items
 
 
@@ -376,31 +399,34 @@ def auto_rule_items(x: Any, y: Any, *, name: str) -> Items:
     nonzero = diff[diff != 0]
     n = int(nonzero.size)
     tie_groups = int((np.unique(np.abs(nonzero), return_counts=True)[1] > 1).sum())
+    n_pairs = int(diff.size)  # scipy's n: every complete pair, zero differences included
     if n == 0:
         method = NOT_COMPUTABLE
-    elif n > AUTO_EXACT_MAX:
+    elif n_pairs > AUTO_EXACT_MAX:
         method = "the normal approximation"
     elif not (tie_groups or n_zero):
         method = "the exact distribution"
-    elif n <= AUTO_PERMUTATION_MAX:
+    elif n_pairs <= AUTO_PERMUTATION_MAX:
         method = "the permutation distribution over every sign flip"
     else:
         method = "the normal approximation"
     rule = (
-        'The automatic choice (method "auto": scipy\'s rule, which nettx_utils.association '
-        "follows) uses the "
-        f"exact distribution of the signed-rank statistic when there are at most "
-        f"{AUTO_EXACT_MAX} non-zero differences and neither ties nor zero differences; with "
-        f"ties or zeros it enumerates every sign flip (a permutation p-value, exact given the "
-        f"ties) only up to {AUTO_PERMUTATION_MAX} non-zero differences, and beyond that it "
-        "falls back to the normal approximation."
+        'The automatic choice (method "auto", scipy\'s rule, which '
+        "nettx_utils.association follows) counts every complete pair, zero differences "
+        f"included. With more than {AUTO_EXACT_MAX} pairs it uses the normal approximation. "
+        f"Otherwise, without ties or zero differences, it uses the exact distribution of the "
+        f"signed-rank statistic; with ties or zeros and at most {AUTO_PERMUTATION_MAX} pairs, "
+        "it enumerates every sign flip of the non-zero differences (a permutation p-value, "
+        "exact given the ties); with ties or zeros and more pairs, the normal approximation."
     )
     if n == 0:
         outcome = f" For {name} there is no non-zero difference, so there is no test."
     else:
         outcome = (
-            f" For {name} there are {n} non-zero differences, {tie_groups} group(s) of tied "
-            f"absolute differences and {n_zero} zero difference(s), so the automatic choice is "
+            f" For {name} there are {counted(n_pairs, 'complete pair')}: "
+            f"{counted(n, 'non-zero difference')} (with "
+            f"{counted(tie_groups, 'group of tied absolute values', 'groups of tied absolute values')}"
+            f") and {counted(n_zero, 'zero difference')}, so the automatic choice is "
             f"{method}."
         )
     return {

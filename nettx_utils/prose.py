@@ -17,6 +17,7 @@ from nettx_utils.tables import fixed
 __all__ = [
     "NOT_COMPUTABLE",
     "cohort_mark",
+    "counted",
     "number_text",
     "p_phrase",
     "p_text",
@@ -92,6 +93,24 @@ def value_text(value: float) -> str:
     ('24', '2.5', 'none')
     """
     return f"{value:g}" if _finite(value) else "none"
+
+
+def counted(n: int, singular: str, plural: str | None = None) -> str:
+    """A count with its noun in the right number: "no", "1 ...", "4 ...s".
+
+    ``plural`` defaults to ``singular + "s"``.
+
+    Examples
+    --------
+    >>> counted(0, "zero difference"), counted(1, "predictor"), counted(4, "zero difference")
+    ('no zero differences', '1 predictor', '4 zero differences')
+    >>> counted(2, "group of tied values", "groups of tied values")
+    '2 groups of tied values'
+    """
+    many = plural if plural is not None else f"{singular}s"
+    if n == 0:
+        return f"no {many}"
+    return f"{n:,} {singular if n == 1 else many}"
 
 
 def record_all(record: Callable[..., Any], items: Mapping[str, tuple[Any, str | None]]) -> None:

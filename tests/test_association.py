@@ -48,8 +48,8 @@ def test_wilcoxon_asymptotic_by_hand_with_ties_and_zero():
     assert res.p_value == pytest.approx(0.06016, abs=1e-5)
     assert res.method.startswith("asymptotic")
     assert "no continuity correction" in res.method
-    assert "1 zero difference(s) dropped" in res.method
-    assert "1 incomplete pair(s) dropped" in res.method
+    assert "1 zero difference dropped" in res.method
+    assert "1 incomplete pair dropped" in res.method
     assert res.alternative == "two-sided"
 
 
@@ -89,6 +89,20 @@ def test_wilcoxon_exact_refused_with_ties_and_auto_matches_scipy():
     assert "permutation" in auto.method
 
 
+@pytest.mark.parametrize(("n_nonzero", "n_zero"), [(10, 5), (13, 0), (12, 2), (45, 8)])
+def test_wilcoxon_auto_counts_zero_differences_as_scipy(n_nonzero, n_zero):
+    # scipy's "auto" compares the number of pairs INCLUDING zero differences with 13
+    # and 50: 10 non-zero + 5 zeros is 15 pairs, hence asymptotic, not permutation
+    rng = np.random.default_rng(n_nonzero + n_zero)
+    d = np.concatenate([np.round(rng.normal(0.8, 1, n_nonzero), 1), np.zeros(n_zero)])
+    d[d == 0] = 0.05 if n_zero == 0 else d[d == 0]
+    y = np.full(d.size, 10.0)
+    auto = wilcoxon_signed_rank(y + d, y, method="auto")
+    assert auto.p_value == pytest.approx(stats.wilcoxon(y + d, y).pvalue, rel=1e-10)
+    expected = "permutation" if n_nonzero + n_zero <= 13 else "asymptotic"
+    assert expected in auto.method
+
+
 def test_wilcoxon_bad_input():
     with pytest.raises(NettxError, match="equal lengths"):
         wilcoxon_signed_rank([1, 2, 3], [1, 2])
@@ -117,7 +131,7 @@ def test_mann_whitney_asymptotic_by_hand_with_ties():
     assert res.p_value == pytest.approx(_two_sided_normal_p(z), rel=1e-10)
     ref = stats.mannwhitneyu([3, 5, 5, 8, 10], y, use_continuity=False, method="asymptotic")
     assert res.p_value == pytest.approx(ref.pvalue, rel=1e-12)
-    assert res.method.startswith("asymptotic") and "1 missing value(s) dropped" in res.method
+    assert res.method.startswith("asymptotic") and "1 missing value dropped" in res.method
     with pytest.raises(NettxError, match="ties"):
         mann_whitney(x, y, method="exact")
     assert mann_whitney(x, y, method="auto").method.startswith("asymptotic")
@@ -160,7 +174,7 @@ def test_spearman_by_hand_and_scipy():
     assert isinstance(res, CorrelationResult)
     assert res.rho == pytest.approx(rho, rel=1e-12) and res.n == 5
     assert res.p_value == pytest.approx(p, rel=1e-10)
-    assert "2 incomplete pair(s) dropped" in res.method
+    assert "2 incomplete pairs dropped" in res.method
 
 
 def test_spearman_with_ties_equals_scipy():

@@ -122,12 +122,11 @@ def test_search_correction_by_hand():
     assert correction.fwer == 17 / 20  # 4, 5, ..., 20 pass 3.84
     assert correction.critical == pytest.approx(np.quantile(null_max, 0.95))  # 19.05
     assert correction.perm_p == 12 / 20  # 9, ..., 20
-    assert correction.approx == cutoffs.lausen_schumacher_p(9.0, lower=0.1, upper=0.9)
+    # the range the admissible splits span (4 and 6 of 32 patients low), not 10-90%
+    assert (correction.lower, correction.upper) == (4 / 32, 6 / 32)
+    assert correction.approx == cutoffs.lausen_schumacher_p(9.0, lower=4 / 32, upper=6 / 32)
+    assert correction.approx < cutoffs.lausen_schumacher_p(9.0, lower=0.1, upper=0.9)
     assert correction.computable
-    no_fraction = cutoff_report.search_correction(
-        fake_result(9.0, null_max), alpha=0.05, min_fraction=0
-    )
-    assert math.isnan(no_fraction.approx)
     none = cutoff_report.search_correction(None, alpha=0.05, min_fraction=0.1)
     assert not none.computable and math.isnan(none.perm_p) and math.isnan(none.critical)
 
@@ -295,6 +294,33 @@ def test_gap_on_the_synthetic_cohort(search):
     assert table["× the asymptotic p"].iloc[3] == pytest.approx(5)
 
 
+def test_corrected_p_of_the_paper_cut_off_from_the_same_null_maxima(search):
+    """Had 24 months been found by the search, its corrected p is the share of null
+    maxima reaching ITS chi-square, not the best split's M: never smaller."""
+    result = search[0]
+    row = result.table[result.table["cutoff"] == 24].iloc[0]
+    items = cutoff_report.chosen_cut_items(result, row, cut=24)
+    by_hand = (1 + int((result.null_max >= row["chi2"] * (1 - 1e-9)).sum())) / (
+        1 + len(result.null_max)
+    )
+    assert items["cut_search_p"][0] == pytest.approx(by_hand)
+    assert row["chi2"] < result.statistic
+    assert items["cut_search_p"][0] >= result.p_value
+    assert cutoff_report.search_p_at(result, result.statistic) == result.p_value
+    assert f"at {result.cutoff:g} months" in items["chosen_reading"][1]
+
+
+def test_mib1_use_says_what_the_paper_did_and_whether_the_split_moves():
+    empty = pd.DataFrame(columns=["cutoff", "p_value"])
+    args = ([1, 2, 3, 4], [1, 0, 1, 1], [1.0, 9.0, 2.0, np.nan], None, empty)
+    paper = cutoff_report.mib1_items(*args, 2, 2)["mib1_use"][1]
+    assert "only to divide the comparison of surgery" in paper and "This run" not in paper
+    same = cutoff_report.mib1_items(*args, 5, 2)["mib1_use"][1]
+    assert "exactly as 2% does" in same
+    other = cutoff_report.mib1_items(*args, 1.5, 2)["mib1_use"][1]
+    assert "differently from 2%" in other
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_bonferroni_on_permutation_terms_never_below_the_search_p(seed):
     """Every permutation whose maximum reaches M has a split that reaches M, so on the
@@ -371,7 +397,8 @@ def test_fixed_reading_names_this_runs_cut_off_when_changed():
     paper = cutoff_report.verdict_items(0.2, cutoff_report.best_split(HAND_SCAN), row, **kwargs)
     assert paper["fixed_reading"][1] == (
         "the test at that one cut-off is the right one: p = 0.300 by the chi-square "
-        "approximation, 0.3100 by permutation, which needs no large-sample approximation."
+        "approximation, 0.3100 by permutation, which does without the large-sample "
+        "approximation but assumes exchangeable patients under the null hypothesis."
     )
     run = cutoff_report.verdict_items(
         0.2, cutoff_report.best_split(HAND_SCAN), row, changed=True, **kwargs

@@ -197,3 +197,28 @@ def test_conclusion_items_follow_the_cohort(epv, max_flip, below, stability, dec
         math.nan, 10, n_deaths=0, n_predictors=0, max_flip=math.nan, flipped_most="none"
     )
     assert "no model can be fitted" in nothing["epv_verdict"][1]
+
+
+def test_hazard_ratio_items_word_counts_without_placeholders():
+    table = pd.DataFrame({"upper 95%": [2.0, 9.0], "lower 95%": [1.0, 3.0], "p": [0.01, 0.2]})
+    one = multivariable.hazard_ratio_items(table, [], 0.05)
+    assert one["plain_significant"][1] == "1 predictor reaches p < 0.05."
+    assert one["plain_warnings"][1] == "no convergence warnings"
+    none = multivariable.hazard_ratio_items(table.assign(p=[0.3, 0.2]), ["w1", "w2"], 0.05)
+    assert none["plain_significant"][1] == "No predictors reach p < 0.05."
+    assert none["plain_warnings"][1] == "2 convergence warnings"
+
+
+def test_conclusion_outlook_follows_the_events_per_variable():
+    low = multivariable.conclusion_items(
+        2.2, 10, n_deaths=11, n_predictors=5, max_flip=0.2, flipped_most="Mib-1", flipped_hr=1.04
+    )
+    high = multivariable.conclusion_items(
+        20.6, 10, n_deaths=103, n_predictors=5, max_flip=0.205, flipped_most="Mib-1"
+    )
+    assert "larger, pooled cohort" in low["outlook"][1]
+    assert "larger" not in high["outlook"][1] and "becomes possible" not in high["outlook"][1]
+    assert "close the effect is to none" in low["stability_verdict"][1]
+    assert "1.04" in low["stability_verdict"][1]
+    # one rounding rule: 41/200 = 0.205 is 21% in the prose, as percent_cell prints it
+    assert "21%" in high["stability_verdict"][1]

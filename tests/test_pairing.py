@@ -116,9 +116,11 @@ def test_disagree_names_the_comparisons_on_both_sides_of_alpha():
     assert items["disagree"][0] == [pairing.comparison_name("primary_lt")]
     assert items["p_mw_primary_recurrence"][1] == "not computable"
     rows = [r for r in rows if r["comparison"] != pairing.comparison_name("primary_lt")]
-    assert pairing.p_value_items(pd.DataFrame(rows), 0.05)["disagree"][1] == (
-        "none of the comparisons"
-    )
+    assert items["disagree_sentence"][1].endswith(f"for {pairing.comparison_name('primary_lt')}.")
+    none = pairing.p_value_items(pd.DataFrame(rows), 0.05)
+    assert none["disagree"][1] == "none of the comparisons"
+    assert "same conclusion at the 0.05 level" in none["disagree_sentence"][1]
+    assert "changes no conclusion" in none["disagree_choice"][1]
 
 
 def test_lt_only_items_by_hand():
@@ -183,6 +185,9 @@ def test_simulation_study_by_study():
         (np.arange(1.0, 52.0), "the normal approximation"),
         (np.array([1.0, 1, 2, 3, -4, 5, 6, 7, 8, 9, 10, 11, 12]), "permutation"),
         (np.array([1.0, 1, 2, 3, -4, 5, 6, 7, 8, 9, 10, 11, 12, 13]), "normal approximation"),
+        # 10 non-zero differences and 5 zeros: scipy counts 15 pairs, beyond 13
+        (np.array([1.0, 2, 3, -4, 5, 6, 7, 8, 9, 10, 0, 0, 0, 0, 0]), "the normal approximation"),
+        (np.array([1.0, 2, 3, -4, 5, 6, 7, 8, 9, 10, 0, 0, 0]), "permutation"),
     ],
 )
 def test_auto_rule_matches_scipy(d, method):
@@ -200,6 +205,9 @@ def test_auto_rule_matches_scipy(d, method):
     }[method]
     assert auto == pytest.approx(named, rel=1e-12)
     assert str(pairing.AUTO_EXACT_MAX) in items["auto_rule"][1]
+    assert "(s)" not in items["auto_rule"][1]
+    ours = association.wilcoxon_signed_rank(d, np.zeros_like(d), method="auto").p_value
+    assert ours == pytest.approx(auto, rel=1e-10)
 
 
 def test_auto_rule_on_the_lt_recurrence_comparison():
