@@ -150,11 +150,12 @@ def test_context_frame_has_no_marks_no_counts_no_p_values(other_scored):
             assert shown_row["Difference"] == "–"
             continue
         # The cohort's value with one decimal more than the paper (halves up), and the
-        # unrounded value minus the paper's at the same decimals.
+        # unrounded value minus the paper's at the same decimals; as the book's formatter,
+        # a value is read at 12 significant digits first (0.525 stored as 0.52499... is 0.525).
         quantum = Decimal(1).scaleb(-int(r["decimals"]) - 1)
-        ours = Decimal(repr(float(r["reproduced"]))).quantize(quantum, rounding=ROUND_HALF_UP)
+        ours = Decimal(f"{float(r['reproduced']):.12g}").quantize(quantum, rounding=ROUND_HALF_UP)
         assert shown_row[COHORT_COLUMN] == str(ours)
-        exact = Decimal(repr(float(r["reproduced"]) - float(r["published"])))
+        exact = Decimal(f"{float(r['reproduced']) - float(r['published']):.12g}")
         difference = exact.quantize(quantum, rounding=ROUND_HALF_UP)
         text = shown_row["Difference"].replace("−", "-").lstrip("+")
         assert Decimal(text) == difference or (difference == 0 and Decimal(text) == 0)
