@@ -523,16 +523,22 @@ def ci_width_by_size(
     return pd.DataFrame(rows)
 
 
-def check_answer(answer: Any, solution: Any, *, tolerance: float = 1e-6) -> str:
+def check_answer(answer: Any, solution: Any, *, tolerance: float = 1e-4) -> str:
     """Compare an exercise's answer with its solution; raise AssertionError if they differ.
 
-    An answer still ``None`` is not checked: the exercise is simply not done yet.
+    An answer still ``None`` is not checked: the exercise is simply not done yet. An
+    answer passes when each value is within ``tolerance`` of the solution, absolutely
+    or relative to it (``numpy.allclose``): loose enough for a reader who uses the
+    rounded quantile 1.96 for ``norm.ppf(0.975)`` (a change in the sixth decimal of
+    an interval limit), strict enough to catch a wrong formula or a misread row.
 
     Examples
     --------
     >>> check_answer(None, 3.0)
     'Not answered yet: replace None with your answer and run this cell again.'
     >>> check_answer(0.1 + 0.2, 0.3)
+    'Correct.'
+    >>> check_answer(2 * 1.96 * 0.05, 2 * 1.959964 * 0.05)  # the rounded z passes
     'Correct.'
     """
     if answer is None:

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from lifelines import KaplanMeierFitter
 from lifelines.statistics import multivariate_logrank_test
+from scipy.stats import norm
 
 from nettx_utils import teaching
 from nettx_utils.cohort import load_cohort
@@ -279,6 +280,26 @@ def test_check_answer():
     assert teaching.check_answer([1.0, 2.0], [1.0, 2.0]) == "Correct."
     with pytest.raises(AssertionError):
         teaching.check_answer(0.5, 0.6)
+
+
+def test_check_answer_accepts_the_rounded_quantile_and_rejects_a_wrong_level():
+    """Chapters 7 and 10 print 1.96 as the rounded value of norm.ppf(0.975): a reader who
+    uses it must pass (the reviewer's log interval failed at 1e-6), one who uses the 90%
+    quantile, or misses by a tenth of a percentage point, must not."""
+    assert teaching.check_answer([0.61121758, 0.95287015], [0.61122007, 0.95286626]) == "Correct."
+    s, sigma = 0.78, 0.12  # the log interval S exp(-/+ z sigma), upper limit cut at 1
+    exact = [
+        s * math.exp(-norm.ppf(0.975) * sigma),
+        min(1.0, s * math.exp(norm.ppf(0.975) * sigma)),
+    ]
+    rounded = [s * math.exp(-1.96 * sigma), min(1.0, s * math.exp(1.96 * sigma))]
+    assert teaching.check_answer(rounded, exact) == "Correct."
+    width = 2 * norm.ppf(0.975) * math.sqrt(0.4 * 0.6 / 32)
+    assert teaching.check_answer(2 * 1.96 * math.sqrt(0.4 * 0.6 / 32), width) == "Correct."
+    with pytest.raises(AssertionError):
+        teaching.check_answer([s * math.exp(-1.645 * sigma), exact[1]], exact)
+    with pytest.raises(AssertionError):
+        teaching.check_answer(0.781, 0.78)
 
 
 def test_value_at_agrees_with_landmark_table_beyond_a_curve_that_reached_zero():
