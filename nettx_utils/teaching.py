@@ -652,8 +652,11 @@ def exercise_problems(cells: list[dict]) -> list[str]:
     markdown cell starting ``**Exercise N.**``; a code cell ``answer_N = None`` (a
     comment may follow); a code cell tagged ``hide-cell`` that starts ``# Solution``,
     assigns ``solution_N`` and ends with an assignment (so it displays nothing); and a
-    code cell ``print(check_answer(answer_N, solution_N))``. ``cells`` is a notebook's
-    ``"cells"`` list (nbformat JSON). Returns one message per problem (empty: all well).
+    code cell ``print(check_answer(answer_N, solution_N))``. A question that asks for a
+    reason ("why", "explain") is answered in words too: comment lines in the solution
+    cell after ``# Solution`` (the check can compare only the number). ``cells`` is a
+    notebook's ``"cells"`` list (nbformat JSON). Returns one message per problem (empty:
+    all well).
     """
 
     def text(cell: dict) -> str:
@@ -680,6 +683,10 @@ def exercise_problems(cells: list[dict]) -> list[str]:
             problems.append(f"exercise {number}: the solution cell does not set solution_{number}")
         elif isinstance(ast.parse(solution).body[-1], ast.Expr):  # Jupyter would display it
             problems.append(f"exercise {number}: the solution cell displays a value")
+        asks_why = re.search(r"\b(why|explain)\b", text(cells[i]), re.IGNORECASE)
+        comments = [line for line in solution.splitlines()[1:] if line.strip().startswith("#")]
+        if asks_why and not comments:
+            problems.append(f"exercise {number}: asks why, but the solution answers in no comment")
         if check != f"print(check_answer(answer_{number}, solution_{number}))":
             problems.append(f"exercise {number}: the check cell is not the standard one")
         number, i = number + 1, i + 4

@@ -395,6 +395,37 @@ def test_exercises_follow_the_common_format(name):
     assert sum("**Exercise" in "".join(c["source"]) for c in cells) >= 1
 
 
+def test_a_why_question_needs_an_answer_in_words():
+    """Chapter 7's exercise 3 asks why; its hidden solution must answer in a comment."""
+    cells = [dict(c) for c in notebook_cells("07_kaplan_meier_by_hand")]
+    index = next(i for i, c in enumerate(cells) if "".join(c["source"]).startswith("**Exercise 3."))
+    assert "why" in "".join(cells[index]["source"]).lower()
+    assert teaching.exercise_problems(cells) == []
+    solution = "".join(cells[index + 2]["source"]).splitlines()
+    bare = [line for line in solution if not line.startswith("# ") or line == "# Solution"]
+    cells[index + 2] = dict(cells[index + 2], source="\n".join(bare))
+    assert teaching.exercise_problems(cells) == [
+        "exercise 3: asks why, but the solution answers in no comment"
+    ]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_dropping_censored_patients_never_raises_the_share_alive(seed):
+    """Chapter 7's exercise 3: the share alive among the patients who died is never above
+    the Kaplan-Meier estimate (each death's Kaplan-Meier weight grows over time)."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(5, 40))
+    months = np.round(rng.exponential(60, n), 1)
+    died = rng.random(n) < 0.6
+    if not died.any():
+        died[0] = True
+    table = teaching.life_table(months, died.astype(int))
+    for t in np.linspace(0, months.max(), 15):
+        km = teaching.value_at(table, t)
+        dropped = float((months[died] > t).mean())
+        assert dropped <= km + 1e-12
+
+
 def test_exercise_problems_finds_each_break():
     good = notebook_cells("07_kaplan_meier_by_hand")
     start = next(i for i, c in enumerate(good) if "".join(c["source"]).startswith("## Exercises"))
