@@ -523,16 +523,22 @@ def ci_width_by_size(
     return pd.DataFrame(rows)
 
 
-def check_answer(answer: Any, solution: Any, *, tolerance: float = 1e-6) -> str:
+def check_answer(answer: Any, solution: Any, *, tolerance: float = 1e-4) -> str:
     """Compare an exercise's answer with its solution; raise AssertionError if they differ.
 
-    An answer still ``None`` is not checked: the exercise is simply not done yet.
+    An answer still ``None`` is not checked: the exercise is simply not done yet. An
+    answer passes when each value is within ``tolerance`` of the solution, absolutely
+    or relative to it (``numpy.allclose``): loose enough for a reader who uses the
+    rounded quantile 1.96 for ``norm.ppf(0.975)`` (a change in the sixth decimal of
+    an interval limit), strict enough to catch a wrong formula or a misread row.
 
     Examples
     --------
     >>> check_answer(None, 3.0)
     'Not answered yet: replace None with your answer and run this cell again.'
     >>> check_answer(0.1 + 0.2, 0.3)
+    'Correct.'
+    >>> check_answer(2 * 1.96 * 0.05, 2 * 1.959964 * 0.05)  # the rounded z passes
     'Correct.'
     """
     if answer is None:
@@ -646,8 +652,11 @@ def exercise_problems(cells: list[dict]) -> list[str]:
     markdown cell starting ``**Exercise N.**``; a code cell ``answer_N = None`` (a
     comment may follow); a code cell tagged ``hide-cell`` that starts ``# Solution``,
     assigns ``solution_N`` and ends with an assignment (so it displays nothing); and a
-    code cell ``print(check_answer(answer_N, solution_N))``. ``cells`` is a notebook's
-    ``"cells"`` list (nbformat JSON). Returns one message per problem (empty: all well).
+    code cell ``print(check_answer(answer_N, solution_N))``. A question that asks for a
+    reason ("why", "explain") is answered in words too: comment lines in the solution
+    cell after ``# Solution`` (the check can compare only the number). ``cells`` is a
+    notebook's ``"cells"`` list (nbformat JSON). Returns one message per problem (empty:
+    all well).
     """
 
     def text(cell: dict) -> str:
@@ -674,6 +683,10 @@ def exercise_problems(cells: list[dict]) -> list[str]:
             problems.append(f"exercise {number}: the solution cell does not set solution_{number}")
         elif isinstance(ast.parse(solution).body[-1], ast.Expr):  # Jupyter would display it
             problems.append(f"exercise {number}: the solution cell displays a value")
+        asks_why = re.search(r"\b(why|explain)\b", text(cells[i]), re.IGNORECASE)
+        comments = [line for line in solution.splitlines()[1:] if line.strip().startswith("#")]
+        if asks_why and not comments:
+            problems.append(f"exercise {number}: asks why, but the solution answers in no comment")
         if check != f"print(check_answer(answer_{number}, solution_{number}))":
             problems.append(f"exercise {number}: the check cell is not the standard one")
         number, i = number + 1, i + 4

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from lifelines import KaplanMeierFitter
 from lifelines.statistics import multivariate_logrank_test
+from scipy.stats import norm
 
 from nettx_utils import teaching
 from nettx_utils.cohort import load_cohort
@@ -281,6 +282,26 @@ def test_check_answer():
         teaching.check_answer(0.5, 0.6)
 
 
+def test_check_answer_accepts_the_rounded_quantile_and_rejects_a_wrong_level():
+    """Chapters 7 and 10 print 1.96 as the rounded value of norm.ppf(0.975): a reader who
+    uses it must pass (the reviewer's log interval failed at 1e-6), one who uses the 90%
+    quantile, or misses by a tenth of a percentage point, must not."""
+    assert teaching.check_answer([0.61121758, 0.95287015], [0.61122007, 0.95286626]) == "Correct."
+    s, sigma = 0.78, 0.12  # the log interval S exp(-/+ z sigma), upper limit cut at 1
+    exact = [
+        s * math.exp(-norm.ppf(0.975) * sigma),
+        min(1.0, s * math.exp(norm.ppf(0.975) * sigma)),
+    ]
+    rounded = [s * math.exp(-1.96 * sigma), min(1.0, s * math.exp(1.96 * sigma))]
+    assert teaching.check_answer(rounded, exact) == "Correct."
+    width = 2 * norm.ppf(0.975) * math.sqrt(0.4 * 0.6 / 32)
+    assert teaching.check_answer(2 * 1.96 * math.sqrt(0.4 * 0.6 / 32), width) == "Correct."
+    with pytest.raises(AssertionError):
+        teaching.check_answer([s * math.exp(-1.645 * sigma), exact[1]], exact)
+    with pytest.raises(AssertionError):
+        teaching.check_answer(0.781, 0.78)
+
+
 def test_value_at_agrees_with_landmark_table_beyond_a_curve_that_reached_zero():
     """A cohort whose longest time is a death: the curve is 0 from then on, in the
     package's landmark table and in the teaching life table (chapter 10 checks one
@@ -372,6 +393,37 @@ def test_exercises_follow_the_common_format(name):
     cells = notebook_cells(name)
     assert teaching.exercise_problems(cells) == []
     assert sum("**Exercise" in "".join(c["source"]) for c in cells) >= 1
+
+
+def test_a_why_question_needs_an_answer_in_words():
+    """Chapter 7's exercise 3 asks why; its hidden solution must answer in a comment."""
+    cells = [dict(c) for c in notebook_cells("07_kaplan_meier_by_hand")]
+    index = next(i for i, c in enumerate(cells) if "".join(c["source"]).startswith("**Exercise 3."))
+    assert "why" in "".join(cells[index]["source"]).lower()
+    assert teaching.exercise_problems(cells) == []
+    solution = "".join(cells[index + 2]["source"]).splitlines()
+    bare = [line for line in solution if not line.startswith("# ") or line == "# Solution"]
+    cells[index + 2] = dict(cells[index + 2], source="\n".join(bare))
+    assert teaching.exercise_problems(cells) == [
+        "exercise 3: asks why, but the solution answers in no comment"
+    ]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_dropping_censored_patients_never_raises_the_share_alive(seed):
+    """Chapter 7's exercise 3: the share alive among the patients who died is never above
+    the Kaplan-Meier estimate (each death's Kaplan-Meier weight grows over time)."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(5, 40))
+    months = np.round(rng.exponential(60, n), 1)
+    died = rng.random(n) < 0.6
+    if not died.any():
+        died[0] = True
+    table = teaching.life_table(months, died.astype(int))
+    for t in np.linspace(0, months.max(), 15):
+        km = teaching.value_at(table, t)
+        dropped = float((months[died] > t).mean())
+        assert dropped <= km + 1e-12
 
 
 def test_exercise_problems_finds_each_break():
