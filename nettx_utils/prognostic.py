@@ -40,7 +40,7 @@ from scipy.stats import chi2 as chi2_dist
 from nettx_utils import derived
 from nettx_utils.cohort import load_dictionary
 from nettx_utils.errors import NettxError
-from nettx_utils.hazard import p_phrase
+from nettx_utils.hazard import fit_problem, p_phrase
 from nettx_utils.plots import format_p
 from nettx_utils.survival import fit_kaplan_meier, logrank_test
 from nettx_utils.tables import quartiles
@@ -805,6 +805,9 @@ def surgery_mib1_interaction(
     cells = frame.groupby(["high", "surgery"])["d"].agg(["size", "sum"])
     cells = cells.reindex(pd.MultiIndex.from_product([[0, 1], [0, 1]]), fill_value=0)
     empty = cells[cells["sum"] == 0]
+    if n == 0 or frame["d"].sum() == 0:
+        why = "no patient has Mib-1 and treatment at recurrence" if n == 0 else "nobody died"
+        return InteractionTest(n, deaths, nan, nan, nan, nan, nan, f"not computed: {why}")
     if len(empty):
         names = {(0, 0): "low Mib-1 without surgery", (0, 1): "low Mib-1 with surgery",
                  (1, 0): "high Mib-1 without surgery", (1, 1): "high Mib-1 with surgery"}  # fmt: skip
@@ -821,8 +824,8 @@ def surgery_mib1_interaction(
         try:
             full = CoxPHFitter().fit(frame, "t", "d")
             reduced = CoxPHFitter().fit(frame.drop(columns="both"), "t", "d")
-        except (ConvergenceWarning, ValueError) as problem:
-            note = f"not computed: the Cox model did not converge ({problem})"
+        except (ConvergenceWarning, ValueError, np.linalg.LinAlgError) as problem:
+            note = f"not computed: the Cox model did not converge ({fit_problem(problem)})"
             return InteractionTest(n, deaths, nan, nan, nan, nan, nan, note)
     statistic = max(0.0, 2 * float(full.log_likelihood_ - reduced.log_likelihood_))
     row = full.summary.loc["both"]
