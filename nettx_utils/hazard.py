@@ -368,5 +368,5 @@ def finite_note(hr: HazardRatio, labels: tuple[str, str]) -> str:
         f"The model compares the groups at each death ({labels[1]}: {d1} deaths of {n1} "
         f"patients; {labels[0]}: {d0} of {n0}); with deaths in both groups while both are "
         "at risk the estimate is finite, however low one group's Kaplan-Meier curve falls, "
-        "and the width of its interval reflects how few deaths there are in each group"
+        "and the width of its interval reflects the number of deaths in each group"
     )

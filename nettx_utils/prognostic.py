@@ -67,6 +67,9 @@ DURATION = "months_recurrence_to_last_followup"
 EVENT = "died"
 UNIT_SHORT = {"months": "mo", "years": "y", "%": "%", "ng/mL": "ng/mL", "count": ""}
 DIAGNOSIS_TO_LT_CUTOFF_MONTHS = 24.0
+# The paper's own cut-offs of the two run parameters (Figure 3C/Abstract; Figure 3/Table 2).
+PAPER_EARLY_RECURRENCE_MONTHS = 24.0
+PAPER_MIB1_THRESHOLD_PCT = 2.0
 """The paper's split of the time from diagnosis to LT (Table 1)."""
 SITE_COLUMNS = tuple(f"recurrence_site_{site}" for site in derived.RECURRENCE_SITES)
 
@@ -124,6 +127,7 @@ class ScreenSpec:
     pool_sparse_at_most: int = 0
     note: str = ""
     rule: str = ""
+    paper_cutoff: float | None = None
 
     def __post_init__(self) -> None:
         if not self.levels:
@@ -142,7 +146,11 @@ class ScreenSpec:
             if self.cutoff is None or not np.isfinite(self.cutoff):
                 return f"{self.cutoff_rule or 'cut-off'} (no values)"
             cut = f"{_fmt(self.cutoff)}{_sep(self.unit)}{self.unit}"
-            return f"paper's cut-off {cut}" if self.cutoff_rule == "paper" else f"median = {cut}"
+            if self.cutoff_rule != "paper":
+                return f"median = {cut}"
+            if self.paper_cutoff is None or np.isclose(self.cutoff, self.paper_cutoff):
+                return f"paper's cut-off {cut}"
+            return f"this run's cut-off {cut} (the paper: {_fmt(self.paper_cutoff)})"
         return self.rule or {"categories": "categories", "boolean": "yes/no"}.get(
             self.kind, "derived groups"
         )
@@ -191,13 +199,19 @@ def _sep(unit: str) -> str:
 
 
 def _cutoff_spec(
-    key: str, label: str, source: str, cutoff: float, rule: str, unit: str
+    key: str,
+    label: str,
+    source: str,
+    cutoff: float,
+    rule: str,
+    unit: str,
+    paper_cutoff: float | None = None,
 ) -> ScreenSpec:
     cut = f"{_fmt(cutoff)}{_sep(unit)}{unit}"
     return ScreenSpec(
         key, label, "cutoff", (key,), source,
         levels=(("le", f"≤{cut}"), ("gt", f">{cut}")),
-        cutoff=cutoff, cutoff_rule=rule, unit=unit,
+        cutoff=cutoff, cutoff_rule=rule, unit=unit, paper_cutoff=paper_cutoff,
     )  # fmt: skip
 
 
@@ -222,13 +236,20 @@ def default_screen(
     >>> from nettx_utils.cohort import load_cohort
     >>> specs = {s.key: s for s in default_screen(load_cohort(), early_recurrence_months=36)}
     >>> specs["months_lt_to_recurrence"].split_rule
-    "paper's cut-off 36 mo"
+    "this run's cut-off 36 mo (the paper: 24)"
+    >>> specs["months_diagnosis_to_lt"].split_rule
+    "paper's cut-off 24 mo"
     """
     dictionary = load_dictionary()
     paper_cuts = {
         "months_diagnosis_to_lt": DIAGNOSIS_TO_LT_CUTOFF_MONTHS,
         "months_lt_to_recurrence": float(early_recurrence_months),
         "mib1_recurrence_pct": float(mib1_threshold_pct),
+    }
+    papers_own = {
+        "months_diagnosis_to_lt": DIAGNOSIS_TO_LT_CUTOFF_MONTHS,
+        "months_lt_to_recurrence": PAPER_EARLY_RECURRENCE_MONTHS,
+        "mib1_recurrence_pct": PAPER_MIB1_THRESHOLD_PCT,
     }
     boolean_labels = {"primary_functioning": ("Not functioning", "Functioning")}
     notes = {
@@ -264,7 +285,8 @@ def default_screen(
             else:
                 values = cohort[col.name] if col.name in cohort else pd.Series(dtype=float)
                 cut, rule = quartiles(values.astype("float64"), quantile_method).median, "median"
-            specs.append(_cutoff_spec(col.name, col.label, source, cut, rule, unit))
+            own = papers_own.get(col.name)
+            specs.append(_cutoff_spec(col.name, col.label, source, cut, rule, unit, own))
         if col.name == "mib1_recurrence_pct":
             cuts = (2, 20)
             specs.append(
@@ -304,6 +326,21 @@ def default_screen(
                 )
             )  # fmt: skip
     return specs
+
+
+def cutoff_text(value: float, paper_value: float, unit: str) -> str:
+    """A run's cut-off for the prose: the paper's, or this run's with the paper's beside it.
+
+    Examples
+    --------
+    >>> cutoff_text(24, PAPER_EARLY_RECURRENCE_MONTHS, " months")
+    "24 months (the paper's cut-off)"
+    >>> cutoff_text(5, PAPER_MIB1_THRESHOLD_PCT, "%")
+    "5% (this run's cut-off; the paper's is 2%)"
+    """
+    if np.isclose(float(value), float(paper_value)):
+        return f"{_fmt(value)}{unit} (the paper's cut-off)"
+    return f"{_fmt(value)}{unit} (this run's cut-off; the paper's is {_fmt(paper_value)}{unit})"
 
 
 def _pool(groups: pd.Series, at_most: int) -> tuple[pd.Series, str]:
@@ -720,6 +757,37 @@ def strata_sizes_text(stratified: pd.DataFrame) -> str:
         f"{stratum}: {int(row.n)} patient{'s' * (row.n != 1)}, "
         f"{int(row.deaths)} death{'s' * (row.deaths != 1)}"
         for stratum, row in sums.iterrows()
+    )
+
+
+def strata_contrast_text(stratified: pd.DataFrame, alpha: float = 0.05) -> str:
+    """Why two per-stratum p-values do not answer the interaction question, in words that
+    match the p-values of :func:`surgery_within_mib1_strata`.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"stratum": ["a", "a", "b", "b"], "logrank_p": [0.2, 0.2, 0.01, 0.01]})
+    >>> strata_contrast_text(frame)[:60]
+    'a p-value below the threshold in one stratum but not in the '
+    >>> strata_contrast_text(frame.assign(logrank_p=0.0001))[:45]
+    'p-values below the threshold in both strata d'
+    """
+    p = stratified.groupby("stratum", sort=False)["logrank_p"].first().to_numpy(dtype=float)
+    if len(p) != 2 or np.isnan(p).any():
+        return (
+            "separate p-values in each stratum (not computable in every stratum here) "
+            "cannot show whether surgery works differently in the two"
+        )
+    below = int((p < alpha).sum())
+    if below == 1:
+        return (
+            "a p-value below the threshold in one stratum but not in the other does not "
+            "show that surgery works differently in the two"
+        )
+    where = "below" if below == 2 else "above"
+    return (
+        f"p-values {where} the threshold in both strata do not show that surgery works "
+        "alike in the two"
     )
 
 

@@ -111,7 +111,7 @@ def test_early_recurrence_months_36_changes_groups_and_numbers(cohort, screen):
         "months_lt_to_recurrence",
     )
     assert rows["group"].tolist() == ["≤36 mo", ">36 mo"]
-    assert (rows["split_rule"] == "paper's cut-off 36 mo").all()
+    assert (rows["split_rule"] == "this run's cut-off 36 mo (the paper: 24)").all()
     check_two_groups(cohort, rows, cohort["months_lt_to_recurrence"] <= 36)
     x = cohort["months_lt_to_recurrence"]
     if ((x > 24) & (x <= 36)).any():
@@ -404,3 +404,16 @@ def test_interaction_and_strata_with_an_empty_cell_say_which(cohort):
     table = strata_table(surgery_within_mib1_strata(planted, 2))
     note = table.loc[0, "Note"]
     assert "no patient in Surgery" in note and "in Yes" not in note
+
+
+def test_changed_cut_offs_are_not_called_the_papers(cohort):
+    from nettx_utils.prognostic import cutoff_text, default_screen
+
+    specs = {s.key: s for s in default_screen(cohort, mib1_threshold_pct=5)}
+    assert specs["mib1_recurrence_pct"].split_rule == "this run's cut-off 5% (the paper: 2)"
+    assert specs["months_lt_to_recurrence"].split_rule == "paper's cut-off 24 mo"
+    assert "paper" not in specs["age_at_lt_years"].split_rule
+    assert cutoff_text(36, 24, " months") == (
+        "36 months (this run's cut-off; the paper's is 24 months)"
+    )
+    assert cutoff_text(2.0, 2, "%") == "2% (the paper's cut-off)"
