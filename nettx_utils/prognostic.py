@@ -70,6 +70,17 @@ DIAGNOSIS_TO_LT_CUTOFF_MONTHS = 24.0
 # The paper's own cut-offs of the two run parameters (Figure 3C/Abstract; Figure 3/Table 2).
 PAPER_EARLY_RECURRENCE_MONTHS = 24.0
 PAPER_MIB1_THRESHOLD_PCT = 2.0
+# Characteristics known only after time zero (the recurrence): the treatments of the
+# recurrence and their outcome. Grouping by them credits a group with the time its
+# patients had to survive to get there (immortal-time / guarantee-time bias).
+POST_BASELINE = frozenset({
+    "surgery_at_recurrence", "surgery_complete_removal", "predominant_treatment",
+    "predominant_treatment_surgical", "predominant_treatment_response", "treatment_ssa",
+    "treatment_chemotherapy", "treatment_prrt", "treatment_radiotherapy", "treatment_none",
+})  # fmt: skip
+POST_BASELINE_MARK = "†"
+# Groups this small make the log-rank test's asymptotic chi-squared p unreliable.
+SPARSE_GROUP_AT_MOST = 2
 """The paper's split of the time from diagnosis to LT (Table 1)."""
 SITE_COLUMNS = tuple(f"recurrence_site_{site}" for site in derived.RECURRENCE_SITES)
 
@@ -602,7 +613,9 @@ def screen_table(screen: pd.DataFrame, paper: Mapping[str, str] | None = None) -
     and its p-value printed on the first row of each block only.
 
     Columns: ``Characteristic, Split, Group, n, Deaths, <landmark> OS (%), Log-rank p,
-    Note``; OS not estimable prints as ``n.e.``, p as ``–`` when untested (else by
+    Note``; a characteristic known only after the recurrence (:data:`POST_BASELINE`)
+    ends in ``†``; a tested block with a group of 1 to :data:`SPARSE_GROUP_AT_MOST`
+    patients says in its note that the asymptotic p is unreliable; OS not estimable prints as ``n.e.``, p as ``–`` when untested (else by
     :func:`nettx_utils.plots.format_p`), and a ``*`` follows a p below the screen's alpha.
     With ``paper`` (characteristic key -> text, e.g. from :func:`published_screen_p`), a
     column ``In the paper`` carries that text on the block's first row; a merged
@@ -626,6 +639,11 @@ def screen_table(screen: pd.DataFrame, paper: Mapping[str, str] | None = None) -
     for key, block in screen.groupby("variable", sort=False):
         names = [key, *aliases.get(key, [])]
         paper_text = next((paper[k] for k in names if paper and k in paper), "")
+        mark = f" {POST_BASELINE_MARK}" if set(names) & POST_BASELINE else ""
+        sizes = pd.to_numeric(block["n"], errors="coerce")
+        sparse = bool(block["logrank_p"].notna().any()) and bool(
+            sizes.between(1, SPARSE_GROUP_AT_MOST).any()
+        )
         for i, row in enumerate(block.itertuples(index=False)):
             first = i == 0
             p = row.logrank_p
@@ -634,7 +652,7 @@ def screen_table(screen: pd.DataFrame, paper: Mapping[str, str] | None = None) -
                 p_text += " *"
             os_value = getattr(row, os_col)
             out = {
-                "Characteristic": row.characteristic if first else "",
+                "Characteristic": f"{row.characteristic}{mark}" if first else "",
                 "Split": row.split_rule if first else "",
                 "Group": row.group,
                 "n": row.n,
@@ -644,7 +662,14 @@ def screen_table(screen: pd.DataFrame, paper: Mapping[str, str] | None = None) -
             }
             if paper is not None:
                 out["In the paper"] = paper_text if first else ""
-            out["Note"] = row.note if first else ""
+            note = row.note if isinstance(row.note, str) else ""
+            if sparse:
+                small = (
+                    f"a group of {SPARSE_GROUP_AT_MOST} or fewer patients: the asymptotic "
+                    "chi-squared p is unreliable"
+                )
+                note = f"{note}; {small}" if note else small
+            out["Note"] = note if first else ""
             rows.append(out)
     return pd.DataFrame(rows)
 

@@ -349,7 +349,7 @@ def test_screen_table_marks_the_papers_rows_and_formats_p(cohort):
     # the paper's text reaches the kept row also when given under the merged alias
     table = screen_table(screen, {"predominant_treatment_surgical": "reported"})
     first = table[table["Characteristic"] != ""].set_index("Characteristic")
-    assert first.loc["Surgery with radical intent at recurrence", "In the paper"] == "reported"
+    assert first.loc["Surgery with radical intent at recurrence †", "In the paper"] == "reported"
     assert first.loc["Time from LT to recurrence", "In the paper"] == ""
     assert first.loc["Time from LT to recurrence", "Log-rank p"] == "0.001 *"
     assert "In the paper" not in screen_table(screen).columns
@@ -417,3 +417,23 @@ def test_changed_cut_offs_are_not_called_the_papers(cohort):
         "36 months (this run's cut-off; the paper's is 24 months)"
     )
     assert cutoff_text(2.0, 2, "%") == "2% (the paper's cut-off)"
+
+
+def test_post_baseline_rows_are_marked_and_sparse_tests_flagged(cohort):
+    keys = {"months_lt_to_recurrence", "treatment_radiotherapy", "recurrence_site_bone"}
+    specs = [s for s in default_screen(cohort) if s.key in keys]
+    screen = univariable_screen(cohort, specs)
+    table = screen_table(screen)
+    first = table[table["Characteristic"] != ""].set_index("Characteristic")
+    marked = [c for c in first.index if c.endswith(" †")]
+    assert len(marked) == 1 and "adiotherapy" in marked[0]
+    # a block is flagged exactly when one of its groups has 1 or 2 patients
+    for key, block in screen.groupby("variable", sort=False):
+        label = block["characteristic"].iloc[0]
+        label = next(c for c in first.index if c.startswith(label))
+        small = bool(block["n"].between(1, 2).any()) and block["logrank_p"].notna().any()
+        assert ("unreliable" in first.loc[label, "Note"]) == small, key
+    planted = cohort.copy()
+    planted["recurrence_site_bone"] = pd.array([True] + [False] * (len(cohort) - 1), "boolean")
+    bone = screen_table(univariable_screen(planted, [s for s in specs if "bone" in s.key]))
+    assert "asymptotic chi-squared p is unreliable" in bone.loc[0, "Note"]
