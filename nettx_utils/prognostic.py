@@ -785,6 +785,37 @@ def strata_sizes_text(stratified: pd.DataFrame) -> str:
     )
 
 
+def strata_support_text(
+    cohort: pd.DataFrame, mib1_threshold_pct: float, landmark_months: float
+) -> str:
+    """What each Kaplan-Meier estimate of :func:`surgery_within_mib1_strata` at the landmark
+    rests on (:func:`nettx_utils.landmark.support_text`), stratum by stratum.
+
+    Examples
+    --------
+    >>> from nettx_utils.cohort import load_cohort
+    >>> "carries the 0%" in strata_support_text(load_cohort(), 2, 60)
+    True
+    """
+    from nettx_utils.landmark import curve_support, support_text
+
+    mib1 = pd.to_numeric(cohort["mib1_recurrence_pct"], errors="coerce")
+    operated = cohort["surgery_at_recurrence"].astype("boolean")
+    months = cohort[DURATION].astype(float).to_numpy()
+    died = derived.event_flags(cohort[EVENT]).to_numpy(dtype=int)
+    parts = []
+    for stratum, members in (
+        (f"Mib-1 ≤{mib1_threshold_pct:g}%", mib1 <= mib1_threshold_pct),
+        (f"Mib-1 >{mib1_threshold_pct:g}%", mib1 > mib1_threshold_pct),
+    ):
+        for name, flag in (("surgery", True), ("no-surgery", False)):
+            mask = (members & (operated == flag)).fillna(False).to_numpy(dtype=bool)
+            if mask.any():
+                support = curve_support(months[mask], died[mask], landmark_months)
+                parts.append(support_text(support, landmark_months, f"{stratum} {name}"))
+    return "; ".join(parts) if parts else "no stratum has patients"
+
+
 def strata_contrast_text(stratified: pd.DataFrame, alpha: float = 0.05) -> str:
     """Why two per-stratum p-values do not answer the interaction question, in words that
     match the p-values of :func:`surgery_within_mib1_strata`.
