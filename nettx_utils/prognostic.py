@@ -161,7 +161,8 @@ class ScreenSpec:
                 return f"median = {cut}"
             if self.paper_cutoff is None or np.isclose(self.cutoff, self.paper_cutoff):
                 return f"paper's cut-off {cut}"
-            return f"this run's cut-off {cut} (the paper: {_fmt(self.paper_cutoff)})"
+            paper = f"{_fmt(self.paper_cutoff)}{_sep(self.unit)}{self.unit}"
+            return f"this run's cut-off {cut} (the paper: {paper})"
         return self.rule or {"categories": "categories", "boolean": "yes/no"}.get(
             self.kind, "derived groups"
         )
@@ -247,7 +248,7 @@ def default_screen(
     >>> from nettx_utils.cohort import load_cohort
     >>> specs = {s.key: s for s in default_screen(load_cohort(), early_recurrence_months=36)}
     >>> specs["months_lt_to_recurrence"].split_rule
-    "this run's cut-off 36 mo (the paper: 24)"
+    "this run's cut-off 36 mo (the paper: 24 mo)"
     >>> specs["months_diagnosis_to_lt"].split_rule
     "paper's cut-off 24 mo"
     """

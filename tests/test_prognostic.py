@@ -111,7 +111,7 @@ def test_early_recurrence_months_36_changes_groups_and_numbers(cohort, screen):
         "months_lt_to_recurrence",
     )
     assert rows["group"].tolist() == ["≤36 mo", ">36 mo"]
-    assert (rows["split_rule"] == "this run's cut-off 36 mo (the paper: 24)").all()
+    assert (rows["split_rule"] == "this run's cut-off 36 mo (the paper: 24 mo)").all()
     check_two_groups(cohort, rows, cohort["months_lt_to_recurrence"] <= 36)
     x = cohort["months_lt_to_recurrence"]
     if ((x > 24) & (x <= 36)).any():
@@ -410,7 +410,7 @@ def test_changed_cut_offs_are_not_called_the_papers(cohort):
     from nettx_utils.prognostic import cutoff_text, default_screen
 
     specs = {s.key: s for s in default_screen(cohort, mib1_threshold_pct=5)}
-    assert specs["mib1_recurrence_pct"].split_rule == "this run's cut-off 5% (the paper: 2)"
+    assert specs["mib1_recurrence_pct"].split_rule == "this run's cut-off 5% (the paper: 2%)"
     assert specs["months_lt_to_recurrence"].split_rule == "paper's cut-off 24 mo"
     assert "paper" not in specs["age_at_lt_years"].split_rule
     assert cutoff_text(36, 24, " months") == (
