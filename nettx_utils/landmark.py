@@ -169,7 +169,7 @@ def support_text(support: CurveSupport, landmark_months: float, group: str) -> s
     Examples
     --------
     >>> support_text(curve_support([7, 9, 33, 35, 45], [1, 1, 0, 1, 1], 60), 60, "early")
-    'the early group (5 patients) fell to 0% at 45 months, when 1 patient was still at risk (1 of the 5 was censored before, at 33 months; the last death, at 45 months, carries the 0%); no patient of the group was still followed at 60 months'
+    'the early group (5 patients) fell to 0% at 45 months, when 1 patient was still at risk (1 of the 5 was censored before, at 33 months; the last death at 45 months carries the 0%); no patient of the group was still followed at 60 months'
     """
     followed = support.at_risk_landmark
     still = (
@@ -186,9 +186,11 @@ def support_text(support: CurveSupport, landmark_months: float, group: str) -> s
             listed = times[0] if len(times) == 1 else ", ".join(times[:-1]) + " and " + times[-1]
             c = len(times)
             last = "the last death" if k == 1 else "the deaths"
+            where = f", at {listed} months" if c <= 5 else ""
             why = (
-                f" ({c} of the {support.n} {'was' if c == 1 else 'were'} censored before, at "
-                f"{listed} months; {last}, at {support.zero_time:g} months, carries the 0%)"
+                f" ({c} of the {support.n} {'was' if c == 1 else 'were'} censored "
+                f"before{where}; {last} at {support.zero_time:g} months "
+                f"{'carries' if k == 1 else 'carry'} the 0%)"
             )
         return (
             f"the {group} group ({support.n} patients) fell to 0% at {support.zero_time:g} "

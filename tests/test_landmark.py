@@ -159,3 +159,18 @@ def test_a_failed_cox_fit_is_reported_not_raised(monkeypatch):
     assert hr_text(hr) == (
         "not estimable: the Cox model did not converge (singular information matrix)"
     )
+
+
+def test_support_text_names_the_censored_patients_behind_a_zero():
+    from nettx_utils.landmark import support_text
+
+    # KM by hand: 6 patients; censored at 6, 8.4, 33.1; deaths at 10, 20, 54.8
+    t, d = [6, 8.4, 10, 20, 33.1, 54.8], [0, 0, 1, 1, 0, 1]
+    support = curve_support(t, d, 60)
+    assert support.censored_before_zero == (6.0, 8.4, 33.1)
+    assert support.zero_time == 54.8 and support.at_risk_at_zero == 1
+    text = support_text(support, 60, "Mib-1 >2% no-surgery")
+    assert "3 of the 6 were censored before, at 6, 8.4 and 33.1 months" in text
+    assert "the last death at 54.8 months carries the 0%" in text
+    many = curve_support([1, 2, 3, 4, 5, 6, 7], [0, 0, 0, 0, 0, 0, 1], 60)
+    assert "6 of the 7 were censored before; the last death" in support_text(many, 60, "g")
