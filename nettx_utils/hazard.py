@@ -37,8 +37,10 @@ __all__ = [
     "HazardRatio",
     "efron_loglik",
     "finite_note",
+    "fit_problem",
     "hazard_ratio",
     "hr_text",
+    "not_estimable_reason",
     "p_phrase",
     "separation",
 ]
@@ -133,11 +135,48 @@ class HazardRatio:
     n: tuple[int, int]
     deaths: tuple[int, int]
     level: float = 0.95
+    reason: str = ""
 
     @property
     def estimable(self) -> bool:
         """True when both groups have patients and some death: a likelihood to profile."""
-        return min(self.n) > 0 and sum(self.deaths) > 0 and not math.isnan(self.lrt_p)
+        return (
+            not self.reason
+            and min(self.n) > 0
+            and sum(self.deaths) > 0
+            and not math.isnan(self.lrt_p)
+        )
+
+
+def not_estimable_reason(durations: Any, events: Any, exposed: Any) -> str:
+    """Why the data hold no information on a hazard ratio, in words; "" when they do.
+
+    A group with no patient, no death at all, or no death at a time when patients of
+    both groups were at risk (every death then compares a group with itself, the
+    partial likelihood is flat and its information matrix singular).
+
+    Examples
+    --------
+    >>> not_estimable_reason([1, 2], [1, 0], [1, 1])
+    'a group has no patient'
+    >>> not_estimable_reason([1, 2, 3], [0, 0, 0], [1, 0, 1])
+    'nobody died'
+    >>> not_estimable_reason([1, 2, 3], [0, 0, 1], [1, 0, 1])[:40]
+    'no death occurred while patients of both'
+    >>> not_estimable_reason([1, 2, 3], [1, 0, 1], [1, 0, 1])
+    ''
+    """
+    t, d, x = _arrays(durations, events, exposed)
+    if (x == 0).sum() == 0 or (x == 1).sum() == 0:
+        return "a group has no patient"
+    if d.sum() == 0:
+        return "nobody died"
+    if not any(np.unique(x[t >= t[i]]).size > 1 for i in np.flatnonzero(d == 1)):
+        return (
+            "no death occurred while patients of both groups were at risk, so no death "
+            "compares the groups"
+        )
+    return ""
 
 
 def _profile_bound(loglik: Any, beta_hat: float, target: float, direction: int) -> float:
@@ -180,8 +219,9 @@ def hazard_ratio(durations: Any, events: Any, exposed: Any, level: float = 0.95)
     n = (int((x == 0).sum()), int((x == 1).sum()))
     deaths = (int(d[x == 0].sum()), int(d[x == 1].sum()))
     nan = math.nan
-    if min(n) == 0 or sum(deaths) == 0:
-        return HazardRatio(nan, nan, nan, nan, nan, nan, 0, n, deaths, level)
+    reason = not_estimable_reason(t, d, x)
+    if reason:
+        return HazardRatio(nan, nan, nan, nan, nan, nan, 0, n, deaths, level, reason)
     q = float(chi2.ppf(level, 1))
 
     def loglik(b: float) -> float:
@@ -197,7 +237,11 @@ def hazard_ratio(durations: Any, events: Any, exposed: Any, level: float = 0.95)
         frame = pd.DataFrame({"t": t, "d": d, "x": x})
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fit = CoxPHFitter().fit(frame, "t", "d")
+            try:
+                fit = CoxPHFitter().fit(frame, "t", "d")
+            except (ValueError, np.linalg.LinAlgError) as problem:
+                why = f"the Cox model did not converge ({fit_problem(problem)})"
+                return HazardRatio(nan, nan, nan, nan, nan, nan, 0, n, deaths, level, why)
         beta_hat = float(fit.params_["x"])
         se = float(fit.standard_errors_["x"])
         z = float(np.sqrt(q))
@@ -224,6 +268,22 @@ def hazard_ratio(durations: Any, events: Any, exposed: Any, level: float = 0.95)
         deaths=deaths,
         level=level,
     )
+
+
+def fit_problem(problem: BaseException) -> str:
+    """A short, reader-facing name for why a Cox fit failed (no traceback, no class name).
+
+    Examples
+    --------
+    >>> fit_problem(ValueError("Convergence halted due to matrix inversion problems. x"))
+    'singular information matrix'
+    >>> fit_problem(ValueError("NaNs were detected"))
+    'the estimate did not settle'
+    """
+    text = str(problem).lower()
+    if "singular" in text or "matrix inversion" in text:
+        return "singular information matrix"
+    return "the estimate did not settle"
 
 
 def _ratio(value: float) -> str:
@@ -273,7 +333,7 @@ def hr_text(hr: HazardRatio, label: str = "") -> str:
     """
     mark = f" [{label}]" if label else ""
     if not hr.estimable:
-        return "not computable (a group has no patient, or nobody died)"
+        return f"not estimable: {hr.reason or 'a group has no patient, or nobody died'}"
     p = p_phrase(hr.lrt_p)
     profile = f"{_ratio(hr.profile_lower)} to {_ratio(hr.profile_upper)}"
     if hr.separated:
@@ -308,5 +368,5 @@ def finite_note(hr: HazardRatio, labels: tuple[str, str]) -> str:
         f"The model compares the groups at each death ({labels[1]}: {d1} deaths of {n1} "
         f"patients; {labels[0]}: {d0} of {n0}); with deaths in both groups while both are "
         "at risk the estimate is finite, however low one group's Kaplan-Meier curve falls, "
-        "and the width of its interval reflects how few deaths there are in each group"
+        "and the width of its interval reflects the number of deaths in each group"
     )

@@ -130,6 +130,7 @@ class CurveSupport:
     at_risk_landmark: int
     zero_time: float
     at_risk_at_zero: int
+    censored_before_zero: tuple[float, ...] = ()
 
 
 def curve_support(durations: Any, events: Any, landmark_months: float) -> CurveSupport:
@@ -141,22 +142,24 @@ def curve_support(durations: Any, events: Any, landmark_months: float) -> CurveS
     at 45 months, with one patient at risk; no one is at risk at 60.
 
     >>> curve_support([7, 9, 33, 35, 45], [1, 1, 0, 1, 1], 60)
-    CurveSupport(n=5, at_risk_landmark=0, zero_time=45.0, at_risk_at_zero=1)
+    CurveSupport(n=5, at_risk_landmark=0, zero_time=45.0, at_risk_at_zero=1, censored_before_zero=(33.0,))
     """
     t = np.asarray(durations, dtype=float)
     d = np.asarray(events, dtype=float).astype(int)
-    zero_time, at_zero = math.nan, 0
+    zero_time, at_zero, censored = math.nan, 0, ()
     if t.size:
         table = fit_kaplan_meier(t, d).table_
         zero = table[table["survival"] <= 0]
         if len(zero):
             zero_time = float(zero["time"].iloc[0])
             at_zero = int((t >= zero_time).sum())
+            censored = tuple(float(v) for v in np.sort(t[(d == 0) & (t < zero_time)]))
     return CurveSupport(
         n=int(t.size),
         at_risk_landmark=int((t >= landmark_months).sum()),
         zero_time=zero_time,
         at_risk_at_zero=at_zero,
+        censored_before_zero=censored,
     )
 
 
@@ -166,7 +169,7 @@ def support_text(support: CurveSupport, landmark_months: float, group: str) -> s
     Examples
     --------
     >>> support_text(curve_support([7, 9, 33, 35, 45], [1, 1, 0, 1, 1], 60), 60, "early")
-    'the early group (5 patients) fell to 0% at 45 months, when 1 patient was still at risk; no patient of the group was still followed at 60 months'
+    'the early group (5 patients) fell to 0% at 45 months, when 1 patient was still at risk (1 of the 5 was censored before, at 33 months; the last death at 45 months carries the 0%); no patient of the group was still followed at 60 months'
     """
     followed = support.at_risk_landmark
     still = (
@@ -177,10 +180,22 @@ def support_text(support: CurveSupport, landmark_months: float, group: str) -> s
     )
     if math.isfinite(support.zero_time) and support.zero_time <= landmark_months:
         k = support.at_risk_at_zero
+        why = ""
+        if support.censored_before_zero:
+            times = [f"{v:g}" for v in support.censored_before_zero]
+            listed = times[0] if len(times) == 1 else ", ".join(times[:-1]) + " and " + times[-1]
+            c = len(times)
+            last = "the last death" if k == 1 else "the deaths"
+            where = f", at {listed} months" if c <= 5 else ""
+            why = (
+                f" ({c} of the {support.n} {'was' if c == 1 else 'were'} censored "
+                f"before{where}; {last} at {support.zero_time:g} months "
+                f"{'carries' if k == 1 else 'carry'} the 0%)"
+            )
         return (
             f"the {group} group ({support.n} patients) fell to 0% at {support.zero_time:g} "
             f"months, when {k} patient{'s' * (k != 1)} {'was' if k == 1 else 'were'} still "
-            f"at risk; {still}"
+            f"at risk{why}; {still}"
         )
     return f"in the {group} group ({support.n} patients), {still}"
 

@@ -40,7 +40,7 @@ from scipy.stats import chi2 as chi2_dist
 from nettx_utils import derived
 from nettx_utils.cohort import load_dictionary
 from nettx_utils.errors import NettxError
-from nettx_utils.hazard import p_phrase
+from nettx_utils.hazard import fit_problem, p_phrase
 from nettx_utils.plots import format_p
 from nettx_utils.survival import fit_kaplan_meier, logrank_test
 from nettx_utils.tables import quartiles
@@ -67,6 +67,20 @@ DURATION = "months_recurrence_to_last_followup"
 EVENT = "died"
 UNIT_SHORT = {"months": "mo", "years": "y", "%": "%", "ng/mL": "ng/mL", "count": ""}
 DIAGNOSIS_TO_LT_CUTOFF_MONTHS = 24.0
+# The paper's own cut-offs of the two run parameters (Figure 3C/Abstract; Figure 3/Table 2).
+PAPER_EARLY_RECURRENCE_MONTHS = 24.0
+PAPER_MIB1_THRESHOLD_PCT = 2.0
+# Characteristics known only after time zero (the recurrence): the treatments of the
+# recurrence and their outcome. Grouping by them credits a group with the time its
+# patients had to survive to get there (immortal-time / guarantee-time bias).
+POST_BASELINE = frozenset({
+    "surgery_at_recurrence", "surgery_complete_removal", "predominant_treatment",
+    "predominant_treatment_surgical", "predominant_treatment_response", "treatment_ssa",
+    "treatment_chemotherapy", "treatment_prrt", "treatment_radiotherapy", "treatment_none",
+})  # fmt: skip
+POST_BASELINE_MARK = "†"
+# Groups this small make the log-rank test's asymptotic chi-squared p unreliable.
+SPARSE_GROUP_AT_MOST = 2
 """The paper's split of the time from diagnosis to LT (Table 1)."""
 SITE_COLUMNS = tuple(f"recurrence_site_{site}" for site in derived.RECURRENCE_SITES)
 
@@ -124,6 +138,7 @@ class ScreenSpec:
     pool_sparse_at_most: int = 0
     note: str = ""
     rule: str = ""
+    paper_cutoff: float | None = None
 
     def __post_init__(self) -> None:
         if not self.levels:
@@ -142,7 +157,12 @@ class ScreenSpec:
             if self.cutoff is None or not np.isfinite(self.cutoff):
                 return f"{self.cutoff_rule or 'cut-off'} (no values)"
             cut = f"{_fmt(self.cutoff)}{_sep(self.unit)}{self.unit}"
-            return f"paper's cut-off {cut}" if self.cutoff_rule == "paper" else f"median = {cut}"
+            if self.cutoff_rule != "paper":
+                return f"median = {cut}"
+            if self.paper_cutoff is None or np.isclose(self.cutoff, self.paper_cutoff):
+                return f"paper's cut-off {cut}"
+            paper = f"{_fmt(self.paper_cutoff)}{_sep(self.unit)}{self.unit}"
+            return f"this run's cut-off {cut} (the paper: {paper})"
         return self.rule or {"categories": "categories", "boolean": "yes/no"}.get(
             self.kind, "derived groups"
         )
@@ -191,13 +211,19 @@ def _sep(unit: str) -> str:
 
 
 def _cutoff_spec(
-    key: str, label: str, source: str, cutoff: float, rule: str, unit: str
+    key: str,
+    label: str,
+    source: str,
+    cutoff: float,
+    rule: str,
+    unit: str,
+    paper_cutoff: float | None = None,
 ) -> ScreenSpec:
     cut = f"{_fmt(cutoff)}{_sep(unit)}{unit}"
     return ScreenSpec(
         key, label, "cutoff", (key,), source,
         levels=(("le", f"≤{cut}"), ("gt", f">{cut}")),
-        cutoff=cutoff, cutoff_rule=rule, unit=unit,
+        cutoff=cutoff, cutoff_rule=rule, unit=unit, paper_cutoff=paper_cutoff,
     )  # fmt: skip
 
 
@@ -222,13 +248,20 @@ def default_screen(
     >>> from nettx_utils.cohort import load_cohort
     >>> specs = {s.key: s for s in default_screen(load_cohort(), early_recurrence_months=36)}
     >>> specs["months_lt_to_recurrence"].split_rule
-    "paper's cut-off 36 mo"
+    "this run's cut-off 36 mo (the paper: 24 mo)"
+    >>> specs["months_diagnosis_to_lt"].split_rule
+    "paper's cut-off 24 mo"
     """
     dictionary = load_dictionary()
     paper_cuts = {
         "months_diagnosis_to_lt": DIAGNOSIS_TO_LT_CUTOFF_MONTHS,
         "months_lt_to_recurrence": float(early_recurrence_months),
         "mib1_recurrence_pct": float(mib1_threshold_pct),
+    }
+    papers_own = {
+        "months_diagnosis_to_lt": DIAGNOSIS_TO_LT_CUTOFF_MONTHS,
+        "months_lt_to_recurrence": PAPER_EARLY_RECURRENCE_MONTHS,
+        "mib1_recurrence_pct": PAPER_MIB1_THRESHOLD_PCT,
     }
     boolean_labels = {"primary_functioning": ("Not functioning", "Functioning")}
     notes = {
@@ -264,7 +297,8 @@ def default_screen(
             else:
                 values = cohort[col.name] if col.name in cohort else pd.Series(dtype=float)
                 cut, rule = quartiles(values.astype("float64"), quantile_method).median, "median"
-            specs.append(_cutoff_spec(col.name, col.label, source, cut, rule, unit))
+            own = papers_own.get(col.name)
+            specs.append(_cutoff_spec(col.name, col.label, source, cut, rule, unit, own))
         if col.name == "mib1_recurrence_pct":
             cuts = (2, 20)
             specs.append(
@@ -304,6 +338,21 @@ def default_screen(
                 )
             )  # fmt: skip
     return specs
+
+
+def cutoff_text(value: float, paper_value: float, unit: str) -> str:
+    """A run's cut-off for the prose: the paper's, or this run's with the paper's beside it.
+
+    Examples
+    --------
+    >>> cutoff_text(24, PAPER_EARLY_RECURRENCE_MONTHS, " months")
+    "24 months (the paper's cut-off)"
+    >>> cutoff_text(5, PAPER_MIB1_THRESHOLD_PCT, "%")
+    "5% (this run's cut-off; the paper's is 2%)"
+    """
+    if np.isclose(float(value), float(paper_value)):
+        return f"{_fmt(value)}{unit} (the paper's cut-off)"
+    return f"{_fmt(value)}{unit} (this run's cut-off; the paper's is {_fmt(paper_value)}{unit})"
 
 
 def _pool(groups: pd.Series, at_most: int) -> tuple[pd.Series, str]:
@@ -565,7 +614,9 @@ def screen_table(screen: pd.DataFrame, paper: Mapping[str, str] | None = None) -
     and its p-value printed on the first row of each block only.
 
     Columns: ``Characteristic, Split, Group, n, Deaths, <landmark> OS (%), Log-rank p,
-    Note``; OS not estimable prints as ``n.e.``, p as ``–`` when untested (else by
+    Note``; a characteristic known only after the recurrence (:data:`POST_BASELINE`)
+    ends in ``†``; a tested block with a group of 1 to :data:`SPARSE_GROUP_AT_MOST`
+    patients says in its note that the asymptotic p is unreliable; OS not estimable prints as ``n.e.``, p as ``–`` when untested (else by
     :func:`nettx_utils.plots.format_p`), and a ``*`` follows a p below the screen's alpha.
     With ``paper`` (characteristic key -> text, e.g. from :func:`published_screen_p`), a
     column ``In the paper`` carries that text on the block's first row; a merged
@@ -589,6 +640,11 @@ def screen_table(screen: pd.DataFrame, paper: Mapping[str, str] | None = None) -
     for key, block in screen.groupby("variable", sort=False):
         names = [key, *aliases.get(key, [])]
         paper_text = next((paper[k] for k in names if paper and k in paper), "")
+        mark = f" {POST_BASELINE_MARK}" if set(names) & POST_BASELINE else ""
+        sizes = pd.to_numeric(block["n"], errors="coerce")
+        sparse = bool(block["logrank_p"].notna().any()) and bool(
+            sizes.between(1, SPARSE_GROUP_AT_MOST).any()
+        )
         for i, row in enumerate(block.itertuples(index=False)):
             first = i == 0
             p = row.logrank_p
@@ -597,7 +653,7 @@ def screen_table(screen: pd.DataFrame, paper: Mapping[str, str] | None = None) -
                 p_text += " *"
             os_value = getattr(row, os_col)
             out = {
-                "Characteristic": row.characteristic if first else "",
+                "Characteristic": f"{row.characteristic}{mark}" if first else "",
                 "Split": row.split_rule if first else "",
                 "Group": row.group,
                 "n": row.n,
@@ -607,7 +663,14 @@ def screen_table(screen: pd.DataFrame, paper: Mapping[str, str] | None = None) -
             }
             if paper is not None:
                 out["In the paper"] = paper_text if first else ""
-            out["Note"] = row.note if first else ""
+            note = row.note if isinstance(row.note, str) else ""
+            if sparse:
+                small = (
+                    f"a group of {SPARSE_GROUP_AT_MOST} or fewer patients: the asymptotic "
+                    "chi-squared p is unreliable"
+                )
+                note = f"{note}; {small}" if note else small
+            out["Note"] = note if first else ""
             rows.append(out)
     return pd.DataFrame(rows)
 
@@ -723,6 +786,68 @@ def strata_sizes_text(stratified: pd.DataFrame) -> str:
     )
 
 
+def strata_support_text(
+    cohort: pd.DataFrame, mib1_threshold_pct: float, landmark_months: float
+) -> str:
+    """What each Kaplan-Meier estimate of :func:`surgery_within_mib1_strata` at the landmark
+    rests on (:func:`nettx_utils.landmark.support_text`), stratum by stratum.
+
+    Examples
+    --------
+    >>> from nettx_utils.cohort import load_cohort
+    >>> "carries the 0%" in strata_support_text(load_cohort(), 2, 60)
+    True
+    """
+    from nettx_utils.landmark import curve_support, support_text
+
+    mib1 = pd.to_numeric(cohort["mib1_recurrence_pct"], errors="coerce")
+    operated = cohort["surgery_at_recurrence"].astype("boolean")
+    months = cohort[DURATION].astype(float).to_numpy()
+    died = derived.event_flags(cohort[EVENT]).to_numpy(dtype=int)
+    parts = []
+    for stratum, members in (
+        (f"Mib-1 ≤{mib1_threshold_pct:g}%", mib1 <= mib1_threshold_pct),
+        (f"Mib-1 >{mib1_threshold_pct:g}%", mib1 > mib1_threshold_pct),
+    ):
+        for name, flag in (("surgery", True), ("no-surgery", False)):
+            mask = (members & (operated == flag)).fillna(False).to_numpy(dtype=bool)
+            if mask.any():
+                support = curve_support(months[mask], died[mask], landmark_months)
+                parts.append(support_text(support, landmark_months, f"{stratum} {name}"))
+    return "; ".join(parts) if parts else "no stratum has patients"
+
+
+def strata_contrast_text(stratified: pd.DataFrame, alpha: float = 0.05) -> str:
+    """Why two per-stratum p-values do not answer the interaction question, in words that
+    match the p-values of :func:`surgery_within_mib1_strata`.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"stratum": ["a", "a", "b", "b"], "logrank_p": [0.2, 0.2, 0.01, 0.01]})
+    >>> strata_contrast_text(frame)[:60]
+    'a p-value below the threshold in one stratum but not in the '
+    >>> strata_contrast_text(frame.assign(logrank_p=0.0001))[:45]
+    'p-values below the threshold in both strata d'
+    """
+    p = stratified.groupby("stratum", sort=False)["logrank_p"].first().to_numpy(dtype=float)
+    if len(p) != 2 or np.isnan(p).any():
+        return (
+            "separate p-values in each stratum (not computable in every stratum here) "
+            "cannot show whether surgery works differently in the two"
+        )
+    below = int((p < alpha).sum())
+    if below == 1:
+        return (
+            "a p-value below the threshold in one stratum but not in the other does not "
+            "show that surgery works differently in the two"
+        )
+    where = "below" if below == 2 else "above"
+    return (
+        f"p-values {where} the threshold in both strata do not show that surgery works "
+        "alike in the two"
+    )
+
+
 def strata_table(stratified: pd.DataFrame) -> pd.DataFrame:
     """:func:`surgery_within_mib1_strata` as a clinical table: a ``Stratum`` column, then
     :func:`screen_table`'s columns, surgery groups named "Surgery" and "No surgery".
@@ -805,6 +930,9 @@ def surgery_mib1_interaction(
     cells = frame.groupby(["high", "surgery"])["d"].agg(["size", "sum"])
     cells = cells.reindex(pd.MultiIndex.from_product([[0, 1], [0, 1]]), fill_value=0)
     empty = cells[cells["sum"] == 0]
+    if n == 0 or frame["d"].sum() == 0:
+        why = "no patient has Mib-1 and treatment at recurrence" if n == 0 else "nobody died"
+        return InteractionTest(n, deaths, nan, nan, nan, nan, nan, f"not computed: {why}")
     if len(empty):
         names = {(0, 0): "low Mib-1 without surgery", (0, 1): "low Mib-1 with surgery",
                  (1, 0): "high Mib-1 without surgery", (1, 1): "high Mib-1 with surgery"}  # fmt: skip
@@ -821,8 +949,8 @@ def surgery_mib1_interaction(
         try:
             full = CoxPHFitter().fit(frame, "t", "d")
             reduced = CoxPHFitter().fit(frame.drop(columns="both"), "t", "d")
-        except (ConvergenceWarning, ValueError) as problem:
-            note = f"not computed: the Cox model did not converge ({problem})"
+        except (ConvergenceWarning, ValueError, np.linalg.LinAlgError) as problem:
+            note = f"not computed: the Cox model did not converge ({fit_problem(problem)})"
             return InteractionTest(n, deaths, nan, nan, nan, nan, nan, note)
     statistic = max(0.0, 2 * float(full.log_likelihood_ - reduced.log_likelihood_))
     row = full.summary.loc["both"]

@@ -12,7 +12,7 @@ from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.statistics import logrank_test
 from scipy.stats import chi2
 
-from nettx_utils.hazard import efron_loglik, hazard_ratio, separation
+from nettx_utils.hazard import efron_loglik, hazard_ratio, hr_text, separation
 from nettx_utils.landmark import curve_support, landmark_comparison
 
 # A small cohort with tied deaths (two deaths at 5, one at 9 in both groups).
@@ -124,3 +124,53 @@ def test_curve_support_counts_the_patients_behind_a_zero():
     assert support.at_risk_landmark == 1 and support.at_risk_at_zero == 0
     support = curve_support([7, 9, 33, 35, 45], [1, 1, 0, 1, 1], 60)
     assert (support.zero_time, support.at_risk_at_zero, support.at_risk_landmark) == (45, 1, 0)
+
+
+def test_no_death_comparing_the_groups_is_not_estimable_in_words():
+    # The only death (at 78.1) happens after the one exposed patient left (33.1): at that
+    # death only unexposed patients are at risk, the partial likelihood is flat in beta
+    # and lifelines stops with a singular matrix. The ratio is "not estimable", with why.
+    t, d, x = [78.1, 55.2, 33.1, 56.7, 123.5], [1, 0, 0, 0, 0], [0, 0, 1, 0, 0]
+    with pytest.raises(ValueError), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        CoxPHFitter().fit(pd.DataFrame({"t": t, "d": d, "x": x}), "t", "d")
+    hr = hazard_ratio(t, d, x)
+    assert not hr.estimable and math.isnan(hr.hr) and math.isnan(hr.lrt_p)
+    assert "no death occurred while patients of both groups were at risk" in hr.reason
+    assert hr_text(hr).startswith("not estimable: no death occurred")
+    # the same cohort from a landmark: the comparison goes on, the ratio says why not
+    result = landmark_comparison(t, d, x, 3, 60)
+    assert not result.hr.estimable and result.table["n"].tolist() == [4, 1]
+    assert hr_text(hazard_ratio(t, [0] * 5, x)) == "not estimable: nobody died"
+    assert hr_text(hazard_ratio(t, d, [0] * 5)) == "not estimable: a group has no patient"
+
+
+def test_a_failed_cox_fit_is_reported_not_raised(monkeypatch):
+    import lifelines
+
+    def singular(self, *args, **kwargs):
+        raise lifelines.exceptions.ConvergenceError(
+            "Convergence halted due to matrix inversion problems."
+        )
+
+    monkeypatch.setattr(lifelines.CoxPHFitter, "fit", singular)
+    hr = hazard_ratio([2, 4, 6, 8, 3, 5, 7, 9], [1, 1, 0, 1, 1, 0, 1, 0], [1, 1, 1, 1, 0, 0, 0, 0])
+    assert not hr.estimable
+    assert hr_text(hr) == (
+        "not estimable: the Cox model did not converge (singular information matrix)"
+    )
+
+
+def test_support_text_names_the_censored_patients_behind_a_zero():
+    from nettx_utils.landmark import support_text
+
+    # KM by hand: 6 patients; censored at 6, 8.4, 33.1; deaths at 10, 20, 54.8
+    t, d = [6, 8.4, 10, 20, 33.1, 54.8], [0, 0, 1, 1, 0, 1]
+    support = curve_support(t, d, 60)
+    assert support.censored_before_zero == (6.0, 8.4, 33.1)
+    assert support.zero_time == 54.8 and support.at_risk_at_zero == 1
+    text = support_text(support, 60, "Mib-1 >2% no-surgery")
+    assert "3 of the 6 were censored before, at 6, 8.4 and 33.1 months" in text
+    assert "the last death at 54.8 months carries the 0%" in text
+    many = curve_support([1, 2, 3, 4, 5, 6, 7], [0, 0, 0, 0, 0, 0, 1], 60)
+    assert "6 of the 7 were censored before; the last death" in support_text(many, 60, "g")

@@ -111,7 +111,7 @@ def test_early_recurrence_months_36_changes_groups_and_numbers(cohort, screen):
         "months_lt_to_recurrence",
     )
     assert rows["group"].tolist() == ["≤36 mo", ">36 mo"]
-    assert (rows["split_rule"] == "paper's cut-off 36 mo").all()
+    assert (rows["split_rule"] == "this run's cut-off 36 mo (the paper: 24 mo)").all()
     check_two_groups(cohort, rows, cohort["months_lt_to_recurrence"] <= 36)
     x = cohort["months_lt_to_recurrence"]
     if ((x > 24) & (x <= 36)).any():
@@ -349,7 +349,7 @@ def test_screen_table_marks_the_papers_rows_and_formats_p(cohort):
     # the paper's text reaches the kept row also when given under the merged alias
     table = screen_table(screen, {"predominant_treatment_surgical": "reported"})
     first = table[table["Characteristic"] != ""].set_index("Characteristic")
-    assert first.loc["Surgery with radical intent at recurrence", "In the paper"] == "reported"
+    assert first.loc["Surgery with radical intent at recurrence †", "In the paper"] == "reported"
     assert first.loc["Time from LT to recurrence", "In the paper"] == ""
     assert first.loc["Time from LT to recurrence", "Log-rank p"] == "0.001 *"
     assert "In the paper" not in screen_table(screen).columns
@@ -404,3 +404,36 @@ def test_interaction_and_strata_with_an_empty_cell_say_which(cohort):
     table = strata_table(surgery_within_mib1_strata(planted, 2))
     note = table.loc[0, "Note"]
     assert "no patient in Surgery" in note and "in Yes" not in note
+
+
+def test_changed_cut_offs_are_not_called_the_papers(cohort):
+    from nettx_utils.prognostic import cutoff_text, default_screen
+
+    specs = {s.key: s for s in default_screen(cohort, mib1_threshold_pct=5)}
+    assert specs["mib1_recurrence_pct"].split_rule == "this run's cut-off 5% (the paper: 2%)"
+    assert specs["months_lt_to_recurrence"].split_rule == "paper's cut-off 24 mo"
+    assert "paper" not in specs["age_at_lt_years"].split_rule
+    assert cutoff_text(36, 24, " months") == (
+        "36 months (this run's cut-off; the paper's is 24 months)"
+    )
+    assert cutoff_text(2.0, 2, "%") == "2% (the paper's cut-off)"
+
+
+def test_post_baseline_rows_are_marked_and_sparse_tests_flagged(cohort):
+    keys = {"months_lt_to_recurrence", "treatment_radiotherapy", "recurrence_site_bone"}
+    specs = [s for s in default_screen(cohort) if s.key in keys]
+    screen = univariable_screen(cohort, specs)
+    table = screen_table(screen)
+    first = table[table["Characteristic"] != ""].set_index("Characteristic")
+    marked = [c for c in first.index if c.endswith(" †")]
+    assert len(marked) == 1 and "adiotherapy" in marked[0]
+    # a block is flagged exactly when one of its groups has 1 or 2 patients
+    for key, block in screen.groupby("variable", sort=False):
+        label = block["characteristic"].iloc[0]
+        label = next(c for c in first.index if c.startswith(label))
+        small = bool(block["n"].between(1, 2).any()) and block["logrank_p"].notna().any()
+        assert ("unreliable" in first.loc[label, "Note"]) == small, key
+    planted = cohort.copy()
+    planted["recurrence_site_bone"] = pd.array([True] + [False] * (len(cohort) - 1), "boolean")
+    bone = screen_table(univariable_screen(planted, [s for s in specs if "bone" in s.key]))
+    assert "asymptotic chi-squared p is unreliable" in bone.loc[0, "Note"]
