@@ -446,7 +446,10 @@ def view_of_tests(tests: pd.DataFrame) -> pd.DataFrame:
             "comparison": tests["comparison"],
             "test": tests["test"],
             "values or non-zero pairs used": tests["n"],
-            "statistic (U or T+)": tests["statistic"],
+            "statistic": tests["statistic"],
+            "statistic is": tests["statistic_name"]
+            if "statistic_name" in tests
+            else ["" for _ in range(len(tests))],
             "p": [p_text(p) for p in tests["p_value"]],
             "method": tests["method"],
         }
