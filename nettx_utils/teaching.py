@@ -564,7 +564,11 @@ def months_text(value: float) -> str:
     "not reached", NaN "not estimable"."""
     if value == math.inf:
         return "not reached"
-    return "not estimable" if not math.isfinite(value) else f"{value:.1f} months"
+    if not math.isfinite(value):
+        return "not estimable"
+    from nettx_utils.tables import fixed  # halves up, as the tables print them
+
+    return f"{fixed(value, 1)} months"
 
 
 def percent_cell(decimals: int = 1) -> Any:
