@@ -704,6 +704,12 @@ def shown(value: float, decimals: int, paper: float | None = None) -> str:
     ('18.75', '18.8', '18.8')
     >>> shown(40.05, 1, paper=40.0), shown(22.66, 1, paper=22.6), shown(2.8, 0, paper=2)
     ('40.05', '22.66', '2.8')
+
+    A count stays whole (3 beside the paper's 1), and a value just off a half keeps a
+    second extra digit (4 of 21 = 19.048%, not a false half 19.05, beside 19.1):
+
+    >>> shown(3.0, 0, paper=1), shown(100 * 4 / 21, 1, paper=19.1)
+    ('3', '19.048')
     """
     from nettx_utils.tables import fixed
 
@@ -712,7 +718,13 @@ def shown(value: float, decimals: int, paper: float | None = None) -> str:
     rounded = fixed(value, int(decimals))
     if paper is None or pd.isna(paper) or fixed(paper, int(decimals)) == rounded:
         return rounded
-    return fixed(value, int(decimals) + 1)
+    if float(value) == round(float(value)):  # a whole number (a count) needs no decimal
+        return fixed(value, 0)
+    extra = fixed(value, int(decimals) + 1)
+    if extra.endswith("5") and fixed(value, int(decimals) + 2) != extra + "0":
+        # 19.048 would print 19.05, a false half: one more digit shows it is not one
+        return fixed(value, int(decimals) + 2)
+    return extra
 
 
 def _shown_row(row: pd.Series, paper: dict[str, float]) -> str:
