@@ -265,6 +265,8 @@ def run(
         for page in pages:
             keys[page.stem] = fingerprint.digest(keys[page.stem].encode(), chapters_source.encode())
         previous_keys = _previous_keys(previous) if use_cache else {}
+        cohort_sha = privacy.file_sha256(cohort_path)
+        _refuse_mixed_cohorts(previous, cohort_sha, selected, notebooks)
         outputs = {page.stem: staging / PAGES / page.name for page in pages}
         to_run = []
         for notebook in notebooks:
@@ -326,7 +328,7 @@ def run(
             else keys[nb.stem]
             for nb in notebooks
         }
-        _write_run_record(staging, plan, executed, recorded, pages=outputs)
+        _write_run_record(staging, plan, executed, recorded, pages=outputs, cohort=cohort_sha)
         report("Building the HTML with Jupyter Book ...")
         start = time.perf_counter()
         html = book.finish()
@@ -468,16 +470,38 @@ def _write_run_record(
     executed: Sequence[str],
     keys: Mapping[str, str],
     pages: Collection[str] = (),
+    cohort: str = "",
 ) -> None:
     """Record the parameters and cache keys of the run beside the executed notebooks
-    (``keys`` of the chapters, ``page_keys`` of the ``pages``)."""
+    (``keys`` of the chapters, ``page_keys`` of the ``pages``), and the checksum of the
+    cohort the chapters read."""
     record = {
+        "cohort": cohort,
         "parameters": plan,
         "executed": list(executed),
         "keys": {stem: key for stem, key in keys.items() if stem not in pages},
         "page_keys": {stem: key for stem, key in keys.items() if stem in pages},
     }
     (staging / COMPUTED / "run.json").write_text(json.dumps(record, indent=2, default=str))
+
+
+def _refuse_mixed_cohorts(
+    previous: Path, cohort_sha: str, selected: Collection[Path], notebooks: Sequence[Path]
+) -> None:
+    """``--only`` keeps the other chapters of the previous run; refuse when that run read
+    another cohort, so a book never mixes two cohorts' chapters (and exports)."""
+    if len(selected) == len(notebooks) or not (previous / "run.json").exists():
+        return
+    try:
+        before = json.loads((previous / "run.json").read_text()).get("cohort", "")
+    except (OSError, ValueError):
+        before = ""
+    if before != cohort_sha:
+        raise NettxError(
+            "--only keeps the other chapters of the previous run, which read another cohort "
+            "(or an older version of it); run once without --only to build every chapter "
+            "on this cohort."
+        )
 
 
 def _previous_keys(previous: Path) -> dict[str, str]:

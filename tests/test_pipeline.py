@@ -102,6 +102,10 @@ def test_injected_parameters_cell_is_hidden_and_the_used_values_are_shown(tmp_pa
     # nor does the executed notebook, which the book offers as a download
     downloaded = (build_dir / "source" / pipeline.COMPUTED / "01_cohort.ipynb").read_text()
     assert str(data.parent) not in downloaded and "centre_cohort.csv" in downloaded
+    # --only on another cohort would keep this cohort's other chapters: refused
+    with pytest.raises(NettxError, match="another cohort"):
+        pipeline.run(build_dir=build_dir, only=["01"], report=lambda line: None)
+    assert (result.html_dir / "book" / "computed" / "01_cohort.html").exists()
 
 
 def _broken_notebook_dir(tmp_path: Path) -> Path:
