@@ -210,6 +210,7 @@ def test_the_book_builds_on_100_000_patients_with_figures_aggregated(tmp_path):
         parameters={
             "per_patient_figures": True,  # opted in: the size alone switches them off
             "n_permutations": 999,  # chapter 11: 10 000 permutations take minutes at this size
+            "n_permutations_fixed": 999,  # and its test at a fixed cut-off (100 000 by default)
             "n_bootstrap": 20,  # chapter 12: as many Cox refits
         },
         report=lambda line: None,
