@@ -39,6 +39,7 @@ __all__ = [
     "AUDIT_CHECK_LABELS",
     "AUDIT_COLUMNS",
     "COHORT_COLUMN",
+    "CONTEXT_EXCLUDED_KINDS",
     "CONTEXT_KINDS",
     "DATA_DIR",
     "KINDS",
@@ -51,6 +52,7 @@ __all__ = [
     "comparison_frame",
     "comparison_view",
     "context_frame",
+    "context_rows",
     "context_view",
     "flagged_ids",
     "grim_audit",
@@ -59,8 +61,10 @@ __all__ = [
     "km_attainable",
     "load_consistency_audit",
     "load_published_values",
+    "one_per_quantity",
     "percent_triples",
     "printed",
+    "quantity_key",
     "rounds_to",
     "score_line",
     "shown",
@@ -475,13 +479,29 @@ def _fmt(value: float, decimals: int) -> str:
     return f"{value:.{decimals}f}"
 
 
-def grim_audit(published: pd.DataFrame) -> pd.DataFrame:
+def grim_audit(published: pd.DataFrame, flagged_counts: Iterable[str] = ()) -> pd.DataFrame:
     """Audit rows (check ``grim``) for every percentage that fails the GRIM test.
 
     The rows are generated, never typed by hand: ``consistency_audit.csv`` holds exactly
     these grim rows, and a test recomputes them. Each flags the printed percentage (the
     count is kept: a count is printed once, a percentage derives from it).
+
+    Parameters
+    ----------
+    published
+        :func:`load_published_values` output.
+    flagged_counts
+        Ids that other rows of the audit flag. When the count of a failing percentage
+        is one of them, the synthetic cohort follows neither printed value, and the row
+        says so instead of naming the count.
+
+    Examples
+    --------
+    >>> rows = grim_audit(load_published_values())
+    >>> rows.set_index("id").at["grim_t2_mib1_gt20_pct", "follows"]
+    'the count 4 (percentage 19.0)'
     """
+    flagged_counts = set(flagged_counts)
     rows = []
     for t in percent_triples(published).itertuples(index=False):
         if t.consistent:
@@ -497,6 +517,11 @@ def grim_audit(published: pd.DataFrame) -> pd.DataFrame:
                 f"not {shown} ({alternatives})"
             )
             follows = f"the count {t.count} (percentage {_fmt(round(exact, dec), dec)})"
+            if t.count_id in flagged_counts:
+                follows = (
+                    f"neither printed value: the count {t.count} is itself flagged by another "
+                    "row of this audit"
+                )
             ids = f"{t.count_id};{t.percent_id}"
             reason = f"no rounding of {t.count}/{n} gives {shown}"
         else:
@@ -807,21 +832,72 @@ SYNTHETIC_COLUMN = "This book (synthetic cohort)"
 COHORT_COLUMN = "Your cohort"
 """Header of the values of a cohort that is not the synthetic one."""
 
-CONTEXT_KINDS = frozenset(
-    {
-        "percent",
-        "median",
-        "q1",
-        "q3",
-        "km_survival",
-        "median_survival",
-        "median_followup",
-        "cumulative_incidence",
-        "rho",
-    }
-)
-"""Kinds of value set beside the paper's on another cohort: those that do not grow
-with the number of patients (counts and p-values do, so they are left out)."""
+CONTEXT_EXCLUDED_KINDS = frozenset({"count", "p_value", "context"})
+"""Kinds never set beside another cohort's values: counts and p-values grow with the
+number of patients, and a ``context`` value is not about the patients at all."""
+
+CONTEXT_KINDS = KINDS - CONTEXT_EXCLUDED_KINDS
+"""Kinds of value set beside the paper's on another cohort: every kind of :data:`KINDS`
+except :data:`CONTEXT_EXCLUDED_KINDS` (derived, so that the two cannot drift apart)."""
+
+_SUMMARY_FIELDS = frozenset({"median", "q1", "q3"})
+
+
+def quantity_key(spec: str) -> str:
+    """One key per quantity, whichever recipe the published values use to reach it.
+
+    A median or quartile of a column is the same quantity whether its spec reads it
+    from Table 1 or 2 (``table1:COL@median``) or computes it directly (``median:COL``);
+    both give ``median:COL``. Any other spec is its own key.
+
+    Examples
+    --------
+    >>> quantity_key("table1:months_diagnosis_to_lt@median")
+    'median:months_diagnosis_to_lt'
+    >>> quantity_key(" median:months_diagnosis_to_lt ")
+    'median:months_diagnosis_to_lt'
+    >>> quantity_key("table1:sex=female@percent")
+    'table1:sex=female@percent'
+    """
+    text = str(spec).strip()
+    head, sep, rest = text.partition("|")
+    op, _, target = head.partition(":")
+    if op in ("table1", "table2") and "@" in target:
+        column, _, field = target.rpartition("@")
+        if field in _SUMMARY_FIELDS and column.isidentifier():
+            return f"{field}:{column}{sep}{rest}"
+    return text
+
+
+def one_per_quantity(scored: pd.DataFrame) -> pd.DataFrame:
+    """One row per quantity (:func:`quantity_key`): the paper's most precise printing.
+
+    Of the rows that print the same quantity, the one with the most decimals is kept
+    (the first in the file among equals), in the place of the quantity's first row, so
+    that it stays in the chapter where the paper first prints it; its ``source`` lists
+    every place that prints the quantity (``Table 1; Results: opening paragraphs``).
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"id": ["t1", "res", "disc"], "section": ["a", "a", "b"],
+    ...     "source": ["Table 1", "Results", "Discussion"],
+    ...     "spec": ["table1:x@median", "median:x", "table1:x@median"],
+    ...     "published": [2.0, 1.75, 1.75], "decimals": [0, 2, 2]})
+    >>> one_per_quantity(rows)[["id", "section", "source", "published"]].values.tolist()
+    [['res', 'a', 'Table 1; Results; Discussion', 1.75]]
+    """
+    if scored.empty:
+        return scored.copy()
+    keys = scored["spec"].map(quantity_key)
+    keep = []
+    for key in dict.fromkeys(keys):
+        group = scored[keys == key]
+        best = group.loc[group["decimals"].astype(int).idxmax()].copy()
+        best["section"] = group.iloc[0]["section"]
+        places = (place for cell in group["source"] for place in str(cell).split("; "))
+        best["source"] = "; ".join(dict.fromkeys(places))
+        keep.append(best)
+    return pd.DataFrame(keep, columns=scored.columns).reset_index(drop=True)
 
 
 def book_text(
@@ -997,19 +1073,15 @@ def context_frame(scored: pd.DataFrame, *, column: str = COHORT_COLUMN) -> pd.Da
         paper's last digit still shows: a median of 1.75 is not printed as the paper's
         2), and the cohort's unrounded value minus the paper's, at the same decimals
         (for percentages in percentage points). Only the kinds of
-        :data:`CONTEXT_KINDS`; a statistic the paper prints
-        in several places appears once; values the consistency audit flags are left
-        out (the paper's own number is in doubt there). A value the cohort cannot give
-        is "not estimable".
+        :data:`CONTEXT_KINDS`; values the consistency audit flags are left out (the
+        paper's own number is in doubt there); a quantity the paper prints in several
+        places appears once, against its most precise printing, with every place in
+        ``Where`` (:func:`one_per_quantity`). A value the cohort cannot give is "not
+        estimable".
     """
     from nettx_utils.tables import fixed
 
-    keep = (
-        scored["computable"].astype(bool)
-        & scored["kind"].isin(CONTEXT_KINDS)
-        & ~scored["flagged"].astype(bool)
-    )
-    rows = list(scored[keep].drop_duplicates("spec").itertuples())
+    rows = list(one_per_quantity(context_rows(scored)).itertuples())
     missing = "not estimable"
     return pd.DataFrame(
         {
@@ -1029,6 +1101,17 @@ def context_frame(scored: pd.DataFrame, *, column: str = COHORT_COLUMN) -> pd.Da
             ],
         }
     )
+
+
+def context_rows(scored: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``scored`` a context table may show: computable, of a kind in
+    :data:`CONTEXT_KINDS`, and not flagged by the consistency audit."""
+    keep = (
+        scored["computable"].astype(bool)
+        & scored["kind"].isin(CONTEXT_KINDS)
+        & ~scored["flagged"].astype(bool)
+    )
+    return scored[keep]
 
 
 def context_view(scored: pd.DataFrame, caption: str, *, column: str = COHORT_COLUMN) -> Styler:
@@ -1075,7 +1158,8 @@ def audit_frame(
         follows``, and ``Left out of the score`` (scored run) or ``Left out of the
         comparison`` (other runs): the check by its :data:`AUDIT_CHECK_LABELS` name; the
         flagged values by where the paper prints them and their label (``Table 2: Ki-67
-        above 20% at recurrence, percent``), "none" when the row flags nothing.
+        above 20% at recurrence, percent``); "none" when the row flags nothing, followed
+        by the row's reason where it gives one (why nothing is flagged).
 
     Examples
     --------
@@ -1090,10 +1174,10 @@ def audit_frame(
         raise NettxError(f"mode must be 'scored', 'changed' or 'context', got {mode!r}")
     where = published.set_index("id")
 
-    def labels(cell: str) -> str:
+    def labels(cell: str, reason: str) -> str:
         ids = _split_ids(cell)
         if not ids:
-            return "none"
+            return f"none: {reason}" if reason else "none"
         return "; ".join(f"{where.at[i, 'source']}: {where.at[i, 'label']}" for i in ids)
 
     frame = pd.DataFrame(
@@ -1105,5 +1189,7 @@ def audit_frame(
     if mode != "context":
         frame["The synthetic cohort follows"] = audit["follows"].tolist()
     left_out = "Left out of the score" if mode == "scored" else "Left out of the comparison"
-    frame[left_out] = [labels(c) for c in audit["flagged_ids"]]
+    frame[left_out] = [
+        labels(c, r) for c, r in zip(audit["flagged_ids"], audit["reason"], strict=True)
+    ]
     return frame

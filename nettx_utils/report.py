@@ -20,10 +20,13 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from nettx_utils.published import (
+    HALF_DOWN_MARK,
     comparison_frame,
     comparison_view,
     context_frame,
+    context_rows,
     context_view,
+    one_per_quantity,
     score_line,
     tally,
 )
@@ -33,6 +36,9 @@ if TYPE_CHECKING:
     from nettx_utils.record import NotebookRecord
 
 __all__ = [
+    "CONTEXT_NOTE",
+    "MARK_COLUMN",
+    "MARK_MEANINGS",
     "MODES",
     "SECTIONS",
     "audit_introduction",
@@ -109,7 +115,8 @@ paper defines it, with one decimal more than the paper prints (so that a differe
 smaller than the paper's last digit still shows) and the difference (your cohort's
 unrounded value minus the paper's; for percentages in percentage points), as context. Counts and p-values are left out,
 because they depend on how many patients a cohort has; a number the paper prints in
-several places appears once; and values that the consistency audit below finds
+several places appears once, in the chapter where the paper first prints it, against the
+paper's most precise printing of it, with every place that prints it; and values that the consistency audit below finds
 inconsistent in the paper are left out."""
 
 
@@ -289,27 +296,71 @@ SECTIONS = {
 """The report's tables, one per chapter, in the book's order."""
 
 
+MARK_COLUMN = "Mark meaning"
+"""Column of the exported comparison that spells out each row's mark."""
+
+MARK_MEANINGS = {
+    "✓": "✓ reproduced: the book's value, printed as the paper prints it, gives the paper's figure",
+    HALF_DOWN_MARK: f"{HALF_DOWN_MARK} reproduced only if the paper rounded an exact half down",
+    "✗": "✗ not reproduced: the book's value does not print as the paper's figure",
+    "⚑": "⚑ flagged by the consistency audit: the paper's own numbers contradict each other "
+    "here, so the value is left out of the score",
+}
+"""The legend of the comparison's marks, one sentence per mark (the export's
+:data:`MARK_COLUMN`)."""
+
+CONTEXT_NOTE = (
+    "Computed from your cohort as the paper defines the value, beside the paper's figure as "
+    "context: not a reproduction or a test of the paper"
+)
+"""What every row of an exported context table says about its numbers."""
+
+
+def _per_chapter(chapter: Chapter, scored: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The rows of each chapter's table. On another cohort a quantity the paper prints
+    in several places (even in several chapters) appears once, in the chapter where the
+    paper first prints it, against its most precise printing
+    (:func:`nettx_utils.published.one_per_quantity`)."""
+    if mode(chapter) == "context":
+        scored = one_per_quantity(context_rows(scored))
+    return {key: scored[scored["section"] == key] for key in SECTIONS}
+
+
 def tables(chapter: Chapter, scored: pd.DataFrame | None) -> list[Styler]:
     """The report's tables: scored with marks, context only, or none (see :func:`mode`)."""
     kind = mode(chapter)
     if kind == "changed" or scored is None:
         return []
     view = comparison_view if kind == "scored" else context_view
-    return [view(scored[scored["section"] == key], title) for key, title in SECTIONS.items()]
+    rows = _per_chapter(chapter, scored)
+    return [view(rows[key], title) for key, title in SECTIONS.items()]
 
 
 def export_frame(chapter: Chapter, scored: pd.DataFrame | None) -> pd.DataFrame | None:
-    """All of :func:`tables` in one frame with a ``Chapter`` column, for the download."""
+    """All of :func:`tables` in one frame with a ``Chapter`` column, for the download.
+
+    On the synthetic cohort each row carries :data:`MARK_COLUMN`, the meaning of its
+    mark in words (a column, not a comment line, so that every CSV reader keeps it; see
+    :mod:`nettx_utils.export`). On another cohort there are no marks, and a ``Note``
+    column says on every row that the values are computed from the user's cohort, as
+    context (:data:`CONTEXT_NOTE`).
+
+    Examples
+    --------
+    >>> sorted(MARK_MEANINGS) == sorted(["✓", "(✓)", "✗", "⚑"])
+    True
+    """
     kind = mode(chapter)
     if kind == "changed" or scored is None:
         return None
     make = comparison_frame if kind == "scored" else context_frame
-    parts = [
-        make(scored[scored["section"] == key]).assign(Chapter=title)
-        for key, title in SECTIONS.items()
-    ]
+    rows = _per_chapter(chapter, scored)
+    parts = [make(rows[key]).assign(Chapter=title) for key, title in SECTIONS.items()]
     frame = pd.concat(parts, ignore_index=True)
-    return frame[["Chapter", *[c for c in frame.columns if c != "Chapter"]]]
+    frame = frame[["Chapter", *[c for c in frame.columns if c != "Chapter"]]]
+    if kind == "scored":
+        return frame.assign(**{MARK_COLUMN: frame["Match"].map(MARK_MEANINGS)})
+    return frame.assign(Note=CONTEXT_NOTE)
 
 
 def record_score(record: NotebookRecord, published: pd.DataFrame, scored: pd.DataFrame) -> None:

@@ -8,9 +8,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from nettx_utils import report
+from nettx_utils.cohort import load_cohort
 from nettx_utils.errors import NettxError
 from nettx_utils.published import (
+    CONTEXT_EXCLUDED_KINDS,
+    CONTEXT_KINDS,
     KINDS,
+    audit_frame,
     compare,
     flagged_ids,
     grim_audit,
@@ -19,9 +24,12 @@ from nettx_utils.published import (
     km_attainable,
     load_consistency_audit,
     load_published_values,
+    one_per_quantity,
+    quantity_key,
     rounds_to,
     score_line,
 )
+from nettx_utils.scoring import score
 
 # The N (%) cells of the paper's tables, transcribed independently of the CSV, in print order.
 TABLE1_PAIRS = [
@@ -287,7 +295,12 @@ def test_grim_rows_equal_a_fresh_computation(audit: pd.DataFrame, published: pd.
     grim_rows = audit[audit["check"] == "grim"]
     assert set(grim_rows["flagged_ids"]) == expected
     assert expected == {"t2_total_chemotherapy_pct", "t2_mib1_gt20_pct", "res_surgery_complete_pct"}
-    regenerated = grim_audit(published)
+    others = flagged_ids(audit[audit["check"] != "grim"])
+    regenerated = grim_audit(published, others)
+    # 13/14: the count is itself flagged (text vs Table 2), so the cohort follows neither
+    follows = regenerated.set_index("id")["follows"]
+    assert follows["grim_res_surgery_complete_pct"].startswith("neither printed value")
+    assert follows["grim_t2_mib1_gt20_pct"] == "the count 4 (percentage 19.0)"
     pd.testing.assert_frame_equal(
         grim_rows.reset_index(drop=True), regenerated.reset_index(drop=True), check_dtype=False
     )
@@ -429,16 +442,113 @@ def test_no_quartile_rule_gives_the_abstracts_interval(synthetic: pd.DataFrame, 
     assert "No standard quartile rule" in finding and "rule the paper states" not in finding
 
 
-def test_complete_removals_and_complete_responses_both_hold(synthetic: pd.DataFrame, audit):
-    """The audit says the cohort has 13 complete removals and 12 complete responses in all,
-    one removal judged stable disease; the cohort must say the same."""
+def test_the_complete_removal_row_says_what_the_cohort_does(synthetic: pd.DataFrame, audit):
+    """The paper defines complete removal as complete response 3 months after surgery, and
+    surgery is the predominant treatment of every operated patient: the text's 13 complete
+    removals contradict Table 2's 12 complete responses. The audit flags the text's 13 and
+    says the cohort marks 13 removals, one of them judged stable disease, so that by the
+    paper's definition it has 12; the score counts them so."""
     operated = synthetic[synthetic["surgery_at_recurrence"] == 1]
-    removed = operated[operated["surgery_complete_removal"] == 1]
     assert len(operated) == 14
-    assert len(removed) == 13
-    assert (synthetic["predominant_treatment_response"] == "CR").sum() == 12
-    assert removed["predominant_treatment_response"].value_counts().to_dict() == {"CR": 12, "SD": 1}
-    incomplete = operated[operated["surgery_complete_removal"] == 0]
-    assert incomplete["predominant_treatment_response"].tolist() == ["PD"]
-    follows = audit.set_index("id").at["surgery_complete_vs_outcome", "follows"]
-    assert "13" in follows and "12" in follows and "stable disease" in follows
+    assert (operated["predominant_treatment"] == "surgery").all()
+    marked = operated[operated["surgery_complete_removal"] == 1]
+    by_definition = marked[marked["predominant_treatment_response"] == "CR"]
+    responses = synthetic["predominant_treatment_response"].value_counts().to_dict()
+    assert responses == {"CR": 12, "PR": 4, "SD": 13, "PD": 3}  # Table 2
+    assert (operated["predominant_treatment_response"] == "PD").sum() == 1  # the text's 1
+    row = audit.set_index("id").loc["surgery_complete_vs_outcome"]
+    follows = row["follows"]
+    assert f"{len(marked)} marked" in follows
+    assert f"{len(by_definition)} of {len(operated)}" in follows
+    assert f"Table 2's {responses['CR']} complete responses" in follows
+    judged = marked.loc[marked["predominant_treatment_response"] != "CR"]
+    assert judged["predominant_treatment_response"].tolist() == ["SD"]
+    assert "the remaining 1 is judged stable disease" in follows
+    assert row["flagged_ids"] == "res_surgery_complete_n"
+    published = load_published_values()
+    scored = score(load_cohort(), published, audit).set_index("id")
+    assert scored.at["res_surgery_complete_n", "reproduced"] == len(by_definition) == 12
+    assert scored.at["res_surgery_complete_n", "flagged"]
+    assert scored.at["t2_outcome_cr_n", "match"] and not scored.at["t2_outcome_cr_n", "flagged"]
+    assert scored.at["res_surgery_complete_pct", "reproduced"] == pytest.approx(1200 / 14)
+    assert "provided that the paper rounded down" in report._SCORE_MEANING
+
+
+def test_the_abstracts_lymph_nodes_are_flagged_and_the_reason_holds(synthetic, audit):
+    """59.4% of 32 can only be 19; Table 2 gives 17 single-site and 20 any-site abdominal
+    nodal recurrences, and 19 is the single-site nodal count, thoracic included."""
+    assert grim_possible(59.4, 32, 1) == [19]
+    single = (
+        synthetic[[c for c in synthetic.columns if c.startswith("recurrence_site_")]].sum(axis=1)
+        == 1
+    )
+    abdominal = synthetic["recurrence_site_abdominal_ln"] == 1
+    thoracic = synthetic["recurrence_site_thoracic_ln"] == 1
+    assert int((single & abdominal).sum()) == 17
+    assert int(abdominal.sum()) == 20
+    assert int((single & (abdominal | thoracic)).sum()) == 19
+    row = audit.set_index("id").loc["abstract_lymph_nodes"]
+    assert row["flagged_ids"] == "abs_site_ln_pct"
+    for number in ("17 single-site", "20 patients", "19", "59.4"):
+        assert number in row["finding"]
+    scored = score(load_cohort(), load_published_values(), audit).set_index("id")
+    assert scored.at["abs_site_ln_pct", "flagged"]
+    assert scored.at["abs_site_ln_pct", "reproduced"] == pytest.approx(100 * 17 / 32)
+    assert "abdominal" in scored.at["abs_site_ln_pct", "label"].lower()
+
+
+def test_the_who_grade_row_holds_on_the_cohort_and_the_paper(synthetic, audit, published):
+    """WHO 2010 (named in the Results): G1 has Ki-67 <= 2%, G2 3-20%. The printed Q3 of 2.8
+    and 7 G2 need a G1 primary with Mib-1 >= 3% or two G1 primaries above 2%; the row says
+    which the cohort has (G1 with 2.2% and 3.0%) and that the 3.0% breaks the grading."""
+    import numpy as np
+
+    values = published.set_index("id")["value"]
+    assert values["t1_who_g2_n"] == 7 and values["t1_mib1_primary_q3"] == 2.8
+    # the paper's side: with x(24) <= 2 the printed Q3 needs x(25) >= 3
+    for x24 in (0.0, 1.0, 2.0):
+        lowest_x25 = (2.75 - 0.25 * x24) / 0.75
+        assert lowest_x25 >= 3 - 1e-9 or x24 > 2
+    mib1 = synthetic["mib1_primary_pct"].to_numpy(float)
+    q3 = np.quantile(mib1, 0.75, method="weibull")
+    assert f"{q3:.1f}" == "2.8"
+    ordered = np.sort(mib1)
+    assert ordered[23] > 2  # x(24) > 2: the second case
+    g1 = synthetic[synthetic["primary_who_grade"] == "G1"]
+    g2 = synthetic[synthetic["primary_who_grade"] == "G2"]
+    assert len(g2) == 7 and (g2["mib1_primary_pct"] >= 3).all()
+    above = sorted(g1.loc[g1["mib1_primary_pct"] > 2, "mib1_primary_pct"])
+    row = audit.set_index("id").loc["definition_who_grade_vs_mib1_primary"]
+    assert f"two G1 primaries with Mib-1 {above[0]:.1f}% and {above[1]:.1f}%" in row["follows"]
+    assert len(above) == 2 and (mib1 > 2).sum() == 9
+    breaking = [v for v in above if v >= 3]  # G2 by Ki-67 under WHO 2010 and 2017
+    assert breaking == [3.0]
+    assert f"G1 primary with {breaking[0]:.1f}% contradicts" in row["follows"]
+    assert "WHO 2010" in row["finding"] and row["flagged_ids"] == ""
+    shown = audit_frame(audit, published).set_index(audit["id"])
+    assert shown.at["definition_who_grade_vs_mib1_primary", "Left out of the score"].startswith(
+        "none: no printed value is contradicted"
+    )
+
+
+def test_context_kinds_are_the_kinds_less_the_excluded_ones():
+    assert CONTEXT_KINDS == KINDS - CONTEXT_EXCLUDED_KINDS
+    assert CONTEXT_EXCLUDED_KINDS < KINDS
+    assert {"count", "p_value", "context"} == CONTEXT_EXCLUDED_KINDS
+    assert {"percent", "median", "km_survival", "rho"} <= CONTEXT_KINDS
+
+
+def test_one_per_quantity_keeps_the_most_precise_printing(published):
+    rows = published[published["label"] == "Age at recurrence, median"].rename(
+        columns={"value": "published"}
+    )
+    assert sorted(rows["decimals"]) == [0, 1]  # 55 in the text, 55.0 in Table 2
+    kept = one_per_quantity(rows)
+    assert len(kept) == 1 and kept.iloc[0]["decimals"] == 1
+    assert quantity_key("table2:age_at_recurrence_years@median") == quantity_key(
+        "median:age_at_recurrence_years"
+    )
+    mib1 = published[published["spec"].map(quantity_key) == "median:mib1_primary_pct"]
+    assert set(mib1["value"]) == {2.0, 1.75}
+    best = one_per_quantity(mib1.rename(columns={"value": "published"})).iloc[0]
+    assert best["published"] == 1.75 and best["source"].startswith("Table 1; ")

@@ -33,7 +33,9 @@ from nettx_utils.published import (
     context_frame,
     load_consistency_audit,
     load_published_values,
+    one_per_quantity,
     printed,
+    quantity_key,
     tally,
     tally_text,
 )
@@ -142,9 +144,13 @@ def test_context_frame_has_no_marks_no_counts_no_p_values(other_scored):
         & other_scored["kind"].isin(CONTEXT_KINDS)
         & ~other_scored["flagged"]
     ]
-    assert len(frame) == kept["spec"].nunique()
+    assert len(frame) == kept["spec"].map(quantity_key).nunique()
     assert not frame["What"].str.endswith(", P").any()
-    rows = kept.drop_duplicates("spec")
+    rows = one_per_quantity(kept)
+    decimals = kept.groupby(kept["spec"].map(quantity_key))["decimals"].max()
+    assert (
+        rows["decimals"].to_numpy() == decimals[rows["spec"].map(quantity_key)].to_numpy()
+    ).all()
     for (_, r), (_, shown_row) in zip(rows.iterrows(), frame.iterrows(), strict=True):
         if pd.isna(r["reproduced"]):
             assert shown_row["Difference"] == "–"
@@ -219,7 +225,14 @@ def test_the_audit_table_shows_no_internal_ids(audit, published):
     shown_ids = sorted(i for i in ids if re.search(rf"\b{re.escape(i)}\b", text))
     assert shown_ids == []
     assert "nettx_utils" not in text and "_" not in frame["Left out of the score"].str.cat()
-    assert (frame["Left out of the score"] == "none").sum() == (audit["flagged_ids"] == "").sum()
+    nothing = frame["Left out of the score"].str.startswith("none")
+    assert nothing.sum() == (audit["flagged_ids"] == "").sum()
+    # a row that flags nothing says why (its reason), where the audit gives one
+    reasons = audit.loc[nothing.to_numpy(), "reason"]
+    for shown_text, reason in zip(
+        frame.loc[nothing, "Left out of the score"], reasons, strict=True
+    ):
+        assert shown_text == (f"none: {reason}" if reason else "none")
 
 
 @pytest.mark.parametrize("synthetic", [True, False])
@@ -328,3 +341,64 @@ def test_the_up_rate_row_holds_on_the_cohort_and_in_the_printed_values(audit, pu
     up_then_alive = int(((up == 1) & (up_months <= 60) & (months > 60)).sum())
     assert up_then_alive == followed - at_risk_up >= up_then_alive_min
     assert f"{100 * (1 - _km(up_months, up, 60)):.1f}" == f"{values['res_up_5y']:.1f}"
+
+
+# ------------------------------------------------------------------ one row per quantity
+
+
+def test_another_cohorts_report_shows_each_quantity_once_against_its_best_printing(
+    other_scored, published
+):
+    """The median months from diagnosis to LT (22.6 in Table 1, the Results and the
+    Discussion) appears once in the whole report, in chapter 1, with every place named;
+    the median Mib-1 of the primary is compared with the Results' 1.75, not Table 1's 2."""
+    from types import SimpleNamespace
+
+    run = SimpleNamespace(synthetic=False, differs={})
+    views = report.tables(run, other_scored)
+    frames = [view.data for view in views]
+    shown = pd.concat(frames, ignore_index=True)
+    keys = [quantity_key(s) for s in one_per_quantity(other_scored)["spec"]]
+    assert len(keys) == len(set(keys))
+    labels = shown["What"] + " | " + shown["Unit"]
+    dx = shown[shown["What"] == "Months from NET diagnosis to LT, median"]
+    assert len(dx) == 1 and dx.index[0] < len(frames[0])  # in chapter 1's table
+    assert dx.iloc[0]["Paper"] == "22.6"
+    assert dx.iloc[0]["Where"] == "Table 1; Results: opening paragraphs; Discussion"
+    mib1 = shown[shown["What"] == "Ki-67 (Mib-1) of the primary, median"]
+    assert len(mib1) == 1 and mib1.iloc[0]["Paper"] == "1.75"
+    value = other_scored.set_index("id").at["res_mib1_primary_median", "reproduced"]
+    assert mib1.iloc[0][COHORT_COLUMN] == f"{value:.3f}"
+    # no quantity twice: the same (label, paper) never repeats
+    assert not labels.duplicated().any()
+    export = report.export_frame(run, other_scored)
+    assert len(export) == len(shown)
+
+
+def test_the_exported_comparison_explains_its_marks(scored, tmp_path):
+    """The CSV and the Excel file of the comparison carry a column that spells out every
+    mark; a centre's export has no marks and says on every row where its values come from."""
+    from types import SimpleNamespace
+
+    from nettx_utils.export import save_table
+
+    frame = report.export_frame(SimpleNamespace(synthetic=True, differs={}), scored)
+    assert report.MARK_COLUMN in frame.columns
+    for mark, meaning in zip(frame["Match"], frame[report.MARK_COLUMN], strict=True):
+        assert meaning == report.MARK_MEANINGS[mark] and meaning.startswith(mark + " ")
+    assert set(frame["Match"]) >= {"✓", "⚑", HALF_DOWN_MARK}
+    paths = save_table(frame, "06_beside_the_paper", tmp_path, synthetic=True)
+    csv = pd.read_csv(next(p for p in paths if p.suffix == ".csv"))
+    assert (csv[report.MARK_COLUMN] == frame[report.MARK_COLUMN]).all()
+    excel = pd.read_excel(next(p for p in paths if p.suffix == ".xlsx"))
+    assert report.MARK_COLUMN in excel.columns
+
+    centre = example_cohort(n=60, seed=4)
+    path = tmp_path / "centre.csv"
+    centre.to_csv(path, index=False)
+    other = score(load_cohort(path), load_published_values(), load_consistency_audit())
+    context = report.export_frame(SimpleNamespace(synthetic=False, differs={}), other)
+    assert "Match" not in context.columns and report.MARK_COLUMN not in context.columns
+    assert not MARKS & set(context.to_numpy().ravel())
+    assert (context["Note"] == report.CONTEXT_NOTE).all()
+    assert "your cohort" in report.CONTEXT_NOTE and COHORT_COLUMN in context.columns

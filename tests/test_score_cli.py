@@ -8,6 +8,7 @@ from nettx_utils import cli
 from nettx_utils.chapter import SYNTHETIC_CAPTION
 from nettx_utils.cohort import DEFAULT_COHORT
 from nettx_utils.export import SOURCE_COLUMN
+from nettx_utils.published import flagged_ids, load_consistency_audit, load_published_values
 
 
 def test_score_refuses_a_cohort_that_is_not_synthetic(tmp_path, capsys):
@@ -27,4 +28,12 @@ def test_the_score_of_the_synthetic_cohort_is_labelled(tmp_path, capsys):
     assert cli.main(["score", "--out", str(out)]) == 0
     table = pd.read_csv(out)
     assert set(table[SOURCE_COLUMN]) == {SYNTHETIC_CAPTION}
-    assert "336 of 336" in capsys.readouterr().out
+    # every value the audit does not flag is reproduced; the counts come from the files
+    published, audit = load_published_values(), load_consistency_audit()
+    computable = published["computable"]
+    flagged = published["id"].isin(flagged_ids(audit))
+    n, m = int((computable & ~flagged).sum()), int((computable & flagged).sum())
+    assert m == len(flagged_ids(audit)) and n + m == int(computable.sum())
+    out = capsys.readouterr().out
+    assert f"reproduced {n} of {n} published values ({m} flagged inconsistent)" in out
+    assert sum(line.startswith("⚑ ") for line in out.splitlines()) == m
