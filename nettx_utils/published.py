@@ -888,16 +888,17 @@ def one_per_quantity(scored: pd.DataFrame) -> pd.DataFrame:
     """
     if scored.empty:
         return scored.copy()
-    keys = scored["spec"].map(quantity_key)
-    keep = []
+    frame = scored.reset_index(drop=True)
+    keys = frame["spec"].map(quantity_key)
+    chosen, sections, sources = [], [], []
     for key in dict.fromkeys(keys):
-        group = scored[keys == key]
-        best = group.loc[group["decimals"].astype(int).idxmax()].copy()
-        best["section"] = group.iloc[0]["section"]
+        group = frame[keys == key]
+        chosen.append(group["decimals"].astype(int).idxmax())  # the first among equals
+        sections.append(group.iloc[0]["section"])
         places = (place for cell in group["source"] for place in str(cell).split("; "))
-        best["source"] = "; ".join(dict.fromkeys(places))
-        keep.append(best)
-    return pd.DataFrame(keep, columns=scored.columns).reset_index(drop=True)
+        sources.append("; ".join(dict.fromkeys(places)))
+    out = frame.loc[chosen].reset_index(drop=True)
+    return out.assign(section=sections, source=sources)
 
 
 def book_text(
