@@ -506,9 +506,10 @@ def test_the_who_grade_row_holds_on_the_cohort_and_the_paper(synthetic, audit, p
     values = published.set_index("id")["value"]
     assert values["t1_who_g2_n"] == 7 and values["t1_mib1_primary_q3"] == 2.8
     # the paper's side: with x(24) <= 2 the printed Q3 needs x(25) >= 3
-    for x24 in (0.0, 1.0, 2.0):
-        lowest_x25 = (2.75 - 0.25 * x24) / 0.75
-        assert lowest_x25 >= 3 - 1e-9 or x24 > 2
+    # Q3 = 0.25 x(24) + 0.75 x(25) >= 2.75 with x(24) <= 2 needs x(25) >= 3 (the least x(25)
+    # falls as x(24) rises, so x(24) = 2 gives the bound); with x(25) < 3 it needs x(24) > 2
+    assert pytest.approx(3.0) == (2.75 - 0.25 * 2) / 0.75
+    assert 0.25 * 2 + 0.75 * 2.999 < 2.75
     mib1 = synthetic["mib1_primary_pct"].to_numpy(float)
     q3 = np.quantile(mib1, 0.75, method="weibull")
     assert f"{q3:.1f}" == "2.8"
