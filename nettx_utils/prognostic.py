@@ -73,6 +73,8 @@ DIAGNOSIS_TO_LT_CUTOFF_MONTHS = 24.0
 # The paper's own cut-offs of the two run parameters (Figure 3C/Abstract; Figure 3/Table 2).
 PAPER_EARLY_RECURRENCE_MONTHS = 24.0
 PAPER_MIB1_THRESHOLD_PCT = 2.0
+# The paper's landmark for survival by group (5-year OS in Figure 3 and the Results).
+PAPER_LANDMARK_YEARS = 5.0
 # Characteristics known only after time zero (the recurrence): the treatments of the
 # recurrence and their outcome. Grouping by them credits a group with the time its
 # patients had to survive to get there (immortal-time / guarantee-time bias).
