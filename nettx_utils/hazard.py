@@ -11,9 +11,12 @@ intervals:
   apart): the estimate then runs off to 0 or infinity and the Wald interval is
   meaningless.
 - **Profile likelihood**: the hazard ratios whose log-likelihood lies within
-  ``chi2_1(0.95) / 2`` of the maximum (:func:`efron_loglik` evaluated on a line). It
-  follows the likelihood's real shape and stays honest under separation, where it is
-  open on one side (one bound is 0 or infinity).
+  ``chi2_1(0.95) / 2`` of the maximum. It follows the likelihood's real shape and
+  stays honest under separation, where it is open on one side (one bound is 0 or
+  infinity). :func:`profile_interval` gives it for one coefficient of a Cox model with
+  any number of covariates: the coefficient is held at each candidate value and the
+  others refitted (:func:`nettx_utils.cox.profile_loglik`, on the book's one Efron
+  partial likelihood, :func:`nettx_utils.cox.efron_terms`).
 
 The p-value reported is the likelihood-ratio test (1 degree of freedom), which is
 also defined under separation.
@@ -31,17 +34,18 @@ import pandas as pd
 from scipy.optimize import brentq
 from scipy.stats import chi2
 
+from nettx_utils.cox import efron_loglik, profile_loglik
 from nettx_utils.errors import NettxError
 
 __all__ = [
     "HazardRatio",
-    "efron_loglik",
     "finite_note",
     "fit_problem",
     "hazard_ratio",
     "hr_text",
     "not_estimable_reason",
     "p_phrase",
+    "profile_interval",
     "separation",
 ]
 
@@ -57,37 +61,6 @@ def _arrays(durations: Any, events: Any, exposed: Any) -> tuple[np.ndarray, ...]
     if not (t.shape == d.shape == x.shape) or np.isnan(t).any() or np.isnan(x).any():
         raise NettxError("hazard ratio: durations, events and exposure need one value a patient")
     return t, d, x
-
-
-def efron_loglik(beta: float, durations: Any, events: Any, covariate: Any) -> float:
-    """Cox partial log-likelihood of one covariate at ``beta``, Efron's ties.
-
-    ``sum over death times of [beta * sum_D x - sum_{l<m} log(S_R - l/m * S_D)]``,
-    with ``S_R`` the sum of ``exp(beta x)`` over those at risk (duration >= t) and
-    ``S_D`` over the ``m`` deaths at ``t``; computed with a shift so that a large
-    ``beta`` does not overflow.
-
-    Examples
-    --------
-    Two deaths, no ties (times 1 and 2), a censored patient at 3; x = 1, 0, 1.
-    At beta = 0 it is ``-log 3 - log 2``:
-
-    >>> round(efron_loglik(0.0, [1, 2, 3], [1, 1, 0], [1, 0, 1]), 6)
-    -1.791759
-    """
-    t, d, x = _arrays(durations, events, covariate)
-    total = 0.0
-    for time in np.unique(t[d == 1]):
-        risk = t >= time
-        dead = (t == time) & (d == 1)
-        eta_r = beta * x[risk]
-        shift = eta_r.max()
-        s_r = np.exp(eta_r - shift).sum()
-        s_d = np.exp(beta * x[dead] - shift).sum()
-        m = int(dead.sum())
-        fractions = np.arange(m) / m
-        total += beta * x[dead].sum() - np.sum(np.log(s_r - fractions * s_d) + shift)
-    return float(total)
 
 
 def separation(durations: Any, events: Any, exposed: Any) -> int:
@@ -192,6 +165,64 @@ def _profile_bound(loglik: Any, beta_hat: float, target: float, direction: int) 
     return direction * math.inf
 
 
+def profile_interval(
+    X: Any,
+    durations: Any,
+    events: Any,
+    index: int,
+    estimate: Any,
+    loglik_max: float,
+    level: float = 0.95,
+) -> tuple[float, float]:
+    """Profile-likelihood interval of the hazard ratio of covariate ``index`` of a Cox model.
+
+    The bounds are the values of that coefficient at which the profile log-likelihood
+    (the coefficient held fixed, every other coefficient refitted:
+    :func:`nettx_utils.cox.profile_loglik`, Efron ties, no penalty) lies
+    ``chi2_1(level) / 2`` below the maximum; they invert the likelihood-ratio test of
+    the coefficient. A bound the likelihood never falls to (a log hazard ratio beyond
+    40) is open: 0 or infinity.
+
+    Parameters
+    ----------
+    X
+        Covariates, one row per patient, one column per covariate (1-D: one covariate).
+    durations, events
+        Time to death or last contact, and 1 for a death.
+    index
+        The column whose hazard ratio is wanted.
+    estimate, loglik_max
+        The full model's estimates (all coefficients, e.g. lifelines'
+        ``params_``) and its log-likelihood at them.
+    level
+        Confidence level.
+
+    Returns
+    -------
+    tuple
+        ``(lower, upper)`` on the hazard-ratio scale.
+
+    Examples
+    --------
+    >>> from lifelines import CoxPHFitter
+    >>> t, d, x = [2, 4, 6, 8, 3, 5, 7, 9], [1, 1, 0, 1, 1, 0, 1, 0], [1, 1, 1, 1, 0, 0, 0, 0]
+    >>> fit = CoxPHFitter().fit(pd.DataFrame({"t": t, "d": d, "x": x}), "t", "d")
+    >>> low, high = profile_interval(x, t, d, 0, fit.params_, fit.log_likelihood_)
+    >>> low < math.exp(fit.params_["x"]) < high
+    True
+    """
+    start = np.atleast_1d(np.asarray(estimate, dtype=float))
+    target = loglik_max - float(chi2.ppf(level, 1)) / 2
+
+    def profile(value: float) -> float:
+        return profile_loglik(X, durations, events, index, value, start=start)
+
+    centre = float(start[index])
+    lower = _profile_bound(profile, centre, target, -1)
+    upper = _profile_bound(profile, centre, target, 1)
+    return math.exp(lower), math.exp(upper)
+
+
 def hazard_ratio(durations: Any, events: Any, exposed: Any, level: float = 0.95) -> HazardRatio:
     """Cox hazard ratio of ``exposed`` (0/1) with Wald and profile-likelihood intervals.
 
@@ -225,7 +256,7 @@ def hazard_ratio(durations: Any, events: Any, exposed: Any, level: float = 0.95)
     q = float(chi2.ppf(level, 1))
 
     def loglik(b: float) -> float:
-        return efron_loglik(b, t, d, x)
+        return efron_loglik([b], x, t, d)
 
     side = separation(t, d, x)
     if side:
@@ -253,8 +284,8 @@ def hazard_ratio(durations: Any, events: Any, exposed: Any, level: float = 0.95)
     elif side == -1:  # the estimate is 0: the interval is open below
         lower, upper = -math.inf, _profile_bound(loglik, -_FAR, target, 1)
     else:
-        lower = _profile_bound(loglik, beta_hat, target, -1)
-        upper = _profile_bound(loglik, beta_hat, target, 1)
+        bounds = profile_interval(x, t, d, 0, [beta_hat], ll_max, level)
+        lower, upper = (math.log(bound) if bound > 0 else -math.inf for bound in bounds)
     lrt = max(0.0, 2 * (ll_max - loglik(0.0)))
     return HazardRatio(
         hr=math.exp(beta_hat),

@@ -34,6 +34,7 @@ __all__ = [
     "landmark_comparison",
     "landmark_summary_text",
     "landmark_table",
+    "repeats_time_zero",
     "support_text",
 ]
 
@@ -238,18 +239,25 @@ def landmark_table(results: list[LandmarkResult], labels: tuple[str, str]) -> pd
     return pd.DataFrame(rows)
 
 
-def landmark_summary_text(results: list[LandmarkResult]) -> str:
+def landmark_summary_text(
+    results: list[LandmarkResult], label: str = "", zero_label: str = ""
+) -> str:
     """How the landmarks changed the comparison, in words.
 
     With no patient left out, shifting every time by the landmark keeps their order, so
-    the log-rank p is the one from time zero; the text says so.
+    the log-rank p is the one from time zero; the text says so. ``label`` follows each
+    p-value of a landmark that leaves patients out, ``zero_label`` a p-value that is the
+    one from time zero (which the paper prints for surgery), so that each label sits
+    next to the number it describes.
 
     Examples
     --------
     >>> r = landmark_comparison([2, 5, 8, 12, 3, 6, 9, 14], [1, 1, 0, 1, 1, 1, 1, 0],
     ...                         [0, 0, 0, 0, 1, 1, 1, 1], 4, 10)
-    >>> landmark_summary_text([r])[:62]
+    >>> landmark_summary_text([r], " [L]")[:62]
     'at 4 months, 2 patients are left out (2 died, 0 last seen befo'
+    >>> landmark_summary_text([r], " [L]").endswith("[L]")
+    True
     """
     parts = []
     for r in results:
@@ -258,16 +266,30 @@ def landmark_summary_text(results: list[LandmarkResult]) -> str:
         if out == 0:
             parts.append(
                 f"at {r.landmark_months:g} months no patient is left out, so the comparison "
-                f"is the one from time zero (log-rank {p})"
+                f"is the one from time zero (log-rank {p}{zero_label})"
             )
         else:
             parts.append(
                 f"at {r.landmark_months:g} months, {out} patient{'s' * (out != 1)} "
                 f"{'is' if out == 1 else 'are'} left out ({r.dropped_dead} died, "
                 f"{r.dropped_censored} last seen before or at the landmark), "
-                f"log-rank {p}"
+                f"log-rank {p}{label}"
             )
     return "; ".join(parts)
+
+
+def repeats_time_zero(results: list[LandmarkResult]) -> bool:
+    """True when some landmark leaves no patient out, so its row repeats the comparison
+    from time zero (the same patients, times shifted, the same order).
+
+    Examples
+    --------
+    >>> r = landmark_comparison([2, 5, 8, 12, 3, 6, 9, 14], [1, 1, 0, 1, 1, 1, 1, 0],
+    ...                         [0, 0, 0, 0, 1, 1, 1, 1], 1, 10)
+    >>> repeats_time_zero([r])
+    True
+    """
+    return any(r.dropped_dead + r.dropped_censored == 0 for r in results)
 
 
 def early_exits_text(durations: Any, events: Any, months: float) -> str:

@@ -40,7 +40,7 @@ from scipy.stats import chi2 as chi2_dist
 from nettx_utils import derived
 from nettx_utils.cohort import load_dictionary
 from nettx_utils.errors import NettxError
-from nettx_utils.hazard import fit_problem, p_phrase
+from nettx_utils.hazard import fit_problem, p_phrase, profile_interval
 from nettx_utils.plots import format_p
 from nettx_utils.survival import fit_kaplan_meier, logrank_test
 from nettx_utils.tables import quartiles
@@ -51,7 +51,10 @@ __all__ = [
     "default_screen",
     "identical_splits",
     "interaction_text",
+    "mib1_missing_by_treatment_text",
     "published_screen_p",
+    "same_split_as_paper",
+    "same_split_text",
     "screen_count_text",
     "screen_rows_note",
     "screen_summary",
@@ -70,6 +73,8 @@ DIAGNOSIS_TO_LT_CUTOFF_MONTHS = 24.0
 # The paper's own cut-offs of the two run parameters (Figure 3C/Abstract; Figure 3/Table 2).
 PAPER_EARLY_RECURRENCE_MONTHS = 24.0
 PAPER_MIB1_THRESHOLD_PCT = 2.0
+# The paper's landmark for survival by group (5-year OS in Figure 3 and the Results).
+PAPER_LANDMARK_YEARS = 5.0
 # Characteristics known only after time zero (the recurrence): the treatments of the
 # recurrence and their outcome. Grouping by them credits a group with the time its
 # patients had to survive to get there (immortal-time / guarantee-time bias).
@@ -769,20 +774,107 @@ def screen_rows_note(synthetic: bool) -> str:
     )
 
 
-def strata_sizes_text(stratified: pd.DataFrame) -> str:
+def strata_sizes_text(
+    stratified: pd.DataFrame, count_label: str = "", death_label: str = ""
+) -> str:
     """Patients and deaths of each stratum of :func:`surgery_within_mib1_strata`, in words.
+
+    ``count_label`` follows the numbers of patients, ``death_label`` the numbers of deaths,
+    so that a label sits next to the numbers it describes (the paper's Table 2 prints
+    the patients in each Mib-1 stratum, not their deaths).
 
     Examples
     --------
     >>> from nettx_utils.cohort import load_cohort
-    >>> strata_sizes_text(surgery_within_mib1_strata(load_cohort(), 2))
-    'Mib-1 ≤2%: 7 patients, 3 deaths; Mib-1 >2%: 14 patients, 5 deaths'
+    >>> strata_sizes_text(surgery_within_mib1_strata(load_cohort(), 2), "", " [x]")
+    'Mib-1 ≤2%: 7 patients; Mib-1 >2%: 14 patients; deaths in them: 3 and 5 [x]'
     """
     sums = stratified.groupby("stratum", sort=False)[["n", "deaths"]].sum()
-    return "; ".join(
-        f"{stratum}: {int(row.n)} patient{'s' * (row.n != 1)}, "
-        f"{int(row.deaths)} death{'s' * (row.deaths != 1)}"
-        for stratum, row in sums.iterrows()
+    counts = "; ".join(
+        f"{stratum}: {int(row.n)} patient{'s' * (row.n != 1)}" for stratum, row in sums.iterrows()
+    )
+    deaths = " and ".join(str(int(d)) for d in sums["deaths"])
+    return f"{counts}{count_label}; deaths in them: {deaths}{death_label}"
+
+
+def same_split_as_paper(cohort: pd.DataFrame, mib1_threshold_pct: float) -> bool:
+    """True when Mib-1 at recurrence split at ``mib1_threshold_pct`` gives the very groups of
+    the paper's cut-off (:data:`PAPER_MIB1_THRESHOLD_PCT`): no measured value lies between
+    the two thresholds (above the lower, at most the higher).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"mib1_recurrence_pct": [1.0, 2.0, 8.0, None]})
+    >>> same_split_as_paper(frame, 5), same_split_as_paper(frame, 10)
+    (True, False)
+    """
+    mib1 = pd.to_numeric(cohort["mib1_recurrence_pct"], errors="coerce").dropna()
+    low, high = sorted((float(mib1_threshold_pct), PAPER_MIB1_THRESHOLD_PCT))
+    return not ((mib1 > low) & (mib1 <= high)).any()
+
+
+def same_split_text(cohort: pd.DataFrame, mib1_threshold_pct: float) -> str:
+    """A sentence saying that this run's Mib-1 threshold splits the patients exactly as the
+    paper's does, when it does and differs from the paper's; "" otherwise.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"mib1_recurrence_pct": [1.0, 2.0, 8.0, None]})
+    >>> same_split_text(frame, 5)[:62]
+    'No patient of this cohort has a Mib-1 at recurrence above 2% a'
+    >>> same_split_text(frame, 10), same_split_text(frame, 2)
+    ('', '')
+    """
+    paper = PAPER_MIB1_THRESHOLD_PCT
+    if float(mib1_threshold_pct) == paper or not same_split_as_paper(cohort, mib1_threshold_pct):
+        return ""
+    low, high = sorted((float(mib1_threshold_pct), paper))
+    return (
+        f"No patient of this cohort has a Mib-1 at recurrence above {low:g}% and at most "
+        f"{high:g}%, so this run's threshold of {mib1_threshold_pct:g}% puts every patient "
+        f"in the same stratum as the paper's {paper:g}%: the Mib-1 groups, and every test "
+        "on them, are those of the paper's cut-off."
+    )
+
+
+def mib1_missing_by_treatment_text(cohort: pd.DataFrame, label: str = "") -> str:
+    """How often Mib-1 at recurrence is missing among operated and other patients, in words.
+
+    The strata of :func:`surgery_within_mib1_strata` hold only patients with a Mib-1 at
+    recurrence; when it is missing more often in one treatment group, the stratified
+    comparison keeps a different share of each group than the whole-cohort comparison.
+    ``label`` follows the counts. Patients with no recorded treatment are left out.
+
+    Examples
+    --------
+    >>> from nettx_utils.cohort import load_cohort
+    >>> mib1_missing_by_treatment_text(load_cohort())[:73]
+    'Mib-1 at recurrence is missing for 3 of the 14 operated patients and 8 of'
+    """
+    operated = cohort["surgery_at_recurrence"].astype("boolean")
+    missing = pd.to_numeric(cohort["mib1_recurrence_pct"], errors="coerce").isna()
+    counts = {}
+    for name, flag in (("operated", True), ("other", False)):
+        members = (operated == flag).fillna(False).to_numpy(dtype=bool)
+        counts[name] = (int(missing[members].sum()), int(members.sum()))
+    (m1, n1), (m0, n0) = counts["operated"], counts["other"]
+    numbers = (
+        f"Mib-1 at recurrence is missing for {m1} of the {n1} operated patients and "
+        f"{m0} of the {n0} others{label}"
+    )
+    if not n1 or not n0:
+        return f"{numbers}; with one treatment group empty there is nothing to compare"
+    if not m1 and not m0:
+        return f"Mib-1 at recurrence is known for every patient with a recorded treatment{label}"
+    if m1 * n0 == m0 * n1:
+        return f"{numbers}: equally often in both groups, so the strata keep the same share of each"
+    more = "operated patients" if m1 * n0 > m0 * n1 else "other patients"
+    return (
+        f"{numbers}: it is missing more often among the {more}, so the strata keep a "
+        "different share of each treatment group than the whole-cohort comparison does, "
+        "and if Mib-1 was measured more often in patients with a certain course (for "
+        "example in resected specimens), the patients within each stratum are not a "
+        "random part of their treatment group"
     )
 
 
@@ -877,8 +969,10 @@ class InteractionTest:
     """Likelihood-ratio test of surgery x high Mib-1 in a Cox model (NaN: not computed).
 
     ``ratio`` is the interaction's hazard ratio (the surgery hazard ratio at high Mib-1
-    divided by the one at low Mib-1) with its Wald 95% interval; ``note`` says why
-    nothing was computed, or is empty.
+    divided by the one at low Mib-1) with its Wald 95% interval (``lower``, ``upper``)
+    and its profile-likelihood 95% interval (``profile_lower``, ``profile_upper``;
+    :func:`nettx_utils.hazard.profile_interval`); ``note`` says why nothing was
+    computed, or is empty.
     """
 
     n: int
@@ -889,6 +983,8 @@ class InteractionTest:
     lower: float
     upper: float
     note: str
+    profile_lower: float = float("nan")
+    profile_upper: float = float("nan")
 
 
 def surgery_mib1_interaction(
@@ -900,7 +996,9 @@ def surgery_mib1_interaction(
     (lifelines ``CoxPHFitter``, Efron ties, no penalty): surgery + high Mib-1 (above
     ``mib1_threshold_pct``), and the same plus their product. Twice the gain in
     log-likelihood is the likelihood-ratio statistic, chi-squared with 1 degree of
-    freedom (asymptotic). When a stratum-by-treatment cell has no patient or no death,
+    freedom (asymptotic). The interaction's hazard ratio gets a Wald (log scale) and a
+    profile-likelihood 95% interval; the latter inverts the same likelihood-ratio test,
+    so it leaves out 1 exactly when p < 0.05. When a stratum-by-treatment cell has no patient or no death,
     the likelihood has no finite maximum (separation): nothing is computed and ``note``
     says so; a non-converged fit is reported the same way.
 
@@ -910,6 +1008,8 @@ def surgery_mib1_interaction(
     >>> test = surgery_mib1_interaction(load_cohort(), 2)
     >>> test.n, test.deaths, round(test.chi2, 2), test.note
     (21, 8, 1.97, '')
+    >>> test.profile_lower < test.ratio < test.profile_upper
+    True
     """
     from lifelines import CoxPHFitter
     from lifelines.exceptions import ConvergenceWarning
@@ -954,6 +1054,15 @@ def surgery_mib1_interaction(
             return InteractionTest(n, deaths, nan, nan, nan, nan, nan, note)
     statistic = max(0.0, 2 * float(full.log_likelihood_ - reduced.log_likelihood_))
     row = full.summary.loc["both"]
+    columns = list(full.params_.index)
+    profile = profile_interval(
+        frame[columns].to_numpy(dtype=float),
+        frame["t"].to_numpy(),
+        frame["d"].to_numpy(),
+        columns.index("both"),
+        full.params_.to_numpy(),
+        float(full.log_likelihood_),
+    )
     return InteractionTest(
         n=n,
         deaths=deaths,
@@ -963,6 +1072,8 @@ def surgery_mib1_interaction(
         lower=float(row["exp(coef) lower 95%"]),
         upper=float(row["exp(coef) upper 95%"]),
         note="",
+        profile_lower=profile[0],
+        profile_upper=profile[1],
     )
 
 
@@ -997,13 +1108,16 @@ def surgery_within_mib1_strata(
 
 
 def interaction_text(test: InteractionTest, alpha: float = 0.05, label: str = "") -> str:
-    """The test of interaction and what it means, in words; ``label`` follows the numbers.
+    """The test of interaction and what it means, in words; ``label`` follows the p-value
+    and the ratio (numbers the paper does not print).
 
     Examples
     --------
-    >>> test = InteractionTest(21, 8, 1.97, 0.16, 0.08, 0.003, 2.41, "")
+    >>> test = InteractionTest(21, 8, 1.97, 0.16, 0.08, 0.003, 2.41, "", 0.002, 1.9)
     >>> interaction_text(test)[:75]
     'likelihood-ratio p = 0.160 (chi-squared 1.97, 1 degree of freedom; 21 patie'
+    >>> "profile likelihood < 0.01 to 1.90" in interaction_text(test)
+    True
     """
     if test.note:
         return f"{test.note} ({test.n} patients, {test.deaths} deaths)"
@@ -1011,10 +1125,11 @@ def interaction_text(test: InteractionTest, alpha: float = 0.05, label: str = ""
 
     mark = f" [{label}]" if label else ""
     numbers = (
-        f"likelihood-ratio {p_phrase(test.p)} (chi-squared {test.chi2:.2f}, 1 degree of "
+        f"likelihood-ratio {p_phrase(test.p)}{mark} (chi-squared {test.chi2:.2f}, 1 degree of "
         f"freedom; {test.n} patients, {test.deaths} deaths); ratio of the surgery hazard "
-        f"ratios, high over low Mib-1, {_ratio(test.ratio)} (Wald 95% CI {_ratio(test.lower)} "
-        f"to {_ratio(test.upper)}){mark}"
+        f"ratios, high over low Mib-1, {_ratio(test.ratio)}{mark} (95% CI "
+        f"{_ratio(test.lower)} to {_ratio(test.upper)}, Wald on the log scale; profile "
+        f"likelihood {_ratio(test.profile_lower)} to {_ratio(test.profile_upper)})"
     )
     if test.p < alpha:
         meaning = (
@@ -1026,7 +1141,8 @@ def interaction_text(test: InteractionTest, alpha: float = 0.05, label: str = ""
         meaning = (
             "the data cannot tell whether surgery works differently at high and at low "
             "Mib-1: a small p in one stratum and a large one in the other is not evidence "
-            "of a difference between them, and the interval of the ratio shows how large a "
-            "difference the data still allow"
+            "of a difference between them, and the profile-likelihood interval of the "
+            "ratio, which follows the likelihood where few deaths make the Wald interval "
+            "unreliable, shows how large a difference the data still allow"
         )
     return f"{numbers}: {meaning}"

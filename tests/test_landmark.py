@@ -12,8 +12,15 @@ from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.statistics import logrank_test
 from scipy.stats import chi2
 
-from nettx_utils.hazard import efron_loglik, hazard_ratio, hr_text, separation
+from nettx_utils.cox import efron_loglik as _efron
+from nettx_utils.hazard import hazard_ratio, hr_text, separation
 from nettx_utils.landmark import curve_support, landmark_comparison
+
+
+def efron_loglik(beta, durations, events, covariate):
+    """The book's one Efron log-likelihood (:mod:`nettx_utils.cox`), one covariate."""
+    return _efron([beta], covariate, durations, events)
+
 
 # A small cohort with tied deaths (two deaths at 5, one at 9 in both groups).
 T = [1, 3, 5, 5, 6, 9, 9, 12, 2, 5, 7, 9, 11, 14, 15, 16]

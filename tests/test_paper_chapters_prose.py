@@ -1,4 +1,4 @@
-"""The prose of the paper chapters (1-4): every figure caption ends by saying whose data
+"""The prose of the paper chapters (1-5): every figure caption ends by saying whose data
 the figure shows, and no number the prose depends on is typed in where a glue belongs."""
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-PAPER_CHAPTERS = ["01_cohort", "02_recurrence", "03_treatments", "04_outcomes"]
+PAPER_CHAPTERS = [
+    "01_cohort", "02_recurrence", "03_treatments", "04_outcomes", "05_prognostic_factors"
+]  # fmt: skip
 FIGURE = re.compile(r"```\{glue:figure\}[^\n]*\n(.*?)```", re.S)
 
 
@@ -50,6 +52,7 @@ def test_no_cohort_claim_is_typed_into_the_prose(name):
 # A code cell's bare last expression is displayed; these are the ones meant to be seen
 # (glue returns None, so a glue call shows nothing).
 SHOWN = {"view", "chapter.beside_the_paper", "chapter.downloads", "display", "glue"}
+SHOWN |= {"up_view", "screen_styled", "landmark_styled", "strata_styled"}  # styled tables
 
 
 def displayed_expressions(source: str) -> list[str]:
@@ -83,3 +86,48 @@ def test_chapter_4_states_the_level_and_method_of_the_median_interval():
     code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
     record = code[code.index('"os_rec_median_ci"') :][:400]
     assert "100 * (1 - alpha)" in record and "ci_type" in record
+
+
+def code_of(name: str) -> str:
+    cells = json.loads((NOTEBOOKS / f"{name}.ipynb").read_text(encoding="utf-8"))["cells"]
+    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+
+
+def section(text: str, start: str, stop: str) -> str:
+    return text[text.index(start) : text.index(stop, text.index(start))]
+
+
+def test_chapter_5_strata_carry_the_cautions_of_the_surgery_comparison():
+    strata = section(markdown("05_prognostic_factors"), "### Surgery within Mib-1", "### CgA")
+    for needed in (
+        "{ref}`sec-immortal-time`",  # the landmark section, linked
+        "immortal time",
+        "{glue:text}`paper_min_followup`",  # the paper's inclusion rule, glued
+        "{glue:text}`mib1_missing`",  # Mib-1 missing by treatment, computed
+        "{glue:text}`mib1_same_split`",  # a threshold that splits as the paper's 2%
+    ):
+        assert needed in strata, needed
+    assert "mib1_missing_by_treatment_text" in code_of("05_prognostic_factors")
+
+
+def test_chapter_4_draws_aalen_johansen_beside_one_minus_kaplan_meier():
+    text = markdown("04_outcomes")
+    (caption,) = [c for c in FIGURE.findall(text) if "fig-up-incidence" in c]
+    assert "Aalen-Johansen" in caption and "one minus the Kaplan-Meier" in caption
+    assert "{glue:text}`up_curves_label`" in caption  # synthetic label on the curves
+    assert "plots.cumulative_incidence_figure(" in code_of("04_outcomes")
+
+
+@pytest.mark.parametrize("name", ["04_outcomes", "05_prognostic_factors"])
+def test_chapters_4_and_5_export_the_tables_they_show(name):
+    """Each exported table is the styled view the page shows (headers, rounding), not a frame."""
+    code = code_of(name)
+    exported = re.findall(r"chapter\.export\(\s*\"[^\"]+\",\s*(\w+)\s*\)", code)
+    assert exported
+    for variable in exported:
+        made = re.search(rf"^{variable} = ([\w.]+)\(", code, re.M)
+        assert made, variable
+        assert made.group(1) in {
+            "tables.styled", "tables.landmark_view", "plots.km_figure",
+            "plots.cumulative_incidence_figure",
+        }, (variable, made.group(1))  # fmt: skip

@@ -278,11 +278,17 @@ def test_screen_does_not_depend_on_row_order(cohort, screen):
 from lifelines import CoxPHFitter  # noqa: E402
 from scipy.stats import chi2  # noqa: E402
 
+from nettx_utils.plots import format_p  # noqa: E402
 from nettx_utils.prognostic import (  # noqa: E402
     identical_splits,
+    interaction_text,
+    mib1_missing_by_treatment_text,
     published_screen_p,
+    same_split_as_paper,
+    same_split_text,
     screen_count_text,
     screen_table,
+    strata_sizes_text,
     strata_table,
     surgery_mib1_interaction,
     surgery_within_mib1_strata,
@@ -437,3 +443,59 @@ def test_post_baseline_rows_are_marked_and_sparse_tests_flagged(cohort):
     planted["recurrence_site_bone"] = pd.array([True] + [False] * (len(cohort) - 1), "boolean")
     bone = screen_table(univariable_screen(planted, [s for s in specs if "bone" in s.key]))
     assert "asymptotic chi-squared p is unreliable" in bone.loc[0, "Note"]
+
+
+def test_interaction_profile_interval_inverts_the_likelihood_ratio_test(cohort):
+    from nettx_utils.cox import profile_loglik
+
+    test = surgery_mib1_interaction(cohort, 2)
+    known = cohort["mib1_recurrence_pct"].notna()
+    s = cohort.loc[known, "surgery_at_recurrence"].astype(int).to_numpy()
+    h = (cohort.loc[known, "mib1_recurrence_pct"] > 2).astype(int).to_numpy()
+    X = np.column_stack([s, h, s * h]).astype(float)
+    t = cohort.loc[known, T].astype(float).to_numpy()
+    d = cohort.loc[known, E].astype(int).to_numpy()
+    frame = pd.DataFrame({"s": s, "h": h, "sh": s * h, "t": t, "d": d})
+    full = CoxPHFitter().fit(frame, "t", "d")
+    assert test.profile_lower < test.ratio < test.profile_upper
+    for bound in (test.profile_lower, test.profile_upper):
+        drop = 2 * (full.log_likelihood_ - profile_loglik(X, t, d, 2, np.log(bound)))
+        assert drop == pytest.approx(chi2.ppf(0.95, 1), abs=1e-6)
+    # the interval holds 1 exactly when the likelihood-ratio test does not reject
+    assert (test.p < 0.05) == (not test.profile_lower <= 1 <= test.profile_upper)
+    text = interaction_text(test, 0.05, "L")
+    assert text.startswith(f"likelihood-ratio p = {format_p(test.p)} [L]")
+    assert "profile likelihood" in text
+
+
+def test_a_threshold_with_no_patient_between_it_and_the_papers_gives_the_papers_split(cohort):
+    mib1 = cohort["mib1_recurrence_pct"].dropna()
+    between = ((mib1 > 2) & (mib1 <= 5)).any()
+    assert same_split_as_paper(cohort, 5) == (not between)
+    planted = cohort.copy()
+    planted.loc[mib1.index[0], "mib1_recurrence_pct"] = 3.0  # now one patient lies between
+    assert not same_split_as_paper(planted, 5) and same_split_text(planted, 5) == ""
+    if not between:
+        assert "same stratum as the paper's 2%" in same_split_text(cohort, 5)
+    assert same_split_text(cohort, 2) == ""  # the paper's own threshold: nothing to say
+
+
+def test_mib1_missing_by_treatment_counts(cohort):
+    operated = cohort["surgery_at_recurrence"].astype(bool)
+    missing = cohort["mib1_recurrence_pct"].isna()
+    m1, n1 = int((missing & operated).sum()), int(operated.sum())
+    m0, n0 = int((missing & ~operated).sum()), int((~operated).sum())
+    text = mib1_missing_by_treatment_text(cohort, " [L]")
+    assert text.startswith(
+        f"Mib-1 at recurrence is missing for {m1} of the {n1} operated patients and "
+        f"{m0} of the {n0} others [L]"
+    )
+    assert ("more often" in text) == (m1 * n0 != m0 * n1)
+    complete = cohort.assign(mib1_recurrence_pct=5.0)
+    assert "known for every patient" in mib1_missing_by_treatment_text(complete)
+
+
+def test_strata_sizes_label_the_deaths_not_the_published_counts(cohort):
+    text = strata_sizes_text(surgery_within_mib1_strata(cohort, 2), "", " [L]")
+    counts, deaths = text.split("; deaths in them: ")
+    assert "[L]" not in counts and deaths.endswith("[L]")
