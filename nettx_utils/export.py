@@ -178,10 +178,15 @@ class Cell:
 
 @dataclass(frozen=True)
 class ShownTable:
-    """A table as a page shows it: headers and rows of :class:`Cell`."""
+    """A table as a page shows it: headers and rows of :class:`Cell`.
+
+    ``csv_headers`` are the headers of the CSV: the same, except that a column of
+    percentages, which the CSV holds as plain numbers, says `` (%)`` in its header.
+    """
 
     headers: list[str]
     rows: list[list[Cell]]
+    csv_headers: list[str]
 
 
 def _excel_format(sign: str, decimals: str | None, exponent: str | None, grouped: bool) -> str:
@@ -213,7 +218,7 @@ def _cell(text: str, *, percent_column: bool, missing_is_empty: bool) -> Cell:
 
 
 def _column_cells(texts: Sequence[str], header: str) -> tuple[str, list[Cell]]:
-    """One displayed column as cells, and its header (a percentage column's header says %)."""
+    """One displayed column as cells, and its CSV header (a percentage column's says %)."""
     present = [t for t in texts if t != _MISSING]
     if present and all(t in ("True", "False") for t in present):
         words = {"True": "Yes", "False": "No"}
@@ -261,7 +266,7 @@ def shown_table(styler: Styler) -> ShownTable:
     * in a column whose every shown value is a percentage (``81.3%``), the CSV holds the
       percentage as a number (``81.3``) under the header with `` (%)`` added, and the
       Excel cell holds the fraction under a percentage format (``0.0%``), which shows
-      ``81.3%``;
+      ``81.3%`` under the page's header;
     * in a column of numbers, a missing value (``–``) is an empty cell;
     * in a column of True/False, the cells read Yes/No;
     * anything else (``< 0.0001``, ``12 (37.5)``, ``–`` among text) stays text.
@@ -298,7 +303,7 @@ def shown_table(styler: Styler) -> ShownTable:
         and (data.index.equals(pd.RangeIndex(len(data))))
     )
     keep_index = n_index > 0 and (names_row or not default_index)
-    headers, columns = [], []
+    headers, csv_headers, columns = [], [], []
     for j in range(width):
         if j < n_index:
             if not keep_index:
@@ -307,15 +312,16 @@ def shown_table(styler: Styler) -> ShownTable:
         else:
             label = " / ".join(line[j] for line in head[:n_header] if line[j] != "")
         texts = [row[j] for row in body]
+        headers.append(label)
         if j < n_index:
-            headers.append(label)
+            csv_headers.append(label)
             columns.append([Cell(t, t) for t in texts])
         else:
-            label, cells = _column_cells(texts, label)
-            headers.append(label)
+            csv_label, cells = _column_cells(texts, label)
+            csv_headers.append(csv_label)
             columns.append(cells)
     rows = [list(row) for row in zip(*columns, strict=True)] if columns else []
-    return ShownTable(headers, rows)
+    return ShownTable(headers, rows, csv_headers)
 
 
 def _raw_table(frame: pd.DataFrame) -> ShownTable:
@@ -345,7 +351,7 @@ def _raw_table(frame: pd.DataFrame) -> ShownTable:
         return Cell(str(value), value)
 
     rows = [[cell(value) for value in row] for row in data.itertuples(index=False, name=None)]
-    return ShownTable(headers, rows)
+    return ShownTable(headers, rows, headers)
 
 
 def _check_name(name: str) -> str:
@@ -402,7 +408,7 @@ def save_table(
         raise NettxError(
             f"save_table takes a pandas DataFrame or Styler, not {type(table).__name__}."
         )
-    if SOURCE_COLUMN in shown.headers:
+    if SOURCE_COLUMN in shown.headers or SOURCE_COLUMN in shown.csv_headers:
         raise NettxError(f"save_table: the table already has a column {SOURCE_COLUMN!r}.")
     label = data_label(synthetic, cohort_file)
     folder = Path(directory) / "tables"
@@ -410,7 +416,7 @@ def save_table(
     csv, xlsx = folder / f"{name}.csv", folder / f"{name}.xlsx"
     frame = pd.DataFrame(
         [[cell.csv for cell in row] + [label] for row in shown.rows],
-        columns=[*shown.headers, SOURCE_COLUMN],
+        columns=[*shown.csv_headers, SOURCE_COLUMN],
         dtype=object,
     )
     frame.to_csv(csv, index=False)
