@@ -412,3 +412,31 @@ def test_every_file_a_chapter_exports_says_where_its_numbers_come_from(
         assert str(tmp_path).encode() not in path.read_bytes(), path.name
         if not synthetic:
             assert b"ynthetic" not in path.read_bytes(), path.name
+
+
+def test_exports_and_other_build_products_are_ignored_and_untracked():
+    """results/ (tables, figures, browser screenshots) is rebuilt by every run: git must
+    ignore it and hold none of it."""
+    import shutil
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    if shutil.which("git") is None or not (root / ".git").exists():
+        pytest.skip("not a git checkout")
+    products = [
+        "results/tables/01_table_1.csv",
+        "results/figures/01_figure_3a_os_from_lt.png",
+        "results/screenshots/index.png",
+        "book/_build/html/index.html",
+        "book/computed/01_cohort.ipynb",
+    ]
+    for path in products:
+        ignored = subprocess.run(
+            ["git", "check-ignore", "--no-index", "-q", path], cwd=root, check=False
+        )
+        assert ignored.returncode == 0, f"{path} is not ignored by .gitignore"
+    tracked = subprocess.run(
+        ["git", "ls-files", "results", "book/_build", "book/computed"],
+        cwd=root, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert tracked == "", tracked
