@@ -207,12 +207,17 @@ class Chapter:
         return Markdown(self.comparison_note())
 
     def export(self, name: str, item: Any) -> None:
-        """Save a table (DataFrame or Styler) or a figure as files for a manuscript.
+        """Save a table or a figure as files for a manuscript.
 
-        Files go to ``results/`` beside the executed notebook (so the page can link
-        them, and the pipeline gathers them into the project's ``results/``); a
-        notebook run by hand writes to the project's ``results/`` directly. On the
-        synthetic cohort every file says so inside itself (see :mod:`nettx_utils.export`).
+        Pass a table as the page shows it (the Styler of
+        :func:`nettx_utils.tables.styled` or a view built on it): the files then hold
+        its displayed headers and rounded numbers (see
+        :func:`nettx_utils.export.shown_table`). Files go to ``results/`` beside the
+        executed notebook (so the page can link them, and the pipeline gathers them
+        into the project's ``results/``); a notebook run by hand writes to the
+        project's ``results/`` directly. Every file says inside itself where its
+        numbers come from: the synthetic cohort, or the name (never the path) of the
+        user's cohort file and the nettx version (see :mod:`nettx_utils.export`).
         """
         from matplotlib.figure import Figure
 
@@ -220,7 +225,13 @@ class Chapter:
 
         directory = self._results_dir()
         saver = save_figure if isinstance(item, Figure) else save_table
-        files = saver(item, f"{self.name[:2]}_{name}", directory, synthetic=self.synthetic)
+        files = saver(
+            item,
+            f"{self.name[:2]}_{name}",
+            directory,
+            synthetic=self.synthetic,
+            cohort_file=None if self.synthetic else self.data_path.name,
+        )
         self.exported.extend(files)
 
     def downloads(self) -> Any:

@@ -3,19 +3,25 @@
 A chapter shows a table or a figure on its page and also saves it as files an
 author can paste into a manuscript or a journal's submission system:
 
-* :func:`save_table` writes ``tables/NAME.csv`` (every digit, no formatting) and
-  ``tables/NAME.xlsx`` (one sheet; a :class:`~pandas.io.formats.style.Styler`
-  keeps its colours and bold);
+* :func:`save_table` writes ``tables/NAME.csv`` and ``tables/NAME.xlsx`` (one
+  sheet). Given a :class:`~pandas.io.formats.style.Styler` (what
+  :func:`nettx_utils.tables.styled` returns and a chapter displays), both files
+  hold the table **as the page shows it** (:func:`shown_table`): the displayed
+  column headers, numbers at the precision the page prints them, Yes/No for
+  True/False, and no index column unless the page shows a labelled index.
+  Given a plain DataFrame, they hold its values at full precision;
 * :func:`save_figure` writes ``figures/NAME.png`` (300 dpi, the usual journal
   minimum for line art with shading) and ``figures/NAME.svg`` (vector, its text
   kept as text so that it can be edited);
 * :func:`links_markdown` turns the saved paths into a MyST snippet of
   ``{download}`` links for the page.
 
-Files exported from the synthetic cohort say so inside themselves, so that a
-copy that leaves the book cannot pass for the study's patients (``synthetic=True``,
-which :meth:`nettx_utils.chapter.Chapter.export` passes on the synthetic cohort;
-the wording is :data:`nettx_utils.chapter.SYNTHETIC_CAPTION`):
+Every exported file says inside itself where its numbers come from
+(:func:`data_label`), so that a copy that leaves the book carries its
+provenance: on the synthetic cohort the sentence is
+:data:`nettx_utils.chapter.SYNTHETIC_CAPTION`; on any other cohort it names the
+cohort's file (its name only, never the folder, which can hold a person's name)
+and the version of nettx that computed the numbers:
 
 * a figure carries the sentence as a footer line drawn into the PNG and the SVG
   (and as the files' "Description" metadata);
@@ -27,13 +33,11 @@ the wording is :data:`nettx_utils.chapter.SYNTHETIC_CAPTION`):
 * an Excel file carries the same column, and a second sheet, "About", that says
   where the numbers come from.
 
-On any other cohort (a user's own data) nothing is added.
-
 The links must point at files inside the book being built (Sphinx copies each
 into ``_downloads/``), so a notebook saves under its own working directory,
 which the pipeline sets to the executed notebook's folder::
 
-    paths = save_table(table, "table1_characteristics", Path("results"))
+    paths = save_table(view, "table1_characteristics", Path("results"), synthetic=True)
     display(Markdown(links_markdown(paths, base=Path.cwd())))
 
 The book renders Markdown outputs as MyST (``nb_render_markdown_format: myst``
@@ -44,13 +48,15 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
-from copy import copy
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import matplotlib as mpl
 import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
 from pandas.io.formats.style import Styler
 
 from nettx_utils.chapter import SYNTHETIC_CAPTION
@@ -60,22 +66,20 @@ __all__ = [
     "ABOUT_SHEET",
     "FIGURE_DPI",
     "SOURCE_COLUMN",
+    "Cell",
+    "ShownTable",
+    "about_lines",
+    "data_label",
     "links_markdown",
     "save_figure",
     "save_table",
+    "shown_table",
 ]
 
-#: Column that marks every row of a table exported from the synthetic cohort.
+#: Column that ends every row of an exported table, saying where its numbers come from.
 SOURCE_COLUMN = "Data source"
-#: Second sheet of an Excel file exported from the synthetic cohort.
+#: Second sheet of an exported Excel file: where the numbers come from.
 ABOUT_SHEET = "About"
-_ABOUT = (
-    SYNTHETIC_CAPTION,
-    "The numbers in this file were computed from a synthetic cohort generated so that "
-    "the analyses of the nettx book give back the numbers published by Sposito et al., "
-    "Transplantation 2021. No row describes a real person; a number the paper does not "
-    "print is a property of this one generated cohort, not a finding.",
-)
 _FOOTER_GAP = 0.06  # inches between the figure's content and the footer line
 _FOOTER_SIZE = 7.5  # points
 
@@ -93,6 +97,261 @@ _SVG_RC = {
     "svg.fonttype": "none",  # text stays <text>, editable in a vector editor
     "svg.hashsalt": "nettx",  # the same figure gives the same file
 }
+_MISSING = "–"  # what tables.styled prints for a missing value (na_rep)
+_SEPARATOR = "\x1f"  # ASCII unit separator: splits Styler.to_string's cells
+_NUMBER = re.compile(
+    r"^(?P<sign>[+\-\u2212]?)(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<dec>\d+))?"
+    r"(?P<exp>[eE][+\-]?\d+)?(?P<pct>%?)$"
+)
+
+
+def _version() -> str:
+    from nettx_utils import __version__
+
+    return __version__
+
+
+def data_label(synthetic: bool, cohort_file: str | Path | None = None) -> str:
+    """The sentence that says, inside an exported file, where its numbers come from.
+
+    On the synthetic cohort it is :data:`~nettx_utils.chapter.SYNTHETIC_CAPTION`. On
+    another cohort it names the cohort's file by its name only (a full path can hold
+    a person's name) and the nettx version that computed the numbers.
+
+    Examples
+    --------
+    >>> data_label(True) == SYNTHETIC_CAPTION
+    True
+    >>> label = data_label(False, "/home/dr_rossi/centre.csv")
+    >>> label.startswith("Computed from your cohort (centre.csv) by nettx "), "rossi" in label
+    (True, False)
+    """
+    if synthetic:
+        return SYNTHETIC_CAPTION
+    name = Path(str(cohort_file)).name if cohort_file else ""
+    name = "".join(char for char in name if char.isprintable())
+    where = f" ({name})" if name else ""
+    return f"Computed from your cohort{where} by nettx {_version()}, not from the paper's patients."
+
+
+def about_lines(synthetic: bool, cohort_file: str | Path | None = None) -> list[str]:
+    """The lines of an exported Excel file's :data:`ABOUT_SHEET`.
+
+    Examples
+    --------
+    >>> about_lines(True)[0] == SYNTHETIC_CAPTION, "Sposito" in about_lines(True)[1]
+    (True, True)
+    >>> "not the paper's patients" in about_lines(False, "c.csv")[1]
+    True
+    """
+    label = data_label(synthetic, cohort_file)
+    if synthetic:
+        detail = (
+            "The numbers in this file were computed from a synthetic cohort generated so "
+            "that the analyses of the nettx book give back the numbers published by "
+            "Sposito et al., Transplantation 2021. No row describes a real person; a number "
+            "the paper does not print is a property of this one generated cohort, not a "
+            "finding."
+        )
+    else:
+        detail = (
+            "The numbers in this file were computed by the analyses of the nettx book "
+            "(a reproduction of Sposito et al., Transplantation 2021) from the cohort file "
+            "named above. They describe that cohort, not the paper's patients."
+        )
+    rounding = (
+        "Numbers are rounded as the book's page prints them; a cell the page shows as "
+        "text (for example '< 0.0001' or '12 (37.5)') is text here."
+    )
+    return [label, detail, rounding]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One exported cell: what the CSV writes, what the Excel cell holds, and its number
+    format (``None`` for text or an empty cell)."""
+
+    csv: str
+    value: Any
+    number_format: str | None = None
+
+
+@dataclass(frozen=True)
+class ShownTable:
+    """A table as a page shows it: headers and rows of :class:`Cell`.
+
+    ``csv_headers`` are the headers of the CSV: the same, except that a column of
+    percentages, which the CSV holds as plain numbers, says `` (%)`` in its header.
+    """
+
+    headers: list[str]
+    rows: list[list[Cell]]
+    csv_headers: list[str]
+
+
+def _excel_format(sign: str, decimals: str | None, exponent: str | None, grouped: bool) -> str:
+    body = ("#,##0" if grouped else "0") + (f".{'0' * len(decimals)}" if decimals else "")
+    if exponent:
+        body += "E+00"
+    return f"+{body};-{body};{body}" if sign == "+" else body
+
+
+def _cell(text: str, *, percent_column: bool, missing_is_empty: bool) -> Cell:
+    """The cell for one displayed string (see :func:`shown_table` for the rules)."""
+    if text == _MISSING and missing_is_empty:
+        return Cell("", None)
+    match = _NUMBER.match(text)
+    if match is None or (match["pct"] and not percent_column):
+        return Cell(text, text)
+    sign = "-" if match["sign"] in "-\u2212" and match["sign"] else match["sign"]
+    digits = match["int"].replace(",", "")
+    number_text = f"{sign}{digits}" + (f".{match['dec']}" if match["dec"] else "")
+    number_text += match["exp"] or ""
+    number = float(number_text)
+    if not match["dec"] and not match["exp"]:
+        number = int(number)
+    number_format = _excel_format(match["sign"], match["dec"], match["exp"], "," in match["int"])
+    if match["pct"]:  # Excel holds the fraction under a percentage format
+        decimals = len(match["dec"] or "")
+        return Cell(number_text, round(number / 100, decimals + 2), number_format + "%")
+    return Cell(number_text, number, number_format)
+
+
+def _column_cells(texts: Sequence[str], header: str) -> tuple[str, list[Cell]]:
+    """One displayed column as cells, and its CSV header (a percentage column's says %)."""
+    present = [t for t in texts if t != _MISSING]
+    if present and all(t in ("True", "False") for t in present):
+        words = {"True": "Yes", "False": "No"}
+        return header, [Cell(words[t], words[t]) if t in words else Cell("", None) for t in texts]
+    matches = [_NUMBER.match(t) for t in present]
+    numeric = bool(present) and all(m is not None for m in matches)
+    percent = numeric and all(m["pct"] for m in matches)
+    cells = [_cell(t, percent_column=percent, missing_is_empty=numeric) for t in texts]
+    if percent and "%" not in header:
+        header = f"{header} (%)"
+    return header, cells
+
+
+def _render(styler: Styler) -> list[list[str]]:
+    """Every displayed string of ``styler`` (header lines first), by its public
+    :meth:`~pandas.io.formats.style.Styler.to_string`."""
+    size = max(1, styler.data.size * 4)
+    with pd.option_context(
+        "styler.render.max_elements", size,
+        "styler.render.max_rows", None,
+        "styler.render.max_columns", None,
+    ):  # fmt: skip
+        text = styler.to_string(delimiter=_SEPARATOR, sparse_index=False, sparse_columns=False)
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    grid = [line.split(_SEPARATOR) for line in lines]
+    if len({len(fields) for fields in grid}) > 1:
+        raise NettxError(
+            "save_table: a cell or header of this table holds a line break, so it cannot be "
+            "exported as shown; replace the line break with a space."
+        )
+    return grid
+
+
+def shown_table(styler: Styler) -> ShownTable:
+    """The table as the page shows ``styler``: displayed headers, rounded numbers, Yes/No.
+
+    The displayed strings are those pandas renders (:meth:`Styler.to_string`, which applies
+    the Styler's formats and ``hide`` calls); each is then typed:
+
+    * a number (``0.123``, ``-4``, ``+0.774``, ``1.2e-05``, ``1,234``) stays a number, at
+      the digits shown: the CSV writes the digits the page prints, the Excel cell holds
+      the number under a format with as many decimals (``0.000``);
+    * in a column whose every shown value is a percentage (``81.3%``), the CSV holds the
+      percentage as a number (``81.3``) under the header with `` (%)`` added, and the
+      Excel cell holds the fraction under a percentage format (``0.0%``), which shows
+      ``81.3%`` under the page's header;
+    * in a column of numbers, a missing value (``–``) is an empty cell;
+    * in a column of True/False, the cells read Yes/No;
+    * anything else (``< 0.0001``, ``12 (37.5)``, ``–`` among text) stays text.
+
+    Column labels of several levels are joined with `` / ``. The index is kept, as
+    leading columns, only where the page shows it and it is labelled (it has a name,
+    or labels other than the default 0, 1, 2...).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"rho": [0.12345], "p_value": ["< 0.0001"], "ok": [True]})
+    >>> shown = shown_table(frame.style.format({"rho": "{:.3f}"}).hide(axis="index"))
+    >>> shown.headers, [(c.csv, c.value, c.number_format) for c in shown.rows[0]]
+    (['rho', 'p_value', 'ok'], [('0.123', 0.123, '0.000'), ('< 0.0001', '< 0.0001', None), ('Yes', 'Yes', None)])
+    """
+    info = styler.export()  # public: whether the index and the header are hidden
+    data = styler.data
+    # export() says whether the index and the header are hidden (all levels or not)
+    n_index = 0 if info["hide_index"] else data.index.nlevels
+    n_header = 0 if info["hide_columns"] else data.columns.nlevels
+    names_row = (
+        n_index > 0
+        and any(name is not None for name in data.index.names)
+        and not info["hide_index_names"]
+    )
+    grid = _render(styler)
+    head, body = grid[: n_header + names_row], grid[n_header + names_row :]
+    # Styler.to_string pads a row with empty fields for hidden columns: keep the shown ones
+    shown_columns = data.shape[1] - len(set(styler.hidden_columns))
+    width = n_index + shown_columns
+    default_index = (
+        data.index.nlevels == 1
+        and data.index.name is None
+        and (data.index.equals(pd.RangeIndex(len(data))))
+    )
+    keep_index = n_index > 0 and (names_row or not default_index)
+    headers, csv_headers, columns = [], [], []
+    for j in range(width):
+        if j < n_index:
+            if not keep_index:
+                continue
+            label = head[n_header][j] if names_row else ""
+        else:
+            label = " / ".join(line[j] for line in head[:n_header] if line[j] != "")
+        texts = [row[j] for row in body]
+        headers.append(label)
+        if j < n_index:
+            csv_headers.append(label)
+            columns.append([Cell(t, t) for t in texts])
+        else:
+            csv_label, cells = _column_cells(texts, label)
+            csv_headers.append(csv_label)
+            columns.append(cells)
+    rows = [list(row) for row in zip(*columns, strict=True)] if columns else []
+    return ShownTable(headers, rows, csv_headers)
+
+
+def _raw_table(frame: pd.DataFrame) -> ShownTable:
+    """A DataFrame's cells at full precision (True/False as Yes/No); its index as the first
+    columns unless it is the default 0, 1, 2..."""
+    default_index = (
+        frame.index.nlevels == 1
+        and frame.index.name is None
+        and (frame.index.equals(pd.RangeIndex(len(frame))))
+    )
+    data = frame if default_index else frame.reset_index()
+    headers = [
+        " / ".join(str(level) for level in col if str(level) != "")
+        if isinstance(col, tuple)
+        else str(col)
+        for col in data.columns
+    ]
+
+    def cell(value: Any) -> Cell:
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return Cell("", None)
+        if isinstance(value, bool) or type(value).__name__ == "bool_":
+            word = "Yes" if value else "No"
+            return Cell(word, word)
+        if hasattr(value, "item"):
+            value = value.item()
+        return Cell(str(value), value)
+
+    rows = [[cell(value) for value in row] for row in data.itertuples(index=False, name=None)]
+    return ShownTable(headers, rows, headers)
 
 
 def _check_name(name: str) -> str:
@@ -104,48 +363,23 @@ def _check_name(name: str) -> str:
     return name
 
 
-def _visible_data(table: pd.DataFrame | Styler) -> tuple[pd.DataFrame, bool]:
-    """The table's data (a Styler's hidden rows and columns left out) and whether to write the index."""
-    whole = table.data if isinstance(table, Styler) else table
-    default_index = isinstance(whole, pd.DataFrame) and (
-        whole.index.nlevels == 1
-        and whole.index.name is None
-        and whole.index.equals(pd.RangeIndex(len(whole)))
-    )
-    if isinstance(table, Styler):
-        data = table.data
-        rows = [i for i in range(len(data)) if i not in set(table.hidden_rows)]
-        cols = [j for j in range(data.shape[1]) if j not in set(table.hidden_columns)]
-        data = data.iloc[rows, cols]
-        show_index = not all(table.hide_index_)
-    elif isinstance(table, pd.DataFrame):
-        data = table
-        show_index = True
-    else:
-        raise NettxError(
-            f"save_table takes a pandas DataFrame or Styler, not {type(table).__name__}."
-        )
-    if default_index:
-        show_index = False
-    if isinstance(data.columns, pd.MultiIndex):
-        data = data.copy()
-        data.columns = [
-            " / ".join(str(level) for level in col if str(level) != "") for col in data.columns
-        ]
-    return data, show_index
-
-
 def save_table(
-    table: pd.DataFrame | Styler, name: str, directory: Path, *, synthetic: bool
+    table: pd.DataFrame | Styler,
+    name: str,
+    directory: Path,
+    *,
+    synthetic: bool,
+    cohort_file: str | Path | None = None,
 ) -> list[Path]:
     """Write ``table`` as ``directory/tables/NAME.csv`` and ``NAME.xlsx``.
 
-    The CSV holds the values at full precision, whatever the Styler's display
-    format (a journal's table editor rounds them); the index is written as the
-    first column unless it is the default 0, 1, 2... or the Styler hides it, and
-    multi-level column labels are joined with `` / ``. The Excel copy holds the
-    same cells; a Styler's CSS (bold, colours) is carried into it when the Styler
-    hides no row or column.
+    A Styler is written as the page shows it (:func:`shown_table`): displayed headers,
+    numbers rounded as printed (numbers in the CSV, numbers under a matching number
+    format in Excel), text kept as text, Yes/No for True/False, hidden rows and columns
+    left out. A DataFrame is written at full precision. Both files end every row with
+    the column :data:`SOURCE_COLUMN` (:func:`data_label`), and the Excel file has a
+    second sheet, :data:`ABOUT_SHEET` (:func:`about_lines`). The Excel header row is
+    bold; a Styler's CSS (colours, alignment) is not carried.
 
     Parameters
     ----------
@@ -155,12 +389,10 @@ def save_table(
     directory : Path
         The ``results`` folder; files go to its ``tables`` subfolder.
     synthetic : bool
-        True when the numbers come from the synthetic cohort: both files then
-        end every row with the column :data:`SOURCE_COLUMN` holding
-        :data:`~nettx_utils.chapter.SYNTHETIC_CAPTION`, and the Excel file has
-        a second sheet, :data:`ABOUT_SHEET`, saying what the cohort is. False
-        (a user's cohort) adds nothing. Required, so that no caller exports
-        without deciding.
+        True when the numbers come from the synthetic cohort. Required, so that no
+        caller exports without deciding.
+    cohort_file : str or Path, optional
+        The cohort's file on another cohort; only its name is written.
 
     Returns
     -------
@@ -168,45 +400,78 @@ def save_table(
         The two files, CSV first.
     """
     _check_name(name)
-    data, show_index = _visible_data(table)
-    if synthetic and SOURCE_COLUMN in data.columns:
+    if isinstance(table, Styler):
+        shown = shown_table(table)
+    elif isinstance(table, pd.DataFrame):
+        shown = _raw_table(table)
+    else:
+        raise NettxError(
+            f"save_table takes a pandas DataFrame or Styler, not {type(table).__name__}."
+        )
+    if SOURCE_COLUMN in shown.headers or SOURCE_COLUMN in shown.csv_headers:
         raise NettxError(f"save_table: the table already has a column {SOURCE_COLUMN!r}.")
+    label = data_label(synthetic, cohort_file)
     folder = Path(directory) / "tables"
     folder.mkdir(parents=True, exist_ok=True)
     csv, xlsx = folder / f"{name}.csv", folder / f"{name}.xlsx"
-    labelled = data.assign(**{SOURCE_COLUMN: SYNTHETIC_CAPTION}) if synthetic else data
-    labelled.to_csv(csv, index=show_index)
-    sheet = name[:31]  # Excel's limit
-    hides_nothing = isinstance(table, Styler) and data.shape == table.data.shape
-    with pd.ExcelWriter(xlsx, engine="openpyxl") as writer:
-        if hides_nothing and not isinstance(table.data.columns, pd.MultiIndex):
-            # Styler.to_excel writes every cell (it ignores hide()), hence only when none is hidden.
-            table.to_excel(writer, sheet_name=sheet, index=show_index)
-        else:
-            data.to_excel(writer, sheet_name=sheet, index=show_index)
-        if synthetic:
-            _label_sheet(writer.sheets[sheet])
-            about = pd.DataFrame({"About this file": list(_ABOUT)})
-            about.to_excel(writer, sheet_name=ABOUT_SHEET, index=False)
+    frame = pd.DataFrame(
+        [[cell.csv for cell in row] + [label] for row in shown.rows],
+        columns=[*shown.csv_headers, SOURCE_COLUMN],
+        dtype=object,
+    )
+    frame.to_csv(csv, index=False)
+    _write_xlsx(shown, xlsx, name[:31], label, about_lines(synthetic, cohort_file))
     return [csv, xlsx]
 
 
-def _label_sheet(sheet: Any) -> None:
-    """Add the column :data:`SOURCE_COLUMN` after the last one of a one-header-row sheet."""
-    column = sheet.max_column + 1
-    header = sheet.cell(row=1, column=column, value=SOURCE_COLUMN)
-    header.font = copy(sheet.cell(row=1, column=1).font)
-    for row in range(2, sheet.max_row + 1):
-        sheet.cell(row=row, column=column, value=SYNTHETIC_CAPTION)
+def _write_xlsx(shown: ShownTable, path: Path, sheet_name: str, label: str, about: list[str]):
+    book = Workbook()
+    sheet = book.active
+    sheet.title = sheet_name  # Excel's limit of 31 characters is the caller's
+    headers = [*shown.headers, SOURCE_COLUMN]
+    sheet.append(headers)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    widths = [len(h) for h in headers]
+    for r, row in enumerate(shown.rows, start=2):
+        for c, item in enumerate([*row, Cell(label, label)], start=1):
+            target = sheet.cell(row=r, column=c, value=item.value)
+            if item.number_format:
+                target.number_format = item.number_format
+            widths[c - 1] = max(widths[c - 1], len(item.csv))
+    for c, width in enumerate(widths, start=1):
+        letter = sheet.cell(row=1, column=c).column_letter
+        sheet.column_dimensions[letter].width = min(60, width + 2)
+    about_sheet = book.create_sheet(ABOUT_SHEET)
+    about_sheet.append(["About this file"])
+    about_sheet["A1"].font = Font(bold=True)
+    for line in about:
+        about_sheet.append([line])
+    about_sheet.column_dimensions["A"].width = 100
+    for row in about_sheet.iter_rows(min_row=2):
+        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+    book.save(path)
 
 
-def save_figure(fig: Any, name: str, directory: Path, *, synthetic: bool) -> list[Path]:
+def save_figure(
+    fig: Any,
+    name: str,
+    directory: Path,
+    *,
+    synthetic: bool,
+    cohort_file: str | Path | None = None,
+) -> list[Path]:
     """Write ``fig`` as ``directory/figures/NAME.png`` (300 dpi) and ``NAME.svg``.
 
     ``fig`` is a matplotlib :class:`~matplotlib.figure.Figure`, or anything that
     holds one as ``.figure`` (an Axes, a seaborn grid). The bounding box is
     tight, so the at-risk tables drawn under the axes are kept. The SVG keeps its
     text as text and carries no date, so the same figure gives the same file.
+
+    Both files carry :func:`data_label` as a footer line drawn under the figure's
+    content (gid ``export-data-label``) and as their "Description" metadata. The
+    figure itself is left as it was (the line is removed after saving).
 
     Parameters
     ----------
@@ -216,11 +481,9 @@ def save_figure(fig: Any, name: str, directory: Path, *, synthetic: bool) -> lis
     directory : Path
         The ``results`` folder; files go to its ``figures`` subfolder.
     synthetic : bool
-        True when the figure shows the synthetic cohort: both files then carry
-        :data:`~nettx_utils.chapter.SYNTHETIC_CAPTION` as a footer line drawn
-        under the figure's content (gid ``export-data-label``) and as their
-        "Description" metadata. The figure itself is left as it was (the line
-        is removed after saving). False adds nothing. Required.
+        True when the figure shows the synthetic cohort. Required.
+    cohort_file : str or Path, optional
+        The cohort's file on another cohort; only its name is written.
 
     Returns
     -------
@@ -234,19 +497,23 @@ def save_figure(fig: Any, name: str, directory: Path, *, synthetic: bool) -> lis
     folder = Path(directory) / "figures"
     folder.mkdir(parents=True, exist_ok=True)
     png, svg = folder / f"{name}.png", folder / f"{name}.svg"
-    describe = {"Description": SYNTHETIC_CAPTION} if synthetic else {}
-    footer = _add_footer(figure, SYNTHETIC_CAPTION) if synthetic else None
+    label = data_label(synthetic, cohort_file)
+    footer = _add_footer(figure, label)
     try:
         figure.savefig(
-            png, dpi=FIGURE_DPI, bbox_inches="tight", metadata={"Software": None, **describe}
+            png,
+            dpi=FIGURE_DPI,
+            bbox_inches="tight",
+            metadata={"Software": None, "Description": label},
         )
         with mpl.rc_context(_SVG_RC):
             figure.savefig(
-                svg, bbox_inches="tight", metadata={"Date": None, "Creator": None, **describe}
+                svg,
+                bbox_inches="tight",
+                metadata={"Date": None, "Creator": None, "Description": label},
             )
     finally:
-        if footer is not None:
-            footer.remove()
+        footer.remove()
     return [png, svg]
 
 

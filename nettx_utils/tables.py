@@ -815,19 +815,58 @@ LANDMARK_HEADERS = {
 """Printed headers of a landmark table's columns."""
 
 
+def percent_cell(decimals: int = 1) -> Callable[[float], str]:
+    """A table formatter for a proportion printed as a percentage, halves rounded up as the
+    prose rounds them (:func:`percent_text`; Python's ``"{:.1%}"`` prints 0.8125 as 81.2%).
+
+    Examples
+    --------
+    >>> percent_cell()(0.8125), percent_cell(0)(0.125), percent_cell()(float("nan"))
+    ('81.3%', '13%', '–')
+    """
+
+    def cell(value: float) -> str:
+        if value is None or pd.isna(value) or not np.isfinite(value):
+            return "–"
+        return f"{fixed(100 * value, decimals)}%"
+
+    return cell
+
+
+def number_cell(decimals: int = 1) -> Callable[[float], str]:
+    """A table formatter for a number at ``decimals``, halves rounded up as
+    :func:`fixed` (and the prose) round them; a missing value prints "–".
+
+    Examples
+    --------
+    >>> number_cell()(6.25), "{:.1f}".format(6.25), number_cell(0)(float("nan"))
+    ('6.3', '6.2', '–')
+    """
+    return lambda value: fixed(value, decimals)
+
+
 def landmark_view(landmarks: pd.DataFrame, caption: str) -> Styler:
     """A landmark table (:func:`nettx_utils.survival.landmark_table`) as printed in a chapter:
-    years, months, survival and its interval in %, patients at risk, under readable headers."""
-    formats = {"Years": "{:g}", "Months": "{:.0f}", "At risk": "{:.0f}"}
-    formats.update(dict.fromkeys(("Survival", "Lower limit", "Upper limit"), "{:.1%}"))
+    years, months, survival and its interval in % (one decimal, halves up as in the prose:
+    :func:`describe_landmarks`), patients at risk, under readable headers.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"years": [5], "months": [60.0], "survival": [0.8125],
+    ...                       "lower": [0.6], "upper": [0.9], "at_risk": [20]})
+    >>> landmark_view(frame, "c").to_string(delimiter=";").splitlines()[1]
+    '5;60;81.3%;60.0%;90.0%;20'
+    """
+    formats: dict[str, Any] = {"Years": "{:g}", "Months": "{:.0f}", "At risk": "{:.0f}"}
+    formats.update(dict.fromkeys(("Survival", "Lower limit", "Upper limit"), percent_cell()))
     return styled(landmarks.rename(columns=LANDMARK_HEADERS), caption, formats)
 
 
 def rate_view(table: pd.DataFrame, caption: str, *, what: str, header: str) -> Styler:
     """:func:`rate_by_group` output as printed: group, patients, ``header`` (the column
-    ``what``) and the percentage at one decimal."""
+    ``what``) and the percentage at one decimal (halves up, as the prose rounds)."""
     frame = table.rename(columns={"group": "Group", "n": "Patients", what: header, "percent": "%"})
-    return styled(frame, caption, {"%": "{:.1f}"})
+    return styled(frame, caption, {"%": number_cell(1)})
 
 
 def rank_tests_view(

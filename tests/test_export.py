@@ -22,10 +22,14 @@ from nettx_utils.export import (
     ABOUT_SHEET,
     FIGURE_DPI,
     SOURCE_COLUMN,
+    data_label,
     links_markdown,
     save_figure,
     save_table,
+    shown_table,
 )
+from nettx_utils.plots import format_p
+from nettx_utils.tables import styled
 
 
 @pytest.fixture
@@ -61,9 +65,9 @@ def test_save_table_writes_csv_and_xlsx(tmp_path: Path, table: pd.DataFrame):
     assert all(path.is_file() and path.stat().st_size > 0 for path in paths)
 
 
-def test_csv_round_trips_at_full_precision(tmp_path: Path, table: pd.DataFrame):
+def test_a_dataframe_round_trips_at_full_precision(tmp_path: Path, table: pd.DataFrame):
     csv, _ = save_table(table, "t", tmp_path, synthetic=False)
-    back = pd.read_csv(csv, keep_default_na=False, na_values=[""])
+    back = pd.read_csv(csv, keep_default_na=False, na_values=[""]).drop(columns=SOURCE_COLUMN)
     back["note"] = back["note"].fillna("")
     pd.testing.assert_frame_equal(back, table)
 
@@ -71,10 +75,11 @@ def test_csv_round_trips_at_full_precision(tmp_path: Path, table: pd.DataFrame):
 def test_xlsx_opens_with_openpyxl_and_holds_the_cells(tmp_path: Path, table: pd.DataFrame):
     _, xlsx = save_table(table, "t", tmp_path, synthetic=False)
     book = openpyxl.load_workbook(xlsx)
-    assert book.sheetnames == ["t"]
+    assert book.sheetnames == ["t", ABOUT_SHEET]
     rows = list(book["t"].iter_rows(values_only=True))
-    assert rows[0] == ("group", "n", "median_months", "note")
-    assert rows[1] == ("early", 10, 21.123456789, "α ≥ 2 %")
+    assert rows[0] == ("group", "n", "median_months", "note", SOURCE_COLUMN)
+    assert rows[1][:4] == ("early", 10, 21.123456789, "α ≥ 2 %")
+    assert rows[3][2] is None  # a missing value is an empty cell
     assert len(rows) == 1 + len(table)
 
 
@@ -82,33 +87,81 @@ def test_meaningful_index_is_written_and_round_trips(tmp_path: Path, table: pd.D
     indexed = table.set_index("group")
     csv, xlsx = save_table(indexed, "indexed", tmp_path, synthetic=False)
     back = pd.read_csv(csv, index_col=0, keep_default_na=False, na_values=[""])
+    back = back.drop(columns=SOURCE_COLUMN)
     back["note"] = back["note"].fillna("")
     pd.testing.assert_frame_equal(back, indexed)
     first = next(openpyxl.load_workbook(xlsx).active.iter_rows(values_only=True))
     assert first[0] == "group"
 
 
-def test_styler_saves_its_data_not_its_display_strings(tmp_path: Path, table: pd.DataFrame):
-    styler = (
-        table.style.format({"median_months": "{:.1f}"})
-        .hide(axis="index")
-        .map(lambda v: "font-weight: bold" if v == 32 else "", subset=["n"])
+@pytest.fixture
+def view() -> pd.io.formats.style.Styler:
+    """A table as a chapter shows it: a 3-decimal column, a p column, a bool and a %."""
+    frame = pd.DataFrame(
+        {
+            "Comparison": ["early vs late", "surgery", "all"],
+            "Spearman's ρ": [0.77425, -0.2083333, np.nan],
+            "P": [format_p(p, 4) for p in (0.0000123, 0.04567, np.nan)],
+            "Significant": [True, False, False],
+            "Survival": [0.8125, 0.59375, 1.0],
+            "Patients": ["12 (37.5)", "20 (62.5)", "32"],
+        }
     )
-    csv, xlsx = save_table(styler, "styled", tmp_path, synthetic=False)
+    formats = {"Spearman's ρ": "{:.3f}", "Survival": "{:.1%}"}
+    return styled(frame, "Correlations", formats).hide(axis="index")
+
+
+def test_a_styler_is_exported_as_the_page_shows_it(tmp_path: Path, view):
+    csv, xlsx = save_table(view, "shown", tmp_path, synthetic=True)
+    text = csv.read_text(encoding="utf-8").splitlines()
+    assert text[0] == "Comparison,Spearman's ρ,P,Significant,Survival (%),Patients,Data source"
+    assert text[1].startswith("early vs late,0.774,< 0.0001,Yes,81.2,12 (37.5),")
+    assert text[3].startswith("all,,")  # a missing number is an empty cell, not "–"
     back = pd.read_csv(csv)
-    assert back.loc[0, "median_months"] == pytest.approx(21.123456789)
-    sheet = openpyxl.load_workbook(xlsx).active
-    assert sheet["B4"].value == 32 and sheet["B4"].font.bold
-    assert sheet["C2"].value == pytest.approx(21.123456789)
+    assert back["Spearman's ρ"].tolist()[:2] == [0.774, -0.208]  # numbers, rounded as shown
+    assert back["Spearman's ρ"].isna().tolist() == [False, False, True]
+    p_text = pd.read_csv(csv, keep_default_na=False)["P"].tolist()
+    assert p_text == ["< 0.0001", "0.0457", "NA"]  # text stays text
+    assert back["Significant"].tolist() == ["Yes", "No", "No"]
+    assert back["Survival (%)"].tolist() == [81.2, 59.4, 100.0]
+    sheet = openpyxl.load_workbook(xlsx)["shown"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == (
+        "Comparison", "Spearman's ρ", "P", "Significant", "Survival", "Patients", SOURCE_COLUMN,
+    )  # fmt: skip
+    assert rows[1][1] == 0.774 and sheet["B2"].number_format == "0.000"
+    assert rows[1][2] == "< 0.0001" and rows[1][3] == "Yes" and rows[1][5] == "12 (37.5)"
+    assert rows[1][4] == pytest.approx(0.812) and sheet["E2"].number_format == "0.0%"
+    assert sheet["B4"].value is None and sheet["A1"].font.bold
+    assert rows[3][5] == 32 and sheet["F4"].number_format == "0"  # a bare count is a number
+
+
+def test_shown_table_keeps_a_labelled_index_and_drops_a_default_one():
+    frame = pd.DataFrame({"x": [1.25, 2.5]}, index=pd.Index(["a", "b"], name="Group"))
+    shown = shown_table(frame.style.format("{:.1f}"))
+    assert shown.headers == ["Group", "x"]
+    assert [[c.csv for c in row] for row in shown.rows] == [["a", "1.2"], ["b", "2.5"]]
+    plain = shown_table(frame.reset_index(drop=True).style.format("{:.1f}"))
+    assert plain.headers == ["x"]
+
+
+def test_signed_and_scientific_numbers_keep_their_look_in_excel(tmp_path: Path):
+    frame = pd.DataFrame({"d": ["+0.774", "-0.208"], "e": [1.2e-5, 3.4e-7]})
+    _, xlsx = save_table(
+        frame.style.format({"e": "{:.1e}"}).hide(axis="index"), "s", tmp_path, synthetic=False
+    )
+    sheet = openpyxl.load_workbook(xlsx)["s"]
+    assert sheet["A2"].value == 0.774 and sheet["A2"].number_format.startswith("+0.000;")
+    assert sheet["B2"].value == pytest.approx(1.2e-5) and sheet["B2"].number_format == "0.0E+00"
 
 
 def test_styler_hidden_columns_are_left_out(tmp_path: Path, table: pd.DataFrame):
     csv, xlsx = save_table(
         table.style.hide(["note"], axis="columns"), "hidden", tmp_path, synthetic=False
     )
-    assert list(pd.read_csv(csv).columns) == ["group", "n", "median_months"]
+    assert list(pd.read_csv(csv).columns) == ["group", "n", "median_months", SOURCE_COLUMN]
     header = next(openpyxl.load_workbook(xlsx).active.iter_rows(values_only=True))
-    assert header == ("group", "n", "median_months")
+    assert header == ("group", "n", "median_months", SOURCE_COLUMN)
 
 
 def test_multilevel_columns_are_flattened(tmp_path: Path):
@@ -116,7 +169,7 @@ def test_multilevel_columns_are_flattened(tmp_path: Path):
         [[1, 2], [3, 4]], columns=pd.MultiIndex.from_tuples([("OS", "median"), ("OS", "n")])
     )
     csv, xlsx = save_table(frame, "multi", tmp_path, synthetic=False)
-    assert list(pd.read_csv(csv).columns) == ["OS / median", "OS / n"]
+    assert list(pd.read_csv(csv).columns) == ["OS / median", "OS / n", SOURCE_COLUMN]
     assert openpyxl.load_workbook(xlsx).active["A1"].value == "OS / median"
 
 
@@ -215,23 +268,22 @@ def test_synthetic_table_carries_the_label_in_every_row_and_an_about_sheet(
     assert SYNTHETIC_CAPTION in about and any("Sposito" in str(line) for line in about)
 
 
-def test_synthetic_label_on_a_styler_keeps_its_styles(tmp_path: Path, table: pd.DataFrame):
-    styler = table.style.hide(axis="index").map(
-        lambda v: "font-weight: bold" if v == 32 else "", subset=["n"]
-    )
-    _, xlsx = save_table(styler, "styled", tmp_path, synthetic=True)
-    sheet = openpyxl.load_workbook(xlsx)["styled"]
-    assert sheet["B4"].value == 32 and sheet["B4"].font.bold
-    assert sheet["E1"].value == SOURCE_COLUMN and sheet["E4"].value == SYNTHETIC_CAPTION
+def test_user_cohort_table_names_its_file_and_version_not_its_path(
+    tmp_path: Path, table: pd.DataFrame
+):
+    from nettx_utils import __version__
 
-
-def test_user_cohort_table_carries_no_label(tmp_path: Path, table: pd.DataFrame):
-    csv, xlsx = save_table(table, "t", tmp_path, synthetic=False)
-    assert "ynthetic" not in csv.read_text()
+    private = tmp_path / "Dr Maria Rossi" / "centre.csv"
+    csv, xlsx = save_table(table, "t", tmp_path, synthetic=False, cohort_file=private)
+    label = data_label(False, private)
+    assert "centre.csv" in label and __version__ in label and "Rossi" not in label
+    assert "ynthetic" not in csv.read_text() and "Rossi" not in csv.read_text()
+    assert set(pd.read_csv(csv)[SOURCE_COLUMN]) == {label}
     book = openpyxl.load_workbook(xlsx)
-    assert book.sheetnames == ["t"]
-    cells = [str(v) for row in book["t"].iter_rows(values_only=True) for v in row]
-    assert not any("ynthetic" in c for c in cells)
+    assert book.sheetnames == ["t", ABOUT_SHEET]
+    cells = [str(v) for ws in book for row in ws.iter_rows(values_only=True) for v in row]
+    assert not any("ynthetic" in c or "Rossi" in c for c in cells)
+    assert label in cells and any("not the paper's patients" in c for c in cells)
 
 
 def test_a_table_that_has_the_label_column_is_refused(tmp_path: Path, table: pd.DataFrame):
@@ -240,10 +292,10 @@ def test_a_table_that_has_the_label_column_is_refused(tmp_path: Path, table: pd.
 
 
 def test_synthetic_figure_draws_the_label_under_its_content(tmp_path: Path, figure: Figure):
-    plain_png, _ = save_figure(figure, "plain", tmp_path, synthetic=False)
+    plain_png = tmp_path / "plain.png"
+    figure.savefig(plain_png, dpi=FIGURE_DPI, bbox_inches="tight")
     png, svg = save_figure(figure, "labelled", tmp_path, synthetic=True)
     assert SYNTHETIC_CAPTION in _svg_texts(svg)
-    assert "ynthetic" not in "".join(_svg_texts(tmp_path / "figures" / "plain.svg"))
     with Image.open(png) as image, Image.open(plain_png) as plain:
         assert image.info.get("Description") == SYNTHETIC_CAPTION
         assert "Description" not in plain.info
@@ -311,11 +363,12 @@ def test_download_links_in_a_notebook_output_build_with_the_books_config(
 
 
 @pytest.mark.parametrize("synthetic", [True, False])
-def test_every_file_a_chapter_exports_carries_the_label_only_on_the_synthetic_cohort(
+def test_every_file_a_chapter_exports_says_where_its_numbers_come_from(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, synthetic: bool
 ):
     """Chapter.export on the synthetic cohort and on a user's copy of it: every CSV, Excel,
-    PNG and SVG says "synthetic" on the first and nowhere on the second."""
+    PNG and SVG carries the synthetic label on the first, and on the second the cohort
+    file's name (never its folder) and nowhere "synthetic"."""
     from nettx_utils import derived
     from nettx_utils.chapter import open_chapter
     from nettx_utils.cohort import DEFAULT_COHORT
@@ -329,10 +382,12 @@ def test_every_file_a_chapter_exports_carries_the_label_only_on_the_synthetic_co
         data_path.write_text(DEFAULT_COHORT.read_text(encoding="utf-8") + "\n")
     chapter = open_chapter("04_outcomes", data_path=data_path, glue=False)
     assert chapter.synthetic is synthetic
+    label = data_label(synthetic, data_path)
+    assert synthetic or label.startswith("Computed from your cohort (centre.csv) by nettx ")
     cohort = chapter.cohort
     summary = pd.DataFrame({"Deaths": [int(cohort["died"].sum())], "Patients": [len(cohort)]})
     chapter.export("summary", summary)
-    chapter.export("summary_styled", summary.style.hide(axis="index"))
+    chapter.export("summary_styled", styled(summary, "Summary"))
     months = cohort["months_recurrence_to_last_followup"]
     chapter.export("km", km_figure(months, derived.event_flags(cohort["died"])))
     assert (
@@ -342,19 +397,46 @@ def test_every_file_a_chapter_exports_carries_the_label_only_on_the_synthetic_co
     for path in chapter.exported:
         assert path.is_relative_to(tmp_path)
         if path.suffix == ".csv":
-            labelled = SOURCE_COLUMN in pd.read_csv(path).columns
+            labelled = set(pd.read_csv(path)[SOURCE_COLUMN]) == {label}
         elif path.suffix == ".xlsx":
             book = openpyxl.load_workbook(path)
-            labelled = ABOUT_SHEET in book.sheetnames and any(
-                cell == SYNTHETIC_CAPTION
-                for row in book.active.iter_rows(values_only=True)
-                for cell in row
+            labelled = ABOUT_SHEET in book.sheetnames and all(
+                row[-1] == label for row in book.active.iter_rows(min_row=2, values_only=True)
             )
         elif path.suffix == ".svg":
-            labelled = SYNTHETIC_CAPTION in _svg_texts(path)
+            labelled = label in _svg_texts(path)
         else:
             with Image.open(path) as image:
-                labelled = image.info.get("Description") == SYNTHETIC_CAPTION
-        assert labelled is synthetic, path.name
+                labelled = image.info.get("Description") == label
+        assert labelled, path.name
+        assert str(tmp_path).encode() not in path.read_bytes(), path.name
         if not synthetic:
             assert b"ynthetic" not in path.read_bytes(), path.name
+
+
+def test_exports_and_other_build_products_are_ignored_and_untracked():
+    """results/ (tables, figures, browser screenshots) is rebuilt by every run: git must
+    ignore it and hold none of it."""
+    import shutil
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    if shutil.which("git") is None or not (root / ".git").exists():
+        pytest.skip("not a git checkout")
+    products = [
+        "results/tables/01_table_1.csv",
+        "results/figures/01_figure_3a_os_from_lt.png",
+        "results/screenshots/index.png",
+        "book/_build/html/index.html",
+        "book/computed/01_cohort.ipynb",
+    ]
+    for path in products:
+        ignored = subprocess.run(
+            ["git", "check-ignore", "--no-index", "-q", path], cwd=root, check=False
+        )
+        assert ignored.returncode == 0, f"{path} is not ignored by .gitignore"
+    tracked = subprocess.run(
+        ["git", "ls-files", "results", "book/_build", "book/computed"],
+        cwd=root, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert tracked == "", tracked

@@ -128,3 +128,35 @@ def test_quartiles_format_rounds_an_interpolated_half_up():
     q = quartiles([40.0, 48.3, 48.9, 50.0, 52.0, 54.0, 56.0, 58.0])
     assert q.q1 != 48.45  # the floating-point error the formatter must not show
     assert q.format(1).split("(")[1].split("–")[0] == "48.5"
+
+
+def test_landmark_table_and_export_round_halves_as_the_prose(tmp_path):
+    """26 of 32 alive is 81.25%: the prose says 81.3%, so the table and its files must too
+    (Python's "{:.1%}" would print 81.2%)."""
+    import openpyxl
+
+    from nettx_utils.export import save_table
+    from nettx_utils.tables import describe_landmarks, landmark_view
+
+    frame = pd.DataFrame(
+        {"years": [5], "months": [60.0], "survival": [26 / 32], "lower": [0.6], "upper": [0.9],
+         "at_risk": [20]}
+    )  # fmt: skip
+    assert describe_landmarks(frame) == "81.3% at 5 years"
+    csv, xlsx = save_table(landmark_view(frame, "c"), "lm", tmp_path, synthetic=True)
+    back = pd.read_csv(csv)
+    assert list(back.columns[:6]) == [
+        "Years", "Months", "Survival (%)", "Lower limit (%)", "Upper limit (%)", "At risk",
+    ]  # fmt: skip
+    assert back.loc[0, "Survival (%)"] == 81.3 and back.loc[0, "Months"] == 60
+    sheet = openpyxl.load_workbook(xlsx)["lm"]
+    assert sheet["C1"].value == "Survival" and sheet["C2"].number_format == "0.0%"
+    assert sheet["C2"].value == pytest.approx(0.813)
+
+
+def test_rate_view_rounds_halves_up():
+    from nettx_utils.tables import rate_view
+
+    table = pd.DataFrame({"group": ["A"], "n": [16], "surgery": [1], "percent": [6.25]})
+    view = rate_view(table, "c", what="surgery", header="Operated")
+    assert view.to_string(delimiter=";").splitlines()[1] == "A;16;1;6.3"
