@@ -59,6 +59,14 @@ ALLOW_COLUMNS_ENV = "NETTX_ALLOW_COLUMNS"
 The pipeline sets it for the notebooks' kernels, as it sets ``NETTX_RECORD_DIR``."""
 TYPES = frozenset({"id", "number", "integer", "boolean", "category", "text"})
 MAX_ROWS_SHOWN = 5
+AGE_TOLERANCE_YEARS = 1.0
+"""Largest accepted gap, in years, between the age at recurrence and the age at LT plus
+the time from LT to recurrence; a larger gap gives a warning (:func:`check_ages`).
+
+Ages recorded in completed years can miss the exact sum by anything short of 1 year
+(an age at LT of 52 and a recurrence 7.9 years later can give 59 or 60), and rounding
+each value to one decimal adds at most about 0.1 year; a gap of more than 1 year is
+beyond both and points to a typing error or to a time counted from another date."""
 
 
 class CohortWarning(UserWarning):
@@ -80,6 +88,8 @@ class Column:
     warn_above: float | None = None
     levels: dict[str, str] = field(default_factory=dict)
     feeds: str = ""
+    note: str = ""
+    """What a value (or an empty cell) means beyond the fields above, in one or two sentences."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +161,7 @@ def _parse_dictionary(raw: object, path: Path) -> Dictionary:
                 warn_above=entry.get("warn_above"),
                 levels=levels,
                 feeds=entry.get("feeds", ""),
+                note=" ".join(str(entry.get("note", "")).split()),
             )
         )
     names = [c.name for c in columns]
@@ -688,6 +699,78 @@ def _check_rules(cohort: pd.DataFrame, source: str) -> None:
             f"{source}: column 'disease_free_at_last_followup' is 1 for patients who died at "
             f"{_rows(cohort.index[free_and_dead])}; it describes patients alive at last contact."
         )
+    check_ages(cohort, source)
+
+
+def age_gap_years(cohort: pd.DataFrame) -> pd.Series:
+    """Age at recurrence minus (age at LT + months from LT to recurrence / 12), in years.
+
+    Zero when the three columns agree exactly; rounding each of them to one decimal
+    leaves at most about 0.1 year.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame(
+    ...     {
+    ...         "age_at_lt_years": [50.0, 50.0],
+    ...         "months_lt_to_recurrence": [24.0, 18.0],
+    ...         "age_at_recurrence_years": [52.0, 52.0],
+    ...     }
+    ... )
+    >>> age_gap_years(rows).round(2).tolist()
+    [0.0, 0.5]
+    """
+    expected = cohort["age_at_lt_years"] + cohort["months_lt_to_recurrence"] / 12
+    return (cohort["age_at_recurrence_years"] - expected).astype("float64")
+
+
+def check_ages(
+    cohort: pd.DataFrame, source: str = "cohort", tolerance: float = AGE_TOLERANCE_YEARS
+) -> pd.Index:
+    """Warn when the age at recurrence is off the age at LT plus the time to recurrence.
+
+    A warning, not an error: real ages are rounded (often to completed years), so the
+    three columns rarely add up exactly; a gap above ``tolerance`` years (by default
+    :data:`AGE_TOLERANCE_YEARS`) is more than rounding explains.
+
+    Returns
+    -------
+    pandas.Index
+        The rows whose gap exceeds the tolerance (empty when none does).
+
+    Warns
+    -----
+    CohortWarning
+        Naming the first such rows (spreadsheet rows: the header is row 1) and their gaps.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame(
+    ...     {
+    ...         "age_at_lt_years": [50.0, 50.0],
+    ...         "months_lt_to_recurrence": [24.0, 18.0],
+    ...         "age_at_recurrence_years": [52.0, 55.0],
+    ...     }
+    ... )
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     off = check_ages(rows, "my.csv")
+    >>> list(off), str(caught[0].message)[:56]
+    ([1], "my.csv: column 'age_at_recurrence_years' differs by +3.5")
+    """
+    gap = age_gap_years(cohort)
+    off = cohort.index[(gap.abs() > tolerance).to_numpy(dtype=bool, na_value=False)]
+    if len(off):
+        gaps = ", ".join(f"{g:+.1f}" for g in gap[off].iloc[:MAX_ROWS_SHOWN])
+        warnings.warn(
+            f"{source}: column 'age_at_recurrence_years' differs by {gaps} years from "
+            f"'age_at_lt_years' + 'months_lt_to_recurrence' / 12 at {_rows(off)} (more than "
+            f"{tolerance:g} year{'s' if tolerance != 1 else ''}, beyond rounding); please "
+            "check the ages and the time to recurrence. The run goes on.",
+            CohortWarning,
+            stacklevel=3,
+        )
+    return off
 
 
 def allowed_columns_from_environment() -> tuple[str, ...]:
