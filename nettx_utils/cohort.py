@@ -179,6 +179,19 @@ def _rows(index: Iterable[int]) -> str:
     return f"row{'s' if len(rows) > 1 else ''} {shown}{more}"
 
 
+def _file_name(source: str) -> str:
+    """The file's name without its folder, for warnings.
+
+    A warning goes on (into the executed notebooks that the book offers as downloads, as
+    the pipeline leaves the cohort's folder out of them); an error stops the run and names
+    the full path.
+
+    >>> _file_name("/home/someone/share/my_cohort.csv"), _file_name("cohort")
+    ('my_cohort.csv', 'cohort')
+    """
+    return Path(source).name or source
+
+
 def _values(series: pd.Series) -> str:
     return ", ".join(repr(v) for v in series.iloc[:MAX_ROWS_SHOWN])
 
@@ -633,7 +646,8 @@ def _convert(raw: pd.Series, column: Column, source: str, decimal: str = ".") ->
         shown, rows = cells.where(numbers > column.warn_above)
         years = f" ({column.warn_above / 12:g} years)" if column.unit == "months" else ""
         warnings.warn(
-            f"{source}: column {column.name!r} has unusually large value(s) {_values(shown)} "
+            f"{_file_name(source)}: column {column.name!r} has unusually large value(s) "
+            f"{_values(shown)} "
             f"at {_rows(rows)} (above {column.warn_above:g} {column.unit or ''}{years}); "
             "please check them. The run goes on.",
             CohortWarning,
@@ -741,7 +755,8 @@ def check_ages(
     Warns
     -----
     CohortWarning
-        Naming the first such rows (spreadsheet rows: the header is row 1) and their gaps.
+        Naming the file (without its folder), the first such rows (spreadsheet rows: the
+        header is row 1) and their gaps.
 
     Examples
     --------
@@ -763,7 +778,7 @@ def check_ages(
     if len(off):
         gaps = ", ".join(f"{g:+.1f}" for g in gap[off].iloc[:MAX_ROWS_SHOWN])
         warnings.warn(
-            f"{source}: column 'age_at_recurrence_years' differs by {gaps} years from "
+            f"{_file_name(source)}: column 'age_at_recurrence_years' differs by {gaps} years from "
             f"'age_at_lt_years' + 'months_lt_to_recurrence' / 12 at {_rows(off)} (more than "
             f"{tolerance:g} year{'s' if tolerance != 1 else ''}, beyond rounding); please "
             "check the ages and the time to recurrence. The run goes on.",

@@ -22,6 +22,14 @@ from nettx_utils.cohort import CohortWarning, load_cohort, load_dictionary
 from nettx_utils.errors import CohortError, NettxError
 from nettx_utils.template import example_cohort, template_frame
 
+# The small cohort of tests/data (good/ and bad/) was drawn column by column, so its ages
+# do not add up (age at LT + time to recurrence != age at recurrence) and every load of
+# it warns; that check has its own tests at the end of this file, which record warnings
+# themselves and so see it whatever this filter says.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:.*'age_at_recurrence_years' differs by:nettx_utils.cohort.CohortWarning"
+)
+
 DATA = Path(__file__).parent / "data"
 BAD = sorted(p for p in (DATA / "bad").iterdir() if p.suffix != ".expected")
 GOOD = sorted(p for p in (DATA / "good").iterdir() if not p.name.startswith("warn_"))
@@ -337,7 +345,8 @@ def test_an_age_at_recurrence_off_the_sum_warns_naming_its_row(tmp_path, capsys)
     path = tmp_path / "ages.csv"
     table.to_csv(path, index=False)
     (message,) = _age_warnings(path)
-    assert f"{path}: column 'age_at_recurrence_years' differs by +3.0, -1.5 years" in message
+    assert message.startswith("ages.csv: column 'age_at_recurrence_years' differs by +3.0, -1.5")
+    assert str(path.parent) not in message  # a warning names the file, not its folder
     assert "at rows 4, 7 (more than 1 year" in message
     assert cli.main(["validate", str(path)]) == 0  # a warning: the file is accepted
     captured = capsys.readouterr()
