@@ -59,6 +59,14 @@ ALLOW_COLUMNS_ENV = "NETTX_ALLOW_COLUMNS"
 The pipeline sets it for the notebooks' kernels, as it sets ``NETTX_RECORD_DIR``."""
 TYPES = frozenset({"id", "number", "integer", "boolean", "category", "text"})
 MAX_ROWS_SHOWN = 5
+AGE_TOLERANCE_YEARS = 1.0
+"""Largest accepted gap, in years, between the age at recurrence and the age at LT plus
+the time from LT to recurrence; a larger gap gives a warning (:func:`check_ages`).
+
+Ages recorded in completed years can miss the exact sum by anything short of 1 year
+(an age at LT of 52 and a recurrence 7.9 years later can give 59 or 60), and rounding
+each value to one decimal adds at most about 0.1 year; a gap of more than 1 year is
+beyond both and points to a typing error or to a time counted from another date."""
 
 
 class CohortWarning(UserWarning):
@@ -80,6 +88,8 @@ class Column:
     warn_above: float | None = None
     levels: dict[str, str] = field(default_factory=dict)
     feeds: str = ""
+    note: str = ""
+    """What a value (or an empty cell) means beyond the fields above, in one or two sentences."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +161,7 @@ def _parse_dictionary(raw: object, path: Path) -> Dictionary:
                 warn_above=entry.get("warn_above"),
                 levels=levels,
                 feeds=entry.get("feeds", ""),
+                note=" ".join(str(entry.get("note", "")).split()),
             )
         )
     names = [c.name for c in columns]
@@ -166,6 +177,19 @@ def _rows(index: Iterable[int]) -> str:
     shown = ", ".join(str(r) for r in rows[:MAX_ROWS_SHOWN])
     more = f" and {len(rows) - MAX_ROWS_SHOWN} more" if len(rows) > MAX_ROWS_SHOWN else ""
     return f"row{'s' if len(rows) > 1 else ''} {shown}{more}"
+
+
+def _file_name(source: str) -> str:
+    """The file's name without its folder, for warnings.
+
+    A warning goes on (into the executed notebooks that the book offers as downloads, as
+    the pipeline leaves the cohort's folder out of them); an error stops the run and names
+    the full path.
+
+    >>> _file_name("/home/someone/share/my_cohort.csv"), _file_name("cohort")
+    ('my_cohort.csv', 'cohort')
+    """
+    return Path(source).name or source
 
 
 def _values(series: pd.Series) -> str:
@@ -622,7 +646,8 @@ def _convert(raw: pd.Series, column: Column, source: str, decimal: str = ".") ->
         shown, rows = cells.where(numbers > column.warn_above)
         years = f" ({column.warn_above / 12:g} years)" if column.unit == "months" else ""
         warnings.warn(
-            f"{source}: column {column.name!r} has unusually large value(s) {_values(shown)} "
+            f"{_file_name(source)}: column {column.name!r} has unusually large value(s) "
+            f"{_values(shown)} "
             f"at {_rows(rows)} (above {column.warn_above:g} {column.unit or ''}{years}); "
             "please check them. The run goes on.",
             CohortWarning,
@@ -688,6 +713,79 @@ def _check_rules(cohort: pd.DataFrame, source: str) -> None:
             f"{source}: column 'disease_free_at_last_followup' is 1 for patients who died at "
             f"{_rows(cohort.index[free_and_dead])}; it describes patients alive at last contact."
         )
+    check_ages(cohort, source)
+
+
+def age_gap_years(cohort: pd.DataFrame) -> pd.Series:
+    """Age at recurrence minus (age at LT + months from LT to recurrence / 12), in years.
+
+    Zero when the three columns agree exactly; rounding each of them to one decimal
+    leaves at most about 0.1 year.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame(
+    ...     {
+    ...         "age_at_lt_years": [50.0, 50.0],
+    ...         "months_lt_to_recurrence": [24.0, 18.0],
+    ...         "age_at_recurrence_years": [52.0, 52.0],
+    ...     }
+    ... )
+    >>> age_gap_years(rows).round(2).tolist()
+    [0.0, 0.5]
+    """
+    expected = cohort["age_at_lt_years"] + cohort["months_lt_to_recurrence"] / 12
+    return (cohort["age_at_recurrence_years"] - expected).astype("float64")
+
+
+def check_ages(
+    cohort: pd.DataFrame, source: str = "cohort", tolerance: float = AGE_TOLERANCE_YEARS
+) -> pd.Index:
+    """Warn when the age at recurrence is off the age at LT plus the time to recurrence.
+
+    A warning, not an error: real ages are rounded (often to completed years), so the
+    three columns rarely add up exactly; a gap above ``tolerance`` years (by default
+    :data:`AGE_TOLERANCE_YEARS`) is more than rounding explains.
+
+    Returns
+    -------
+    pandas.Index
+        The rows whose gap exceeds the tolerance (empty when none does).
+
+    Warns
+    -----
+    CohortWarning
+        Naming the file (without its folder), the first such rows (spreadsheet rows: the
+        header is row 1) and their gaps.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame(
+    ...     {
+    ...         "age_at_lt_years": [50.0, 50.0],
+    ...         "months_lt_to_recurrence": [24.0, 18.0],
+    ...         "age_at_recurrence_years": [52.0, 55.0],
+    ...     }
+    ... )
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     off = check_ages(rows, "my.csv")
+    >>> list(off), str(caught[0].message)[:56]
+    ([1], "my.csv: column 'age_at_recurrence_years' differs by +3.5")
+    """
+    gap = age_gap_years(cohort)
+    off = cohort.index[(gap.abs() > tolerance).to_numpy(dtype=bool, na_value=False)]
+    if len(off):
+        gaps = ", ".join(f"{g:+.1f}" for g in gap[off].iloc[:MAX_ROWS_SHOWN])
+        warnings.warn(
+            f"{_file_name(source)}: column 'age_at_recurrence_years' differs by {gaps} years from "
+            f"'age_at_lt_years' + 'months_lt_to_recurrence' / 12 at {_rows(off)} (more than "
+            f"{tolerance:g} year{'s' if tolerance != 1 else ''}, beyond rounding); please "
+            "check the ages and the time to recurrence. The run goes on.",
+            CohortWarning,
+            stacklevel=3,
+        )
+    return off
 
 
 def allowed_columns_from_environment() -> tuple[str, ...]:

@@ -23,7 +23,9 @@ Conventions of the Table Schema (:func:`table_schema`):
 * ``missing: false`` -> ``constraints.required``; ``min``/``max`` ->
   ``constraints.minimum``/``maximum``; the only missing value is the empty cell;
 * the label is the field's ``title``; the unit, the codes' labels, the
-  ``warn_above`` limit and what the column feeds are in its ``description``;
+  ``warn_above`` limit, the column's ``note`` (what a value or an empty cell
+  means, when the other fields do not say it) and what the column feeds are in
+  its ``description``;
 * ``patient_id`` is the primary key (the loader refuses repeated ids).
 """
 
@@ -95,8 +97,10 @@ def _description(column: Column) -> str:
         parts.append(f"Codes: {codes}.")
     if column.warn_above is not None:
         parts.append(f"Values above {column.warn_above:g} are reported as unusual by the loader.")
-    if column.missing:
+    if column.missing and not column.note:
         parts.append("An empty cell is a missing value.")
+    if column.note:
+        parts.append(column.note)
     if column.feeds:
         parts.append(f"Feeds: {column.feeds}.")
     return " ".join(parts)

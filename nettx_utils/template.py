@@ -55,6 +55,7 @@ def dictionary_frame(dictionary: Dictionary | None = None) -> pd.DataFrame:
                 "may be empty": "yes" if c.missing else "no",
                 "warning above": f"{c.warn_above:g}" if c.warn_above is not None else "",
                 "feeds": c.feeds,
+                "note": c.note,
             }
         )
     return pd.DataFrame(rows)
@@ -103,7 +104,7 @@ def write_templates(
         notes.append(list(row))
     for cell in notes[1]:
         cell.font = Font(bold=True)
-    for letter, width in zip("ABCDEFG", (40, 50, 10, 60, 12, 12, 60), strict=True):
+    for letter, width in zip("ABCDEFGH", (40, 50, 10, 60, 12, 12, 60, 80), strict=True):
         notes.column_dimensions[letter].width = width
     book.save(xlsx_path)
     return [csv_path, xlsx_path]

@@ -9,8 +9,10 @@ Debian's ``chromium`` and ``chromium-driver`` are used (``make browser``, a
 prerequisite of ``make test``, installs them as root). Without them the tests
 are skipped with the reason, except under CI, where that is a failure.
 
-Every page's full-page screenshot is saved in ``results/screenshots/`` (a build
-product) for a person to look at; the folder is printed at the end of the run.
+Every page's full-page screenshot is saved in a folder of pytest's temporary
+directory (``tmp_path_factory``, never inside the project, so a test run leaves
+no stale files there) for a person to look at; the folder is printed at the end
+of the run.
 """
 
 from __future__ import annotations
@@ -32,7 +34,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path(os.environ.get("NETTX_CHROMIUM", "/usr/bin/chromium"))
 CHROMEDRIVER = Path(os.environ.get("NETTX_CHROMEDRIVER", "/usr/bin/chromedriver"))
-SCREENSHOTS = ROOT / "results" / "screenshots"
 CHROME_ARGUMENTS = (
     "--headless=new",
     "--no-sandbox",
@@ -200,13 +201,12 @@ class _ScreenshotReport:
 
 
 @pytest.fixture(scope="module")
-def screenshots(request) -> _ScreenshotReport:
+def screenshots(request, tmp_path_factory) -> _ScreenshotReport:
+    """Where the screenshots go: a fresh folder under pytest's temporary directory."""
     manager = request.config.pluginmanager
     report = manager.get_plugin(_ScreenshotReport.name)
     if report is None:
-        shutil.rmtree(SCREENSHOTS, ignore_errors=True)
-        SCREENSHOTS.mkdir(parents=True)
-        report = _ScreenshotReport(SCREENSHOTS)
+        report = _ScreenshotReport(tmp_path_factory.mktemp("browser_screenshots"))
         manager.register(report, _ScreenshotReport.name)
     return report
 
@@ -382,6 +382,7 @@ def test_screenshot_of_every_chapter(site, driver, screenshots, record_property)
         with Image.open(path) as image:
             assert image.width >= 1000 and image.height >= 600, (path, image.size)
     assert len(screenshots.saved) == len(site.chapters())
+    assert not screenshots.folder.resolve().is_relative_to(ROOT), "screenshots in the project"
 
 
 # --------------------------------------------------------------------------- MathJax

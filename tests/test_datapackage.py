@@ -181,3 +181,24 @@ def test_a_descriptor_that_is_not_the_generators_is_not_read(tmp_path):
     assert datapackage.read_descriptor(tmp_path / "missing.json") is None
     with pytest.raises(NettxError, match=r"was not written by nettx_utils\.synth"):
         datapackage.check_writable(other)
+
+
+def test_the_count_of_locoregional_treatments_says_what_an_empty_cell_means():
+    """The dictionary's note reaches the descriptor: empty = no LRT, Table 1 among the treated."""
+    (resource,) = committed()["resources"]
+    fields = {f["name"]: f for f in resource["schema"]["fields"]}
+    text = fields["n_pre_lt_lrt"]["description"]
+    assert "An empty cell means no locoregional treatment" in text
+    assert "among the treated patients only" in text
+    assert (
+        "An empty cell is a missing value." not in text
+    )  # the generic sentence would contradict it
+    assert "An empty cell is a missing value." in fields["mib1_primary_pct"]["description"]
+
+
+def test_the_age_note_states_the_loaders_tolerance():
+    from nettx_utils.cohort import AGE_TOLERANCE_YEARS
+
+    note = load_dictionary()["age_at_recurrence_years"].note
+    assert f"by more than {AGE_TOLERANCE_YEARS:g} year" in note
+    assert "AGE_TOLERANCE_YEARS" in note

@@ -22,6 +22,14 @@ from nettx_utils.cohort import CohortWarning, load_cohort, load_dictionary
 from nettx_utils.errors import CohortError, NettxError
 from nettx_utils.template import example_cohort, template_frame
 
+# The small cohort of tests/data (good/ and bad/) was drawn column by column, so its ages
+# do not add up (age at LT + time to recurrence != age at recurrence) and every load of
+# it warns; that check has its own tests at the end of this file, which record warnings
+# themselves and so see it whatever this filter says.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:.*'age_at_recurrence_years' differs by:nettx_utils.cohort.CohortWarning"
+)
+
 DATA = Path(__file__).parent / "data"
 BAD = sorted(p for p in (DATA / "bad").iterdir() if p.suffix != ".expected")
 GOOD = sorted(p for p in (DATA / "good").iterdir() if not p.name.startswith("warn_"))
@@ -304,3 +312,60 @@ def test_example_cohort_passes_validation_as_excel(tmp_path):
     assert len(cohort) == 120 and cohort.attrs["unused_columns"] == ["centre"]
     assert not privacy.is_synthetic(path)
     pd.testing.assert_frame_equal(example_cohort(120, seed=1), table)
+
+
+# --------------------------------------------------------------------------- ages
+
+
+def _consistent_ages(path: Path) -> pd.DataFrame:
+    """The synthetic cohort with each age at recurrence made exactly age at LT + TTR / 12."""
+    table = pd.read_csv(path)
+    table["age_at_recurrence_years"] = (
+        table["age_at_lt_years"] + table["months_lt_to_recurrence"] / 12
+    ).round(6)
+    return table
+
+
+def _age_warnings(path: Path) -> list[str]:
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        load_cohort(path)
+    return [str(w.message) for w in caught if "age_at_recurrence_years" in str(w.message)]
+
+
+def test_an_age_at_recurrence_off_the_sum_warns_naming_its_row(tmp_path, capsys):
+    """Row 4 of the sheet (index 2) gets 3 years more, row 7 (index 5) 1.5 years less."""
+    from nettx_utils.cohort import DEFAULT_COHORT
+
+    table = _consistent_ages(DEFAULT_COHORT)
+    table.loc[2, "age_at_recurrence_years"] += 3
+    table.loc[5, "age_at_recurrence_years"] -= 1.5
+    path = tmp_path / "ages.csv"
+    table.to_csv(path, index=False)
+    (message,) = _age_warnings(path)
+    assert message.startswith("ages.csv: column 'age_at_recurrence_years' differs by +3.0, -1.5")
+    assert str(path.parent) not in message  # a warning names the file, not its folder
+    assert "at rows 4, 7 (more than 1 year" in message
+    assert cli.main(["validate", str(path)]) == 0  # a warning: the file is accepted
+    captured = capsys.readouterr()
+    assert "warning:" in captured.err and "rows 4, 7" in captured.err
+    assert "OK." in captured.out
+
+
+def test_an_age_gap_within_the_tolerance_is_accepted_silently(tmp_path):
+    """0.9 years off (whole-year ages can do that) is rounding; 1.1 years is not."""
+    from nettx_utils.cohort import AGE_TOLERANCE_YEARS, DEFAULT_COHORT
+
+    assert AGE_TOLERANCE_YEARS == 1.0
+    table = _consistent_ages(DEFAULT_COHORT)
+    table.loc[0, "age_at_recurrence_years"] += 0.9
+    table.loc[1, "age_at_recurrence_years"] -= 0.9
+    path = tmp_path / "close.csv"
+    table.to_csv(path, index=False)
+    assert _age_warnings(path) == []
+    table.loc[0, "age_at_recurrence_years"] += 0.2
+    table.to_csv(path, index=False)
+    (message,) = _age_warnings(path)
+    assert "differs by +1.1 years" in message and "at row 2 (" in message
