@@ -27,7 +27,7 @@ import shutil
 import time
 import warnings
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -101,12 +101,14 @@ def declared_parameters(notebook: Path) -> dict[str, object]:
 
 def parse_parameters(pairs: Sequence[Sequence[str]]) -> dict[str, object]:
     """``-p NAME VALUE`` pairs to Python values; VALUE is read as YAML (``36``, ``[5, 10]``,
-    ``log``), and ``None`` as Python's None (YAML would read it as a word).
+    ``log``), and ``None`` as Python's None (YAML would read it as a word); a word that
+    is a number for Python (``1e4``, ``nan``) becomes that number. The values are checked
+    later, by :func:`checked_parameters`.
 
     Examples
     --------
-    >>> parse_parameters([["per_patient_figures", "None"], ["cut", "36"]])
-    {'per_patient_figures': None, 'cut': 36}
+    >>> parse_parameters([["per_patient_figures", "None"], ["cut", "36"], ["n", "1e4"]])
+    {'per_patient_figures': None, 'cut': 36, 'n': 10000.0}
     """
     parameters = {}
     for name, text in pairs:
@@ -117,7 +119,26 @@ def parse_parameters(pairs: Sequence[Sequence[str]]) -> dict[str, object]:
             parameters[name] = yaml.safe_load(text)
         except yaml.YAMLError:
             parameters[name] = text
+        if isinstance(parameters[name], str):  # YAML reads 1e4 and nan as words
+            with suppress(ValueError):
+                parameters[name] = float(text)
     return parameters
+
+
+def checked_parameters(parameters: Mapping[str, object]) -> dict[str, object]:
+    """The run's parameters checked against their declarations
+    (:func:`nettx_utils.parameters.check_parameters`) before anything runs; ``data_path``
+    is refused, the cohort comes with ``--data``.
+
+    Raises
+    ------
+    ParameterError
+        Naming the parameter, the value given and the values allowed (exit status 2).
+    """
+    from nettx_utils import parameters as declared
+
+    declared.refuse_data_path(parameters)
+    return declared.check_parameters(parameters)
 
 
 def plan_parameters(
@@ -215,6 +236,9 @@ def run(
 
     Raises
     ------
+    ParameterError
+        When a parameter is unknown or its value is not allowed
+        (:mod:`nettx_utils.parameters`): before anything is read or written.
     CohortError
         When the cohort breaks a dictionary rule: before any notebook starts.
     NettxError
@@ -222,7 +246,7 @@ def run(
         (:func:`nettx_utils.privacy.assert_no_patient_ids`); the previous book
         is then unchanged.
     """
-    parameters = dict(parameters or {})
+    parameters = checked_parameters(parameters or {})
     allow_columns = tuple(allow_columns)
     cohort_path = Path(data_path).resolve() if data_path is not None else DEFAULT_COHORT
     cohort = _checked_cohort(cohort_path, Path(build_dir), allow_columns, report)
