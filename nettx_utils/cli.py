@@ -25,12 +25,18 @@ from nettx_utils.errors import NettxError
 
 
 def _run(args: argparse.Namespace) -> int:
+    from nettx_utils import parameters as declared
+
+    given = declared.parse_parameters(args.parameter)
+    declared.refuse_data_path(given)
+    given = declared.check_parameters(given)  # before the pipeline is even imported
+
     from nettx_utils import pipeline
 
     result = pipeline.run(
         build_dir=args.build_dir,
         data_path=args.data,
-        parameters=pipeline.parse_parameters(args.parameter),
+        parameters=given,
         only=args.only,
         allow_columns=args.allow_column,
         jobs=args.jobs,
@@ -133,12 +139,13 @@ def _synth(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from nettx_utils import pipeline, sweep
+    from nettx_utils import sweep
+    from nettx_utils.parameters import parse_parameters
 
     name, *texts = args.parameter
     if not texts:
         raise NettxError(f"-p {name}: give one or more values after the parameter's name.")
-    values = [pipeline.parse_parameters([(name, text)])[name] for text in texts]
+    values = [parse_parameters([(name, text)])[name] for text in texts]
     result = sweep.run_sweep(
         args.notebook,
         name,

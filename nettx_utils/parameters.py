@@ -17,12 +17,12 @@ is refused (:func:`refuse_data_path`).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
 from nettx_utils.errors import NettxError
-from nettx_utils.survival import CI_TYPES
 
 __all__ = [
     "PARAMETERS",
@@ -31,6 +31,7 @@ __all__ = [
     "ParameterError",
     "check_parameter",
     "check_parameters",
+    "parse_parameters",
     "refuse_data_path",
 ]
 
@@ -51,6 +52,11 @@ QUANTILE_METHODS = (
 )
 """The methods of :func:`numpy.quantile` (``"weibull"`` is SPSS's, ``"linear"`` numpy's
 and R's default)."""
+
+
+CI_TYPES = ("log-log", "log", "plain")
+"""The scales of a Kaplan-Meier interval (:data:`nettx_utils.survival.CI_TYPES`; a test
+holds them equal: this module imports no statistics, so that a check costs nothing)."""
 
 
 class ParameterError(NettxError):
@@ -160,7 +166,7 @@ def _integer(low: int) -> Parameter:
 PARAMETERS: dict[str, Parameter] = {
     "data_path": Parameter("file"),
     "alpha": _number(0, 1, low_open=True, high_open=True),
-    "ci_type": Parameter("choice", choices=tuple(CI_TYPES)),
+    "ci_type": Parameter("choice", choices=CI_TYPES),
     "quantile_method": Parameter("choice", choices=QUANTILE_METHODS),
     "landmark_years": Parameter("numbers", 0, low_open=True),
     "early_recurrence_months": _number(0),
@@ -188,6 +194,34 @@ PARAMETERS: dict[str, Parameter] = {
     ),
 }
 """Each notebook parameter's type and allowed values, by name."""
+
+
+def parse_parameters(pairs: Sequence[Sequence[str]]) -> dict[str, object]:
+    """``-p NAME VALUE`` pairs to Python values; VALUE is read as YAML (``36``, ``[5, 10]``,
+    ``log``), and ``None`` as Python's None (YAML would read it as a word); a word that
+    is a number for Python (``1e4``, ``nan``) becomes that number. The values are checked
+    by :func:`check_parameters`.
+
+    Examples
+    --------
+    >>> parse_parameters([["per_patient_figures", "None"], ["cut", "36"], ["n", "1e4"]])
+    {'per_patient_figures': None, 'cut': 36, 'n': 10000.0}
+    """
+    import yaml
+
+    parameters: dict[str, object] = {}
+    for name, text in pairs:
+        if text.strip() == "None":
+            parameters[name] = None
+            continue
+        try:
+            parameters[name] = yaml.safe_load(text)
+        except yaml.YAMLError:
+            parameters[name] = text
+        if isinstance(parameters[name], str):  # YAML reads 1e4 and nan as words
+            with suppress(ValueError):
+                parameters[name] = float(text)
+    return parameters
 
 
 def _shown(value: Any) -> str:
@@ -286,6 +320,7 @@ def refuse_data_path(values: Mapping[str, Any]) -> None:
     """
     if "data_path" in values:
         raise ParameterError(
-            "-p data_path: give the cohort with --data FILE instead, which checks the file "
-            "against the data dictionary before any notebook starts."
+            f"-p data_path {_shown(values['data_path'])}: give the cohort with --data FILE "
+            "instead, which checks the file against the data dictionary before any notebook "
+            "starts."
         )

@@ -27,12 +27,10 @@ import shutil
 import time
 import warnings
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-import yaml
 
 from nettx_utils import execution, fingerprint, htmlbuild, privacy
 from nettx_utils.cohort import (
@@ -44,6 +42,7 @@ from nettx_utils.cohort import (
 )
 from nettx_utils.errors import NettxError, NotebookFailed
 from nettx_utils.kernels import WarmKernel
+from nettx_utils.parameters import parse_parameters as parse_parameters  # the -p parser
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -97,32 +96,6 @@ def declared_parameters(notebook: Path) -> dict[str, object]:
     return {
         name: info["default"] for name, info in papermill.inspect_notebook(str(notebook)).items()
     }
-
-
-def parse_parameters(pairs: Sequence[Sequence[str]]) -> dict[str, object]:
-    """``-p NAME VALUE`` pairs to Python values; VALUE is read as YAML (``36``, ``[5, 10]``,
-    ``log``), and ``None`` as Python's None (YAML would read it as a word); a word that
-    is a number for Python (``1e4``, ``nan``) becomes that number. The values are checked
-    later, by :func:`checked_parameters`.
-
-    Examples
-    --------
-    >>> parse_parameters([["per_patient_figures", "None"], ["cut", "36"], ["n", "1e4"]])
-    {'per_patient_figures': None, 'cut': 36, 'n': 10000.0}
-    """
-    parameters = {}
-    for name, text in pairs:
-        if text.strip() == "None":
-            parameters[name] = None
-            continue
-        try:
-            parameters[name] = yaml.safe_load(text)
-        except yaml.YAMLError:
-            parameters[name] = text
-        if isinstance(parameters[name], str):  # YAML reads 1e4 and nan as words
-            with suppress(ValueError):
-                parameters[name] = float(text)
-    return parameters
 
 
 def checked_parameters(parameters: Mapping[str, object]) -> dict[str, object]:

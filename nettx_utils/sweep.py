@@ -293,7 +293,7 @@ def run_sweep(
         ``05``, ``05_prognostic_factors`` or a path to a notebook.
     parameter, values
         A parameter the notebook's ``parameters`` cell declares, and its values
-        (already parsed, e.g. by :func:`nettx_utils.pipeline.parse_parameters`).
+        (already parsed, e.g. by :func:`nettx_utils.parameters.parse_parameters`).
     out
         Folder of the runs, the CSV and the PNG; default :func:`default_out`.
     jobs
@@ -331,7 +331,7 @@ def run_sweep(
     values = list(values)
     if not values:
         raise NettxError("sweep: give at least one value after the parameter's name.")
-    declared.refuse_data_path({parameter: None})
+    declared.refuse_data_path({parameter: values[0]})
     pipeline.plan_parameters([path], {parameter: values[0]})
     values = [declared.check_parameters({parameter: v})[parameter] for v in values]
     slugs = [f"{parameter}={_slug(v)}" for v in values]
