@@ -161,7 +161,17 @@ def _p_value_columns(table: pd.DataFrame, parameter: str) -> list[str]:
     p_values = [c for c in numeric if c == "p" or c.endswith("_p") or "p_value" in c]
     if p_values:
         return p_values
-    return [c for c in numeric if table[c].nunique(dropna=True) > 1][:8]
+    varying = [c for c in numeric if table[c].nunique(dropna=True) > 1]
+    return [c for c in varying if not _repeats_parameter(table, c, parameter)][:8]
+
+
+def _repeats_parameter(table: pd.DataFrame, column: str, parameter: str) -> bool:
+    """Whether ``column`` only repeats the parameter's values (``24.0`` for ``24``)."""
+    if table[column].equals(table[parameter]):
+        return True
+    values = pd.to_numeric(table[column], errors="coerce")
+    swept = pd.to_numeric(table[parameter], errors="coerce")
+    return bool(values.notna().all() and (values == swept).all())
 
 
 def sweep_figure(table: pd.DataFrame, parameter: str, keys: Sequence[str]) -> Any:
@@ -226,7 +236,7 @@ def disclosive_columns(table: pd.DataFrame, parameter: str) -> list[str]:
     Examples
     --------
     >>> table = pd.DataFrame({"cut": [12, 24], "n_early": [3, 7], "p": [0.2, 0.01],
-    ...                       "expected_1": [1.5, 2.25], "cutoff": [12, 24], "n_patients": [32, 32]})
+    ...                       "expected_1": [1.5, 2.25], "cutoff": [12.0, 24.0], "n_patients": [32, 32]})
     >>> disclosive_columns(table, "cut")
     ['n_early', 'expected_1']
     """
@@ -235,7 +245,7 @@ def disclosive_columns(table: pd.DataFrame, parameter: str) -> list[str]:
         values = table[column]
         if column == parameter or values.nunique(dropna=False) <= 1:
             continue
-        if values.equals(table[parameter]):
+        if _repeats_parameter(table, column, parameter):
             continue
         numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
         whole = numeric and bool(((values.dropna() % 1) == 0).all())
@@ -306,8 +316,9 @@ def run_sweep(
         before any run starts, never written to. On a cohort that is not the
         synthetic one the table and the figure are labelled "computed from your
         cohort", the table leaves out the counts that vary with the parameter
-        (:func:`disclosive_columns`), and the runs' executed copies and records,
-        which show those counts, are deleted once tabulated.
+        (:func:`disclosive_columns`), and the folders of the runs that succeeded
+        (executed copies, records, exported tables and figures, which show those
+        counts) are deleted once tabulated.
     allow_columns
         Identifier-like columns of the cohort to accept, as ``run --allow-column``.
 
@@ -398,8 +409,7 @@ def run_sweep(
         table = table.drop(columns=left_out)
         table.attrs["left_out"] = left_out
         for slug, _ in done:  # each shows the counts at its value: together, by differencing
-            for name in (path.name, f"{path.stem}.json"):
-                (out / slug / name).unlink(missing_ok=True)
+            shutil.rmtree(out / slug)
         if left_out:
             report(
                 "Your cohort: the counts that vary with the parameter are left out of the "
@@ -407,8 +417,9 @@ def run_sweep(
                 "would give single patients' times and outcomes."
             )
         report(
-            "Your cohort: the runs' executed notebooks and records were deleted once "
-            "tabulated, for the same reason; run the book with one value to see a chapter."
+            "Your cohort: the runs' folders (executed notebooks, records, exported tables "
+            "and figures) were deleted once tabulated, for the same reason; run the book with "
+            "one value to see a chapter."
         )
     csv = out / "sweep.csv"
     label = _data_label(cohort_path)
@@ -437,6 +448,8 @@ def run_sweep(
         _add_footer(drawn, label)
         drawn.savefig(figure, dpi=150, bbox_inches="tight")
         report(f"Figure: {figure}")
+    elif len(table):
+        report("No figure: no recorded number but the parameter itself varies across the runs.")
     runs = {slug: out / slug / path.name for slug, _ in done} if synthetic else {}
     if failures:
         lines = "\n".join(f"  {slug}: {message}" for slug, message in failures.items())
