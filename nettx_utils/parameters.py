@@ -7,7 +7,8 @@ given with ``-p NAME VALUE`` against these declarations before any notebook star
 (exit status 2) and leaves the previous book as it was; a notebook run by hand can
 check its own values with the same call. ``tests/test_parameters.py`` checks that
 the declarations cover exactly the names the notebooks declare, and that every
-notebook's defaults pass them.
+notebook's defaults pass them. A notebook can check its own values with
+:func:`check_namespace` (``check_namespace(globals())``).
 
 ``data_path`` is declared too (a file name or None), but the command line takes
 the cohort with ``--data FILE``, which validates the file first; ``-p data_path``
@@ -29,6 +30,7 @@ __all__ = [
     "QUANTILE_METHODS",
     "Parameter",
     "ParameterError",
+    "check_namespace",
     "check_parameter",
     "check_parameters",
     "parse_parameters",
@@ -237,8 +239,11 @@ def unknown_message(names: list[str]) -> str:
     )
 
 
-def check_parameter(name: str, value: Any) -> Any:
+def check_parameter(name: str, value: Any, *, cli: bool = True) -> Any:
     """``value`` checked against :data:`PARAMETERS` and normalised.
+
+    The message names the value as the command line takes it (``-p alpha 7``), or,
+    with ``cli=False``, as a notebook's parameters cell assigns it (``alpha = 7``).
 
     Raises
     ------
@@ -260,12 +265,11 @@ def check_parameter(name: str, value: Any) -> Any:
     try:
         return declared.normalise(value)
     except ValueError:
-        raise ParameterError(
-            f"-p {name} {_shown(value)}: {name} must be {declared.describe()}."
-        ) from None
+        given = f"-p {name} {_shown(value)}" if cli else f"{name} = {_shown(value)}"
+        raise ParameterError(f"{given}: {name} must be {declared.describe()}.") from None
 
 
-def check_parameters(values: Mapping[str, Any]) -> dict[str, Any]:
+def check_parameters(values: Mapping[str, Any], *, cli: bool = True) -> dict[str, Any]:
     """Every value of ``values`` checked (:func:`check_parameter`), and the rules that tie
     two parameters together (the sweep of chapter 11 runs from ``sweep_from_months`` up
     to ``sweep_to_months``); returns the normalised values.
@@ -283,7 +287,7 @@ def check_parameters(values: Mapping[str, Any]) -> dict[str, Any]:
     unknown = [name for name in values if name not in PARAMETERS]
     if unknown:
         raise ParameterError(unknown_message(unknown))
-    checked = {name: check_parameter(name, value) for name, value in values.items()}
+    checked = {name: check_parameter(name, value, cli=cli) for name, value in values.items()}
     if {"sweep_from_months", "sweep_to_months"} & set(checked):
         given = {
             name: (checked[name], "") if name in checked else (_default(name), " (its default)")
@@ -296,6 +300,29 @@ def check_parameters(values: Mapping[str, Any]) -> dict[str, Any]:
                 f"{stop:g}{stop_note}: the sweep's first cut-off must be at most its last."
             )
     return checked
+
+
+def check_namespace(namespace: Mapping[str, Any]) -> dict[str, Any]:
+    """The check a notebook makes of its own parameters: every name of
+    :data:`PARAMETERS` that ``namespace`` (the notebook's ``globals()``, after its
+    parameters cell and papermill's injected one) assigns, checked as the command line
+    checks it (:func:`check_parameters`); returns the checked values.
+
+    Raises
+    ------
+    ParameterError
+        Naming the parameter as the cell assigns it (``alpha = 7``) and the values allowed.
+
+    Examples
+    --------
+    >>> check_namespace({"alpha": 0.05, "months": 3, "ci_type": "log"})
+    {'alpha': 0.05, 'ci_type': 'log'}
+    >>> check_namespace({"alpha": 7})
+    Traceback (most recent call last):
+    ...
+    nettx_utils.parameters.ParameterError: alpha = 7: alpha must be a number greater than 0 and less than 1.
+    """
+    return check_parameters({k: v for k, v in namespace.items() if k in PARAMETERS}, cli=False)
 
 
 def _default(name: str) -> Any:

@@ -20,6 +20,7 @@ from nettx_utils.parameters import (
     PARAMETERS,
     QUANTILE_METHODS,
     ParameterError,
+    check_namespace,
     check_parameter,
     check_parameters,
 )
@@ -210,3 +211,14 @@ def test_the_declared_ranges_are_what_the_package_accepts():
         assert np.isfinite(np.quantile([1.0, 2.0, 3.0, 4.0], 0.5, method=method))
     with pytest.raises(ValueError):
         np.quantile([1.0, 2.0], 0.5, method="spss")
+
+
+def test_a_notebook_checks_its_own_values_with_the_same_declarations():
+    namespace = {"alpha": 7, "chapter": object(), "months": [1, 2]}  # other names are ignored
+    with pytest.raises(ParameterError, match=r"^alpha = 7: alpha must be a number greater than 0"):
+        check_namespace(namespace)
+    for notebook in NOTEBOOKS:
+        defaults = sweep.parameter_defaults(notebook)
+        assert check_namespace({**defaults, "cohort": None}) == defaults
+    with pytest.raises(ParameterError, match="sweep_from_months 61 is after sweep_to_months 60:"):
+        check_namespace({"sweep_from_months": 61, "sweep_to_months": 60})

@@ -16,6 +16,7 @@ from lifelines import KaplanMeierFitter
 from lifelines.statistics import logrank_test as lifelines_logrank
 
 from nettx_utils import cli, pipeline, sweep
+from nettx_utils.chapter import SYNTHETIC_CAPTION
 from nettx_utils.cohort import DATA_DIR, load_cohort
 from nettx_utils.errors import NettxError
 from nettx_utils.export import SOURCE_COLUMN
@@ -86,6 +87,7 @@ def test_sweep_of_chapter_5_equals_direct_recomputation(tmp_path):
 
     table = pd.read_csv(out / "sweep.csv")
     assert table["early_recurrence_months"].tolist() == [12, 24, 36]
+    assert set(table[SOURCE_COLUMN]) == {SYNTHETIC_CAPTION}  # the synthetic cohort: labelled so
     assert {"timing_p", "os_early_landmark", "os_late_landmark"} <= set(table.columns)
 
     # the page on parameters shows sweep.timing_preview: the same numbers, computed in-process
