@@ -174,7 +174,7 @@ PARAMETERS: dict[str, Parameter] = {
     "early_recurrence_months": _number(0),
     "mib1_threshold_pct": _number(0, 100),
     "per_patient_figures": Parameter("flag"),
-    "surgery_landmarks_months": Parameter("numbers", 0, low_open=True),
+    "surgery_landmarks_months": Parameter("numbers", 0, low_open=True, example="[3, 6, 12]"),
     "ci_month": _number(0, low_open=True),
     "landmark_month": _number(0, low_open=True),
     "n_simulations": _integer(1),

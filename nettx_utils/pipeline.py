@@ -122,12 +122,18 @@ def plan_parameters(
     Raises
     ------
     NettxError
-        When no notebook declares one of ``parameters``.
+        When no notebook declares one of ``parameters`` (naming the notebook and its
+        parameters when there is one notebook, as in a sweep).
     """
     declared = {nb.stem: declared_parameters(nb) for nb in notebooks}
     unknown = [name for name in parameters if not any(name in d for d in declared.values())]
     if unknown:
         known = sorted({name for d in declared.values() for name in d})
+        if len(declared) == 1:  # a sweep's notebook
+            raise NettxError(
+                f"{notebooks[0].stem} declares no parameter {', '.join(unknown)}; "
+                f"its parameters are: {', '.join(known)}."
+            )
         raise NettxError(
             f"no notebook declares parameter(s) {', '.join(unknown)}; "
             f"the notebooks' parameters are: {', '.join(known)}."

@@ -53,7 +53,10 @@ def test_default_out_is_under_results_sweeps():
 def test_cli_errors_are_one_line_without_traceback(capsys):
     assert cli.main(["sweep", "05", "-p", "no_such_parameter", "1"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: no notebook declares parameter(s) no_such_parameter")
+    assert err.startswith(
+        "error: 05_prognostic_factors declares no parameter no_such_parameter; its parameters "
+        "are: alpha, ci_type, data_path, early_recurrence_months,"
+    )
     assert "Traceback" not in err
     assert cli.main(["sweep", "05", "-p", "early_recurrence_months"]) == 2
     assert "give one or more values" in capsys.readouterr().err
