@@ -7,8 +7,10 @@ Commands:
   synth     generate the synthetic cohort
   sweep     run one notebook once per value of a parameter and compare the runs
 
-User errors (a bad cohort file, an unknown parameter, a failing notebook) print
-one message and exit with a non-zero status, never a traceback.
+User errors (a bad cohort file, an unknown parameter or a value out of its range,
+a failing notebook) print one message and exit with a non-zero status (2; 1 for a
+failing notebook), never a traceback. Parameter values are checked against their
+declarations (:mod:`nettx_utils.parameters`) before any notebook starts.
 """
 
 from __future__ import annotations
@@ -23,12 +25,18 @@ from nettx_utils.errors import NettxError
 
 
 def _run(args: argparse.Namespace) -> int:
+    from nettx_utils import parameters as declared
+
+    given = declared.parse_parameters(args.parameter)
+    declared.refuse_data_path(given)
+    given = declared.check_parameters(given)  # before the pipeline is even imported
+
     from nettx_utils import pipeline
 
     result = pipeline.run(
         build_dir=args.build_dir,
         data_path=args.data,
-        parameters=pipeline.parse_parameters(args.parameter),
+        parameters=given,
         only=args.only,
         allow_columns=args.allow_column,
         jobs=args.jobs,
@@ -131,16 +139,30 @@ def _synth(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from nettx_utils import pipeline, sweep
+    from nettx_utils import sweep
+    from nettx_utils.parameters import parse_parameters
 
     name, *texts = args.parameter
     if not texts:
         raise NettxError(f"-p {name}: give one or more values after the parameter's name.")
-    values = [pipeline.parse_parameters([(name, text)])[name] for text in texts]
+    values = [parse_parameters([(name, text)])[name] for text in texts]
     result = sweep.run_sweep(
-        args.notebook, name, values, out=args.out, jobs=args.jobs, plot=args.plot
+        args.notebook,
+        name,
+        values,
+        out=args.out,
+        jobs=args.jobs,
+        plot=args.plot,
+        data_path=args.data,
+        allow_columns=args.allow_column,
     )
-    print(f"{len(result.runs)} run(s); executed notebooks and their records in {result.csv.parent}")
+    if result.runs:
+        print(
+            f"{len(result.runs)} run(s); executed notebooks and their records in "
+            f"{result.csv.parent}"
+        )
+    else:
+        print(f"{len(result.table)} run(s); the table and the figure are in {result.csv.parent}")
     return 0
 
 
@@ -256,6 +278,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sweep.add_argument(
         "--jobs", type=int, default=None, help="runs at once (default: values, at most cores)"
+    )
+    sweep.add_argument(
+        "--data",
+        type=Path,
+        help="another cohort file (CSV or Excel), checked as by run --data; the table "
+        "then leaves out the counts that vary with the parameter",
+    )
+    sweep.add_argument(
+        "--allow-column",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="accept this column although its name or content looks like a direct identifier",
     )
     sweep.add_argument(
         "--plot",

@@ -32,8 +32,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import yaml
-
 from nettx_utils import execution, fingerprint, htmlbuild, privacy
 from nettx_utils.cohort import (
     ALLOW_COLUMNS_ENV,
@@ -44,6 +42,7 @@ from nettx_utils.cohort import (
 )
 from nettx_utils.errors import NettxError, NotebookFailed
 from nettx_utils.kernels import WarmKernel
+from nettx_utils.parameters import parse_parameters as parse_parameters  # the -p parser
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -99,25 +98,20 @@ def declared_parameters(notebook: Path) -> dict[str, object]:
     }
 
 
-def parse_parameters(pairs: Sequence[Sequence[str]]) -> dict[str, object]:
-    """``-p NAME VALUE`` pairs to Python values; VALUE is read as YAML (``36``, ``[5, 10]``,
-    ``log``), and ``None`` as Python's None (YAML would read it as a word).
+def checked_parameters(parameters: Mapping[str, object]) -> dict[str, object]:
+    """The run's parameters checked against their declarations
+    (:func:`nettx_utils.parameters.check_parameters`) before anything runs; ``data_path``
+    is refused, the cohort comes with ``--data``.
 
-    Examples
-    --------
-    >>> parse_parameters([["per_patient_figures", "None"], ["cut", "36"]])
-    {'per_patient_figures': None, 'cut': 36}
+    Raises
+    ------
+    ParameterError
+        Naming the parameter, the value given and the values allowed (exit status 2).
     """
-    parameters = {}
-    for name, text in pairs:
-        if text.strip() == "None":
-            parameters[name] = None
-            continue
-        try:
-            parameters[name] = yaml.safe_load(text)
-        except yaml.YAMLError:
-            parameters[name] = text
-    return parameters
+    from nettx_utils import parameters as declared
+
+    declared.refuse_data_path(parameters)
+    return declared.check_parameters(parameters)
 
 
 def plan_parameters(
@@ -128,12 +122,18 @@ def plan_parameters(
     Raises
     ------
     NettxError
-        When no notebook declares one of ``parameters``.
+        When no notebook declares one of ``parameters`` (naming the notebook and its
+        parameters when there is one notebook, as in a sweep).
     """
     declared = {nb.stem: declared_parameters(nb) for nb in notebooks}
     unknown = [name for name in parameters if not any(name in d for d in declared.values())]
     if unknown:
         known = sorted({name for d in declared.values() for name in d})
+        if len(declared) == 1:  # a sweep's notebook
+            raise NettxError(
+                f"{notebooks[0].stem} declares no parameter {', '.join(unknown)}; "
+                f"its parameters are: {', '.join(known)}."
+            )
         raise NettxError(
             f"no notebook declares parameter(s) {', '.join(unknown)}; "
             f"the notebooks' parameters are: {', '.join(known)}."
@@ -215,6 +215,9 @@ def run(
 
     Raises
     ------
+    ParameterError
+        When a parameter is unknown or its value is not allowed
+        (:mod:`nettx_utils.parameters`): before anything is read or written.
     CohortError
         When the cohort breaks a dictionary rule: before any notebook starts.
     NettxError
@@ -222,7 +225,7 @@ def run(
         (:func:`nettx_utils.privacy.assert_no_patient_ids`); the previous book
         is then unchanged.
     """
-    parameters = dict(parameters or {})
+    parameters = checked_parameters(parameters or {})
     allow_columns = tuple(allow_columns)
     cohort_path = Path(data_path).resolve() if data_path is not None else DEFAULT_COHORT
     cohort = _checked_cohort(cohort_path, Path(build_dir), allow_columns, report)

@@ -18,6 +18,7 @@ notebooks' HTML. Nothing is written into ``data/`` or ``notebooks/``.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -160,7 +161,17 @@ def _p_value_columns(table: pd.DataFrame, parameter: str) -> list[str]:
     p_values = [c for c in numeric if c == "p" or c.endswith("_p") or "p_value" in c]
     if p_values:
         return p_values
-    return [c for c in numeric if table[c].nunique(dropna=True) > 1][:8]
+    varying = [c for c in numeric if table[c].nunique(dropna=True) > 1]
+    return [c for c in varying if not _repeats_parameter(table, c, parameter)][:8]
+
+
+def _repeats_parameter(table: pd.DataFrame, column: str, parameter: str) -> bool:
+    """Whether ``column`` only repeats the parameter's values (``24.0`` for ``24``)."""
+    if table[column].equals(table[parameter]):
+        return True
+    values = pd.to_numeric(table[column], errors="coerce")
+    swept = pd.to_numeric(table[parameter], errors="coerce")
+    return bool(values.notna().all() and (values == swept).all())
 
 
 def sweep_figure(table: pd.DataFrame, parameter: str, keys: Sequence[str]) -> Any:
@@ -201,14 +212,74 @@ def sweep_figure(table: pd.DataFrame, parameter: str, keys: Sequence[str]) -> An
     return fig
 
 
-def _data_label() -> str:
-    """The synthetic-data label for the sweep's CSV and figure, or "" when the runs read
-    another cohort (the sweep runs the chapters on ``data/cohort.csv``)."""
+OTHER_COHORT_LABEL = "Computed from your cohort, not from the paper's patients."
+"""The label of a sweep's CSV and figure when the runs read a cohort that is not the
+synthetic one (the words of a chapter's figure captions on such a cohort)."""
+
+_COUNT_WORDS = re.compile(
+    r"(^|_)(n|count|counts|deaths?|events?|observed|expected|sizes?|hits|exits|patients)(_|$)"
+)
+
+
+def disclosive_columns(table: pd.DataFrame, parameter: str) -> list[str]:
+    """The columns of a sweep's table that a sweep of a real cohort must leave out.
+
+    A count that changes from one value of the parameter to the next (patients or
+    deaths in a group at each cut-off) gives, by differencing neighbouring values,
+    the recurrence month and the outcome of single patients. Left out: every column
+    whose values vary across the runs and either are all whole numbers or are named
+    like a count (``n_*``, ``*_n``, ``*deaths*``, ``*events*``, ``observed_*``,
+    ``expected_*``, ``*size*``, ``*hits*``, ``*patients*``). Kept: the parameter, a
+    column that only repeats it, and every column that is the same in all runs (it
+    is what one run of the book shows).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"cut": [12, 24], "n_early": [3, 7], "p": [0.2, 0.01],
+    ...                       "expected_1": [1.5, 2.25], "cutoff": [12.0, 24.0], "n_patients": [32, 32]})
+    >>> disclosive_columns(table, "cut")
+    ['n_early', 'expected_1']
+    """
+    left_out = []
+    for column in table.columns:
+        values = table[column]
+        if column == parameter or values.nunique(dropna=False) <= 1:
+            continue
+        if _repeats_parameter(table, column, parameter):
+            continue
+        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+        whole = numeric and bool(((values.dropna() % 1) == 0).all())
+        if whole or _COUNT_WORDS.search(str(column).lower()):
+            left_out.append(column)
+    return left_out
+
+
+def _data_label(cohort_path: Path) -> str:
+    """The label of the sweep's CSV and figure: whose patients the runs read."""
     from nettx_utils.chapter import SYNTHETIC_CAPTION
-    from nettx_utils.cohort import DEFAULT_COHORT
     from nettx_utils.privacy import is_synthetic
 
-    return SYNTHETIC_CAPTION if is_synthetic(DEFAULT_COHORT) else ""
+    return SYNTHETIC_CAPTION if is_synthetic(cohort_path) else OTHER_COHORT_LABEL
+
+
+def _checked_cohort(
+    data_path: Path | None, out: Path, allow_columns: Sequence[str], report: Callable[[str], None]
+) -> Path:
+    """The cohort the runs read, validated as ``run --data`` validates it
+    (:func:`nettx_utils.pipeline._checked_cohort`); refused inside ``out``, whose run
+    folders each sweep replaces."""
+    from nettx_utils.cohort import DEFAULT_COHORT
+
+    if data_path is None:
+        return DEFAULT_COHORT
+    cohort_path = Path(data_path).resolve()
+    if cohort_path.is_relative_to(out.resolve()):
+        raise NettxError(
+            f"{cohort_path.name}: the cohort file is inside the sweep's folder {out}, whose "
+            "runs each sweep replaces; move the file out of it first."
+        )
+    pipeline._checked_cohort(cohort_path, out, allow_columns, report)
+    return cohort_path
 
 
 def run_sweep(
@@ -221,6 +292,8 @@ def run_sweep(
     plot: Sequence[str] = (),
     report: Callable[[str], None] = print,
     notebook_dir: Path = pipeline.NOTEBOOK_DIR,
+    data_path: Path | None = None,
+    allow_columns: Sequence[str] = (),
 ) -> SweepResult:
     """Execute ``notebook`` once per value of ``parameter``; tabulate and plot the records.
 
@@ -230,7 +303,7 @@ def run_sweep(
         ``05``, ``05_prognostic_factors`` or a path to a notebook.
     parameter, values
         A parameter the notebook's ``parameters`` cell declares, and its values
-        (already parsed, e.g. by :func:`nettx_utils.pipeline.parse_parameters`).
+        (already parsed, e.g. by :func:`nettx_utils.parameters.parse_parameters`).
     out
         Folder of the runs, the CSV and the PNG; default :func:`default_out`.
     jobs
@@ -238,25 +311,48 @@ def run_sweep(
     plot
         Recorded keys to draw against the parameter; default every p-value
         (keys named ``*_p`` or ``*p_value*``), else the numbers that vary.
+    data_path
+        Another cohort file, as ``run --data``: checked against the data dictionary
+        before any run starts, never written to. On a cohort that is not the
+        synthetic one the table and the figure are labelled "computed from your
+        cohort", the table leaves out the counts that vary with the parameter
+        (:func:`disclosive_columns`), and the folders of the runs that succeeded
+        (executed copies, records, exported tables and figures, which show those
+        counts) are deleted once tabulated.
+    allow_columns
+        Identifier-like columns of the cohort to accept, as ``run --allow-column``.
 
     Raises
     ------
+    ParameterError
+        A value out of the parameter's range or of the wrong type
+        (:mod:`nettx_utils.parameters`), or ``data_path`` as the swept parameter.
     NettxError
         Unknown notebook or parameter (before anything runs), repeated values, an
-        output folder in ``data/`` or ``notebooks/``, or an unknown ``plot`` key.
+        output folder in ``data/`` or ``notebooks/``, a cohort that breaks the
+        dictionary, or an unknown ``plot`` key.
     NotebookFailed
         When a run fails; the other runs finish first, and the table holds them.
     """
+    from nettx_utils import parameters as declared
+    from nettx_utils.cohort import ALLOW_COLUMNS_ENV
+    from nettx_utils.privacy import is_synthetic
+
     path = resolve_notebook(notebook, notebook_dir)
     values = list(values)
     if not values:
         raise NettxError("sweep: give at least one value after the parameter's name.")
+    declared.refuse_data_path({parameter: values[0]})
     pipeline.plan_parameters([path], {parameter: values[0]})
+    values = [declared.check_parameters({parameter: v})[parameter] for v in values]
     slugs = [f"{parameter}={_slug(v)}" for v in values]
     if len(set(slugs)) != len(slugs):
         raise NettxError(f"sweep: the values of {parameter} repeat: {values!r}.")
     out = Path(out) if out is not None else default_out(path, parameter)
     _check_out(out)
+    cohort_path = _checked_cohort(data_path, out, allow_columns, report)
+    synthetic = is_synthetic(cohort_path)
+    given = {"data_path": str(cohort_path)} if data_path is not None else {}
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(values)))
     kernel = execution.kernel_name()
 
@@ -266,7 +362,7 @@ def run_sweep(
         if folder.exists():
             shutil.rmtree(folder)  # no stale record from an earlier sweep
         folder.mkdir(parents=True)
-        work[slug] = (path, folder / path.name, {parameter: value}, kernel)
+        work[slug] = (path, folder / path.name, {**given, parameter: value}, kernel)
 
     report(f"Sweeping {parameter} over {len(values)} value(s) of {path.stem}, {jobs} at a time ...")
     seconds: dict[str, float] = {}
@@ -281,20 +377,21 @@ def run_sweep(
             seconds[slug] = outcome
             report(f"[{done}/{len(work)}] {slug}: done in {outcome:.1f} s")
 
-    if jobs == 1:
-        for slug, job in work.items():
-            try:
-                finished(slug, _execute(job))
-            except NotebookFailed as exc:
-                finished(slug, exc)
-    else:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
-            futures = {pool.submit(_execute, job): slug for slug, job in work.items()}
-            for future in as_completed(futures):
-                exc = future.exception()
-                if exc is not None and not isinstance(exc, NotebookFailed):
-                    raise exc
-                finished(futures[future], exc if exc is not None else future.result())
+    with execution.environment_variable(ALLOW_COLUMNS_ENV, json.dumps(list(allow_columns))):
+        if jobs == 1:
+            for slug, job in work.items():
+                try:
+                    finished(slug, _execute(job))
+                except NotebookFailed as exc:
+                    finished(slug, exc)
+        else:
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
+                futures = {pool.submit(_execute, job): slug for slug, job in work.items()}
+                for future in as_completed(futures):
+                    exc = future.exception()
+                    if exc is not None and not isinstance(exc, NotebookFailed):
+                        raise exc
+                    finished(futures[future], exc if exc is not None else future.result())
 
     done = [(s, v) for s, v in zip(slugs, values, strict=True) if s in seconds]
     records = []
@@ -307,9 +404,26 @@ def run_sweep(
                 "chapter.finish()?"
             ) from None
     table = sweep_table(parameter, [v for _, v in done], records)
+    if not synthetic:
+        left_out = disclosive_columns(table, parameter)
+        table = table.drop(columns=left_out)
+        table.attrs["left_out"] = left_out
+        for slug, _ in done:  # each shows the counts at its value: together, by differencing
+            shutil.rmtree(out / slug)
+        if left_out:
+            report(
+                "Your cohort: the counts that vary with the parameter are left out of the "
+                f"table ({', '.join(left_out)}); by differencing neighbouring values they "
+                "would give single patients' times and outcomes."
+            )
+        report(
+            "Your cohort: the runs' folders (executed notebooks, records, exported tables "
+            "and figures) were deleted once tabulated, for the same reason; run the book with "
+            "one value to see a chapter."
+        )
     csv = out / "sweep.csv"
-    label = _data_label()
-    (table.assign(**{SOURCE_COLUMN: label}) if label else table).to_csv(csv, index=False)
+    label = _data_label(cohort_path)
+    table.assign(**{SOURCE_COLUMN: label}).to_csv(csv, index=False)
     report(f"Table: {csv}")
     if table.attrs["skipped"]:
         report(f"  (not scalars, left out of the table: {', '.join(table.attrs['skipped'])})")
@@ -317,6 +431,12 @@ def run_sweep(
     figure = None
     keys = list(plot) or _p_value_columns(table, parameter)
     unknown = [k for k in keys if k not in table.columns]
+    private = [k for k in unknown if k in table.attrs.get("left_out", [])]
+    if private:
+        raise NettxError(
+            f"--plot {', '.join(private)}: left out of a sweep of your cohort, as a count that "
+            "varies with the parameter (it would give single patients' times by differencing)."
+        )
     if unknown:
         raise NettxError(
             f"--plot {', '.join(unknown)}: not a recorded scalar; choose from "
@@ -325,11 +445,12 @@ def run_sweep(
     if keys and len(table):
         figure = out / "sweep.png"
         drawn = sweep_figure(table, parameter, keys)
-        if label:
-            _add_footer(drawn, label)
+        _add_footer(drawn, label)
         drawn.savefig(figure, dpi=150, bbox_inches="tight")
         report(f"Figure: {figure}")
-    runs = {slug: out / slug / path.name for slug, _ in done}
+    elif len(table):
+        report("No figure: no recorded number but the parameter itself varies across the runs.")
+    runs = {slug: out / slug / path.name for slug, _ in done} if synthetic else {}
     if failures:
         lines = "\n".join(f"  {slug}: {message}" for slug, message in failures.items())
         raise NotebookFailed(
@@ -381,7 +502,7 @@ def timing_preview(
     (``surgery_p``, which does not depend on the cut-off). The landmark is the first of
     chapter 5's default ``landmark_years``, read from its parameters cell, as in the
     sweep's runs. The cohort is the synthetic one unless ``cohort`` is given (the sweep
-    itself always runs on the chapter's default cohort). ``tests/test_sweep.py`` checks
+    runs on the chapter's default cohort unless given ``--data``). ``tests/test_sweep.py`` checks
     the values against a real sweep's ``sweep.csv``.
 
     Examples

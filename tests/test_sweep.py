@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -14,8 +16,10 @@ from lifelines import KaplanMeierFitter
 from lifelines.statistics import logrank_test as lifelines_logrank
 
 from nettx_utils import cli, pipeline, sweep
+from nettx_utils.chapter import SYNTHETIC_CAPTION
 from nettx_utils.cohort import DATA_DIR, load_cohort
 from nettx_utils.errors import NettxError
+from nettx_utils.export import SOURCE_COLUMN
 
 
 def test_notebook_names_resolve_like_the_run_command():
@@ -49,7 +53,10 @@ def test_default_out_is_under_results_sweeps():
 def test_cli_errors_are_one_line_without_traceback(capsys):
     assert cli.main(["sweep", "05", "-p", "no_such_parameter", "1"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: no notebook declares parameter(s) no_such_parameter")
+    assert err.startswith(
+        "error: 05_prognostic_factors declares no parameter no_such_parameter; its parameters "
+        "are: alpha, ci_type, data_path, early_recurrence_months,"
+    )
     assert "Traceback" not in err
     assert cli.main(["sweep", "05", "-p", "early_recurrence_months"]) == 2
     assert "give one or more values" in capsys.readouterr().err
@@ -83,6 +90,7 @@ def test_sweep_of_chapter_5_equals_direct_recomputation(tmp_path):
 
     table = pd.read_csv(out / "sweep.csv")
     assert table["early_recurrence_months"].tolist() == [12, 24, 36]
+    assert set(table[SOURCE_COLUMN]) == {SYNTHETIC_CAPTION}  # the synthetic cohort: labelled so
     assert {"timing_p", "os_early_landmark", "os_late_landmark"} <= set(table.columns)
 
     # the page on parameters shows sweep.timing_preview: the same numbers, computed in-process
@@ -142,3 +150,82 @@ def test_parameter_defaults_read_what_papermill_reads(notebook):
     assert sweep.parameter_defaults(notebook) == {
         name: ast.literal_eval(text) for name, text in declared.items()
     }
+
+
+def test_the_counts_that_vary_with_the_parameter_are_the_disclosive_columns():
+    table = pd.DataFrame(
+        {
+            "cut": [12, 24, 36],
+            "early_n": [3, 7, 9],  # patients per group: by differencing, 4 recur in (12, 24]
+            "deaths_high": [1.0, 3.0, 3.0],
+            "expected_1": [0.4, 1.1, 2.9],  # named like a count, not whole
+            "os_early_pct": [50.0, 71.4, 77.8],
+            "timing_p": [0.3, 0.01, 0.02],
+            "n_patients": [40, 40, 40],  # the same in every run: one book shows it
+            "early_cutoff": [12.0, 24.0, 36.0],  # repeats the parameter
+            "agree": [True, False, True],
+        }
+    )
+    assert sweep.disclosive_columns(table, "cut") == ["early_n", "deaths_high", "expected_1"]
+
+
+@pytest.fixture
+def user_cohort(tmp_path):
+    """The 40 random patients of /work/random40.csv, in a folder that names its owner."""
+    folder = tmp_path / "dr_rossi_private"
+    folder.mkdir()
+    path = folder / "centre40.csv"
+    shutil.copy(RANDOM40, path)
+    return path
+
+
+RANDOM40 = Path("/work/random40.csv")
+needs_random40 = pytest.mark.skipif(not RANDOM40.is_file(), reason="no /work/random40.csv")
+
+
+@needs_random40
+def test_sweep_data_is_validated_with_runs_messages(user_cohort, tmp_path, capsys):
+    broken = pd.read_csv(user_cohort).drop(columns=["died"])
+    bad = user_cohort.with_name("broken.csv")
+    broken.to_csv(bad, index=False)
+    assert cli.main(["run", "--build-dir", str(tmp_path / "b"), "--data", str(bad)]) == 2
+    from_run = capsys.readouterr().err
+    out = tmp_path / "s"
+    assert cli.main(["sweep", "02", "-p", "early_recurrence_months", "12", "--data", str(bad),
+                     "--out", str(out)]) == 2  # fmt: skip
+    assert capsys.readouterr().err == from_run and "died" in from_run
+    assert not out.exists() and not (tmp_path / "b" / "html").exists()
+    inside = out / "cohort.csv"
+    inside.parent.mkdir()
+    shutil.copy(user_cohort, inside)
+    assert cli.main(["sweep", "02", "-p", "early_recurrence_months", "12", "--data",
+                     str(inside), "--out", str(out)]) == 2  # fmt: skip
+    assert "inside the sweep's folder" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+@needs_random40
+def test_sweep_of_a_users_cohort_leaves_out_the_counts_and_the_runs(user_cohort, tmp_path):
+    data_before = sorted((p.name, p.stat().st_mtime_ns) for p in DATA_DIR.rglob("*"))
+    cohort_bytes = user_cohort.read_bytes()
+    out = tmp_path / "sweep"
+    command = [sys.executable, "-m", "nettx_utils", "sweep", "02", "-p",
+               "early_recurrence_months", "12", "24", "--data", str(user_cohort),
+               "--out", str(out), "--jobs", "2", "--plot", "p_change_signed_rank"]  # fmt: skip
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert completed.returncode == 0, completed.stderr
+    assert str(user_cohort) not in completed.stdout + completed.stderr
+    assert "early_n" in completed.stdout  # says which columns it left out
+    table = pd.read_csv(out / "sweep.csv")
+    assert str(user_cohort.parent) not in (out / "sweep.csv").read_text()
+    assert table["early_recurrence_months"].tolist() == [12, 24]
+    assert "early_n" not in table.columns  # the record's patients with an early recurrence
+    assert table["n_patients"].tolist() == [40, 40]
+    assert set(table[SOURCE_COLUMN]) == {sweep.OTHER_COHORT_LABEL}
+    cohort = load_cohort(user_cohort)
+    early_at_24 = int((cohort["months_lt_to_recurrence"] <= 24).sum())
+    early_at_12 = int((cohort["months_lt_to_recurrence"] <= 12).sum())
+    assert early_at_24 != early_at_12  # so early_n varied: the rule had something to remove
+    assert sorted(p.name for p in out.iterdir()) == ["sweep.csv", "sweep.png"]  # no run folder
+    assert user_cohort.read_bytes() == cohort_bytes
+    assert sorted((p.name, p.stat().st_mtime_ns) for p in DATA_DIR.rglob("*")) == data_before
