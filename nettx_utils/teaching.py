@@ -1044,3 +1044,83 @@ def weights_figure(weighted: dict[str, pd.DataFrame]) -> Any:
     else:
         ax.text(0.5, 0.5, "Not computable on these data", ha="center", transform=ax.transAxes)
     return figure
+
+
+def binomial_comparison(
+    durations: Any, events: Any, time: float, *, ci_type: str = "log-log"
+) -> str:
+    """Chapter 10's comparison of a landmark's Kaplan-Meier interval with the binomial one,
+    in words: who was censored before ``time``; the crude share alive among the others
+    beside the Kaplan-Meier estimate (:func:`landmark_status`); and the widths of the
+    binomial, Greenwood plain and ``ci_type`` 95% intervals (:func:`landmark_widths`),
+    so that censoring and scale are told apart.
+
+    Examples
+    --------
+    Hand check: S(4.5) = 7/8 x 6/7 x 4/5 = 0.6; the binomial width is 2 x 1.96 x
+    sqrt(0.6 x 0.4 / 8) = 0.679, Greenwood's sum 1/56 + 1/42 + 1/20 gives the plain width
+    2 x 1.96 x 0.6 x sqrt(0.0917) = 0.712.
+
+    >>> print(binomial_comparison([1, 2, 3, 4, 5, 6, 7, 8], [1, 1, 0, 1, 0, 0, 1, 0], 4.5))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    1 of the 8 patients was censored before the landmark (4.5 months) and 3 had died by
+    then, so the status at the landmark is known for 7 of them. The share alive among
+    them, a crude proportion that leaves the censored patients out, is 57.1%, against
+    a Kaplan-Meier estimate of 60.0%: it ignores the time the censored patients were seen
+    alive, and it is never above the Kaplan-Meier estimate. At this size the binomial 95%
+    interval is 67.9 percentage points wide; Greenwood's plain interval, on the same scale
+    but with the censoring, is 71.2, and the log-log interval 65.7. The first gap comes
+    from the censoring, the second from the scale.
+    >>> print(binomial_comparison([1, 2, 3, 4], [1, 1, 1, 1], 2.5, ci_type="plain"))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Nobody was censored before the landmark (2.5 months), so there the Kaplan-Meier
+    estimate is simply the share of the 4 patients alive, 50.0%, a binomial proportion,
+    and Greenwood's plain interval has the binomial width, 98.0 percentage points.
+    >>> binomial_comparison([1, 2], [1, 0], 5)
+    'Nobody was followed to the landmark (5 months): there is no estimate to compare.'
+    >>> binomial_comparison([1, 3], [0, 1], 5)
+    'The curve is at 0.0% at the landmark (5 months): no interval has a width to compare there.'
+    """
+    table = life_table(durations, events)
+    status = landmark_status(durations, events, time)
+    km = value_at(table, time)
+    when = f"the landmark ({fixed(time, 1).removesuffix('.0')} months)"
+    if not math.isfinite(km):
+        return f"Nobody was followed to {when}: there is no estimate to compare."
+    if km <= 0 or km >= 1:
+        return (
+            f"The curve is at {proportion_text(km)} at {when}: no interval has a width to "
+            "compare there."
+        )
+    widths = landmark_widths(table, time, ci_type=ci_type)
+
+    def points(value: float) -> str:
+        return proportion_text(value).replace("%", "")
+
+    if status["censored_before"] == 0:
+        return (
+            f"Nobody was censored before {when}, so there the Kaplan-Meier estimate is simply "
+            f"the share of the {status['patients']} patients alive, {proportion_text(km)}, a "
+            "binomial proportion, and Greenwood's plain interval has the binomial width, "
+            f"{points(widths['binomial'])} percentage points."
+        )
+    c, known = status["censored_before"], status["known"]
+    text = (
+        f"{c} of the {status['patients']} patients {'was' if c == 1 else 'were'} censored "
+        f"before {when} and {status['died_by']} had died by then, so the status at the "
+        f"landmark is known for {known} of them. The share alive among them, a crude "
+        "proportion that leaves the censored patients out, is "
+        f"{proportion_text(status['dropped'])}, against a Kaplan-Meier estimate of "
+        f"{proportion_text(km)}: it ignores the time the censored patients were seen alive, "
+        "and it is never above the Kaplan-Meier estimate. At this size the binomial 95% "
+        f"interval is {points(widths['binomial'])} percentage points wide; Greenwood's plain "
+        f"interval, on the same scale but with the censoring, is {points(widths['plain'])}"
+    )
+    clipped = value_at(table, time, "plain_upper") >= 1 or value_at(table, time, "plain_lower") <= 0
+    cut = " (and from the cut of the plain interval at 0 or 1)" if clipped else ""
+    if ci_type == "plain":
+        return f"{text}. The gap comes from the censoring{cut}."
+    return (
+        f"{text}, and the {ci_type} interval {points(widths['chosen'])}. The first gap comes "
+        f"from the censoring{cut}, the second from the scale."
+    )
