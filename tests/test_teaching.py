@@ -566,3 +566,26 @@ def test_no_code_cell_echoes_a_bare_value(name):
         last = body[-1] if body else None
         if isinstance(last, ast.Expr):
             assert not isinstance(last.value, (ast.Name, ast.Constant, ast.Subscript)), cell["id"]
+
+
+@pytest.mark.parametrize("name", TEACHING_NOTEBOOKS[:4])
+def test_every_cohort_table_of_chapters_7_to_10_carries_the_cohort_mark(name):
+    """Each table computed from the cohort (``tables.styled`` or ``chapter.listing``) names
+    the cohort in its caption (``mark``: "synthetic cohort: ..." or "your cohort"); only the
+    simulated trials of chapter 9 are no cohort's."""
+    import ast
+
+    cells = [c for c in notebook_cells(name) if c["cell_type"] == "code"]
+    found = 0
+    for cell in cells:
+        tree = ast.parse("".join(cell["source"]))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and ast.unparse(node.func).endswith(
+                ("tables.styled", "chapter.listing")
+            ):
+                caption = ast.unparse(node.args[1])
+                if "simulated trials" in caption:
+                    continue
+                found += 1
+                assert "mark" in caption, (name, caption)
+    assert found
