@@ -559,16 +559,21 @@ def proportion_text(value: float) -> str:
     return "not estimable" if not math.isfinite(value) else f"{fixed(100 * value, 1)}%"
 
 
-def months_text(value: float) -> str:
+def months_text(value: float, decimals: int = 1) -> str:
     """A time in months as text for the prose; inf (a curve that never got there) reads
-    "not reached", NaN "not estimable"."""
+    "not reached", NaN "not estimable". ``decimals=0`` is the paper's precision for
+    its median survival ("81 mo").
+
+    Examples
+    --------
+    >>> months_text(81.35), months_text(81.35, 0), months_text(math.inf)
+    ('81.4 months', '81 months', 'not reached')
+    """
     if value == math.inf:
         return "not reached"
     if not math.isfinite(value):
         return "not estimable"
-    from nettx_utils.tables import fixed  # halves up, as the tables print them
-
-    return f"{fixed(value, 1)} months"
+    return f"{fixed(value, decimals)} months"  # halves up, as the tables print them
 
 
 def percent_cell(decimals: int = 1) -> Any:
@@ -701,11 +706,11 @@ def exercise_problems(cells: list[dict]) -> list[str]:
     return problems
 
 
-def median_sentence(table: pd.DataFrame) -> str:
+def median_sentence(table: pd.DataFrame, decimals: int = 1) -> str:
     """Where the curve of a :func:`life_table` falls to 50%, and with how many deaths.
 
     Says whether fewer than half the patients had died by then, and how many had been
-    censored before (:func:`deaths_by_median`).
+    censored before (:func:`deaths_by_median`). ``decimals``: of the median, in months.
 
     Examples
     --------
@@ -721,7 +726,7 @@ def median_sentence(table: pd.DataFrame) -> str:
     counted = f"{deaths} death{'s' if deaths != 1 else ''} among {patients} patients"
     if not math.isfinite(found["median"]):
         return f"the curve stays above 50% to the end of follow-up ({counted}): the median is not reached"
-    text = f"the curve falls to 50% at {months_text(found['median'])}, after {counted}"
+    text = f"the curve falls to 50% at {months_text(found['median'], decimals)}, after {counted}"
     if 2 * deaths >= patients:
         return text
     censored = int(table.loc[table["time"] < found["median"], "censored"].sum())
@@ -827,4 +832,297 @@ def logrank_sentence(result: dict[str, float], group_1: str) -> str:
         f"{result['expected_1']:.2f} deaths were expected if both groups shared one hazard. "
         f"With a variance of {result['variance']:.2f} the statistic is "
         f"{result['statistic']:.2f}, {p_phrase(result['p_value'])}."
+    )
+
+
+def landmark_status(durations: Any, events: Any, time: float) -> dict[str, Any]:
+    """What is known about each patient at ``time``, and two crude shares alive there.
+
+    ``died_by``: deaths at or before ``time``; ``censored_before``: censored strictly
+    before it (status at ``time`` unknown); ``known``: the others, whose status at
+    ``time`` is known; ``known_alive``: those of them alive. ``dropped`` is the share
+    alive among the known (the censored left out), ``counted_alive`` the share alive
+    when the censored are counted as alive (NaN without a known patient). Both ignore
+    when the censored were censored: with anyone censored before ``time`` the first is
+    never above the Kaplan-Meier estimate and the second never below it (ties as in
+    :func:`risk_table`: a death at ``time`` counts, a censoring at ``time`` is alive).
+
+    Examples
+    --------
+    >>> status = landmark_status([2, 4, 5, 7, 9], [1, 0, 1, 0, 0], 6)
+    >>> {k: status[k] for k in ("died_by", "censored_before", "known", "known_alive")}
+    {'died_by': 2, 'censored_before': 1, 'known': 4, 'known_alive': 2}
+    >>> status["dropped"], status["counted_alive"]
+    (0.5, 0.6)
+    """
+    t, event = _validate(durations, events)
+    died_by = int(((event == 1) & (t <= time)).sum())
+    censored_before = int(((event == 0) & (t < time)).sum())
+    known = len(t) - censored_before
+    return {
+        "patients": len(t),
+        "died_by": died_by,
+        "censored_before": censored_before,
+        "known": known,
+        "known_alive": known - died_by,
+        "dropped": (known - died_by) / known if known else math.nan,
+        "counted_alive": (len(t) - died_by) / len(t) if len(t) else math.nan,
+    }
+
+
+def landmark_widths(
+    table: pd.DataFrame, time: float, *, alpha: float = 0.05, ci_type: str = "log-log"
+) -> dict[str, float]:
+    """Widths of three 95% intervals of S(``time``) from a :func:`life_table`.
+
+    ``binomial``: 2 z sqrt(S (1 - S) / n), with S the Kaplan-Meier estimate and n all
+    the patients: the plain (Wald) interval of a proportion, the width Greenwood's
+    plain interval has when nobody is censored before ``time`` (then Greenwood's
+    variance is exactly S (1 - S) / n). ``plain``: Greenwood's plain interval, with the
+    censoring (same scale, so the gap to ``binomial`` is the censoring's doing, and the
+    cut at 0 and 1). ``chosen``: the interval on ``ci_type``'s scale (the gap to
+    ``plain`` is the scale's doing). NaN where the curve is not estimable. ``alpha`` must
+    be the one the table was built with.
+
+    Examples
+    --------
+    >>> table = life_table([1, 2, 3, 4, 5, 6, 7, 8], [1, 1, 0, 1, 0, 0, 1, 0])
+    >>> widths = landmark_widths(table, 4.5)  # S = 7/8 x 6/7 x 4/5 = 0.6, n = 8
+    >>> round(widths["binomial"], 4), widths["plain"] > widths["binomial"]
+    (0.679, True)
+    >>> none = landmark_widths(life_table([1, 2, 3, 4], [1, 1, 1, 1]), 2.5)
+    >>> round(none["binomial"], 10) == round(none["plain"], 10)  # no censoring: the same
+    True
+    """
+    z = float(norm.ppf(1 - alpha / 2))
+    n = float(table["at_risk"].iloc[0])
+    s = value_at(table, time)
+    prefix = CI_COLUMNS[ci_type]
+    found = {"binomial": 2 * z * math.sqrt(s * (1 - s) / n) if math.isfinite(s) else math.nan}
+    for name, key in (("plain", "plain"), ("chosen", prefix)):
+        upper = value_at(table, time, f"{key}_upper")
+        found[name] = float(upper - value_at(table, time, f"{key}_lower"))
+    return found
+
+
+def expected_by_group(table: pd.DataFrame) -> tuple[float, float]:
+    """Expected deaths of group 1 and of group 2 in a :func:`logrank_table` (the sums of
+    ``e1`` and of ``d - e1``), if both groups shared one hazard.
+
+    Examples
+    --------
+    >>> expected_by_group(logrank_table([1, 2, 3, 4, 5, 6], [1, 1, 1, 1, 0, 1], list("aaabbb")))
+    (1.15, 3.85)
+    """
+    e1 = float(table["e1"].sum())
+    return round(e1, 12), round(float(table["d"].sum()) - e1, 12)
+
+
+def chi2_caveat(
+    smaller_group: int, fewer_expected: float, asymptotic_p: float, permutation: Any, shuffled: str
+) -> str:
+    """The caveat on a log-rank p from the chi-square distribution, with the permutation p
+    at the same cut-off (:func:`nettx_utils.cutoff_report.fixed_cut_test`) beside it.
+
+    ``smaller_group``: patients in the smaller group; ``fewer_expected``: the smaller of
+    the two groups' expected deaths (:func:`expected_by_group`); ``permutation``: the
+    test's result (None when it cannot be computed); ``shuffled`` names what the
+    permutations shuffle. p values with 4 decimals, as chapter 11 prints them; the
+    Monte Carlo interval is Clopper-Pearson.
+
+    Examples
+    --------
+    >>> from nettx_utils.cutoff_report import fixed_cut_test
+    >>> months, died, marker = [1, 2, 3, 4, 5, 6], [1, 1, 1, 1, 0, 1], [1, 2, 3, 4, 5, 6]
+    >>> perm = fixed_cut_test(months, died, marker, 3, n_permutations=999, seed=1)
+    >>> chi2_caveat(3, 1.15, 0.0246, perm, "marker values")  # doctest: +NORMALIZE_WHITESPACE
+    'The chi-square distribution only approximates the null distribution of the statistic, and
+    the approximation can be poor when a group has few patients or few expected deaths: here
+    the smaller group has 3 patients and the smaller expected number of deaths in a group is
+    1.15. A permutation test at the same cut-off does without the approximation: shuffling
+    the marker values 999 times, p = 0.1000 (Monte Carlo 95% interval 0.0813 to 0.1193,
+    Clopper-Pearson), against p = 0.0246 from the chi-square distribution.'
+    >>> chi2_caveat(9, 8.4, 1e-7, perm, "marker values").split("), ")[-1]  # not "p = < 0.0001"
+    'against p < 0.0001 from the chi-square distribution.'
+    >>> chi2_caveat(3, 1.15, float("nan"), None, "marker values")
+    'The log-rank test cannot be computed here, so neither can a permutation test.'
+    """
+    from nettx_utils.cutoff_report import PERM_DIGITS, interval_text
+    from nettx_utils.prose import p_phrase as phrase
+
+    usable = permutation is not None and math.isfinite(permutation.p_value)
+    if not (usable and math.isfinite(asymptotic_p)):
+        return "The log-rank test cannot be computed here, so neither can a permutation test."
+    return (
+        "The chi-square distribution only approximates the null distribution of the "
+        "statistic, and the approximation can be poor when a group has few patients or few "
+        f"expected deaths: here the smaller group has {smaller_group} patient"
+        f"{'s' if smaller_group != 1 else ''} and the smaller expected number of deaths in a "
+        f"group is {fewer_expected:.2f}. A permutation test at the same cut-off does without "
+        f"the approximation: shuffling the {shuffled} {permutation.n_permutations:,} times, "
+        f"{phrase(permutation.p_value, PERM_DIGITS)} (Monte Carlo 95% interval "
+        f"{interval_text(permutation)}, Clopper-Pearson), against "
+        f"{phrase(asymptotic_p, PERM_DIGITS)} from the chi-square distribution."
+    )
+
+
+def _time_axis(ax: Any, end: float, label: str) -> None:
+    """The book's x axis for months (:func:`nettx_utils.plots.book_ticks`, every 24)."""
+    from nettx_utils.plots import book_ticks
+
+    end = end if math.isfinite(end) and end > 0 else 1.0
+    ticks = book_ticks(end)
+    ax.set_xticks(ticks)
+    ax.set_xlim(0, max(end, float(ticks[-1])) * 1.02)
+    ax.set_xlabel(label)
+
+
+def ci_scales_figure(table: pd.DataFrame, month: float) -> Any:
+    """Chapter 7's figure: a :func:`life_table`'s curve with its pointwise band on the
+    plain, log and log-log scales, one panel each, a dotted line at ``month``; the x
+    axis follows the book's tick rule.
+
+    Examples
+    --------
+    >>> figure = ci_scales_figure(life_table([5, 8, 8, 30, 60], [1, 1, 0, 1, 0]), 24)
+    >>> [ax.get_title() for ax in figure.axes]
+    ['Plain', "Log (R's default)", "Log-log (lifelines' default)"]
+    >>> figure.axes[0].get_xticks().tolist()
+    [0.0, 24.0, 48.0]
+    """
+    from matplotlib.figure import Figure
+
+    from nettx_utils.plots import PALETTE
+
+    figure = Figure(figsize=(8.4, 3.0), layout="constrained")
+    axes = figure.subplots(1, 3, sharey=True)
+    limits = [c for c in table.columns if c.endswith(("_lower", "_upper"))]
+    start = pd.DataFrame({"time": [0.0], "survival": [1.0]} | {c: [1.0] for c in limits})
+    steps = pd.concat([start, table], ignore_index=True)  # the curve starts at S(0) = 1
+    names = {"plain": "Plain", "log": "Log (R's default)", "loglog": "Log-log (lifelines' default)"}
+    for ax, (prefix, name), colour in zip(axes, names.items(), PALETTE, strict=False):
+        lower, upper = steps[f"{prefix}_lower"], steps[f"{prefix}_upper"]
+        ax.fill_between(
+            steps["time"], lower, upper, step="post", color=colour, alpha=0.25, linewidth=0
+        )
+        ax.step(steps["time"], steps["survival"], where="post", color="#222222")
+        ax.axvline(month, color="#888888", linestyle=":", linewidth=1)
+        ax.set_title(name)
+        _time_axis(ax, float(table["time"].max()), "Months since recurrence")
+    axes[0].set_ylabel("Overall survival")
+    axes[0].set_ylim(0, 1.02)
+    return figure
+
+
+def weights_figure(weighted: dict[str, pd.DataFrame]) -> Any:
+    """Chapter 9's figure: each weighting's weight at each death time, relative to the
+    first death (``weighted`` maps a test's name to a :func:`logrank_by_hand` table);
+    the x axis follows the book's tick rule. Without any table it says so.
+
+    Examples
+    --------
+    >>> table, _ = logrank_by_hand([1, 30, 50, 4, 5, 60], [1, 1, 1, 1, 0, 1], list("aaabbb"))
+    >>> ax = weights_figure({"Log-rank": table}).axes[0]
+    >>> ax.get_xticks().tolist(), [t.get_text() for t in ax.get_legend().get_texts()]
+    ([0.0, 24.0, 48.0], ['Log-rank'])
+    >>> [t.get_text() for t in weights_figure({}).axes[0].texts]
+    ['Not computable on these data']
+    """
+    from matplotlib.figure import Figure
+
+    from nettx_utils.plots import PALETTE
+
+    figure = Figure(figsize=(6.4, 2.8), layout="constrained")
+    ax = figure.subplots()
+    for (name, table), colour in zip(weighted.items(), PALETTE, strict=False):
+        w = table["weight"] / table["weight"].iloc[0]
+        ax.step(table["time"], w, where="post", color=colour, label=name, marker="o", markersize=3)
+    end = max((float(t["time"].max()) for t in weighted.values()), default=math.nan)
+    _time_axis(ax, end, "Months since recurrence (death times)")
+    ax.set_ylabel("Weight (first death = 1)")
+    ax.set_ylim(0, 1.05)
+    if weighted:
+        ax.legend(loc="lower left")
+    else:
+        ax.text(0.5, 0.5, "Not computable on these data", ha="center", transform=ax.transAxes)
+    return figure
+
+
+def binomial_comparison(
+    durations: Any, events: Any, time: float, *, ci_type: str = "log-log"
+) -> str:
+    """Chapter 10's comparison of a landmark's Kaplan-Meier interval with the binomial one,
+    in words: who was censored before ``time``; the crude share alive among the others
+    beside the Kaplan-Meier estimate (:func:`landmark_status`); and the widths of the
+    binomial, Greenwood plain and ``ci_type`` 95% intervals (:func:`landmark_widths`),
+    so that censoring and scale are told apart.
+
+    Examples
+    --------
+    Hand check: S(4.5) = 7/8 x 6/7 x 4/5 = 0.6; the binomial width is 2 x 1.96 x
+    sqrt(0.6 x 0.4 / 8) = 0.679, Greenwood's sum 1/56 + 1/42 + 1/20 gives the plain width
+    2 x 1.96 x 0.6 x sqrt(0.0917) = 0.712.
+
+    >>> print(binomial_comparison([1, 2, 3, 4, 5, 6, 7, 8], [1, 1, 0, 1, 0, 0, 1, 0], 4.5))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    1 of the 8 patients was censored before the landmark (4.5 months) and 3 had died by
+    then, so the status at the landmark is known for 7 of them. The share alive among
+    them, a crude proportion that leaves the censored patients out, is 57.1%, against
+    a Kaplan-Meier estimate of 60.0%: it ignores the time the censored patients were seen
+    alive, and it is never above the Kaplan-Meier estimate. At this size the binomial 95%
+    interval is 67.9 percentage points wide; Greenwood's plain interval, on the same scale
+    but with the censoring, is 71.2, and the log-log interval 65.7. The first gap comes
+    from the censoring, the second from the scale.
+    >>> print(binomial_comparison([1, 2, 3, 4], [1, 1, 1, 1], 2.5, ci_type="plain"))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Nobody was censored before the landmark (2.5 months), so there the Kaplan-Meier
+    estimate is simply the share of the 4 patients alive, 50.0%, a binomial proportion,
+    and Greenwood's plain interval has the binomial width, 98.0 percentage points.
+    >>> binomial_comparison([1, 2], [1, 0], 5)
+    'Nobody was followed to the landmark (5 months): there is no estimate to compare.'
+    >>> binomial_comparison([1, 3], [0, 1], 5)
+    'The curve is at 0.0% at the landmark (5 months): no interval has a width to compare there.'
+    """
+    table = life_table(durations, events)
+    status = landmark_status(durations, events, time)
+    km = value_at(table, time)
+    when = f"the landmark ({fixed(time, 1).removesuffix('.0')} months)"
+    if not math.isfinite(km):
+        return f"Nobody was followed to {when}: there is no estimate to compare."
+    if km <= 0 or km >= 1:
+        return (
+            f"The curve is at {proportion_text(km)} at {when}: no interval has a width to "
+            "compare there."
+        )
+    widths = landmark_widths(table, time, ci_type=ci_type)
+
+    def points(value: float) -> str:
+        return proportion_text(value).replace("%", "")
+
+    if status["censored_before"] == 0:
+        return (
+            f"Nobody was censored before {when}, so there the Kaplan-Meier estimate is simply "
+            f"the share of the {status['patients']} patients alive, {proportion_text(km)}, a "
+            "binomial proportion, and Greenwood's plain interval has the binomial width, "
+            f"{points(widths['binomial'])} percentage points."
+        )
+    c, known = status["censored_before"], status["known"]
+    text = (
+        f"{c} of the {status['patients']} patients {'was' if c == 1 else 'were'} censored "
+        f"before {when} and {status['died_by']} had died by then, so the status at the "
+        f"landmark is known for {known} of them. The share alive among them, a crude "
+        "proportion that leaves the censored patients out, is "
+        f"{proportion_text(status['dropped'])}, against a Kaplan-Meier estimate of "
+        f"{proportion_text(km)}: it ignores the time the censored patients were seen alive, "
+        "and it is never above the Kaplan-Meier estimate. At this size the binomial 95% "
+        f"interval is {points(widths['binomial'])} percentage points wide; Greenwood's plain "
+        f"interval, on the same scale but with the censoring, is {points(widths['plain'])}"
+    )
+    clipped = value_at(table, time, "plain_upper") >= 1 or value_at(table, time, "plain_lower") <= 0
+    cut = " (and from the cut of the plain interval at 0 or 1)" if clipped else ""
+    if ci_type == "plain":
+        return f"{text}. The gap comes from the censoring{cut}."
+    return (
+        f"{text}, and the {ci_type} interval {points(widths['chosen'])}. The first gap comes "
+        f"from the censoring{cut}, the second from the scale."
     )

@@ -411,19 +411,112 @@ def test_a_why_question_needs_an_answer_in_words():
 
 @pytest.mark.parametrize("seed", range(20))
 def test_dropping_censored_patients_never_raises_the_share_alive(seed):
-    """Chapter 7's exercise 3: the share alive among the patients who died is never above
-    the Kaplan-Meier estimate (each death's Kaplan-Meier weight grows over time)."""
+    """Chapter 7's exercise 3 and chapter 8's first shortcut (one definition): leaving out
+    the patients censored before t never gives a share alive above the Kaplan-Meier
+    estimate, and counting them as alive never gives one below it (ties included)."""
     rng = np.random.default_rng(seed)
     n = int(rng.integers(5, 40))
-    months = np.round(rng.exponential(60, n), 1)
+    months = np.round(rng.exponential(60, n))  # whole months: many ties
     died = rng.random(n) < 0.6
     if not died.any():
         died[0] = True
     table = teaching.life_table(months, died.astype(int))
-    for t in np.linspace(0, months.max(), 15):
+    for t in np.unique(np.r_[months, np.linspace(0, months.max(), 15)]):
         km = teaching.value_at(table, t)
-        dropped = float((months[died] > t).mean())
+        kept = ~(~died & (months < t))
+        dropped = float(1 - (died[kept] & (months[kept] <= t)).mean())
+        counted = float(1 - (died & (months <= t)).mean())
+        status = teaching.landmark_status(months, died.astype(int), t)
+        assert status["dropped"] == pytest.approx(dropped)
+        assert status["counted_alive"] == pytest.approx(counted)
         assert dropped <= km + 1e-12
+        assert counted >= km - 1e-12
+
+
+def test_landmark_status_by_hand():
+    # t = 5: deaths at 2 and 5 count; the censoring at 3 is before, the one at 5 is not
+    status = teaching.landmark_status([2, 3, 5, 5, 8, 9], [1, 0, 1, 0, 1, 0], 5)
+    assert status["died_by"] == 2 and status["censored_before"] == 1
+    assert status["known"] == 5 and status["known_alive"] == 3
+    assert status["dropped"] == pytest.approx(3 / 5)
+    assert status["counted_alive"] == pytest.approx(4 / 6)
+    # nobody censored before t: both shortcuts equal Kaplan-Meier
+    table = teaching.life_table([2, 3, 5, 5, 8, 9], [1, 0, 1, 0, 1, 0])
+    early = teaching.landmark_status([2, 3, 5, 5, 8, 9], [1, 0, 1, 0, 1, 0], 2.5)
+    assert early["dropped"] == early["counted_alive"] == teaching.value_at(table, 2.5)
+
+
+def test_landmark_widths_without_and_with_censoring():
+    z = norm.ppf(0.975)
+    complete = teaching.life_table([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [1] * 10)
+    widths = teaching.landmark_widths(complete, 3.5)  # S = 0.7, nobody censored
+    assert widths["binomial"] == pytest.approx(2 * z * math.sqrt(0.7 * 0.3 / 10), abs=TOL)
+    assert widths["plain"] == pytest.approx(widths["binomial"], abs=TOL)
+    censored = teaching.life_table([1, 2, 3, 4, 5, 6, 7, 8], [1, 1, 0, 1, 0, 0, 1, 0])
+    widths = teaching.landmark_widths(censored, 4.5)  # by hand: S = 0.6
+    greenwood = 1 / (8 * 7) + 1 / (7 * 6) + 1 / (5 * 4)
+    assert widths["plain"] == pytest.approx(2 * z * 0.6 * math.sqrt(greenwood), abs=TOL)
+    k = math.exp(z * math.sqrt(greenwood) / abs(math.log(0.6)))
+    assert widths["chosen"] == pytest.approx(0.6 ** (1 / k) - 0.6**k, abs=TOL)
+
+
+def test_expected_by_group_by_hand(data):
+    durations, events, groups = data
+    table = teaching.logrank_table(durations, events, groups)
+    first = sorted(set(groups))[0]
+    expected = [0.0, 0.0]
+    for t in np.unique(durations[events == 1]):
+        at_risk = durations >= t
+        deaths = ((durations == t) & (events == 1)).sum()
+        share = (at_risk & (groups == first)).sum() / at_risk.sum()
+        expected[0] += deaths * share
+        expected[1] += deaths * (1 - share)
+    assert teaching.expected_by_group(table) == pytest.approx(tuple(expected), abs=1e-9)
+    assert sum(teaching.expected_by_group(table)) == pytest.approx(events.sum())
+
+
+def test_chi2_caveat_quotes_both_p_values_on_the_cohort():
+    from nettx_utils.cutoff_report import fixed_cut_test
+    from nettx_utils.prose import p_text
+
+    months, died, groups = cohort_data()
+    marker = load_cohort()["months_lt_to_recurrence"].to_numpy(float)
+    permutation = fixed_cut_test(months, died, marker, 24, n_permutations=999, seed=3)
+    asymptotic = multivariate_logrank_test(months, groups, died).p_value
+    table = teaching.logrank_table(months, died, groups)
+    smaller = int(min((groups == "early").sum(), (groups == "late").sum()))
+    text = teaching.chi2_caveat(
+        smaller, min(teaching.expected_by_group(table)), asymptotic, permutation, "times"
+    )
+    assert f"p = {p_text(permutation.p_value, 4)} " in text
+    assert f"against p = {p_text(asymptotic, 4)} from the chi-square" in text
+    assert f"the smaller group has {smaller} patients" in text
+    # the permutation p is (1 + hits) / (1 + B), never 0 (Phipson and Smyth)
+    assert permutation.p_value == (1 + permutation.n_reaching) / 1000
+
+
+def test_teaching_figures_follow_the_book_tick_rule():
+    from nettx_utils.plots import book_ticks
+
+    months, died, groups = cohort_data()
+    table = teaching.life_table(months, died)
+    for ax in teaching.ci_scales_figure(table, 60).axes:
+        assert ax.get_xticks().tolist() == book_ticks(months.max()).tolist()
+    lr_table, _ = teaching.logrank_by_hand(months, died, groups, weighting="wilcoxon")
+    ax = teaching.weights_figure({"Wilcoxon": lr_table}).axes[0]
+    assert ax.get_xticks().tolist() == book_ticks(lr_table["time"].max()).tolist()
+    assert all(tick % 24 == 0 for tick in ax.get_xticks())
+
+
+def test_binomial_comparison_on_the_cohort_counts_as_landmark_status():
+    months, died, _ = cohort_data()
+    status = teaching.landmark_status(months, died, 60)
+    text = teaching.binomial_comparison(months, died, 60)
+    assert text.startswith(
+        f"{status['censored_before']} of the {len(months)} patients were censored before"
+    )
+    assert f"known for {status['known']} of them" in text
+    assert teaching.proportion_text(status["dropped"]) in text
 
 
 def test_exercise_problems_finds_each_break():
@@ -473,3 +566,26 @@ def test_no_code_cell_echoes_a_bare_value(name):
         last = body[-1] if body else None
         if isinstance(last, ast.Expr):
             assert not isinstance(last.value, (ast.Name, ast.Constant, ast.Subscript)), cell["id"]
+
+
+@pytest.mark.parametrize("name", TEACHING_NOTEBOOKS[:4])
+def test_every_cohort_table_of_chapters_7_to_10_carries_the_cohort_mark(name):
+    """Each table computed from the cohort (``tables.styled`` or ``chapter.listing``) names
+    the cohort in its caption (``mark``: "synthetic cohort: ..." or "your cohort"); only the
+    simulated trials of chapter 9 are no cohort's."""
+    import ast
+
+    cells = [c for c in notebook_cells(name) if c["cell_type"] == "code"]
+    found = 0
+    for cell in cells:
+        tree = ast.parse("".join(cell["source"]))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and ast.unparse(node.func).endswith(
+                ("tables.styled", "chapter.listing")
+            ):
+                caption = ast.unparse(node.args[1])
+                if "simulated trials" in caption:
+                    continue
+                found += 1
+                assert "mark" in caption, (name, caption)
+    assert found
