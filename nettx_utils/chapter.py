@@ -299,8 +299,9 @@ def open_chapter(
     """
     plots.use_book_style()
     _show_figures_inline()
+    _check_notebook_parameters(parameters)
     path = Path(data_path) if data_path is not None else DEFAULT_COHORT
-    cohort = load_cohort(path)
+    cohort = _load_quietly(path) if os.environ.get(RECORD_DIR_ENV) else load_cohort(path)
     differs = {
         key: (value, PAPER_PARAMETERS[key])
         for key, value in parameters.items()
@@ -318,6 +319,37 @@ def open_chapter(
         glue_value("comparison_text", Markdown(chapter.comparison_text()), display=False)
         glue_value("data_caption", chapter.data_caption(), display=False)
     return chapter
+
+
+def _check_notebook_parameters(parameters: Mapping[str, Any]) -> None:
+    """Check a notebook's parameters as the command line does
+    (:func:`nettx_utils.parameters.check_namespace`): those passed to
+    :func:`open_chapter` and, in a kernel, every parameter the notebook assigned
+    (IPython's public ``user_ns``), so that a notebook run by hand with ``alpha = 7``
+    stops here with one message, not deep inside a statistic."""
+    from nettx_utils.parameters import check_namespace
+
+    check_namespace(parameters)
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with the kernel
+        return
+    shell = get_ipython()
+    if shell is not None:
+        check_namespace(shell.user_ns)
+
+
+def _load_quietly(path: Path) -> pd.DataFrame:
+    """The cohort, its warnings silenced: the pipeline has already shown them once
+    before any notebook started, and in a kernel they would land as raw stderr in the
+    downloadable notebooks."""
+    import warnings
+
+    from nettx_utils.cohort import CohortWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CohortWarning)
+        return load_cohort(path)
 
 
 def _show_figures_inline() -> None:

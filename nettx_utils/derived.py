@@ -119,6 +119,30 @@ def single_site(cohort: pd.DataFrame) -> pd.Series:
     return pd.Categorical(site, categories=list(RECURRENCE_SITES))
 
 
+def complete_removal(cohort: pd.DataFrame) -> pd.DataFrame:
+    """Operations at recurrence that removed every site, as recorded and as the paper
+    defines a complete removal (every site removed *and* a complete response on imaging
+    3 months later; Sposito et al. 2021, Results).
+
+    Returns a frame of boolean columns ``operated``, ``recorded`` (the surgeon marked
+    every site removed) and ``complete`` (recorded and the response was CR).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({
+    ...     "surgery_at_recurrence": [1, 1, 1, 0],
+    ...     "surgery_complete_removal": [1, 1, 0, None],
+    ...     "predominant_treatment_response": ["CR", "SD", "PD", "PR"],
+    ... })
+    >>> complete_removal(frame).sum().to_dict()
+    {'operated': 3, 'recorded': 2, 'complete': 1}
+    """
+    operated = cohort["surgery_at_recurrence"].fillna(0).astype(bool)
+    recorded = cohort["surgery_complete_removal"].fillna(0).astype(bool) & operated
+    complete = recorded & (cohort["predominant_treatment_response"] == "CR")
+    return pd.DataFrame({"operated": operated, "recorded": recorded, "complete": complete})
+
+
 def presentation(cohort: pd.DataFrame) -> pd.Series:
     """The four presentation groups of the paper's surgery-by-site statement.
 

@@ -212,7 +212,6 @@ def sweep_figure(table: pd.DataFrame, parameter: str, keys: Sequence[str]) -> An
     return fig
 
 
-OTHER_COHORT_LABEL = "Computed from your cohort, not from the paper's patients."
 """The label of a sweep's CSV and figure when the runs read a cohort that is not the
 synthetic one (the words of a chapter's figure captions on such a cohort)."""
 
@@ -255,11 +254,12 @@ def disclosive_columns(table: pd.DataFrame, parameter: str) -> list[str]:
 
 
 def _data_label(cohort_path: Path) -> str:
-    """The label of the sweep's CSV and figure: whose patients the runs read."""
-    from nettx_utils.chapter import SYNTHETIC_CAPTION
+    """The label of the sweep's CSV and figure: whose patients the runs read, as every
+    exported file says it (:func:`nettx_utils.export.data_label`: the file's name only)."""
+    from nettx_utils.export import data_label
     from nettx_utils.privacy import is_synthetic
 
-    return SYNTHETIC_CAPTION if is_synthetic(cohort_path) else OTHER_COHORT_LABEL
+    return data_label(is_synthetic(cohort_path), cohort_path)
 
 
 def _checked_cohort(
