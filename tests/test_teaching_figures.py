@@ -48,6 +48,18 @@ def test_sweep_figure_draws_the_admissible_p_values_and_marks():
     assert "no admissible cut-off" in texts(empty)
 
 
+def test_sweep_figure_without_marker_draws_no_patient_values():
+    """On a real cohort the ticks of each patient's marker value are left out."""
+    marker = [5.0, 12.5, 13.0, 14.0, 30.0, np.nan]
+    kwargs = {"xlabel": "x", "what": "times", "name": "the cut", "alpha": 0.05}
+    shown = teaching_figures.sweep_figure(scan(), 13, marker, **kwargs)
+    hidden = teaching_figures.sweep_figure(scan(), 13, marker, show_marker=False, **kwargs)
+    assert len(hidden.axes[0].lines) == len(shown.axes[0].lines) - 1
+    assert "observed times" in texts(shown) and "observed times" not in texts(hidden)
+    for line in hidden.axes[0].lines:
+        assert not {12.5}.intersection(np.atleast_1d(line.get_xdata()).tolist())
+
+
 def test_null_max_figure_lines_at_the_thresholds():
     null_max = np.arange(1.0, 101.0)
     result = MaxSelectedResult(
