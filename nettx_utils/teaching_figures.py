@@ -88,7 +88,7 @@ def sweep_figure(
                 transform=ax.get_xaxis_transform(), label=f"observed {what}")  # fmt: skip
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _p_tick(v)))
     ax.set_xlabel(xlabel)
-    ax.set_ylabel("Log-rank p (unadjusted)")
+    ax.set_ylabel("Log-rank p (unadjusted)" + (", log scale" if len(ok) else ""))
     _legend_outside(figure, ax, ncols=3)
     return figure
 
@@ -129,7 +129,8 @@ def null_max_figure(
                         xycoords="axes fraction", ha="right", color=PALETTE[1])  # fmt: skip
         _legend_outside(figure, ax, ncols=2)
     ax.set_xlabel("Largest log-rank chi-square over the cut-offs")
-    ax.set_ylabel("Permutations")
+    log = result is not None and correction.computable
+    ax.set_ylabel("Permutations" + (" (log scale)" if log else ""))
     return figure
 
 

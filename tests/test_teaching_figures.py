@@ -194,3 +194,24 @@ def test_null_max_figure_points_at_an_observed_maximum_far_off_its_scale():
     ax = figure.axes[0]
     assert ax.get_xlim()[1] < 20 and ax.get_yscale() == "log"
     assert "observed maximum 400.0" in texts(figure)
+
+
+def test_a_logarithmic_axis_says_so_in_its_label():
+    """Review, issue 13: a reader must not take a log axis for a linear one."""
+    null_max = np.arange(1.0, 101.0)
+    result = MaxSelectedResult(
+        statistic=42.0, cutoff=1.0, p_value=0.59, smallest_raw_p=1e-10, n_cutoffs=3,
+        n_groupings=3, min_group=1, n_permutations=100, seed=1, table=scan(), null_max=null_max,
+    )  # fmt: skip
+    correction = SearchCorrection(3.84, 95.05, 0.97, 0.1, 0.59)
+    figures = [
+        teaching_figures.sweep_figure(
+            scan(), 13, [13.0], xlabel="x", what="times", name="the cut", alpha=0.05
+        ),
+        teaching_figures.null_max_figure(result, correction, alpha=0.05),
+    ]
+    for figure in figures:
+        ax = figure.axes[0]
+        assert ax.get_yscale() == "log"
+        assert "log scale" in ax.get_ylabel()
+        assert ax.get_xscale() == "linear" and "log scale" not in ax.get_xlabel()
