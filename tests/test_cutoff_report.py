@@ -479,3 +479,43 @@ def test_scan_formats_print_one_precision_per_column():
     shown = tables.styled(view, "c", cutoff_report.SCAN_FORMATS).to_html()
     z = float(scan["z"].iloc[0])
     assert f">{z:.2f}<" in shown and f">{format_p(scan['p_value'].iloc[0])}<" in shown
+
+
+@pytest.mark.slow
+def test_chapter_11_on_a_small_real_cohort_leaves_the_counts_per_cut_off_out(tmp_path):
+    """Privacy (issue 13): executed on 12 patients that are not the synthetic cohort,
+    chapter 11 neither shows nor exports the group sizes and deaths at each cut-off of
+    its sweep, and says so; the synthetic book keeps them (see the default build)."""
+    import nbformat
+
+    from nettx_utils import execution, pipeline
+    from nettx_utils.cohort import DEFAULT_COHORT, read_table
+
+    cells = read_table(DEFAULT_COHORT).iloc[:12].astype(str).reset_index(drop=True)
+    cells["patient_id"] = [f"CENTRE-{i:06d}" for i in range(1, 13)]
+    data = tmp_path / "small.csv"
+    cells.to_csv(data, index=False)
+    notebook = pipeline.NOTEBOOK_DIR / "11_cutoff_problem.ipynb"
+    out = tmp_path / "computed"
+    out.mkdir()
+    parameters = {"data_path": str(data), "n_permutations": 99, "n_permutations_fixed": 99}
+    execution.execute_all(
+        [notebook], out, {notebook.stem: parameters}, kernel=execution.kernel_name(),
+        jobs=1, report=lambda line: None, reuse_kernels=False,
+    )  # fmt: skip
+    export = next(out.rglob("11_timing_cutoff_sweep.csv"))
+    header = export.read_text(encoding="utf-8").splitlines()[0]
+    assert "cut-off" in header and "p (asymptotic)" in header
+    assert "patients" not in header and "deaths" not in header
+    executed = nbformat.read(out / notebook.name, as_version=4)
+    shown = [
+        output.get("data", {}).get("text/html", "")
+        for cell in executed.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+    ]
+    sweep = [html for html in shown if "first five cut-offs" in html]
+    assert len(sweep) == 1 and "deaths" not in sweep[0] and "patients" not in sweep[0]
+    glued = "\n".join(str(output.get("data", {})) for cell in executed.cells
+                      for output in cell.get("outputs", []))  # fmt: skip
+    assert "are left out of the sweep" in glued
