@@ -31,15 +31,19 @@ from nettx_utils.prose import (
     share_text,
     value_text,
 )
+from nettx_utils.tables import fixed
 
 __all__ = [
+    "BOUND_DECIMALS",
     "GAP_FORMATS",
+    "SCAN_COUNT_COLUMNS",
     "SCAN_FORMATS",
     "SCAN_HEADERS",
     "Bonferroni",
     "SearchCorrection",
     "best_split",
     "bonferroni",
+    "bound_text",
     "chosen_cut_items",
     "correction_items",
     "cut_test_items",
@@ -57,23 +61,25 @@ __all__ = [
     "scan_view",
     "search_correction",
     "search_p_at",
+    "sweep_counts_note",
     "sweep_grid",
     "sweep_items",
     "verdict_items",
 ]
 
-#: Permutation p-values are compared with each other (factors of 2 to 10), so they
-#: carry 4 decimals instead of the journal's 3 (:func:`nettx_utils.plots.format_p`'s
-#: ``digits``); below 0.0001 they read "< 0.0001".
-PERM_DIGITS = 4
+#: Decimals of a Monte Carlo interval's bounds (:func:`bound_text`): those of the book's
+#: p-values (:func:`nettx_utils.plots.format_p`), so that a p and its interval align.
+BOUND_DECIMALS = 3
 
 
-#: How the chapter prints a scan of :func:`nettx_utils.cutoffs.scan_cutoffs`.
+#: How the chapter prints a scan of :func:`nettx_utils.cutoffs.scan_cutoffs`: z and χ²
+#: at the 2 decimals of the prose (:func:`nettx_utils.prose.number_text`), p-values by
+#: the book's p formatter.
 SCAN_FORMATS = {
     "cut-off": "{:g}",
-    "z": "{:.3f}",
-    "χ²": "{:.3f}",
-    "p (asymptotic)": lambda p: p_text(p, PERM_DIGITS),
+    "z": "{:.2f}",
+    "χ²": "{:.2f}",
+    "p (asymptotic)": p_text,
 }
 
 #: Readable headers of a scan's columns (:func:`scan_view`).
@@ -88,22 +94,53 @@ SCAN_HEADERS = {
     "admissible": "admissible",
 }
 
+#: A scan's group sizes and deaths at each cut-off. On a real cohort they are left out
+#: of what a sweep shows (:func:`scan_view` with ``counts=False``): from two neighbouring
+#: cut-offs, their differences give how many patients recurred, and how many of them
+#: died, in each step of the sweep, i.e. each patient's recurrence month and outcome.
+SCAN_COUNT_COLUMNS = ("n_low", "n_high", "deaths_low", "deaths_high")
 
-def scan_view(scan: pd.DataFrame, *, admissible: bool = True) -> pd.DataFrame:
+
+def scan_view(scan: pd.DataFrame, *, admissible: bool = True, counts: bool = True) -> pd.DataFrame:
     """A scan of :func:`nettx_utils.cutoffs.scan_cutoffs` with readable headers, for
-    :func:`nettx_utils.tables.styled` with :data:`SCAN_FORMATS`; ``admissible`` "yes"/"no"
-    (dropped with ``admissible=False``).
+    :func:`nettx_utils.tables.styled` with :data:`SCAN_FORMATS`; ``admissible`` "Yes"/"No"
+    (dropped with ``admissible=False``), the group sizes and deaths
+    (:data:`SCAN_COUNT_COLUMNS`) dropped with ``counts=False``.
 
     Examples
     --------
     >>> scan = cutoffs.scan_cutoffs([1, 2, 3, 4], [1, 0, 1, 1], [1, 2, 3, 4], [2])
     >>> list(scan_view(scan).columns)[:3], scan_view(scan)["admissible"].tolist()
-    (['cut-off', 'patients ≤ cut-off', 'patients > cut-off'], ['yes'])
+    (['cut-off', 'patients ≤ cut-off', 'patients > cut-off'], ['Yes'])
+    >>> list(scan_view(scan, counts=False, admissible=False).columns)
+    ['cut-off', 'z', 'χ²', 'p (asymptotic)']
     """
-    view = scan.rename(columns=SCAN_HEADERS)
+    view = scan.drop(columns=[] if counts else list(SCAN_COUNT_COLUMNS))
+    view = view.rename(columns=SCAN_HEADERS)
     if not admissible:
         return view.drop(columns="admissible")
-    return view.assign(admissible=np.where(view["admissible"], "yes", "no"))
+    return view.assign(admissible=np.where(view["admissible"], "Yes", "No"))
+
+
+def sweep_counts_note(synthetic: bool) -> str:
+    """What the chapter's sweep table and its download leave out on a real cohort, and
+    why; empty on the synthetic cohort, whose sweep shows every column.
+
+    Examples
+    --------
+    >>> sweep_counts_note(True)
+    ''
+    >>> "left out" in sweep_counts_note(False)
+    True
+    """
+    if synthetic:
+        return ""
+    return (
+        "On your cohort the number of patients and of deaths on each side of every "
+        "cut-off are left out of the sweep's table and of its download: from two "
+        "neighbouring cut-offs their differences would tell how many patients recurred, "
+        "and died, in each step of the sweep."
+    )
 
 
 def parameter_items(
@@ -301,9 +338,7 @@ def search_p_at(result: MaxSelectedResult | None, statistic: float) -> float:
     return (1 + hits) / (1 + len(result.null_max))
 
 
-def chosen_cut_items(
-    result: MaxSelectedResult | None, at_cut: pd.Series, *, cut: float, digits: int = PERM_DIGITS
-) -> Items:
+def chosen_cut_items(result: MaxSelectedResult | None, at_cut: pd.Series, *, cut: float) -> Items:
     """The corrected p-value of the chapter's cut-off had it been found by the search:
     :func:`search_p_at` at the chi-square of that cut-off's split (``at_cut``, its scan
     row), and one sentence that also names the best split's corrected p.
@@ -330,11 +365,11 @@ def chosen_cut_items(
         sentence = (
             f"the chance that the largest chi-square of a sweep over shuffled data reaches "
             f"the one at {cut:g} months ({number_text(statistic)}), "
-            f"{p_text(p, digits)} here. The best split of the sweep, at {result.cutoff:g} "
+            f"{p_text(p)} here. The best split of the sweep, at {result.cutoff:g} "
             f"months, has the larger chi-square {number_text(result.statistic)} and the "
-            f"corrected p-value {p_text(result.p_value, digits)}."
+            f"corrected p-value {p_text(result.p_value)}."
         )
-    return {"cut_search_p": (p, p_text(p, digits)), "chosen_reading": (p, sentence)}
+    return {"cut_search_p": (p, p_text(p)), "chosen_reading": (p, sentence)}
 
 
 def correction_items(
@@ -347,7 +382,7 @@ def correction_items(
     return {
         "n_permutations": (n_permutations, f"{n_permutations:,}"),
         "max_chi2": (statistic, number_text(statistic)),
-        "perm_p": (correction.perm_p, p_text(correction.perm_p, PERM_DIGITS)),
+        "perm_p": (correction.perm_p, p_text(correction.perm_p)),
         "perm_ci": (
             list(result.monte_carlo_interval()) if result else [math.nan] * 2,
             interval_text(result),
@@ -398,8 +433,8 @@ def mib1_summary(
         )
     summary = (
         f"{n_mib1} patients measured, {result.n_cutoffs} admissible thresholds; "
-        f"smallest unadjusted p {p_text(result.smallest_raw_p, PERM_DIGITS)} at "
-        f"{result.cutoff:g}%, permutation p {p_text(result.p_value, PERM_DIGITS)}"
+        f"smallest unadjusted p {p_text(result.smallest_raw_p)} at "
+        f"{result.cutoff:g}%, permutation p {p_text(result.p_value)}"
     )
     return result, result.table, summary
 
@@ -463,7 +498,7 @@ def mib1_items(
         "mib1_paper_p": (paper_p, p_text(paper_p)),
         "mib1_min_p": (get("smallest_raw_p"), p_text(get("smallest_raw_p"))),
         "mib1_min_cut": (get("cutoff"), value_text(get("cutoff"))),
-        "mib1_perm_p": (get("p_value"), p_text(get("p_value"), PERM_DIGITS)),
+        "mib1_perm_p": (get("p_value"), p_text(get("p_value"))),
         "mib1_n_thresholds": (result.n_cutoffs if result is not None else 0, None),
     }
 
@@ -500,15 +535,15 @@ def verdict_items(
     elif perm_p < alpha:
         verdict = (
             f"On this cohort the split survives the correction: even allowing for a search "
-            f"{span} {p_text(perm_p, PERM_DIGITS)}, below {alpha:g}."
+            f"{span} {p_text(perm_p)}, below {alpha:g}."
         )
     else:
         verdict = (
             f"On this cohort the split does not survive the correction: allowing for a search "
-            f"{span} {p_text(perm_p, PERM_DIGITS)}, not below {alpha:g}. The unadjusted "
+            f"{span} {p_text(perm_p)}, not below {alpha:g}. The unadjusted "
             f"{p_phrase(at_cut['p_value'])} at {cut:g} months"
             + (
-                f" (by permutation, with the cut-off fixed: {p_text(fixed_perm_p, PERM_DIGITS)})"
+                f" (by permutation, with the cut-off fixed: {p_text(fixed_perm_p)})"
                 if math.isfinite(fixed_perm_p)
                 else ""
             )
@@ -524,7 +559,7 @@ def verdict_items(
     )
     both = (
         f"{p_phrase(at_cut['p_value'])} by the chi-square approximation, "
-        f"{p_text(fixed_perm_p, PERM_DIGITS)} by permutation, which does without the "
+        f"{p_text(fixed_perm_p)} by permutation, which does without the "
         "large-sample approximation but assumes exchangeable patients under the null hypothesis"
     )
     reading = (
@@ -567,21 +602,33 @@ def fixed_cut_test(
     )
 
 
+def bound_text(value: float) -> str:
+    """One bound of a confidence interval for a probability, at the 3 decimals of the
+    book's p-values but as a number, not as a p-value: a bound of exactly 0 (no shuffle
+    reached the observed statistic) reads "0.000", not "< 0.001"; halves round up as
+    the tables round them (:func:`nettx_utils.tables.fixed`).
+
+    Examples
+    --------
+    >>> bound_text(0.0), bound_text(0.00237), bound_text(0.0005), bound_text(float("nan"))
+    ('0.000', '0.002', '0.001', 'not computable')
+    """
+    return fixed(value, BOUND_DECIMALS) if math.isfinite(value) else NOT_COMPUTABLE
+
+
 def interval_text(result: MaxSelectedResult | None) -> str:
-    """The Monte Carlo 95% interval of a permutation p as text ("0.0021 to 0.0046").
+    """The Monte Carlo 95% interval of a permutation p as text ("0.002 to 0.005"), its
+    bounds written by :func:`bound_text` (a CI bound is not a p-value).
 
     >>> r = fixed_cut_test([1, 2, 3, 4, 5, 6], [1, 1, 1, 1, 0, 1], [1, 2, 3, 4, 5, 6], 3,
     ...                    n_permutations=999, seed=1)
     >>> interval_text(r), interval_text(None)
-    ('0.0813 to 0.1193', 'not computable')
+    ('0.081 to 0.119', 'not computable')
     """
     low, high = result.monte_carlo_interval() if result is not None else (math.nan, math.nan)
     if not (math.isfinite(low) and math.isfinite(high)):
         return NOT_COMPUTABLE
-    floor = 10.0**-PERM_DIGITS
-    if high < floor:
-        return f"below {floor:.{PERM_DIGITS}f}"
-    return f"{p_text(low, PERM_DIGITS)} to {p_text(high, PERM_DIGITS)}"
+    return f"{bound_text(low)} to {bound_text(high)}"
 
 
 def _relation(asymptotic: float, result: MaxSelectedResult) -> str:
@@ -599,7 +646,7 @@ def fixed_cut_items(fixed: MaxSelectedResult | None, row: pd.Series, *, what: st
     ok = fixed is not None and math.isfinite(fixed.p_value)
     perm = fixed.p_value if ok else math.nan
     items: Items = {
-        "paper_perm_p": (perm, p_text(perm, PERM_DIGITS)),
+        "paper_perm_p": (perm, p_text(perm)),
         "paper_perm_ci": (
             list(fixed.monte_carlo_interval()) if ok else [math.nan] * 2,
             interval_text(fixed if ok else None),
@@ -622,21 +669,21 @@ def fixed_cut_items(fixed: MaxSelectedResult | None, row: pd.Series, *, what: st
         "includes a censoring pattern that does not differ between the groups): shuffling "
         f"the {what} "
         f"{fixed.n_permutations:,} times with the cut-off fixed, the chi-square reached the "
-        f"observed one in {fixed.n_reaching:,} shuffles, so {p_phrase(perm, PERM_DIGITS)} "
+        f"observed one in {fixed.n_reaching:,} shuffles, so {p_phrase(perm)} "
         f"(Monte Carlo 95% interval {interval_text(fixed)}, Clopper-Pearson). "
     )
     sentence += {
         "below": (
-            f"The asymptotic p ({p_text(row['p_value'], PERM_DIGITS)}) lies below that interval: with only "
+            f"The asymptotic p ({p_text(row['p_value'])}) lies below that interval: with only "
             f"{small} patients in the smaller group, the chi-square approximation may make "
             "the evidence look stronger than it is."
         ),
         "above": (
-            f"The asymptotic p ({p_text(row['p_value'], PERM_DIGITS)}) lies above that interval: here the "
+            f"The asymptotic p ({p_text(row['p_value'])}) lies above that interval: here the "
             "chi-square approximation errs on the cautious side."
         ),
         "within": (
-            f"The asymptotic p ({p_text(row['p_value'], PERM_DIGITS)}) lies within that interval: the "
+            f"The asymptotic p ({p_text(row['p_value'])}) lies within that interval: the "
             "permutations find no fault with the chi-square approximation here."
         ),
     }[relation]
@@ -726,7 +773,7 @@ def gap_table(
          bonf.permutation, "–"),
     ]  # fmt: skip
     frame = pd.DataFrame(rows, columns=["", "p", columns[1]])
-    frame.insert(1, columns[0], [p_text(p, PERM_DIGITS) for p in frame["p"]])
+    frame.insert(1, columns[0], [p_text(p) for p in frame["p"]])
     frame[columns[2]] = frame["p"] / naive if naive > 0 else math.nan
     # a permutation p resting on no shuffle is a floor, not an estimate: no factor
     floors = [False, fixed_best.n_reaching == 0, result.n_reaching == 0, False]
@@ -766,13 +813,13 @@ def gap_items(
         first = (
             f"Testing the best cut-off as if it had been fixed in advance, but with a permutation "
             f"test instead of the chi-square approximation, already gives "
-            f"{p_text(fixed, PERM_DIGITS)}, {_factor_text(approx)} times the naive p: that "
+            f"{p_text(fixed)}, {_factor_text(approx)} times the naive p: that "
             "part of the gap is the small-sample approximation, not the search."
         )
     else:
         first = (
             f"Testing the best cut-off as if it had been fixed in advance with a permutation "
-            f"test gives {p_text(fixed, PERM_DIGITS)}, "
+            f"test gives {p_text(fixed)}, "
             + (
                 "above the naive p: the chi-square approximation errs on the cautious side "
                 "here, and the whole gap is the search."
@@ -782,14 +829,14 @@ def gap_items(
             )
         )
     gap = (
-        f"The naive p at the best cut-off is {p_text(naive, PERM_DIGITS)}; corrected for the "
-        f"search it is {p_text(perm, PERM_DIGITS)}, {_factor_text(perm / naive)} times "
+        f"The naive p at the best cut-off is {p_text(naive)}; corrected for the "
+        f"search it is {p_text(perm)}, {_factor_text(perm / naive)} times "
         f"larger. {first} The search itself multiplies the fixed-cut-off permutation p "
         f"by {_factor_text(search)}."
     )
     if floor:
         gap = (
-            f"The naive p at the best cut-off is {p_text(naive, PERM_DIGITS)}. With the "
+            f"The naive p at the best cut-off is {p_text(naive)}. With the "
             f"cut-off fixed, {fixed_best.n_reaching:,} of {fixed_best.n_permutations:,} "
             f"shuffles reached the observed chi-square; over the search, "
             f"{result.n_reaching:,} of {result.n_permutations:,}. A permutation p resting on "
@@ -805,31 +852,27 @@ def gap_items(
         )
     if bonf.asymptotic < perm and where == "below" and not floor:
         asym_clause = (
-            f"is {p_text(bonf.asymptotic, PERM_DIGITS)}, below the permutation p of the "
+            f"is {p_text(bonf.asymptotic)}, below the permutation p of the "
             "search. That is not Bonferroni being too lenient: each of its terms is a "
             "chi-square tail, which the permutations show to be too thin for these small "
             "groups."
         )
     elif bonf.asymptotic < perm and floor:
         asym_clause = (
-            f"is {p_text(bonf.asymptotic, PERM_DIGITS)}, below the permutation p of the "
+            f"is {p_text(bonf.asymptotic)}, below the permutation p of the "
             "search, which with this many shuffles cannot go below about one over their "
             "number."
         )
     elif bonf.asymptotic < perm:
-        asym_clause = (
-            f"is {p_text(bonf.asymptotic, PERM_DIGITS)}, below the permutation p of the search."
-        )
+        asym_clause = f"is {p_text(bonf.asymptotic)}, below the permutation p of the search."
     else:
-        asym_clause = (
-            f"is {p_text(bonf.asymptotic, PERM_DIGITS)}, not below the permutation p of the search."
-        )
+        asym_clause = f"is {p_text(bonf.asymptotic)}, not below the permutation p of the search."
     bonf_text = (
         f"Bonferroni bounds the chance that one of the {bonf.n_splits} different splits "
         f"reaches the observed maximum by the sum of their single chances. Taking each "
         f"chance from the chi-square distribution ({bonf.n_splits} × the naive p), the bound "
         f"{asym_clause} Taking each from the same shuffles, it is "
-        f"{p_text(bonf.permutation, PERM_DIGITS)}"
+        f"{p_text(bonf.permutation)}"
     )
     if result.n_reaching == 0:
         bonf_text += (
@@ -845,11 +888,11 @@ def gap_items(
     else:
         bonf_text += ": with a single split there is nothing to correct."
     return {
-        "best_fixed_p": (fixed, p_text(fixed, PERM_DIGITS)),
+        "best_fixed_p": (fixed, p_text(fixed)),
         "factor_approx": (approx, NOT_COMPUTABLE if floor else _factor_text(approx)),
         "factor_search": (search, NOT_COMPUTABLE if floor else _factor_text(search)),
-        "bonf_asym": (bonf.asymptotic, p_text(bonf.asymptotic, PERM_DIGITS)),
-        "bonf_perm": (bonf.permutation, p_text(bonf.permutation, PERM_DIGITS)),
+        "bonf_asym": (bonf.asymptotic, p_text(bonf.asymptotic)),
+        "bonf_perm": (bonf.permutation, p_text(bonf.permutation)),
         "gap_sentence": (where, gap),
         "bonferroni_sentence": (bonf.permutation >= perm, bonf_text),
     }
@@ -864,12 +907,12 @@ def result_summary(result: MaxSelectedResult | None, unit: str) -> pd.DataFrame:
     rows = [
         ("largest log-rank chi-square of the sweep (M)", number_text(result.statistic)),
         ("at the cut-off", f"{result.cutoff:g} {unit}".replace(" %", "%")),
-        ("its unadjusted p", p_text(result.smallest_raw_p, PERM_DIGITS)),
+        ("its unadjusted p", p_text(result.smallest_raw_p)),
         ("admissible cut-offs / different splits", f"{result.n_cutoffs} / {result.n_groupings}"),
         ("smallest admissible group", f"{result.min_group} patients"),
         ("permutations (seed)", f"{result.n_permutations:,} ({result.seed})"),
         ("permutations whose maximum reached M", f"{result.n_reaching:,}"),
-        ("permutation p, corrected for the search", p_text(result.p_value, PERM_DIGITS)),
+        ("permutation p, corrected for the search", p_text(result.p_value)),
         ("Monte Carlo 95% interval (Clopper-Pearson)", interval_text(result)),
     ]
     return pd.DataFrame(rows, columns=["", "value"])

@@ -22,6 +22,7 @@ from nettx_utils.errors import NettxError
 from nettx_utils.prose import (
     NOT_COMPUTABLE,
     Items,
+    cohort_mark,
     counted,
     number_text,
     p_phrase,
@@ -37,6 +38,7 @@ __all__ = [
     "auto_rule_items",
     "both_tests",
     "comparison_name",
+    "counts_caption",
     "exact_demo_items",
     "exact_vs_asymptotic",
     "lt_only_items",
@@ -120,6 +122,63 @@ def pair_counts(cohort: pd.DataFrame) -> tuple[pd.DataFrame, Items]:
         items[f"rho_{key}"] = (rho, number_text(rho))
     items["rho_sentence"] = _rho_sentence(items["rho_primary_lt"][0], rho_p["primary_lt"])
     return pd.DataFrame(rows), items
+
+
+def counts_caption(
+    counts: pd.DataFrame, *, synthetic: bool, published: pd.DataFrame | None = None
+) -> str:
+    """The caption of :func:`pair_counts`' table, with the label every number needs.
+
+    On the synthetic cohort the measurements per time point are said to be the paper's
+    only where they equal its printed numbers (``published``, the published values:
+    ``t1_n_patients`` for the primary tumour and the metastases at LT, Table 1's whole
+    cohort, and ``t2_mib1_recurrence_measured`` at recurrence); the complete pairs and
+    Spearman's rho, which the paper does not print, are marked as properties of the
+    generated cohort. On another cohort every number is that cohort's.
+
+    Examples
+    --------
+    >>> counts = pd.DataFrame({"measured, first": [3, 3], "measured, second": [3, 2]})
+    >>> published = pd.DataFrame({"id": ["t1_n_patients", "t2_mib1_recurrence_measured"],
+    ...                           "value": [3.0, 2.0]})
+    >>> "are the paper's (its 3 patients" in counts_caption(counts, synthetic=True,
+    ...                                                  published=published)
+    True
+    >>> "paper's" in counts_caption(counts.assign(**{"measured, second": [3, 1]}),
+    ...                             synthetic=True, published=published)
+    False
+    >>> counts_caption(counts, synthetic=False).endswith("(your cohort)")
+    True
+    """
+    head = "Mib-1 measurements and complete pairs; Spearman ρ over the complete pairs"
+    mark = cohort_mark(synthetic)
+    if not synthetic:
+        return f"{head} ({mark})"
+    value = {}
+    if published is not None:
+        value = dict(zip(published["id"], published["value"], strict=True))
+    n_all, n_rec = value.get("t1_n_patients"), value.get("t2_mib1_recurrence_measured")
+    expected = {
+        comparison_name(key): (n_all if a != "mib1_recurrence_pct" else n_rec,
+                               n_all if b != "mib1_recurrence_pct" else n_rec)
+        for key, (a, b) in COMPARISONS.items()
+    }  # fmt: skip
+    shown = list(zip(counts["measured, first"], counts["measured, second"], strict=True))
+    agree = (
+        n_all is not None
+        and n_rec is not None
+        and all(
+            (first, second) == want
+            for (first, second), want in zip(shown, expected.values(), strict=False)
+        )
+    )
+    if agree:
+        return (
+            f"{head}. The numbers measured are the paper's (its {n_all:.0f} patients; Mib-1 "
+            f"at recurrence in {n_rec:.0f}, Table 2); the complete pairs and every Spearman ρ "
+            f"are not printed by the paper ({mark})"
+        )
+    return f"{head}. No number of this table is printed by the paper ({mark})"
 
 
 def within_patient_change(

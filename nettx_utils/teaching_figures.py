@@ -57,12 +57,14 @@ def sweep_figure(
     what: str,
     name: str,
     alpha: float,
+    show_marker: bool = True,
 ) -> Figure:
     """The unadjusted log-rank p against the cut-off (log scale), ``cut`` marked.
 
     ``scan`` is :func:`nettx_utils.cutoffs.scan_cutoffs` output; the observed
     marker values are ticked along the bottom, since the p-value only changes
-    where a patient moves from one group to the other.
+    where a patient moves from one group to the other. ``show_marker=False`` leaves
+    the ticks out (on a real cohort they would show each patient's value).
     """
     figure = Figure(figsize=(6.4, 3.6), layout="constrained")
     ax = figure.subplots()
@@ -81,11 +83,12 @@ def sweep_figure(
     ax.axvline(cut, color=PALETTE[1], lw=1.2, label=f"{name} ({cut:g})")
     seen = pd.Series(marker).dropna()
     seen = seen[(seen >= scan["cutoff"].min()) & (seen <= scan["cutoff"].max())]
-    ax.plot(seen, np.full(len(seen), -0.06), "|", color="#444444", ms=8, clip_on=False,
-            transform=ax.get_xaxis_transform(), label=f"observed {what}")  # fmt: skip
+    if show_marker:
+        ax.plot(seen, np.full(len(seen), -0.06), "|", color="#444444", ms=8, clip_on=False,
+                transform=ax.get_xaxis_transform(), label=f"observed {what}")  # fmt: skip
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _p_tick(v)))
     ax.set_xlabel(xlabel)
-    ax.set_ylabel("Log-rank p (unadjusted)")
+    ax.set_ylabel("Log-rank p (unadjusted)" + (", log scale" if len(ok) else ""))
     _legend_outside(figure, ax, ncols=3)
     return figure
 
@@ -126,7 +129,8 @@ def null_max_figure(
                         xycoords="axes fraction", ha="right", color=PALETTE[1])  # fmt: skip
         _legend_outside(figure, ax, ncols=2)
     ax.set_xlabel("Largest log-rank chi-square over the cut-offs")
-    ax.set_ylabel("Permutations")
+    log = result is not None and correction.computable
+    ax.set_ylabel("Permutations" + (" (log scale)" if log else ""))
     return figure
 
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import chi2
 
-from nettx_utils import cutoff_report, cutoffs, derived
+from nettx_utils import cutoff_report, cutoffs, derived, tables
 from nettx_utils.cohort import load_cohort
 from nettx_utils.cutoffs import MaxSelectedResult
+from nettx_utils.plots import format_p
 from nettx_utils.survival import logrank_test
 
 NAN = float("nan")
@@ -245,7 +247,7 @@ def test_permutation_p_at_the_paper_cut_off_is_above_the_asymptotic_p(survival):
     items = cutoff_report.fixed_cut_items(fixed, row, what="recurrence times")
     assert items["paper_perm_sentence"][0] == "below"
     assert "lies below that interval" in items["paper_perm_sentence"][1]
-    assert "The asymptotic p (0.0011)" in items["paper_perm_sentence"][1]
+    assert "The asymptotic p (0.001)" in items["paper_perm_sentence"][1]
     assert "7 patients in the smaller group" in items["paper_perm_sentence"][1]
 
 
@@ -398,10 +400,122 @@ def test_fixed_reading_names_this_runs_cut_off_when_changed():
     paper = cutoff_report.verdict_items(0.2, cutoff_report.best_split(HAND_SCAN), row, **kwargs)
     assert paper["fixed_reading"][1] == (
         "the test at that one cut-off is the right one: p = 0.300 by the chi-square "
-        "approximation, 0.3100 by permutation, which does without the large-sample "
+        "approximation, 0.310 by permutation, which does without the large-sample "
         "approximation but assumes exchangeable patients under the null hypothesis."
     )
     run = cutoff_report.verdict_items(
         0.2, cutoff_report.best_split(HAND_SCAN), row, changed=True, **kwargs
     )
     assert "This run uses 15 months instead" in run["fixed_reading"][1]
+
+
+def test_every_p_value_of_the_chapter_uses_the_book_formatter(search):
+    """One rule for p-values on chapter 11 (review, issue 13): the 3 decimals of
+    plots.format_p, "< 0.001" below; never 4 decimals in a table or a sentence."""
+    result = search[0]
+    summary = cutoff_report.result_summary(result, "months").set_index("")["value"]
+    assert summary["its unadjusted p"] == "< 0.001"  # 4.6e-5 by hand: chi2 16.26 on 1 df
+    assert summary["permutation p, corrected for the search"] == format_p(result.p_value)
+    items = cutoff_report.correction_items(
+        result, cutoff_report.search_correction(result, alpha=0.05, min_fraction=0.1), 10
+    )
+    for key in ("perm_p", "approx_p", "critical_p"):
+        text = items[key][1]
+        assert re.fullmatch(r"< 0\.001|\d\.\d{3}|0\.0\d{3}", text), (key, text)
+        # "0.0\d{3}" only for format_p's guard against rounding across 0.05 (0.0499)
+        assert text == format_p(items[key][0])
+
+
+def test_interval_bounds_are_numbers_not_p_values():
+    """A Clopper-Pearson bound of exactly 0 (no shuffle reached the statistic) reads
+    0.000, not "< 0.001" as a p-value would."""
+    months, died = [1, 2, 3, 4, 5, 6], [1, 1, 1, 1, 1, 1]
+    never = cutoff_report.fixed_cut_test(
+        months, died, [6, 5, 4, 3, 2, 1], 3, n_permutations=50, seed=1
+    )
+    low, high = never.monte_carlo_interval()
+    if never.n_reaching == 0:
+        assert low == 0.0
+        assert cutoff_report.interval_text(never) == f"0.000 to {high:.3f}"
+    assert "<" not in cutoff_report.interval_text(never)
+    assert cutoff_report.bound_text(0.0) == "0.000"
+    assert cutoff_report.bound_text(0.0125) == "0.013"  # halves up, as the tables
+    assert cutoff_report.bound_text(NAN) == "not computable"
+    # hits = 0 of B: Clopper-Pearson upper bound 1 - 0.025 ** (1 / B) by hand
+    zero = MaxSelectedResult(
+        5.0, 1.0, 1 / 41, 0.01, 1, 1, 1, 40, None, pd.DataFrame(), np.zeros(40)
+    )
+    assert zero.monte_carlo_interval()[0] == 0.0
+    assert cutoff_report.interval_text(zero) == f"0.000 to {1 - 0.025 ** (1 / 40):.3f}"
+
+
+def test_scan_view_leaves_out_counts_that_differencing_would_reveal():
+    """On a real cohort neither the sweep table nor its export shows the group sizes
+    and deaths per cut-off: with them, neighbouring cut-offs give each month's
+    recurrences and deaths. A small cohort of 6 patients, cut-offs every month."""
+    months = [5.0, 8.0, 12.0, 20.0, 30.0, 40.0]
+    died = [1, 0, 1, 1, 0, 1]
+    timing = [13.0, 14.0, 14.0, 17.0, 19.0, 22.0]
+    scan = cutoffs.scan_cutoffs(months, died, timing, cutoff_report.sweep_grid(12, 22, 1))
+    full = cutoff_report.scan_view(scan)
+    # what the counts would give away: differences of n_low are the recurrences per month
+    assert full["patients ≤ cut-off"].diff().dropna().tolist() == [
+        1, 2, 0, 0, 1, 0, 1, 0, 0, 1,
+    ]  # fmt: skip
+    private = cutoff_report.scan_view(scan, counts=False)
+    assert list(private.columns) == ["cut-off", "z", "χ²", "p (asymptotic)", "admissible"]
+    assert not any("patients" in c or "deaths" in c for c in private.columns)
+    assert set(private["admissible"]) <= {"Yes", "No"}
+    styled = tables.styled(private, "caption", cutoff_report.SCAN_FORMATS)
+    html = styled.to_html()
+    assert "deaths" not in html and "patients" not in html
+    assert cutoff_report.sweep_counts_note(True) == ""
+    assert "left out" in cutoff_report.sweep_counts_note(False)
+
+
+def test_scan_formats_print_one_precision_per_column():
+    scan = cutoffs.scan_cutoffs([1, 2, 3, 4], [1, 0, 1, 1], [1, 2, 3, 4], [2])
+    view = cutoff_report.scan_view(scan)
+    shown = tables.styled(view, "c", cutoff_report.SCAN_FORMATS).to_html()
+    z = float(scan["z"].iloc[0])
+    assert f">{z:.2f}<" in shown and f">{format_p(scan['p_value'].iloc[0])}<" in shown
+
+
+@pytest.mark.slow
+def test_chapter_11_on_a_small_real_cohort_leaves_the_counts_per_cut_off_out(tmp_path):
+    """Privacy (issue 13): executed on 12 patients that are not the synthetic cohort,
+    chapter 11 neither shows nor exports the group sizes and deaths at each cut-off of
+    its sweep, and says so; the synthetic book keeps them (see the default build)."""
+    import nbformat
+
+    from nettx_utils import execution, pipeline
+    from nettx_utils.cohort import DEFAULT_COHORT, read_table
+
+    cells = read_table(DEFAULT_COHORT).iloc[:12].astype(str).reset_index(drop=True)
+    cells["patient_id"] = [f"CENTRE-{i:06d}" for i in range(1, 13)]
+    data = tmp_path / "small.csv"
+    cells.to_csv(data, index=False)
+    notebook = pipeline.NOTEBOOK_DIR / "11_cutoff_problem.ipynb"
+    out = tmp_path / "computed"
+    out.mkdir()
+    parameters = {"data_path": str(data), "n_permutations": 99, "n_permutations_fixed": 99}
+    execution.execute_all(
+        [notebook], out, {notebook.stem: parameters}, kernel=execution.kernel_name(),
+        jobs=1, report=lambda line: None, reuse_kernels=False,
+    )  # fmt: skip
+    export = next(out.rglob("11_timing_cutoff_sweep.csv"))
+    header = export.read_text(encoding="utf-8").splitlines()[0]
+    assert "cut-off" in header and "p (asymptotic)" in header
+    assert "patients" not in header and "deaths" not in header
+    executed = nbformat.read(out / notebook.name, as_version=4)
+    shown = [
+        output.get("data", {}).get("text/html", "")
+        for cell in executed.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+    ]
+    sweep = [html for html in shown if "first five cut-offs" in html]
+    assert len(sweep) == 1 and "deaths" not in sweep[0] and "patients" not in sweep[0]
+    glued = "\n".join(str(output.get("data", {})) for cell in executed.cells
+                      for output in cell.get("outputs", []))  # fmt: skip
+    assert "are left out of the sweep" in glued

@@ -279,3 +279,23 @@ def test_lt_only_sentence_when_everyone_has_both():
     assert items["n_lt_only"][0] == 0 and "same patients" in items["lt_only_sentence"][1]
     items = pairing.lt_only_items(HAND)
     assert items["lt_only_sentence"][1].startswith("Mann-Whitney also counts the 2 patients")
+
+
+def test_counts_caption_labels_what_the_paper_does_not_print():
+    """Chapter 13's counts table: on the synthetic cohort the numbers measured are the
+    paper's (32 patients, 21 at recurrence), everything else carries the synthetic
+    label; a cohort whose counts differ is not said to match the paper."""
+    from nettx_utils.cohort import load_cohort
+    from nettx_utils.prose import cohort_mark
+    from nettx_utils.published import load_published_values
+
+    counts, _ = pairing.pair_counts(load_cohort())
+    published = load_published_values()
+    caption = pairing.counts_caption(counts, synthetic=True, published=published)
+    assert "(its 32 patients; Mib-1 at recurrence in 21, Table 2)" in caption
+    assert caption.endswith(f"({cohort_mark(True)})")
+    fewer = counts.assign(**{"measured, second": counts["measured, second"] - 1})
+    other = pairing.counts_caption(fewer, synthetic=True, published=published)
+    assert "paper's" not in other and other.endswith(f"({cohort_mark(True)})")
+    own = pairing.counts_caption(counts, synthetic=False, published=published)
+    assert own.endswith("(your cohort)") and "paper" not in own

@@ -48,6 +48,18 @@ def test_sweep_figure_draws_the_admissible_p_values_and_marks():
     assert "no admissible cut-off" in texts(empty)
 
 
+def test_sweep_figure_without_marker_draws_no_patient_values():
+    """On a real cohort the ticks of each patient's marker value are left out."""
+    marker = [5.0, 12.5, 13.0, 14.0, 30.0, np.nan]
+    kwargs = {"xlabel": "x", "what": "times", "name": "the cut", "alpha": 0.05}
+    shown = teaching_figures.sweep_figure(scan(), 13, marker, **kwargs)
+    hidden = teaching_figures.sweep_figure(scan(), 13, marker, show_marker=False, **kwargs)
+    assert len(hidden.axes[0].lines) == len(shown.axes[0].lines) - 1
+    assert "observed times" in texts(shown) and "observed times" not in texts(hidden)
+    for line in hidden.axes[0].lines:
+        assert not {12.5}.intersection(np.atleast_1d(line.get_xdata()).tolist())
+
+
 def test_null_max_figure_lines_at_the_thresholds():
     null_max = np.arange(1.0, 101.0)
     result = MaxSelectedResult(
@@ -182,3 +194,24 @@ def test_null_max_figure_points_at_an_observed_maximum_far_off_its_scale():
     ax = figure.axes[0]
     assert ax.get_xlim()[1] < 20 and ax.get_yscale() == "log"
     assert "observed maximum 400.0" in texts(figure)
+
+
+def test_a_logarithmic_axis_says_so_in_its_label():
+    """Review, issue 13: a reader must not take a log axis for a linear one."""
+    null_max = np.arange(1.0, 101.0)
+    result = MaxSelectedResult(
+        statistic=42.0, cutoff=1.0, p_value=0.59, smallest_raw_p=1e-10, n_cutoffs=3,
+        n_groupings=3, min_group=1, n_permutations=100, seed=1, table=scan(), null_max=null_max,
+    )  # fmt: skip
+    correction = SearchCorrection(3.84, 95.05, 0.97, 0.1, 0.59)
+    figures = [
+        teaching_figures.sweep_figure(
+            scan(), 13, [13.0], xlabel="x", what="times", name="the cut", alpha=0.05
+        ),
+        teaching_figures.null_max_figure(result, correction, alpha=0.05),
+    ]
+    for figure in figures:
+        ax = figure.axes[0]
+        assert ax.get_yscale() == "log"
+        assert "log scale" in ax.get_ylabel()
+        assert ax.get_xscale() == "linear" and "log scale" not in ax.get_xlabel()
