@@ -222,3 +222,14 @@ def test_a_notebook_checks_its_own_values_with_the_same_declarations():
         assert check_namespace({**defaults, "cohort": None}) == defaults
     with pytest.raises(ParameterError, match="sweep_from_months 61 is after sweep_to_months 60:"):
         check_namespace({"sweep_from_months": 61, "sweep_to_months": 60})
+
+
+def test_open_chapter_refuses_a_value_out_of_range_before_reading_the_cohort(monkeypatch):
+    from nettx_utils import chapter
+
+    def fail(*args, **kwargs):
+        raise AssertionError("the cohort was read before the parameters were checked")
+
+    monkeypatch.setattr(chapter, "load_cohort", fail)
+    with pytest.raises(ParameterError, match=r"^alpha = 7: alpha must be"):
+        chapter.open_chapter("07_kaplan_meier_by_hand", glue=False, alpha=7)
