@@ -130,15 +130,15 @@ def complete_removal(cohort: pd.DataFrame) -> pd.DataFrame:
     Examples
     --------
     >>> frame = pd.DataFrame({
-    ...     "surgery_at_recurrence": [1, 1, 1, 0],
-    ...     "surgery_complete_removal": [1, 1, 0, None],
+    ...     "surgery_at_recurrence": pd.array([True, True, True, False], dtype="boolean"),
+    ...     "surgery_complete_removal": pd.array([True, True, False, None], dtype="boolean"),
     ...     "predominant_treatment_response": ["CR", "SD", "PD", "PR"],
     ... })
     >>> complete_removal(frame).sum().to_dict()
     {'operated': 3, 'recorded': 2, 'complete': 1}
     """
-    operated = cohort["surgery_at_recurrence"].fillna(0).astype(bool)
-    recorded = cohort["surgery_complete_removal"].fillna(0).astype(bool) & operated
+    operated = cohort["surgery_at_recurrence"].fillna(False).astype(bool)
+    recorded = cohort["surgery_complete_removal"].fillna(False).astype(bool) & operated
     complete = recorded & (cohort["predominant_treatment_response"] == "CR")
     return pd.DataFrame({"operated": operated, "recorded": recorded, "complete": complete})
 

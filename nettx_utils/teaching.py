@@ -940,14 +940,14 @@ def chi2_caveat(
     the approximation can be poor when a group has few patients or few expected deaths: here
     the smaller group has 3 patients and the smaller expected number of deaths in a group is
     1.15. A permutation test at the same cut-off does without the approximation: shuffling
-    the marker values 999 times, p = 0.1000 (Monte Carlo 95% interval 0.0813 to 0.1193,
-    Clopper-Pearson), against p = 0.0246 from the chi-square distribution.'
-    >>> chi2_caveat(9, 8.4, 1e-7, perm, "marker values").split("), ")[-1]  # not "p = < 0.0001"
-    'against p < 0.0001 from the chi-square distribution.'
+    the marker values 999 times, p = 0.100 (Monte Carlo 95% interval 0.081 to 0.119,
+    Clopper-Pearson), against p = 0.025 from the chi-square distribution.'
+    >>> chi2_caveat(9, 8.4, 1e-7, perm, "marker values").split("), ")[-1]  # not "p = < 0.001"
+    'against p < 0.001 from the chi-square distribution.'
     >>> chi2_caveat(3, 1.15, float("nan"), None, "marker values")
     'The log-rank test cannot be computed here, so neither can a permutation test.'
     """
-    from nettx_utils.cutoff_report import PERM_DIGITS, interval_text
+    from nettx_utils.cutoff_report import interval_text
     from nettx_utils.prose import p_phrase as phrase
 
     usable = permutation is not None and math.isfinite(permutation.p_value)
@@ -960,9 +960,9 @@ def chi2_caveat(
         f"{'s' if smaller_group != 1 else ''} and the smaller expected number of deaths in a "
         f"group is {fewer_expected:.2f}. A permutation test at the same cut-off does without "
         f"the approximation: shuffling the {shuffled} {permutation.n_permutations:,} times, "
-        f"{phrase(permutation.p_value, PERM_DIGITS)} (Monte Carlo 95% interval "
+        f"{phrase(permutation.p_value)} (Monte Carlo 95% interval "
         f"{interval_text(permutation)}, Clopper-Pearson), against "
-        f"{phrase(asymptotic_p, PERM_DIGITS)} from the chi-square distribution."
+        f"{phrase(asymptotic_p)} from the chi-square distribution."
     )
 
 

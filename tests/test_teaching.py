@@ -488,8 +488,8 @@ def test_chi2_caveat_quotes_both_p_values_on_the_cohort():
     text = teaching.chi2_caveat(
         smaller, min(teaching.expected_by_group(table)), asymptotic, permutation, "times"
     )
-    assert f"p = {p_text(permutation.p_value, 4)} " in text
-    assert f"against p = {p_text(asymptotic, 4)} from the chi-square" in text
+    assert f"p = {p_text(permutation.p_value)} " in text
+    assert f"against p = {p_text(asymptotic)} from the chi-square" in text
     assert f"the smaller group has {smaller} patients" in text
     # the permutation p is (1 + hits) / (1 + B), never 0 (Phipson and Smyth)
     assert permutation.p_value == (1 + permutation.n_reaching) / 1000
