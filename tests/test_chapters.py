@@ -90,9 +90,11 @@ def test_treatments_chapter_counts(run, cohort):
     numbers = records(book, "03_treatments")
     surgery = cohort["surgery_at_recurrence"].astype(bool)
     assert numbers["surgery_n"] == int(surgery.sum())
-    assert numbers["complete_n"] == int(
-        (surgery & cohort["surgery_complete_removal"].fillna(False)).sum()
-    )
+    # the paper's definition: every site removed AND a complete response 3 months later
+    responded = cohort["predominant_treatment_response"] == "CR"
+    removed = surgery & cohort["surgery_complete_removal"].fillna(False).astype(bool)
+    assert numbers["complete_n"] == int((removed & responded).sum())
+    assert numbers["removal_without_cr_note"] == int((removed & ~responded).sum())
     died = cohort["died"].astype(bool)
     assert numbers["dead_n"] == int(died.sum())
     free = cohort["disease_free_at_last_followup"].astype(bool) & ~died
