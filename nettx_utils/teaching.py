@@ -955,6 +955,8 @@ def entry_rule_text(durations: Any, events: Any, months: float) -> str:
     'nobody died or was last seen before 6 months: the first row of the life table is 2 censorings at 6.0 months and nobody died at all'
     >>> entry_rule_text([2, 3, 8], [1, 0, 1], 6)
     '1 patient died and 1 was last seen before 6 months, so the rule does not hold here and the curve can fall before then'
+    >>> entry_rule_text([2, 3, 8], [1, 1, 1], 6)[:40]
+    '2 patients died and none was last seen b'
     """
     from nettx_utils.prose import value_text
 
@@ -975,8 +977,9 @@ def entry_rule_text(durations: Any, events: Any, months: float) -> str:
             f"{months_text(float(first['time']))} and {death}"
         )
     dead, lost = int(early["events"].sum()), int(early["censored"].sum())
+    lost_text = "none was" if lost == 0 else f"{lost} {'was' if lost == 1 else 'were'}"
     return (
-        f"{dead} patient{'s' * (dead != 1)} died and {lost} {'was' if lost == 1 else 'were'} "
+        f"{dead} patient{'s' * (dead != 1)} died and {lost_text} "
         f"last seen before {when}, so the rule does not hold here and the curve can fall "
         "before then"
     )
