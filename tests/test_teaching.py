@@ -645,3 +645,33 @@ def test_entry_rule_text_on_the_cohort_and_by_hand():
     assert early.startswith("2 patients died and 1 was last seen before 6 months")
     both = teaching.entry_rule_text([7, 7, 7, 9], [1, 0, 0, 1], 6)
     assert "is a death and 2 censorings at 7.0 months and the first death comes at 7.0" in both
+
+
+def _markdown(name):
+    return "\n".join(
+        "".join(c["source"]) for c in notebook_cells(name) if c["cell_type"] == "markdown"
+    )
+
+
+def test_chapter_7_types_no_confidence_level():
+    """alpha is a parameter of chapter 7: its prose glues the level and z, never "95%"."""
+    text = _markdown("07_kaplan_meier_by_hand")
+    assert "95%" not in text and "1.96" not in text
+    assert "{glue:text}`confidence`" in text and "{glue:text}`z`" in text
+
+
+def test_chapter_8_caption_and_censoring_words():
+    """The follow-up figure's first sentence follows its form (lines or histogram), and
+    "non-informative" is only ever the loose name of independent censoring."""
+    text = _markdown("08_censoring_and_followup")
+    assert "filled dot" not in text and "{glue:text}`swimmer_caption`" in text
+    assert text.count("non-informative") == text.count("loosely called *non-informative*") + (
+        text.count("loosely called non-informative")
+    )
+    assert "bracket the right answer" not in text
+
+
+def test_chapter_10_glues_the_papers_minimum_follow_up():
+    text = _markdown("10_landmarks_and_medians")
+    assert "{glue:text}`paper_min_followup`" in text and "{glue:text}`entry_rule`" in text
+    assert "<sec-immortal-time>`" in text
