@@ -20,6 +20,7 @@ __all__ = [
     "counted",
     "number_text",
     "p_phrase",
+    "p_significant",
     "p_text",
     "record_all",
     "share_text",
@@ -59,6 +60,49 @@ def p_phrase(p: float, digits: int = 3) -> str:
     if text == NOT_COMPUTABLE:
         return f"p {text}"
     return f"p {text}" if text[0] in "<>" else f"p = {text}"
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def p_significant(p: float, figures: int = 2) -> str:
+    """A p-value with ``figures`` significant figures, the precision of a p compared with
+    a permutation p (a permutation p and the asymptotic p beside it).
+
+    Halves round up (:func:`nettx_utils.tables.fixed`). As :func:`format_p`, rounding never
+    carries a p across 0.05 (a figure is added instead) nor up to 1 (``> 0.99``); below
+    0.0001 the number is written as a power of ten; NaN is "not computable".
+
+    Examples
+    --------
+    >>> p_significant(0.0036219), p_significant(0.00107), p_significant(0.02935)
+    ('0.0036', '0.0011', '0.029')
+    >>> p_significant(0.0996), p_significant(0.04996), p_significant(0.3)
+    ('0.10', '0.04996', '0.30')
+    >>> p_significant(3.44e-9), p_significant(0.9996), p_significant(1.0)
+    ('3.4 × 10⁻⁹', '> 0.99', '1.0')
+    >>> p_significant(float("nan"))
+    'not computable'
+    """
+    if not _finite(p):
+        return NOT_COMPUTABLE
+    if p == 0:
+        return "0"
+    exponent = math.floor(math.log10(p))
+    decimals = figures - 1 - exponent
+    if float(fixed(p, decimals)) >= 10.0 ** (exponent + 1):  # 0.0996 -> 0.10, not 0.100
+        decimals -= 1
+    text = fixed(p, decimals)
+    if p < 0.05 <= float(text):  # never carried across 0.05
+        return p_significant(p, figures + 1)
+    if p < 1 <= float(text):
+        return f"> 0.{'9' * figures}"
+    if p < 1e-4:
+        mantissa = fixed(p / 10.0**exponent, figures - 1)
+        if float(mantissa) >= 10:
+            mantissa, exponent = fixed(1.0, figures - 1), exponent + 1
+        return f"{mantissa} × 10{str(exponent).translate(_SUPERSCRIPT)}"
+    return text
 
 
 def number_text(value: float, digits: int = 2) -> str:

@@ -29,6 +29,7 @@ from nettx_utils.survival import _validate
 from nettx_utils.tables import fixed
 
 __all__ = [
+    "BEFORE_FIRST",
     "CI_COLUMNS",
     "EXERCISE_INTRO",
     "check_answer",
@@ -37,6 +38,7 @@ __all__ = [
     "deaths_by_median",
     "decimals_for",
     "difference_text",
+    "entry_rule_text",
     "exercise_problems",
     "first_times_at_half",
     "followup_summaries",
@@ -49,10 +51,13 @@ __all__ = [
     "logrank_tables",
     "median_sentence",
     "median_with_ci",
+    "monte_carlo_se",
     "months_text",
     "number_cell",
     "p_phrase",
+    "paper_survival_months",
     "percent_cell",
+    "permutation_p_text",
     "piecewise_exponential",
     "proportion_text",
     "risk_table",
@@ -153,9 +158,32 @@ def life_table(
     return table
 
 
-def value_at(table: pd.DataFrame, time: float, column: str = "survival") -> float:
-    """A step function's value at ``time``: the last row at or before it (1 before the first).
+BEFORE_FIRST = {
+    "survival": 1.0,
+    "conditional": 1.0,
+    "greenwood_term": 0.0,
+    "greenwood_sum": 0.0,
+    "variance": 0.0,
+    "std_err": 0.0,
+}
+"""A life table's step functions before its first time: S = 1, known without error."""
 
+
+def _before_first(column: str) -> float:
+    """:data:`BEFORE_FIRST`'s value of ``column``; an interval limit is 1 as S is."""
+    if column in BEFORE_FIRST:
+        return BEFORE_FIRST[column]
+    if column.endswith(("lower", "upper")):
+        return 1.0
+    raise NettxError(f"value_at reads a step function of S(t), not {column!r}")
+
+
+def value_at(table: pd.DataFrame, time: float, column: str = "survival") -> float:
+    """A step function's value at ``time``: the last row at or before it.
+
+    Before the first time S(t) = 1 with no uncertainty: survival, its conditional
+    factor and the interval limits are 1, Greenwood's term and sum, the variance and
+    the standard error 0 (:data:`BEFORE_FIRST`); other columns raise NettxError.
     Beyond the last observed time the curve is unknown and the answer is NaN, unless
     the curve has reached 0 (the longest time was a death): it stays 0, as
     :func:`nettx_utils.survival.landmark_table` says.
@@ -165,6 +193,10 @@ def value_at(table: pd.DataFrame, time: float, column: str = "survival") -> floa
     >>> table = life_table([5, 8, 8, 12, 16], [1, 1, 0, 1, 0])
     >>> round(value_at(table, 10), 4), value_at(table, 4), value_at(table, 20)
     (0.6, 1.0, nan)
+    >>> value_at(table, 4, "std_err"), value_at(table, 4, "greenwood_sum")
+    (0.0, 0.0)
+    >>> value_at(table, 4, "log_upper"), value_at(table, 4, "plain_lower")
+    (1.0, 1.0)
     >>> value_at(life_table([5, 8], [0, 1]), 20)
     0.0
     """
@@ -172,7 +204,7 @@ def value_at(table: pd.DataFrame, time: float, column: str = "survival") -> floa
     if time > last["time"] and last["survival"] > 0:
         return float("nan")
     before = table[table["time"] <= time]
-    return 1.0 if before.empty else float(before[column].iloc[-1])
+    return _before_first(column) if before.empty else float(before[column].iloc[-1])
 
 
 def median_with_ci(table: pd.DataFrame, ci_type: str = "log-log") -> tuple[float, float, float]:
@@ -442,6 +474,19 @@ def simulate_power(
     return pd.Series(power, name="power")
 
 
+def monte_carlo_se(share: Any, n: int) -> Any:
+    """The Monte Carlo standard error of a share estimated from ``n`` simulated trials,
+    sqrt(share (1 - share) / n) (binomial); arrays are taken element by element.
+
+    Examples
+    --------
+    >>> round(float(monte_carlo_se(0.7, 200)), 4), round(float(monte_carlo_se(0.05, 200)), 4)
+    (0.0324, 0.0154)
+    """
+    p = np.asarray(share, dtype=float)
+    return np.sqrt(p * (1 - p) / n)
+
+
 def life_tables(
     durations: np.ndarray, events: np.ndarray, *, alpha: float = 0.05, ci_type: str = "log-log"
 ) -> dict[str, np.ndarray]:
@@ -461,10 +506,10 @@ def life_tables(
 
 
 def values_at(tables: dict[str, np.ndarray], time: float, column: str) -> np.ndarray:
-    """:func:`value_at` for each row of :func:`life_tables`."""
+    """:func:`value_at` for each row of :func:`life_tables` (same values before the first time)."""
     seen = (tables["time"] <= time).sum(axis=-1)
     rows = np.arange(len(seen))
-    value = np.where(seen > 0, tables[column][rows, np.maximum(seen - 1, 0)], 1.0)
+    value = np.where(seen > 0, tables[column][rows, np.maximum(seen - 1, 0)], _before_first(column))
     beyond = (time > tables["time"][:, -1]) & (tables["survival"][:, -1] > 0)
     return np.where(beyond, np.nan, value)
 
@@ -870,6 +915,76 @@ def landmark_status(durations: Any, events: Any, time: float) -> dict[str, Any]:
     }
 
 
+def paper_survival_months() -> set[float]:
+    """The months after recurrence at which the paper prints the whole cohort's survival
+    (the published values whose spec is ``km:os_recurrence@<months>``, no subgroup).
+
+    Examples
+    --------
+    >>> sorted(paper_survival_months())
+    [60.0, 120.0]
+    """
+    from nettx_utils.published import load_published_values
+
+    specs = load_published_values()["spec"].dropna().astype(str)
+    found = specs.str.extract(r"^km:os_recurrence@(\d+(?:\.\d+)?)$")[0].dropna()
+    return {float(value) for value in found}
+
+
+def _row_text(events: int, censored: int) -> str:
+    """One life-table row's exits in words: "a censoring", "2 deaths and a censoring"."""
+
+    def one(n: int, noun: str) -> str:
+        return f"a {noun}" if n == 1 else f"{n} {noun}s"
+
+    parts = [one(n, noun) for n, noun in ((events, "death"), (censored, "censoring")) if n]
+    return " and ".join(parts)
+
+
+def entry_rule_text(durations: Any, events: Any, months: float) -> str:
+    """What a cohort holds before ``months`` after recurrence, the paper's minimum
+    follow-up for inclusion: the life table's first row and first death when nobody
+    left earlier (the curve cannot fall before ``months``), or how many died or were
+    last seen before it.
+
+    Examples
+    --------
+    >>> entry_rule_text([6, 7.2, 9, 12], [0, 1, 0, 1], 6)
+    'nobody died or was last seen before 6 months: the first row of the life table is a censoring at 6.0 months and the first death comes at 7.2 months'
+    >>> entry_rule_text([6, 6, 8], [0, 0, 0], 6)
+    'nobody died or was last seen before 6 months: the first row of the life table is 2 censorings at 6.0 months and nobody died at all'
+    >>> entry_rule_text([2, 3, 8], [1, 0, 1], 6)
+    '1 patient died and 1 was last seen before 6 months, so the rule does not hold here and the curve can fall before then'
+    >>> entry_rule_text([2, 3, 8], [1, 1, 1], 6)[:40]
+    '2 patients died and none was last seen b'
+    """
+    from nettx_utils.prose import value_text
+
+    table = life_table(durations, events)
+    early = table[table["time"] < months]
+    when = f"{value_text(months)} months"
+    if early.empty:
+        first = table.iloc[0]
+        deaths = table.loc[table["events"] > 0, "time"]
+        death = (
+            f"the first death comes at {months_text(float(deaths.iloc[0]))}"
+            if len(deaths)
+            else "nobody died at all"
+        )
+        return (
+            f"nobody died or was last seen before {when}: the first row of the life table "
+            f"is {_row_text(int(first['events']), int(first['censored']))} at "
+            f"{months_text(float(first['time']))} and {death}"
+        )
+    dead, lost = int(early["events"].sum()), int(early["censored"].sum())
+    lost_text = "none was" if lost == 0 else f"{lost} {'was' if lost == 1 else 'were'}"
+    return (
+        f"{dead} patient{'s' * (dead != 1)} died and {lost_text} "
+        f"last seen before {when}, so the rule does not hold here and the curve can fall "
+        "before then"
+    )
+
+
 def landmark_widths(
     table: pd.DataFrame, time: float, *, alpha: float = 0.05, ci_type: str = "log-log"
 ) -> dict[str, float]:
@@ -918,6 +1033,35 @@ def expected_by_group(table: pd.DataFrame) -> tuple[float, float]:
     return round(e1, 12), round(float(table["d"].sum()) - e1, 12)
 
 
+def permutation_p_text(permutation: Any) -> str:
+    """A permutation p for the prose, to two significant figures (:func:`nettx_utils.prose.
+    p_significant`); when no shuffle reached the observed statistic it says so, with the
+    p = 1 / (shuffles + 1) that follows and a power of ten above it.
+
+    Examples
+    --------
+    >>> from nettx_utils.cutoff_report import fixed_cut_test
+    >>> months, died, marker = [1, 2, 3, 4, 5, 6], [1, 1, 1, 1, 0, 1], [1, 2, 3, 4, 5, 6]
+    >>> permutation_p_text(fixed_cut_test(months, died, marker, 3, n_permutations=999, seed=1))
+    'p = 0.10'
+    >>> months, died = list(range(1, 41)), [1] * 40
+    >>> none = fixed_cut_test(months, died, months, 20, n_permutations=9_999, seed=1)
+    >>> none.n_reaching, permutation_p_text(none)
+    (0, 'no shuffle of the 9,999 reached the observed statistic, so p = 1/10,000 < 0.001')
+    """
+    from nettx_utils.prose import p_significant
+
+    if permutation.n_reaching == 0:
+        shuffles = permutation.n_permutations
+        exponent = math.floor(math.log10(permutation.p_value)) + 1  # a power of ten above p
+        bound = f"{10.0**exponent:.{max(0, -exponent)}f}"
+        return (
+            f"no shuffle of the {shuffles:,} reached the observed statistic, so "
+            f"p = 1/{shuffles + 1:,} < {bound}"
+        )
+    return f"p = {p_significant(permutation.p_value)}"
+
+
 def chi2_caveat(
     smaller_group: int, fewer_expected: float, asymptotic_p: float, permutation: Any, shuffled: str
 ) -> str:
@@ -927,32 +1071,39 @@ def chi2_caveat(
     ``smaller_group``: patients in the smaller group; ``fewer_expected``: the smaller of
     the two groups' expected deaths (:func:`expected_by_group`); ``permutation``: the
     test's result (None when it cannot be computed); ``shuffled`` names what the
-    permutations shuffle. p values with 4 decimals, as chapter 11 prints them; the
-    Monte Carlo interval is Clopper-Pearson.
+    permutations shuffle. Both p values carry two significant figures, the book's
+    precision for a p compared with a permutation p (:func:`permutation_p_text`,
+    :func:`nettx_utils.prose.p_significant`), and the sentence says so; the Monte Carlo
+    interval is Clopper-Pearson (:func:`nettx_utils.cutoff_report.interval_text`).
 
     Examples
     --------
     >>> from nettx_utils.cutoff_report import fixed_cut_test
     >>> months, died, marker = [1, 2, 3, 4, 5, 6], [1, 1, 1, 1, 0, 1], [1, 2, 3, 4, 5, 6]
     >>> perm = fixed_cut_test(months, died, marker, 3, n_permutations=999, seed=1)
-    >>> chi2_caveat(3, 1.15, 0.0246, perm, "marker values")  # doctest: +NORMALIZE_WHITESPACE
-    'The chi-square distribution only approximates the null distribution of the statistic, and
+    >>> text = chi2_caveat(3, 1.15, 0.0246, perm, "marker values")
+    >>> print(text)
+    ... # doctest: +NORMALIZE_WHITESPACE, +ELLIPSIS
+    The chi-square distribution only approximates the null distribution of the statistic, and
     the approximation can be poor when a group has few patients or few expected deaths: here
     the smaller group has 3 patients and the smaller expected number of deaths in a group is
     1.15. A permutation test at the same cut-off does without the approximation: shuffling
-    the marker values 999 times, p = 0.100 (Monte Carlo 95% interval 0.081 to 0.119,
-    Clopper-Pearson), against p = 0.025 from the chi-square distribution.'
-    >>> chi2_caveat(9, 8.4, 1e-7, perm, "marker values").split("), ")[-1]  # not "p = < 0.001"
-    'against p < 0.001 from the chi-square distribution.'
+    the marker values 999 times, p = 0.10 (Monte Carlo 95% interval ..., Clopper-Pearson),
+    against p = 0.025 from the chi-square distribution (both p values to two significant
+    figures, the precision of a p compared with a permutation p).
+    >>> chi2_caveat(9, 8.4, 3.4e-9, perm, "marker values").split("), ")[-1]
+    'against p = 3.4 × 10⁻⁹ from the chi-square distribution (both p values to two significant figures, the precision of a p compared with a permutation p).'
     >>> chi2_caveat(3, 1.15, float("nan"), None, "marker values")
     'The log-rank test cannot be computed here, so neither can a permutation test.'
     """
     from nettx_utils.cutoff_report import interval_text
-    from nettx_utils.prose import p_phrase as phrase
+    from nettx_utils.prose import p_significant
 
     usable = permutation is not None and math.isfinite(permutation.p_value)
     if not (usable and math.isfinite(asymptotic_p)):
         return "The log-rank test cannot be computed here, so neither can a permutation test."
+    asymptotic = p_significant(asymptotic_p)
+    relation = "" if asymptotic.startswith((">", "<")) else "= "
     return (
         "The chi-square distribution only approximates the null distribution of the "
         "statistic, and the approximation can be poor when a group has few patients or few "
@@ -960,9 +1111,10 @@ def chi2_caveat(
         f"{'s' if smaller_group != 1 else ''} and the smaller expected number of deaths in a "
         f"group is {fewer_expected:.2f}. A permutation test at the same cut-off does without "
         f"the approximation: shuffling the {shuffled} {permutation.n_permutations:,} times, "
-        f"{phrase(permutation.p_value)} (Monte Carlo 95% interval "
-        f"{interval_text(permutation)}, Clopper-Pearson), against "
-        f"{phrase(asymptotic_p)} from the chi-square distribution."
+        f"{permutation_p_text(permutation)} (Monte Carlo 95% interval "
+        f"{interval_text(permutation)}, Clopper-Pearson), against p {relation}{asymptotic} "
+        "from the chi-square distribution (both p values to two significant figures, the "
+        "precision of a p compared with a permutation p)."
     )
 
 

@@ -10,6 +10,7 @@ from nettx_utils.prose import (
     cohort_mark,
     number_text,
     p_phrase,
+    p_significant,
     p_text,
     record_all,
     share_text,
@@ -63,3 +64,19 @@ def test_p_phrase_never_writes_equals_before_a_bound():
 def test_cohort_mark_names_whose_numbers():
     assert "synthetic cohort" in cohort_mark(True) and "not a finding" in cohort_mark(True)
     assert cohort_mark(False) == "your cohort"
+
+
+def test_p_significant_keeps_two_figures_at_every_size():
+    """The review's cases: 0.00362 and 0.00294 were printed "0.004" and "0.003"."""
+    assert p_significant(0.00362) == "0.0036"
+    assert p_significant(0.00294) == "0.0029"
+    assert p_significant(0.00107) == "0.0011"
+    assert p_significant(0.0625) == "0.063"  # halves up, as the tables
+    assert p_significant(0.5) == "0.50"
+    assert p_significant(0.00999) == "0.010"  # rounds into the next decade: still 2 figures
+    assert p_significant(0.0499) == "0.0499"  # never rounded across 0.05
+    assert p_significant(0.9999) == "> 0.99"
+    assert p_significant(2.5e-12) == "2.5 × 10⁻¹²"
+    assert p_significant(9.96e-7) == "1.0 × 10⁻⁶"
+    assert p_significant(0.00362, 3) == "0.00362"
+    assert p_significant(NAN) == "not computable"

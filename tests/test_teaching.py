@@ -477,7 +477,7 @@ def test_expected_by_group_by_hand(data):
 
 def test_chi2_caveat_quotes_both_p_values_on_the_cohort():
     from nettx_utils.cutoff_report import fixed_cut_test
-    from nettx_utils.prose import p_text
+    from nettx_utils.prose import p_significant
 
     months, died, groups = cohort_data()
     marker = load_cohort()["months_lt_to_recurrence"].to_numpy(float)
@@ -488,8 +488,9 @@ def test_chi2_caveat_quotes_both_p_values_on_the_cohort():
     text = teaching.chi2_caveat(
         smaller, min(teaching.expected_by_group(table)), asymptotic, permutation, "times"
     )
-    assert f"p = {p_text(permutation.p_value)} " in text
-    assert f"against p = {p_text(asymptotic)} from the chi-square" in text
+    assert f"p = {p_significant(permutation.p_value)} (Monte Carlo" in text
+    assert f"against p = {p_significant(asymptotic)} from the chi-square" in text
+    assert "both p values to two significant figures" in text
     assert f"the smaller group has {smaller} patients" in text
     # the permutation p is (1 + hits) / (1 + B), never 0 (Phipson and Smyth)
     assert permutation.p_value == (1 + permutation.n_reaching) / 1000
@@ -589,3 +590,88 @@ def test_every_cohort_table_of_chapters_7_to_10_carries_the_cohort_mark(name):
                 found += 1
                 assert "mark" in caption, (name, caption)
     assert found
+
+
+def test_chi2_caveat_says_when_no_shuffle_reached_the_statistic():
+    """With 0 hits the text gives p = 1/(B + 1) and a true bound, never "0.000 to 0.000"."""
+    from nettx_utils.cutoff_report import fixed_cut_test
+
+    months = np.arange(1.0, 41.0)  # the marker sorts survival perfectly: nothing beats it
+    died = np.ones(40, dtype=int)
+    permutation = fixed_cut_test(months, died, months, 20, n_permutations=9_999, seed=1)
+    assert permutation.n_reaching == 0
+    text = teaching.chi2_caveat(20, 9.0, 1e-6, permutation, "times")
+    assert "no shuffle of the 9,999 reached the observed statistic, so p = 1/10,000 < 0.001" in text
+    assert permutation.p_value == 1 / 10_000 < 0.001
+    assert "against p = 1.0 × 10⁻⁶ from the chi-square" in text
+
+
+def test_value_at_before_the_first_time_is_a_curve_known_without_error():
+    """Before the first time S = 1: the limits are 1, Greenwood's sum and the SE are 0."""
+    table = teaching.life_table([5, 8, 8, 12, 16], [1, 1, 0, 1, 0])
+    assert teaching.value_at(table, 3) == 1.0
+    for column in ("std_err", "variance", "greenwood_sum", "greenwood_term"):
+        assert teaching.value_at(table, 3, column) == 0.0, column
+    for column in ("plain_lower", "plain_upper", "log_lower", "loglog_upper", "conditional"):
+        assert teaching.value_at(table, 3, column) == 1.0, column
+    # at the first death the SE is Greenwood's: S sqrt(d / (n (n - d))) = 0.8 sqrt(1/20)
+    assert teaching.value_at(table, 5, "std_err") == pytest.approx(0.8 * math.sqrt(1 / 20))
+    with pytest.raises(NettxError, match="step function"):
+        teaching.value_at(table, 3, "at_risk")
+    tables = teaching.life_tables(np.array([[5.0, 8, 8, 12, 16]]), np.array([[1.0, 1, 0, 1, 0]]))
+    assert teaching.values_at(tables, 3, "lower").tolist() == [1.0]
+
+
+def test_monte_carlo_se_by_hand():
+    assert float(teaching.monte_carlo_se(0.7, 200)) == pytest.approx(math.sqrt(0.21 / 200))
+    assert teaching.monte_carlo_se([0.0, 1.0], 50).tolist() == [0.0, 0.0]
+
+
+def test_paper_survival_months_are_the_published_landmarks():
+    from nettx_utils.chapter import PAPER_PARAMETERS
+
+    months = {12.0 * years for years in PAPER_PARAMETERS["landmark_years"]}
+    assert teaching.paper_survival_months() == months
+
+
+def test_entry_rule_text_on_the_cohort_and_by_hand():
+    durations, events, _ = cohort_data()
+    text = teaching.entry_rule_text(durations, events, 6)
+    first = durations.min()
+    first_death = durations[events == 1].min()
+    assert text.startswith("nobody died or was last seen before 6 months")
+    assert f"at {first:.1f} months and the first death comes at {first_death:.1f} months" in text
+    early = teaching.entry_rule_text([1, 2, 3, 9], [1, 1, 0, 1], 6)
+    assert early.startswith("2 patients died and 1 was last seen before 6 months")
+    both = teaching.entry_rule_text([7, 7, 7, 9], [1, 0, 0, 1], 6)
+    assert "is a death and 2 censorings at 7.0 months and the first death comes at 7.0" in both
+
+
+def _markdown(name):
+    return "\n".join(
+        "".join(c["source"]) for c in notebook_cells(name) if c["cell_type"] == "markdown"
+    )
+
+
+def test_chapter_7_types_no_confidence_level():
+    """alpha is a parameter of chapter 7: its prose glues the level and z, never "95%"."""
+    text = _markdown("07_kaplan_meier_by_hand")
+    assert "95%" not in text and "1.96" not in text
+    assert "{glue:text}`confidence`" in text and "{glue:text}`z`" in text
+
+
+def test_chapter_8_caption_and_censoring_words():
+    """The follow-up figure's first sentence follows its form (lines or histogram), and
+    "non-informative" is only ever the loose name of independent censoring."""
+    text = _markdown("08_censoring_and_followup")
+    assert "filled dot" not in text and "{glue:text}`swimmer_caption`" in text
+    assert text.count("non-informative") == text.count("loosely called *non-informative*") + (
+        text.count("loosely called non-informative")
+    )
+    assert "bracket the right answer" not in text
+
+
+def test_chapter_10_glues_the_papers_minimum_follow_up():
+    text = _markdown("10_landmarks_and_medians")
+    assert "{glue:text}`paper_min_followup`" in text and "{glue:text}`entry_rule`" in text
+    assert "<sec-immortal-time>`" in text
