@@ -7,6 +7,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+DEVSTAMP := $(VENV)/.installed-dev
 
 .PHONY: book test browser lab lint format lock clean
 
@@ -21,10 +22,15 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name nettx --display-name "Python (nettx)" >/dev/null
 	@touch $(STAMP)
 
+# The tests, the linter and the benchmark's tools, on top of what the book needs.
+$(DEVSTAMP): $(STAMP) requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	@touch $(DEVSTAMP)
+
 book: $(STAMP)
 	$(BIN)/python -m nettx_utils run
 
-test: $(STAMP) browser
+test: $(DEVSTAMP) browser
 	$(BIN)/python -m pytest
 
 # Debian's chromium and chromium-driver for the browser tests, installed with apt-get
@@ -41,22 +47,23 @@ browser:
 	fi
 
 lab: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-lab.txt -c constraints.txt
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
-lint: $(STAMP)
+lint: $(DEVSTAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: $(STAMP)
+format: $(DEVSTAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 # Re-pin: install the direct pins fresh and freeze the full environment.
 lock:
 	rm -rf $(VENV).lock && $(PYTHON) -m venv $(VENV).lock
-	$(VENV).lock/bin/python -m pip install --quiet -r requirements.txt
+	$(VENV).lock/bin/python -m pip install --quiet -r requirements-dev.txt -r requirements-lab.txt
 	{ echo "# Full lock of the nettx environment (pip freeze on Python 3.11, Linux x86_64)."; \
-	  echo "# Regenerate with: make lock. Exact pins of direct dependencies are in requirements.txt."; \
+	  echo "# Regenerate with: make lock. Exact pins of direct dependencies are in requirements*.txt."; \
 	  $(VENV).lock/bin/python -m pip freeze --exclude-editable; } > constraints.txt
 	rm -rf $(VENV).lock
 

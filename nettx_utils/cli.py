@@ -16,12 +16,14 @@ declarations (:mod:`nettx_utils.parameters`) before any notebook starts.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 from nettx_utils.errors import NettxError
+from nettx_utils.project import PROJECT_ENV, PROJECT_ROOT
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -306,6 +308,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = build_parser().parse_args(argv)
+    # the kernels inherit it, so they find the project wherever the build folder is
+    os.environ.setdefault(PROJECT_ENV, str(PROJECT_ROOT))
     if getattr(args, "build_dir", "unset") is None:
         from nettx_utils.pipeline import DEFAULT_BUILD_DIR
 

@@ -40,8 +40,8 @@ import yaml
 
 from nettx_utils.errors import CohortError
 from nettx_utils.privacy import check_identifiers, looks_like_dates
+from nettx_utils.project import PROJECT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_COHORT = DATA_DIR / "cohort.csv"
 DEFAULT_DICTIONARY = DATA_DIR / "dictionary.yml"

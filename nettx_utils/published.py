@@ -33,6 +33,7 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from nettx_utils.errors import NettxError
+from nettx_utils.project import PROJECT_ROOT
 
 __all__ = [
     "AUDIT_CHECKS",
@@ -73,7 +74,7 @@ __all__ = [
     "tally_text",
 ]
 
-DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_PUBLISHED = DATA_DIR / "published_values.csv"
 DEFAULT_AUDIT = DATA_DIR / "consistency_audit.csv"
 

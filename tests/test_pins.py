@@ -1,4 +1,6 @@
-"""The dependency pins are exact, and environment.yml repeats requirements.txt's."""
+"""The dependency pins are exact, split into what the book needs (requirements.txt), the
+development tools (requirements-dev.txt) and JupyterLab (requirements-lab.txt); the lock
+holds them all, and environment.yml repeats requirements.txt's."""
 
 from pathlib import Path
 
@@ -19,13 +21,16 @@ def _pins(lines):
     return pins
 
 
-def requirements():
-    return _pins((ROOT / "requirements.txt").read_text().splitlines())
+def requirements(name="requirements.txt"):
+    return _pins((ROOT / name).read_text().splitlines())
+
+
+SPLIT = ("requirements.txt", "requirements-dev.txt", "requirements-lab.txt")
 
 
 def test_every_requirement_is_pinned_exactly():
     pins = requirements()
-    assert {"jupyter-book", "lifelines", "pandas", "papermill", "scipy", "seaborn"} <= set(pins)
+    assert {"jupyter-book", "lifelines", "pandas", "papermill", "scipy"} <= set(pins)
     assert pins["jupyter-book"].startswith("1."), "Jupyter Book 2 fetches its theme at build time"
     assert int(pins["pandas"].split(".")[0]) < 3, "lifelines needs pandas < 3"
 
@@ -39,5 +44,16 @@ def test_environment_yml_repeats_the_pins():
 
 def test_lock_agrees_with_the_direct_pins():
     lock = _pins((ROOT / "constraints.txt").read_text().splitlines())
-    for name, version in requirements().items():
-        assert lock.get(name) == version, f"{name}: requirements {version}, lock {lock.get(name)}"
+    for file in SPLIT:
+        for name, version in requirements(file).items():
+            assert lock.get(name) == version, f"{file}: {name} {version}, lock {lock.get(name)}"
+
+
+def test_development_tools_are_not_requirements_of_the_book():
+    book, dev, lab = (requirements(file) for file in SPLIT)
+    assert {"pytest", "selenium", "ruff"} <= set(dev)
+    assert not {"pytest", "selenium", "ruff", "jupyterlab"} & set(book)
+    assert set(lab) == {"jupyterlab"}
+    assert not set(book) & set(dev) and not set(book) & set(lab), "a package pinned twice"
+    for file in SPLIT[1:]:
+        assert "-r requirements.txt" in (ROOT / file).read_text().splitlines()
