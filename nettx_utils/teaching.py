@@ -940,7 +940,7 @@ def chi2_caveat(
     the approximation can be poor when a group has few patients or few expected deaths: here
     the smaller group has 3 patients and the smaller expected number of deaths in a group is
     1.15. A permutation test at the same cut-off does without the approximation: shuffling
-    the marker values 999 times, p = 0.100 (Monte Carlo 95% interval 0.081 to 0.119,
+    the marker values 999 times, p = 0.100 (Monte Carlo 95% interval 0.081 to 0.12,
     Clopper-Pearson), against p = 0.025 from the chi-square distribution.'
     >>> chi2_caveat(9, 8.4, 1e-7, perm, "marker values").split("), ")[-1]  # not "p = < 0.001"
     'against p < 0.001 from the chi-square distribution.'
