@@ -192,7 +192,7 @@ def counts_caption(
 
 
 def within_patient_change(
-    cohort: pd.DataFrame, key: str = "primary_lt"
+    cohort: pd.DataFrame, key: str = "primary_lt", *, mark: str = ""
 ) -> tuple[pd.DataFrame, pd.Series, Items]:
     """The two measurements of a comparison on the log2 scale, and each patient's change.
 
@@ -203,7 +203,8 @@ def within_patient_change(
     difference would have if the two measurements were independent (rho = 0),
     ``sd_change`` (the SD of the changes; ``sd_change^2 = sd_first^2 + sd_second^2 -
     2 cov`` exactly, sample moments on the same pairs), ``sd_ratio`` = sd_change /
-    sd_independent, ``sd_sentence``, and ``n_up``, ``n_down``, ``n_same``.
+    sd_independent, ``sd_sentence`` (its numbers labelled with ``mark``,
+    :func:`nettx_utils.prose.cohort_mark`), and ``n_up``, ``n_down``, ``n_same``.
     """
     a, b = COMPARISONS[key]
     values = np.log2(cohort[[a, b]].where(cohort[[a, b]] > 0))
@@ -220,7 +221,7 @@ def within_patient_change(
         sentence = (
             f"the within-patient changes have a standard deviation of {sd_change:.2f}, "
             f"{relation} the {sd_independent:.2f} that independent measurements would give "
-            f"(a ratio of {ratio:.2f})"
+            f"(a ratio of {ratio:.2f}" + (f"; {mark})" if mark else ")")
         )
     items: Items = {
         "n_pairs_change": (len(change), None),

@@ -199,6 +199,8 @@ def test_labels_stand_next_to_the_unpublished_numbers():
     cohort = load_cohort()
     _, items = pairing.pair_counts(cohort, mark="MARK")
     assert re.search(r"p = \d\.\d{3}; MARK\)", items["rho_sentence"][1])
+    sd = pairing.within_patient_change(cohort, "primary_lt", mark="MARK")[2]["sd_sentence"][1]
+    assert re.search(r"a ratio of \d\.\d\d; MARK\)$", sd)
     a, b = pairing.COMPARISONS["lt_recurrence"]
     rule = pairing.auto_rule_items(cohort[a], cohort[b], name="it", mark="MARK")["auto_rule"][1]
     assert "7 zero differences (MARK), so" in rule
