@@ -738,12 +738,15 @@ def fixed_cut_items(
     *,
     what: str,
     followup: Followup | None = None,
+    mark: str = "",
 ) -> Items:
     """The permutation p at the chapter's fixed cut-off beside its asymptotic p (``row``,
     the cut-off's scan row), with its Monte Carlo error and one sentence on how the two
     compare; ``what`` names the shuffled marker ("recurrence times"); ``followup``
     (:func:`followup_by_side`), when given, the groups' median follow-up, named when
     they differ as a second reason for a permutation p above the asymptotic one.
+    ``paper_perm_summary`` ends the summary's sentence "a permutation test ... checks it"
+    with the two p-values, labelled with ``mark`` (:func:`nettx_utils.prose.cohort_mark`).
 
     When no shuffle reached the observed chi-square, the sentence says so: the
     permutation p then sits at its floor 1 / (B + 1), and the shuffles are too few to
@@ -771,12 +774,14 @@ def fixed_cut_items(
         ),
         "paper_perm_hits": (fixed.n_reaching if ok else 0, None),
     }
+    label = f"; {mark}" if mark else ""
     if not ok:
         items["paper_perm_sentence"] = (
             None,
             "On this cohort the permutation p-value at this cut-off cannot be computed "
             "(a group without patients, or no deaths).",
         )
+        items["paper_perm_summary"] = (None, "checks it (not computable on this cohort)")
         return items
     assert fixed is not None
     asymptotic = float(row["p_value"])
@@ -792,11 +797,16 @@ def fixed_cut_items(
             "none",
             sentence + "no shuffle reached the observed chi-square. The permutation p is "
             f"then at its floor, 1/{fixed.n_permutations + 1:,} (one over the number of "
-            "shuffles plus one), and all it says is that the exact permutation p lies "
-            f"below about that (Monte Carlo 95% interval {interval_text(fixed)}, "
-            f"Clopper-Pearson). The asymptotic p ({p_phrase(asymptotic)}) is smaller than "
-            "anything this many shuffles can resolve: they are too few to check the "
-            "chi-square approximation here.",
+            "shuffles plus one), and only says that the exact permutation p is very small "
+            f"(Monte Carlo 95% interval {interval_text(fixed)}, Clopper-Pearson). The "
+            f"asymptotic p ({p_phrase(asymptotic)}) is smaller than anything this many "
+            "shuffles can resolve: they are too few to check the chi-square approximation "
+            "here.",
+        )
+        items["paper_perm_summary"] = (
+            "none",
+            f"checks it only when some shuffles reach the observed chi-square (here none of "
+            f"the {fixed.n_permutations:,} did: too few to check it{label})",
         )
         return items
     relation = _relation(asymptotic, fixed)
@@ -820,6 +830,10 @@ def fixed_cut_items(
         ),
     }[relation]
     items["paper_perm_sentence"] = (relation, sentence)
+    items["paper_perm_summary"] = (
+        relation,
+        f"checks it (here {p_text(perm)} by permutation against {p_text(asymptotic)}{label})",
+    )
     return items
 
 
@@ -986,9 +1000,9 @@ def gap_items(
             f"cut-off fixed, {fixed_best.n_reaching:,} of {fixed_best.n_permutations:,} "
             f"shuffles reached the observed chi-square; over the search, "
             f"{result.n_reaching:,} of {result.n_permutations:,}. A permutation p resting on "
-            "no shuffle at all only says that the true p is below about one over the number "
-            "of shuffles, so with this many shuffles the gap cannot be split between the "
-            "approximation and the search."
+            "no shuffle at all only bounds the true p from above, by the upper end of its "
+            "Monte Carlo interval (see the table), so with this many shuffles the gap "
+            "cannot be split between the approximation and the search."
         )
     elif min(fixed_best.n_reaching, result.n_reaching) < 10:
         gap += (

@@ -266,6 +266,10 @@ def test_permutation_p_at_the_paper_cut_off_is_above_the_asymptotic_p(survival):
     ][1]
     assert "unequal follow-up, which the permutation test assumes away" in hedged
     assert followup.text() in hedged
+    summary = cutoff_report.fixed_cut_items(fixed, row, what="x", mark="MARK")
+    assert summary["paper_perm_summary"][1] == (
+        f"checks it (here {format_p(fixed.p_value)} by permutation against 0.001; MARK)"
+    )
 
 
 def test_followup_by_side_is_the_reverse_kaplan_meier_median_of_each_group():
@@ -303,6 +307,12 @@ def test_fixed_cut_items_with_no_shuffle_reaching_cannot_check_the_approximation
     assert "too few to check the chi-square approximation" in sentence
     assert "find no fault" not in sentence
     assert items["paper_perm_ci"][1] == "0 to 0.000037"
+    # the summary does not claim a check it cannot make ("< 0.001 against < 0.001")
+    summary = cutoff_report.fixed_cut_items(never, row, what="x", mark="MARK")
+    assert summary["paper_perm_summary"][1] == (
+        "checks it only when some shuffles reach the observed chi-square (here none of "
+        "the 100,000 did: too few to check it; MARK)"
+    )
 
 
 def test_fixed_cut_items_when_the_test_cannot_be_computed():
