@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
@@ -31,15 +32,16 @@ from nettx_utils.prose import (
     share_text,
     value_text,
 )
-from nettx_utils.tables import fixed
+from nettx_utils.tables import decimal_value
 
 __all__ = [
-    "BOUND_DECIMALS",
+    "BOUND_DIGITS",
     "GAP_FORMATS",
     "SCAN_COUNT_COLUMNS",
     "SCAN_FORMATS",
     "SCAN_HEADERS",
     "Bonferroni",
+    "Followup",
     "SearchCorrection",
     "best_split",
     "bonferroni",
@@ -49,6 +51,7 @@ __all__ = [
     "cut_test_items",
     "fixed_cut_items",
     "fixed_cut_test",
+    "followup_by_side",
     "gap_items",
     "gap_table",
     "interval_text",
@@ -67,9 +70,10 @@ __all__ = [
     "verdict_items",
 ]
 
-#: Decimals of a Monte Carlo interval's bounds (:func:`bound_text`): those of the book's
-#: p-values (:func:`nettx_utils.plots.format_p`), so that a p and its interval align.
-BOUND_DECIMALS = 3
+#: Significant figures of a Monte Carlo interval's bounds (:func:`bound_text`). Not the
+#: 3 decimals of the book's p-values: 28 hits in 100,000 shuffles give the interval
+#: 0.00019 to 0.00040, which 3 decimals would print "0.000 to 0.000", a false upper bound.
+BOUND_DIGITS = 2
 
 
 #: How the chapter prints a scan of :func:`nettx_utils.cutoffs.scan_cutoffs`: z and χ²
@@ -477,11 +481,12 @@ def mib1_items(
     measured = mib1[np.isfinite(mib1)]
     same = bool(np.array_equal(measured <= threshold, measured <= published))
     use = (
-        "The paper tested Mib-1 at recurrence among its univariable factors in the three "
-        f"categories of its Table 2 (the lowest at most {published:g}%), "
-        f"and used the {published:g}% boundary to divide the comparison of surgery with no "
-        "surgery into two strata; it reports no two-group split of Mib-1 at that boundary, "
-        "which the sweep below tries at every threshold."
+        "The paper's Table 2 lists Mib-1 at recurrence in three categories (the lowest at "
+        f"most {published:g}%); the paper says that the characteristics of its Tables 1 "
+        "and 2 were tested at univariable analysis, but not how Mib-1 was coded for that. "
+        f"It used the {published:g}% boundary to divide the comparison of surgery with "
+        "locoregional or systemic treatment into two strata, and reports no two-group "
+        "split of Mib-1 at that boundary, which the sweep below tries at every threshold."
     )
     if not math.isclose(threshold, published):
         use += f" This run's threshold is {threshold:g}%" + (
@@ -603,32 +608,113 @@ def fixed_cut_test(
 
 
 def bound_text(value: float) -> str:
-    """One bound of a confidence interval for a probability, at the 3 decimals of the
-    book's p-values but as a number, not as a p-value: a bound of exactly 0 (no shuffle
-    reached the observed statistic) reads "0.000", not "< 0.001"; halves round up as
-    the tables round them (:func:`nettx_utils.tables.fixed`).
+    """One bound of a confidence interval for a probability, at :data:`BOUND_DIGITS`
+    significant figures, written out in full (no exponent), as a number, not as a
+    p-value: a bound of exactly 0 (no shuffle reached the observed statistic) reads "0",
+    never "< 0.001", and a bound above 0 never reads 0, however small. Halves round up
+    as the tables round them (:func:`nettx_utils.tables.decimal_value`).
 
     Examples
     --------
-    >>> bound_text(0.0), bound_text(0.00237), bound_text(0.0005), bound_text(float("nan"))
-    ('0.000', '0.002', '0.001', 'not computable')
+    >>> bound_text(0.0), bound_text(0.000193), bound_text(0.0003995), bound_text(0.0125)
+    ('0', '0.00019', '0.00040', '0.013')
+    >>> bound_text(3.69e-5), bound_text(0.119), bound_text(1.0), bound_text(float("nan"))
+    ('0.000037', '0.12', '1.0', 'not computable')
     """
-    return fixed(value, BOUND_DECIMALS) if math.isfinite(value) else NOT_COMPUTABLE
+    if not math.isfinite(value):
+        return NOT_COMPUTABLE
+    if value == 0:
+        return "0"
+    exact = decimal_value(value)
+    quantum = Decimal(1).scaleb(exact.adjusted() - BOUND_DIGITS + 1)
+    rounded = exact.quantize(quantum, rounding=ROUND_HALF_UP)
+    if rounded.adjusted() > exact.adjusted():  # 0.000995 -> 0.0010: keep 2 figures
+        rounded = rounded.quantize(quantum.scaleb(1), rounding=ROUND_HALF_UP)
+    return f"{rounded:f}"
 
 
 def interval_text(result: MaxSelectedResult | None) -> str:
-    """The Monte Carlo 95% interval of a permutation p as text ("0.002 to 0.005"), its
+    """The Monte Carlo 95% interval of a permutation p as text ("0.0019 to 0.0052"), its
     bounds written by :func:`bound_text` (a CI bound is not a p-value).
 
     >>> r = fixed_cut_test([1, 2, 3, 4, 5, 6], [1, 1, 1, 1, 0, 1], [1, 2, 3, 4, 5, 6], 3,
     ...                    n_permutations=999, seed=1)
     >>> interval_text(r), interval_text(None)
-    ('0.081 to 0.119', 'not computable')
+    ('0.081 to 0.12', 'not computable')
     """
     low, high = result.monte_carlo_interval() if result is not None else (math.nan, math.nan)
     if not (math.isfinite(low) and math.isfinite(high)):
         return NOT_COMPUTABLE
     return f"{bound_text(low)} to {bound_text(high)}"
+
+
+@dataclass(frozen=True)
+class Followup:
+    """Reverse Kaplan-Meier median follow-up (:func:`nettx_utils.survival.median_followup`)
+    on each side of a cut-off, in months: ``low`` (marker at or below it) and ``high``;
+    inf when a side's reverse curve never drops to 0.5, NaN when a side is empty."""
+
+    low: float
+    high: float
+
+    @property
+    def differ(self) -> bool:
+        """Whether the two medians differ at the whole months the prose prints."""
+        return _months_text(self.low) != _months_text(self.high)
+
+    def text(self, low_name: str = "early", high_name: str = "late") -> str:
+        """ "47 months in the early group and 75 in the late one"."""
+        return (
+            f"{_months_text(self.low)} months in the {low_name} group and "
+            f"{_months_text(self.high)} in the {high_name} one"
+        ).replace("not reached months", "not reached")
+
+
+def _months_text(value: float) -> str:
+    if math.isnan(value):
+        return NOT_COMPUTABLE
+    return "not reached" if math.isinf(value) else f"{value:.0f}"
+
+
+def followup_by_side(months: Any, died: Any, marker: Any, cut: float) -> Followup:
+    """The median follow-up, by the reverse Kaplan-Meier method, of the patients whose
+    ``marker`` is at or below ``cut`` and of those above it (patients without the marker
+    left out). A permutation test of the split assumes that, with no effect, the
+    censoring pattern does not differ between the two sides; this shows whether it does.
+
+    Examples
+    --------
+    >>> f = followup_by_side([2, 4, 5, 7, 9, 12], [1, 0, 1, 0, 0, 1], [1, 1, 1, 5, 5, 5], 3)
+    >>> f.low, f.high, f.differ, f.text()
+    (4.0, 9.0, True, '4 months in the early group and 9 in the late one')
+    >>> followup_by_side([2, 4], [0, 0], [1, 1], 3).high
+    nan
+    """
+    from nettx_utils.survival import median_followup
+
+    t = np.asarray(months, dtype=float)
+    e = np.asarray(died, dtype=float)
+    x = np.asarray(marker, dtype=float)
+    known = np.isfinite(x) & np.isfinite(t)
+    medians = []
+    for side in (known & (x <= cut), known & (x > cut)):
+        medians.append(median_followup(t[side], e[side]).estimate if side.any() else math.nan)
+    return Followup(*medians)
+
+
+def _approximation_reason(small: int, followup: Followup | None) -> str:
+    """Why a permutation p can exceed the asymptotic one: the small group, and, when the
+    groups' follow-up differs, the unequal censoring the permutation test assumes away."""
+    reason = (
+        f"with only {small} patients in the smaller group, this is consistent with the "
+        "chi-square approximation making the evidence look stronger than it is"
+    )
+    if followup is None or not followup.differ:
+        return reason + "."
+    return reason + (
+        "; it can also reflect unequal follow-up, which the permutation test assumes away "
+        f"(median follow-up by reverse Kaplan-Meier: {followup.text()})."
+    )
 
 
 def _relation(asymptotic: float, result: MaxSelectedResult) -> str:
@@ -639,10 +725,45 @@ def _relation(asymptotic: float, result: MaxSelectedResult) -> str:
     return "above" if asymptotic > high else "within"
 
 
-def fixed_cut_items(fixed: MaxSelectedResult | None, row: pd.Series, *, what: str) -> Items:
+def _asymptotic_text(p: float) -> str:
+    """An asymptotic p beside a Monte Carlo interval: the book's p and, so that the reader
+    can see where it lies against bounds printed at 2 significant figures, the same p at
+    those figures ("p = 0.002, 0.0021 to 2 significant figures")."""
+    return f"{p_phrase(p)}, {bound_text(p)} to {BOUND_DIGITS} significant figures"
+
+
+def fixed_cut_items(
+    fixed: MaxSelectedResult | None,
+    row: pd.Series,
+    *,
+    what: str,
+    followup: Followup | None = None,
+    mark: str = "",
+) -> Items:
     """The permutation p at the chapter's fixed cut-off beside its asymptotic p (``row``,
     the cut-off's scan row), with its Monte Carlo error and one sentence on how the two
-    compare; ``what`` names the shuffled marker ("recurrence times")."""
+    compare; ``what`` names the shuffled marker ("recurrence times"); ``followup``
+    (:func:`followup_by_side`), when given, the groups' median follow-up, named when
+    they differ as a second reason for a permutation p above the asymptotic one.
+    ``paper_perm_summary`` ends the summary's sentence "a permutation test ... checks it"
+    with the two p-values, labelled with ``mark`` (:func:`nettx_utils.prose.cohort_mark`).
+
+    When no shuffle reached the observed chi-square, the sentence says so: the
+    permutation p then sits at its floor 1 / (B + 1), and the shuffles are too few to
+    check the chi-square approximation.
+
+    Examples
+    --------
+    >>> never = MaxSelectedResult(50.0, 24.0, 1 / 101, 1e-12, 1, 1, 1, 100, 1,
+    ...                           pd.DataFrame(), np.zeros(100))  # no shuffle reached 50
+    >>> row = pd.Series({"p_value": 1e-12, "n_low": 10, "n_high": 22})
+    >>> items = fixed_cut_items(never, row, what="marker values")
+    >>> items["paper_perm_sentence"][0], items["paper_perm_ci"][1]
+    ('none', '0 to 0.036')
+    >>> "1/101" in items["paper_perm_sentence"][1], "too few to check" in items[
+    ...     "paper_perm_sentence"][1]
+    (True, True)
+    """
     ok = fixed is not None and math.isfinite(fixed.p_value)
     perm = fixed.p_value if ok else math.nan
     items: Items = {
@@ -653,41 +774,66 @@ def fixed_cut_items(fixed: MaxSelectedResult | None, row: pd.Series, *, what: st
         ),
         "paper_perm_hits": (fixed.n_reaching if ok else 0, None),
     }
+    label = f"; {mark}" if mark else ""
     if not ok:
         items["paper_perm_sentence"] = (
             None,
             "On this cohort the permutation p-value at this cut-off cannot be computed "
             "(a group without patients, or no deaths).",
         )
+        items["paper_perm_summary"] = (None, "checks it (not computable on this cohort)")
         return items
     assert fixed is not None
-    relation = _relation(float(row["p_value"]), fixed)
+    asymptotic = float(row["p_value"])
     small = min(int(row["n_low"]), int(row["n_high"]))
     sentence = (
         f"A permutation test does without this approximation (it assumes instead that, "
         f"under the null hypothesis, the {what} are exchangeable between patients, which "
         "includes a censoring pattern that does not differ between the groups): shuffling "
-        f"the {what} "
-        f"{fixed.n_permutations:,} times with the cut-off fixed, the chi-square reached the "
-        f"observed one in {fixed.n_reaching:,} shuffles, so {p_phrase(perm)} "
-        f"(Monte Carlo 95% interval {interval_text(fixed)}, Clopper-Pearson). "
+        f"the {what} {fixed.n_permutations:,} times with the cut-off fixed, "
+    )
+    if fixed.n_reaching == 0:
+        items["paper_perm_sentence"] = (
+            "none",
+            sentence + "no shuffle reached the observed chi-square. The permutation p is "
+            f"then at its floor, 1/{fixed.n_permutations + 1:,} (one over the number of "
+            "shuffles plus one), and only says that the exact permutation p is very small "
+            f"(Monte Carlo 95% interval {interval_text(fixed)}, Clopper-Pearson). The "
+            f"asymptotic p ({p_phrase(asymptotic)}) is smaller than anything this many "
+            "shuffles can resolve: they are too few to check the chi-square approximation "
+            "here.",
+        )
+        items["paper_perm_summary"] = (
+            "none",
+            f"checks it only when some shuffles reach the observed chi-square (here none of "
+            f"the {fixed.n_permutations:,} did: too few to check it{label})",
+        )
+        return items
+    relation = _relation(asymptotic, fixed)
+    sentence += (
+        f"the chi-square reached the observed one in {fixed.n_reaching:,} shuffles, so "
+        f"{p_phrase(perm)} (Monte Carlo 95% interval {interval_text(fixed)}, "
+        "Clopper-Pearson). "
     )
     sentence += {
         "below": (
-            f"The asymptotic p ({p_text(row['p_value'])}) lies below that interval: with only "
-            f"{small} patients in the smaller group, the chi-square approximation may make "
-            "the evidence look stronger than it is."
+            f"The asymptotic p ({_asymptotic_text(asymptotic)}) lies below that interval: "
+            + _approximation_reason(small, followup)
         ),
         "above": (
-            f"The asymptotic p ({p_text(row['p_value'])}) lies above that interval: here the "
-            "chi-square approximation errs on the cautious side."
+            f"The asymptotic p ({_asymptotic_text(asymptotic)}) lies above that interval: "
+            "here the chi-square approximation errs on the cautious side."
         ),
         "within": (
-            f"The asymptotic p ({p_text(row['p_value'])}) lies within that interval: the "
-            "permutations find no fault with the chi-square approximation here."
+            f"The asymptotic p ({_asymptotic_text(asymptotic)}) lies within that interval: "
+            "the permutations find no fault with the chi-square approximation here."
         ),
     }[relation]
     items["paper_perm_sentence"] = (relation, sentence)
+    items["paper_perm_summary"] = (
+        relation,
+        f"checks it (here {p_text(perm)} by permutation against {p_text(asymptotic)}{label})",
+    )
     return items
 
 
@@ -783,12 +929,18 @@ def gap_table(
 
 
 def gap_items(
-    result: MaxSelectedResult | None, fixed_best: MaxSelectedResult | None, bonf: Bonferroni
+    result: MaxSelectedResult | None,
+    fixed_best: MaxSelectedResult | None,
+    bonf: Bonferroni,
+    followup: Followup | None = None,
 ) -> Items:
     """How much of the gap between the naive p at the best cut-off and the search's
-    permutation p is the chi-square approximation (permutation vs asymptotic p at the
-    best cut-off taken as fixed) and how much the search (search vs fixed permutation p),
-    and what Bonferroni says on each basis: values and two sentences."""
+    permutation p is the fixed-cut-off permutation test (permutation vs asymptotic p at
+    the best cut-off taken as fixed: the chi-square approximation, or unequal follow-up
+    that the permutation test assumes away, named when ``followup``, the groups' median
+    follow-up at the best cut-off from :func:`followup_by_side`, differs) and how much the
+    search (search vs fixed permutation p), and what Bonferroni says on each basis:
+    values and two sentences."""
     if (
         result is None
         or fixed_best is None
@@ -813,8 +965,16 @@ def gap_items(
         first = (
             f"Testing the best cut-off as if it had been fixed in advance, but with a permutation "
             f"test instead of the chi-square approximation, already gives "
-            f"{p_text(fixed)}, {_factor_text(approx)} times the naive p: that "
-            "part of the gap is the small-sample approximation, not the search."
+            f"{p_text(fixed)}, {_factor_text(approx)} times the naive p. That part of "
+            "the gap is not the search: it is consistent with the chi-square approximation "
+            "being poor for small groups"
+            + (
+                "; it can also reflect the groups' unequal follow-up, which the "
+                "permutation test assumes away (median follow-up by reverse Kaplan-Meier: "
+                f"{followup.text()})."
+                if followup is not None and followup.differ
+                else "."
+            )
         )
     else:
         first = (
@@ -840,9 +1000,9 @@ def gap_items(
             f"cut-off fixed, {fixed_best.n_reaching:,} of {fixed_best.n_permutations:,} "
             f"shuffles reached the observed chi-square; over the search, "
             f"{result.n_reaching:,} of {result.n_permutations:,}. A permutation p resting on "
-            "no shuffle at all only says that the true p is below about one over the number "
-            "of shuffles, so with this many shuffles the gap cannot be split between the "
-            "approximation and the search."
+            "no shuffle at all only bounds the true p from above, by the upper end of its "
+            "Monte Carlo interval (see the table), so with this many shuffles the gap "
+            "cannot be split between the approximation and the search."
         )
     elif min(fixed_best.n_reaching, result.n_reaching) < 10:
         gap += (
@@ -854,8 +1014,7 @@ def gap_items(
         asym_clause = (
             f"is {p_text(bonf.asymptotic)}, below the permutation p of the "
             "search. That is not Bonferroni being too lenient: each of its terms is a "
-            "chi-square tail, which the permutations show to be too thin for these small "
-            "groups."
+            "chi-square tail, thinner here than the permutation tail (see above for why)."
         )
     elif bonf.asymptotic < perm and floor:
         asym_clause = (

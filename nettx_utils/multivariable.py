@@ -30,6 +30,7 @@ __all__ = [
     "check_fast_fit",
     "complete_cases",
     "conclusion_items",
+    "early_factor_text",
     "epv_items",
     "epv_table",
     "hazard_ratio_items",
@@ -53,6 +54,29 @@ def candidate_labels(early_recurrence_months: float) -> dict[str, str]:
         "age_per_10y": "Age at recurrence (per 10 years)",
         "log2_mib1_lt": "Mib-1 at LT (per doubling)",
     }
+
+
+def early_factor_text(early_recurrence_months: float, published_months: float) -> str:
+    """How the prose names the early-recurrence candidate: the paper's significant factor
+    only when the run's cut-off is the paper's (``published_months``).
+
+    Examples
+    --------
+    >>> early_factor_text(24, 24)
+    "the paper's significant factor (recurrence at most 24 months after LT)"
+    >>> early_factor_text(36, 24)
+    "recurrence at most 36 months after LT (this run's cut-off; the paper's significant factor was recurrence at most 24 months after LT)"
+    """
+    if math.isclose(early_recurrence_months, published_months):
+        return (
+            "the paper's significant factor (recurrence at most "
+            f"{published_months:g} months after LT)"
+        )
+    return (
+        f"recurrence at most {early_recurrence_months:g} months after LT (this run's "
+        "cut-off; the paper's significant factor was recurrence at most "
+        f"{published_months:g} months after LT)"
+    )
 
 
 def candidate_data(cohort: pd.DataFrame, early_recurrence_months: float) -> pd.DataFrame:

@@ -569,13 +569,16 @@ def ci_width_by_size(
 
 
 def check_answer(answer: Any, solution: Any, *, tolerance: float = 1e-4) -> str:
-    """Compare an exercise's answer with its solution; raise AssertionError if they differ.
+    """Compare an exercise's answer with its solution, in one line of text.
 
     An answer still ``None`` is not checked: the exercise is simply not done yet. An
-    answer passes when each value is within ``tolerance`` of the solution, absolutely
-    or relative to it (``numpy.allclose``): loose enough for a reader who uses the
-    rounded quantile 1.96 for ``norm.ppf(0.975)`` (a change in the sixth decimal of
-    an interval limit), strict enough to catch a wrong formula or a misread row.
+    answer passes ("Correct.") when each value is within ``tolerance`` of the solution,
+    absolutely or relative to it (``numpy.allclose``: ``|answer - solution| <=
+    tolerance * (1 + |solution|)``): loose enough for a reader who uses the rounded
+    quantile 1.96 for ``norm.ppf(0.975)`` (a change in the sixth decimal of an interval
+    limit), strict enough to catch a wrong formula or a misread row. A wrong answer
+    gets one line, "Not quite: expected about X (to within Y).", never an error
+    traceback; so does an answer of the wrong shape or one that is not a number.
 
     Examples
     --------
@@ -585,16 +588,36 @@ def check_answer(answer: Any, solution: Any, *, tolerance: float = 1e-4) -> str:
     'Correct.'
     >>> check_answer(2 * 1.96 * 0.05, 2 * 1.959964 * 0.05)  # the rounded z passes
     'Correct.'
+    >>> check_answer(3.7, 11 / 3)  # read off a table at one decimal
+    'Not quite: expected about 3.6667 (to within 0.00047).'
+    >>> check_answer([1.0, 2.0], [1.0, 2.0, 3.0])
+    'Not quite: expected 3 values, about [1, 2, 3].'
     """
     if answer is None:
         return "Not answered yet: replace None with your answer and run this cell again."
     expected = np.asarray(solution, dtype=float)
-    given = np.asarray(answer, dtype=float)
-    assert given.shape == expected.shape, f"expected shape {expected.shape}, got {given.shape}"
-    assert np.allclose(given, expected, rtol=tolerance, atol=tolerance, equal_nan=True), (
-        f"Not quite: expected {expected.tolist()}, got {given.tolist()}."
-    )
-    return "Correct."
+    try:
+        given = np.asarray(answer, dtype=float)
+    except (TypeError, ValueError):
+        return f"Not quite: expected a number, about {_about(expected)}, got {answer!r}."
+    if given.shape != expected.shape:
+        many = f"{expected.size} values" if expected.ndim else "one number"
+        return f"Not quite: expected {many}, about {_about(expected)}."
+    if np.allclose(given, expected, rtol=tolerance, atol=tolerance, equal_nan=True):
+        return "Correct."
+    margin = tolerance * (1 + np.nanmax(np.abs(expected))) if expected.size else tolerance
+    return f"Not quite: expected about {_about(expected)} (to within {margin:.2g})."
+
+
+def _about(values: np.ndarray) -> str:
+    """Values for :func:`check_answer`'s message: 5 significant figures, "[a, b]" for
+    several, "not computable" for NaN.
+
+    >>> _about(np.asarray(0.0123456)), _about(np.asarray([1.0, float("nan")]))
+    ('0.012346', '[1, not computable]')
+    """
+    texts = [f"{v:.5g}" if math.isfinite(v) else "not computable" for v in values.ravel()]
+    return texts[0] if values.ndim == 0 else f"[{', '.join(texts)}]"
 
 
 def proportion_text(value: float) -> str:

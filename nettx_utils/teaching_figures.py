@@ -23,7 +23,9 @@ from nettx_utils.plots import PALETTE
 __all__ = [
     "bootstrap_figure",
     "message_figure",
+    "null_max_caption",
     "null_max_figure",
+    "observed_on_scale",
     "pairing_figure",
     "power_figure",
     "sweep_figure",
@@ -70,12 +72,13 @@ def sweep_figure(
     ax = figure.subplots()
     ok = scan[scan["admissible"] & scan["p_value"].notna()]
     if len(ok):
-        # p-values below P_FLOOR are drawn on it: an asymptotic 1e-40 means nothing more
-        shown = ok["p_value"].clip(lower=P_FLOOR)
+        # every p drawn where it is, however small: a floor would flatten the best
+        # split into its neighbours (5.5e-5 and 6.8e-5 on one line at "< 0.0001")
+        shown = ok["p_value"]
         ax.step(ok["cutoff"], shown, where="post", color=PALETTE[0], lw=1.4)
         ax.plot(ok["cutoff"], shown, "o", color=PALETTE[0], ms=2.5)
         ax.set_yscale("log")
-        ax.set_ylim(max(min(shown.min(), alpha) / 2, P_FLOOR / 2), 1.05)
+        ax.set_ylim(min(shown.min(), alpha) / 2, 1.05)
     else:
         ax.text(0.5, 0.5, "no admissible cut-off on this cohort", transform=ax.transAxes,
                 ha="center")  # fmt: skip
@@ -93,15 +96,55 @@ def sweep_figure(
     return figure
 
 
-P_FLOOR = 1e-4
-"""The lowest p-value a sweep figure draws; smaller ones are drawn on it ("< 0.0001")."""
+#: The smallest p-value a p axis writes as a decimal; below it ticks read as powers of 10.
+P_DECIMAL = 1e-4
 
 
 def _p_tick(value: float) -> str:
-    """A tick of a p-value axis: ``0.05``, ``0.001``; the floor as ``< 0.0001``."""
-    if value <= P_FLOOR * 1.0001:
-        return f"< {P_FLOOR:g}"
-    return f"{value:.6f}".rstrip("0").rstrip(".")
+    r"""A tick of a p-value axis: ``0.05``, ``0.001``, ``0.0001``; smaller ones as
+    powers of ten (``10⁻⁴⁰``), never as a floor.
+
+    Examples
+    --------
+    >>> _p_tick(0.05), _p_tick(0.001), _p_tick(1e-4), _p_tick(1e-40), _p_tick(3e-7)
+    ('0.05', '0.001', '0.0001', '$10^{-40}$', '$3\\times10^{-7}$')
+    """
+    if value >= P_DECIMAL * 0.9999:
+        return f"{value:.6f}".rstrip("0").rstrip(".")
+    mantissa, exponent = f"{value:.0e}".split("e")
+    power = f"10^{{{int(exponent)}}}"
+    return f"${power}$" if mantissa == "1" else f"${mantissa}\\times{power}$"
+
+
+def observed_on_scale(result: MaxSelectedResult | None, correction: SearchCorrection) -> bool:
+    """Whether :func:`null_max_figure` draws the observed maximum as a line (True) or,
+    far beyond every permutation maximum, as an arrow at the right edge (False)."""
+    if result is None or not correction.computable:
+        return False
+    top = max(float(np.max(result.null_max)), correction.critical) * 1.15
+    return bool(result.statistic <= top)
+
+
+def null_max_caption(result: MaxSelectedResult | None, correction: SearchCorrection) -> str:
+    """The part of :func:`null_max_figure`'s caption that names what it draws: the
+    observed maximum is a solid line only when it is on the scale.
+
+    Examples
+    --------
+    >>> null_max_caption(None, SearchCorrection(3.84, *[float("nan")] * 4))
+    'No permutation maxima can be computed on this cohort.'
+    """
+    if result is None or not correction.computable:
+        return "No permutation maxima can be computed on this cohort."
+    lines = (
+        "Dashed: the threshold of a single test; dotted: the threshold the whole search must pass; "
+    )
+    if observed_on_scale(result, correction):
+        return lines + "solid: the observed maximum."
+    return lines + (
+        "the observed maximum lies far beyond every permutation maximum, off the scale: "
+        "an arrow at the right edge gives its value."
+    )
 
 
 def null_max_figure(
@@ -120,7 +163,7 @@ def null_max_figure(
         ax.axvline(correction.critical, color=PALETTE[2], ls=":", lw=1.6,
                    label=f"the search at p = {alpha:g}")  # fmt: skip
         top = max(float(np.max(result.null_max)), correction.critical) * 1.15
-        if result.statistic <= top:
+        if observed_on_scale(result, correction):
             ax.axvline(result.statistic, color=PALETTE[1], lw=1.6,
                        label="maximum over the sweep, observed")  # fmt: skip
         else:  # far off the scale: an arrow at the edge, with its value

@@ -19,14 +19,18 @@ from nettx_utils.survival import logrank_test
 NAN = float("nan")
 
 
-@pytest.fixture(scope="module")
-def survival():
+def survival_data():
     cohort = load_cohort()
     return (
         cohort["months_recurrence_to_last_followup"].to_numpy(float),
         derived.event_flags(cohort["died"]).to_numpy(),
         cohort,
     )
+
+
+@pytest.fixture(scope="module")
+def survival():
+    return survival_data()
 
 
 def scan_of(rows, min_group=3):
@@ -247,8 +251,68 @@ def test_permutation_p_at_the_paper_cut_off_is_above_the_asymptotic_p(survival):
     items = cutoff_report.fixed_cut_items(fixed, row, what="recurrence times")
     assert items["paper_perm_sentence"][0] == "below"
     assert "lies below that interval" in items["paper_perm_sentence"][1]
-    assert "The asymptotic p (0.001)" in items["paper_perm_sentence"][1]
+    assert (
+        "The asymptotic p (p = 0.001, 0.0011 to 2 significant figures)"
+        in items["paper_perm_sentence"][1]
+    )
     assert "7 patients in the smaller group" in items["paper_perm_sentence"][1]
+    # a hedge, not a verdict: and with unequal follow-up, that second reason is named
+    assert "consistent with the chi-square approximation" in items["paper_perm_sentence"][1]
+    assert "unequal follow-up" not in items["paper_perm_sentence"][1]
+    followup = cutoff_report.followup_by_side(months, died, _timing(cohort), 24)
+    assert followup.differ
+    hedged = cutoff_report.fixed_cut_items(fixed, row, what="recurrence times", followup=followup)[
+        "paper_perm_sentence"
+    ][1]
+    assert "unequal follow-up, which the permutation test assumes away" in hedged
+    assert followup.text() in hedged
+    summary = cutoff_report.fixed_cut_items(fixed, row, what="x", mark="MARK")
+    assert summary["paper_perm_summary"][1] == (
+        f"checks it (here {format_p(fixed.p_value)} by permutation against 0.001; MARK)"
+    )
+
+
+def test_followup_by_side_is_the_reverse_kaplan_meier_median_of_each_group():
+    """Checked against lifelines: a Kaplan-Meier fit with the event flag flipped, on each
+    side of the cut-off; a patient without the marker is in neither group."""
+    from lifelines import KaplanMeierFitter
+
+    months = np.array([3, 5, 8, 9, 12, 14, 20, 25, 30, 41, 50, 60.0])
+    died = np.array([1, 0, 1, 0, 0, 1, 0, 1, 0, 0, 1, 0])
+    marker = np.array([1, 2, 3, 4, 5, 6, 30, 31, 32, 33, 34, np.nan])
+    got = cutoff_report.followup_by_side(months, died, marker, 24)
+    for side, value in ((marker <= 24, got.low), (marker > 24, got.high)):
+        kmf = KaplanMeierFitter().fit(months[side], 1 - died[side])
+        assert value == kmf.median_survival_time_
+    assert got.low != got.high
+    same = cutoff_report.Followup(47.2, 46.9)
+    assert not same.differ  # both print 47 months
+    assert cutoff_report.Followup(47.0, math.inf).text() == (
+        "47 months in the early group and not reached in the late one"
+    )
+
+
+def test_fixed_cut_items_with_no_shuffle_reaching_cannot_check_the_approximation():
+    """The reviewer's centre build: 0 of 100,000 shuffles reach a chi-square whose
+    asymptotic p is near 1e-40; "the permutations find no fault" was false, since 0 hits
+    cannot check so small a p. The sentence names the floor 1/100,001."""
+    b = 100_000
+    never = MaxSelectedResult(180.0, 24.0, 1 / (b + 1), 1e-40, 1, 1, 1, b, 1,
+                              pd.DataFrame(), np.zeros(b))  # fmt: skip
+    row = pd.Series({"p_value": 1e-40, "n_low": 90, "n_high": 210})
+    items = cutoff_report.fixed_cut_items(never, row, what="recurrence times")
+    sentence = items["paper_perm_sentence"][1]
+    assert items["paper_perm_sentence"][0] == "none"
+    assert "no shuffle reached" in sentence and "1/100,001" in sentence
+    assert "too few to check the chi-square approximation" in sentence
+    assert "find no fault" not in sentence
+    assert items["paper_perm_ci"][1] == "0 to 0.000037"
+    # the summary does not claim a check it cannot make ("< 0.001 against < 0.001")
+    summary = cutoff_report.fixed_cut_items(never, row, what="x", mark="MARK")
+    assert summary["paper_perm_summary"][1] == (
+        "checks it only when some shuffles reach the observed chi-square (here none of "
+        "the 100,000 did: too few to check it; MARK)"
+    )
 
 
 def test_fixed_cut_items_when_the_test_cannot_be_computed():
@@ -285,7 +349,13 @@ def test_gap_on_the_synthetic_cohort(search):
     assert bonf.asymptotic < result.p_value <= bonf.permutation
     items = cutoff_report.gap_items(result, fixed_best, bonf)
     assert items["gap_sentence"][0] == "below"
-    assert "small-sample approximation" in items["gap_sentence"][1]
+    assert "consistent with the chi-square approximation" in items["gap_sentence"][1]
+    assert "not the search" in items["gap_sentence"][1]
+    # at the best cut-off the groups' follow-up differs: the hedge names it
+    months, died, cohort = survival_data()
+    followup = cutoff_report.followup_by_side(months, died, _timing(cohort), result.cutoff)
+    hedged = cutoff_report.gap_items(result, fixed_best, bonf, followup)["gap_sentence"][1]
+    assert followup.differ == ("unequal follow-up" in hedged)
     assert items["factor_approx"][0] * items["factor_search"][0] == pytest.approx(
         result.p_value / result.smallest_raw_p
     )
@@ -316,7 +386,12 @@ def test_mib1_use_says_what_the_paper_did_and_whether_the_split_moves():
     empty = pd.DataFrame(columns=["cutoff", "p_value"])
     args = ([1, 2, 3, 4], [1, 0, 1, 1], [1.0, 9.0, 2.0, np.nan], None, empty)
     paper = cutoff_report.mib1_items(*args, 2, 2)["mib1_use"][1]
-    assert "among its univariable factors" in paper and "divide the comparison of surgery" in paper
+    # the paper never says how Mib-1 was coded for its univariable tests, and its strata
+    # compare surgery with locoregional or systemic treatment, not with "no surgery"
+    assert "Table 2 lists Mib-1 at recurrence in three categories" in paper
+    assert "not how Mib-1 was coded" in paper
+    assert "surgery with locoregional or systemic treatment" in paper
+    assert "no surgery" not in paper and "tested Mib-1" not in paper
     assert "This run" not in paper
     same = cutoff_report.mib1_items(*args, 5, 2)["mib1_use"][1]
     assert "exactly as 2% does" in same
@@ -428,7 +503,7 @@ def test_every_p_value_of_the_chapter_uses_the_book_formatter(search):
 
 def test_interval_bounds_are_numbers_not_p_values():
     """A Clopper-Pearson bound of exactly 0 (no shuffle reached the statistic) reads
-    0.000, not "< 0.001" as a p-value would."""
+    "0", not "< 0.001" as a p-value would; a bound above 0 never reads 0."""
     months, died = [1, 2, 3, 4, 5, 6], [1, 1, 1, 1, 1, 1]
     never = cutoff_report.fixed_cut_test(
         months, died, [6, 5, 4, 3, 2, 1], 3, n_permutations=50, seed=1
@@ -436,9 +511,9 @@ def test_interval_bounds_are_numbers_not_p_values():
     low, high = never.monte_carlo_interval()
     if never.n_reaching == 0:
         assert low == 0.0
-        assert cutoff_report.interval_text(never) == f"0.000 to {high:.3f}"
+        assert cutoff_report.interval_text(never) == f"0 to {high:.2g}"
     assert "<" not in cutoff_report.interval_text(never)
-    assert cutoff_report.bound_text(0.0) == "0.000"
+    assert cutoff_report.bound_text(0.0) == "0"
     assert cutoff_report.bound_text(0.0125) == "0.013"  # halves up, as the tables
     assert cutoff_report.bound_text(NAN) == "not computable"
     # hits = 0 of B: Clopper-Pearson upper bound 1 - 0.025 ** (1 / B) by hand
@@ -446,7 +521,29 @@ def test_interval_bounds_are_numbers_not_p_values():
         5.0, 1.0, 1 / 41, 0.01, 1, 1, 1, 40, None, pd.DataFrame(), np.zeros(40)
     )
     assert zero.monte_carlo_interval()[0] == 0.0
-    assert cutoff_report.interval_text(zero) == f"0.000 to {1 - 0.025 ** (1 / 40):.3f}"
+    assert cutoff_report.interval_text(zero) == f"0 to {1 - 0.025 ** (1 / 40):.2g}"
+
+
+def test_small_interval_bounds_keep_two_significant_figures():
+    """The reviewer's case: 28 of 100,000 shuffles reach the statistic. Clopper-Pearson
+    by hand (beta quantiles) gives 0.000186 to 0.000405; at 3 decimals both read 0.000,
+    a false upper bound. Two significant figures keep them apart and above 0."""
+    from scipy.stats import beta
+
+    hits, b = 28, 100_000
+    null = np.r_[np.full(hits, 9.0), np.zeros(b - hits)]
+    res = MaxSelectedResult(5.0, 1.0, (1 + hits) / (1 + b), 0.01, 1, 1, 1, b, None,
+                            pd.DataFrame(), null)  # fmt: skip
+    low, high = beta.ppf(0.025, hits, b - hits + 1), beta.ppf(0.975, hits + 1, b - hits)
+    assert np.allclose(res.monte_carlo_interval(), (low, high))
+    assert cutoff_report.interval_text(res) == "0.00019 to 0.00040"
+    # 0 of 100,000: the upper bound 3.7e-5 is small but not 0, and no exponent is printed
+    assert cutoff_report.bound_text(1 - 0.025 ** (1 / b)) == "0.000037"
+    # the reviewer's changed build: 0.0026 to 0.0033, not "0.003 to 0.003"
+    assert cutoff_report.bound_text(0.002649) == "0.0026"
+    assert cutoff_report.bound_text(0.003251) == "0.0033"
+    # rounding up across a power of ten keeps two figures
+    assert cutoff_report.bound_text(0.000996) == "0.0010"
 
 
 def test_scan_view_leaves_out_counts_that_differencing_would_reveal():

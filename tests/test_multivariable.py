@@ -222,3 +222,14 @@ def test_conclusion_outlook_follows_the_events_per_variable():
     assert "1.04" in low["stability_verdict"][1]
     # one rounding rule: 41/200 = 0.205 is 21% in the prose, as percent_cell prints it
     assert "21%" in high["stability_verdict"][1]
+
+
+def test_early_factor_is_the_papers_only_at_the_papers_cut_off():
+    """Review, round 3: with early_recurrence_months 36 the chapter still called the
+    candidate "the paper's significant factor", whose cut-off is 24 months."""
+    paper = multivariable.early_factor_text(24, 24)
+    assert paper.startswith("the paper's significant factor") and "24 months" in paper
+    changed = multivariable.early_factor_text(36, 24)
+    assert changed.startswith("recurrence at most 36 months")
+    assert "the paper's significant factor was recurrence at most 24 months" in changed
+    assert multivariable.candidate_labels(36)["early_recurrence"].startswith("Recurrence ≤36")

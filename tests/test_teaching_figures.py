@@ -8,6 +8,7 @@ matplotlib.use("Agg")
 
 import numpy as np
 import pandas as pd
+import pytest
 from matplotlib.text import Text
 
 from nettx_utils import teaching_figures
@@ -167,19 +168,52 @@ def test_legends_stand_outside_the_axes():
             assert text.get_window_extent().y0 >= top
 
 
-def test_sweep_figure_draws_tiny_p_values_on_a_floor_labelled_as_a_bound():
-    """An asymptotic p of 1e-40 (a large cohort) is drawn at 1e-4 and the axis says
-    "< 0.0001", not "1e-40" in a raw float format."""
-    tiny = scan().assign(p_value=[1e-40, 0.02, 0.3, np.nan])
+def test_sweep_figure_draws_every_p_where_it_is_without_a_floor():
+    """Review, round 3: a floor at 1e-4 drew 5.5e-5 and 6.8e-5 on one flat line and hid
+    the best split; a large cohort (p near 1e-40) lay flat on the floor. Every p is now
+    drawn at its value, and the axis labels small p-values as powers of ten, not as
+    "< 0.0001" nor in a raw float format."""
+    close = scan().assign(p_value=[5.5e-5, 6.8e-5, 0.3, np.nan])
+    figure = teaching_figures.sweep_figure(
+        close, 13, [13.0], xlabel="x", what="times", name="the cut", alpha=0.05
+    )
+    ydata = list(figure.axes[0].lines[0].get_ydata())
+    assert 5.5e-5 in ydata and 6.8e-5 in ydata
+    tiny = scan().assign(p_value=[1e-40, 1e-30, 0.3, np.nan])
     figure = teaching_figures.sweep_figure(
         tiny, 13, [13.0], xlabel="x", what="times", name="the cut", alpha=0.05
     )
     ax = figure.axes[0]
-    assert min(ax.lines[0].get_ydata()) == teaching_figures.P_FLOOR
-    assert ax.get_ylim()[0] == teaching_figures.P_FLOOR / 2
+    assert min(ax.lines[0].get_ydata()) == 1e-40
+    assert ax.get_ylim()[0] == pytest.approx(1e-40 / 2)
     figure.draw_without_rendering()
     labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
-    assert "< 0.0001" in labels and not any("e-" in label for label in labels)
+    assert not any("<" in label or "e-" in label for label in labels)
+    assert any("10^{-" in label for label in labels)
+
+
+def test_null_max_caption_names_only_what_is_drawn():
+    """Review, round 3: the caption said "solid: the observed maximum" when the maximum
+    was off the scale and drawn only as an arrow."""
+    far = MaxSelectedResult(
+        statistic=400.0, cutoff=1.0, p_value=1e-2, smallest_raw_p=1e-80, n_cutoffs=3,
+        n_groupings=3, min_group=1, n_permutations=100, seed=1, table=scan(),
+        null_max=np.arange(1.0, 11.0),
+    )  # fmt: skip
+    near = MaxSelectedResult(
+        statistic=8.0, cutoff=1.0, p_value=0.3, smallest_raw_p=0.005, n_cutoffs=3,
+        n_groupings=3, min_group=1, n_permutations=100, seed=1, table=scan(),
+        null_max=np.arange(1.0, 11.0),
+    )  # fmt: skip
+    correction = SearchCorrection(3.84, 9.5, 0.5, 0.1, 1e-2)
+    off = teaching_figures.null_max_caption(far, correction)
+    assert "solid" not in off and "arrow" in off
+    on = teaching_figures.null_max_caption(near, correction)
+    assert "solid: the observed maximum" in on
+    drawn = teaching_figures.null_max_figure(near, correction, alpha=0.05).axes[0]
+    assert any(line.get_linestyle() == "-" for line in drawn.lines)  # the solid line
+    far_ax = teaching_figures.null_max_figure(far, correction, alpha=0.05).axes[0]
+    assert all(line.get_linestyle() != "-" for line in far_ax.lines)
 
 
 def test_null_max_figure_points_at_an_observed_maximum_far_off_its_scale():
