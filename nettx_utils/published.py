@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -713,15 +714,27 @@ def printed(value: float, decimals: int, bound: str | None = None) -> str:
     return f"{bound} {text}" if bound else text
 
 
+SHOWN_RULE = (
+    "A book value that does not print as the paper's figure is shown exactly where a digit "
+    "or two more make it exact (6 of 32 is 18.75%, beside the paper's 18.7: a percentage "
+    "half rounds to either neighbour, and the paper rounds such halves both ways), and "
+    "otherwise with as many more digits as it takes to show that it does not round to the "
+    "paper's figure (4 of 21 is 19.048%, beside the paper's 19.1: 19.05 would round to it)."
+)
+"""The rule :func:`shown` follows, in words, for the notes beside the marks."""
+
+
 def shown(value: float, decimals: int, paper: float | None = None) -> str:
-    """``value`` at ``decimals``; with one digit more wherever that text is not the paper's.
+    """``value`` at ``decimals``; with more digits wherever that text is not the paper's.
 
     At the paper's precision a value that rounds to the paper's figure is shown as the
     paper prints it. A value that does not (a mismatch, a value flagged by the audit, or
     a value exactly on a half that the paper rounded the other way, such as 18.75 = 6 of
-    32 beside the paper's 18.7) keeps one decimal more, so that the page never shows the
-    book's value rounded into a number that is neither the book's nor the paper's (a
-    third quartile of 2.8 printed as 3 beside the paper's 2).
+    32 beside the paper's 18.7) is shown exactly when at most two more digits make it
+    exact, and otherwise with the fewest more digits (one or two) whose text does not
+    round, halves up, to the paper's figure; the page never shows the book's value
+    rounded into a number that is neither the book's nor the paper's (a third quartile
+    of 2.8 printed as 3 beside the paper's 2). :data:`SHOWN_RULE` says this in words.
 
     Examples
     --------
@@ -730,26 +743,29 @@ def shown(value: float, decimals: int, paper: float | None = None) -> str:
     >>> shown(40.05, 1, paper=40.0), shown(22.66, 1, paper=22.6), shown(2.8, 0, paper=2)
     ('40.05', '22.66', '2.8')
 
-    A count stays whole (3 beside the paper's 1), and a value just off a half keeps a
+    A count stays whole (3 beside the paper's 1), an exact value keeps no trailing zero
+    (4 of 32 is 12.5%, beside a paper's 12.4), and a value just off a half keeps a
     second extra digit (4 of 21 = 19.048%, not a false half 19.05, beside 19.1):
 
-    >>> shown(3.0, 0, paper=1), shown(100 * 4 / 21, 1, paper=19.1)
-    ('3', '19.048')
+    >>> shown(3.0, 0, paper=1), shown(12.5, 1, paper=12.4), shown(100 * 4 / 21, 1, paper=19.1)
+    ('3', '12.5', '19.048')
     """
-    from nettx_utils.tables import fixed
+    from nettx_utils.tables import decimal_value, fixed
 
     if value is None or pd.isna(value):
         return "–"
     rounded = fixed(value, int(decimals))
     if paper is None or pd.isna(paper) or fixed(paper, int(decimals)) == rounded:
         return rounded
-    if float(value) == round(float(value)):  # a whole number (a count) needs no decimal
-        return fixed(value, 0)
-    extra = fixed(value, int(decimals) + 1)
-    if extra.endswith("5") and fixed(value, int(decimals) + 2) != extra + "0":
-        # 19.048 would print 19.05, a false half: one more digit shows it is not one
-        return fixed(value, int(decimals) + 2)
-    return extra
+    paper_text, exact = fixed(paper, int(decimals)), decimal_value(value)
+    text = rounded
+    for extra in (0, 1, 2):
+        text = fixed(value, int(decimals) + extra)
+        if Decimal(text) == exact:
+            return text
+        if extra and fixed(float(text), int(decimals)) != paper_text:
+            return text
+    return text
 
 
 def _shown_row(row: pd.Series, paper: dict[str, float]) -> str:
@@ -1035,7 +1051,7 @@ def comparison_view(
 
     ``scored`` is (a subset of) :func:`nettx_utils.scoring.score` output. The
     reproduced value is printed at the paper's precision by :func:`book_text` (with one
-    digit more wherever that does not give the paper's figure, see :func:`shown`; in the paper's form where the paper prints a bound); ``⚑``
+    more digits wherever that does not give the paper's figure, see :func:`shown`; in the paper's form where the paper prints a bound); ``⚑``
     marks a value the consistency audit flags. The caption ends with the
     :func:`tally`: how many values the table shows and how they divide.
     """

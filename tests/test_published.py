@@ -361,6 +361,23 @@ def test_shown_prints_the_extra_digit_only_where_the_tie_rule_matched():
     assert shown(float("nan"), 1) == "–"
 
 
+def test_shown_follows_the_rule_it_states():
+    """Exact where a digit or two more make it exact (no trailing zero: 4 of 32 is 12.5,
+    not 12.50), else enough digits not to round to the paper's figure (19.048, not the
+    false half 19.05, which rounds to the paper's 19.1); the note's words say so."""
+    from nettx_utils.published import SHOWN_RULE, shown
+    from nettx_utils.tables import fixed
+
+    assert shown(100 * 4 / 32, 1, paper=12.4) == "12.5"
+    assert shown(100 * 4 / 32, 1, paper=13) == "12.5"
+    assert shown(100 * 4 / 21, 1, paper=19.1) == "19.048"
+    assert shown(100 * 4 / 21, 1, paper=19.2) == "19.05"  # 19.05 does not round to 19.2
+    assert shown(100 / 3, 1, paper=33.4) == "33.33"
+    for value, paper in ((100 * 4 / 21, 19.1), (100 / 3, 33.4), (22.66, 22.6)):
+        assert fixed(float(shown(value, 1, paper=paper)), 1) != fixed(paper, 1)
+    assert "19.048" in SHOWN_RULE and "18.75" in SHOWN_RULE
+
+
 def test_side_by_side_shows_halves_that_match_either_neighbour():
     """A Table 1 row exactly on a half shows the extra digit next to the paper's value."""
     import pandas as pd
