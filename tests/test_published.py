@@ -482,6 +482,12 @@ def test_the_complete_removal_row_says_what_the_cohort_does(synthetic: pd.DataFr
     assert judged["predominant_treatment_response"].tolist() == ["SD"]
     assert "the remaining 1 is judged stable disease" in follows
     assert row["flagged_ids"] == "res_surgery_complete_n"
+    # Table 2 gives no assessment time: the audit states under which readings the counts
+    # clash (3-month or best response) and under which they can both hold (last assessment)
+    assert "3 months after treatment, or the best response" in row["finding"]
+    assert "incompatible" in row["finding"] and "last assessment" in row["finding"]
+    assert row["reason"].startswith("a judgement") and "last assessment" in row["reason"]
+    assert "last-assessment reading" in follows
     published = load_published_values()
     scored = score(load_cohort(), published, audit).set_index("id")
     assert scored.at["res_surgery_complete_n", "reproduced"] == len(by_definition) == 12
