@@ -46,6 +46,7 @@ __all__ = [
     "KINDS",
     "PUBLISHED_COLUMNS",
     "SECTIONS",
+    "SHOWN_RULE",
     "SYNTHETIC_COLUMN",
     "audit_frame",
     "book_text",
@@ -63,6 +64,7 @@ __all__ = [
     "load_consistency_audit",
     "load_published_values",
     "one_per_quantity",
+    "paper_count_label",
     "percent_triples",
     "printed",
     "quantity_key",
@@ -336,6 +338,56 @@ def flagged_ids(audit: pd.DataFrame) -> set[str]:
     for cell in audit["flagged_ids"]:
         out.update(_split_ids(cell))
     return out
+
+
+def paper_count_label(
+    published: pd.DataFrame,
+    count_id: str,
+    percent_id: str,
+    count: int,
+    *,
+    synthetic: bool,
+    flagged: Iterable[str] = (),
+) -> str:
+    """The label beside a synthetic-cohort count that is not the paper's printed count.
+
+    On the synthetic cohort a count the paper prints differently (because the cohort
+    resolves a flag of the consistency audit) must say so next to the number. On a user's
+    cohort, or where the count is the paper's, the label is empty.
+
+    Parameters
+    ----------
+    published
+        :func:`load_published_values` output.
+    count_id, percent_id
+        Ids of the paper's count and of its percentage.
+    count
+        The book's count.
+    synthetic
+        Whether the run uses the synthetic cohort.
+    flagged
+        Ids flagged by the consistency audit (:func:`flagged_ids`).
+
+    Examples
+    --------
+    >>> values = pd.DataFrame({"id": ["n", "pct"], "value": [13.0, 92.8], "decimals": [0, 1],
+    ...                        "bound": ["", ""]})
+    >>> paper_count_label(values, "n", "pct", 12, synthetic=True, flagged={"n"})
+    ' [synthetic cohort; the paper prints 13 (92.8%), flagged by the consistency audit]'
+    >>> paper_count_label(values, "n", "pct", 13, synthetic=True, flagged={"n"})
+    ''
+    >>> paper_count_label(values, "n", "pct", 12, synthetic=False, flagged={"n"})
+    ''
+    """
+    if not synthetic:
+        return ""
+    values = published.set_index("id")
+    paper_n = values.at[count_id, "value"]
+    if count == paper_n:
+        return ""
+    pct = printed(values.at[percent_id, "value"], int(values.at[percent_id, "decimals"]))
+    flag = ", flagged by the consistency audit" if count_id in set(flagged) else ""
+    return f" [synthetic cohort; the paper prints {paper_n:g} ({pct}%){flag}]"
 
 
 # --------------------------------------------------------------------------- rounding
