@@ -63,8 +63,10 @@ __all__ = [
     "km_attainable",
     "load_consistency_audit",
     "load_published_values",
+    "median_text",
     "one_per_quantity",
     "paper_count_label",
+    "source_mark",
     "percent_triples",
     "printed",
     "quantity_key",
@@ -388,6 +390,78 @@ def paper_count_label(
     pct = printed(values.at[percent_id, "value"], int(values.at[percent_id, "decimals"]))
     flag = ", flagged by the consistency audit" if count_id in set(flagged) else ""
     return f" [synthetic cohort; the paper prints {paper_n:g} ({pct}%){flag}]"
+
+
+def source_mark(published: pd.DataFrame, values: Mapping[str, float], *, synthetic: bool) -> str:
+    """The parenthesis beside numbers that may or may not be the paper's printed ones.
+
+    ``values`` maps published ids to the book's values. On the synthetic cohort, when
+    every one equals the paper's figure the mark says the paper prints them; otherwise
+    the synthetic-cohort mark (:func:`nettx_utils.tables.unpublished_mark`), as on a
+    user's cohort that cohort's.
+
+    Examples
+    --------
+    >>> values = pd.DataFrame({"id": ["up_n"], "value": [11.0]})
+    >>> source_mark(values, {"up_n": 11}, synthetic=True)
+    '(as the paper prints)'
+    >>> source_mark(values, {"up_n": 10}, synthetic=True)[:30]
+    '(not printed by the paper; a p'
+    >>> source_mark(values, {"up_n": 11}, synthetic=False)
+    '(from your cohort)'
+    """
+    from nettx_utils.tables import unpublished_mark
+
+    paper = published.set_index("id")["value"]
+    if synthetic and all(float(paper[key]) == float(v) for key, v in values.items()):
+        return "(as the paper prints)"
+    return unpublished_mark(synthetic)
+
+
+def median_text(
+    quartiles: Any, published: pd.DataFrame, pid: str, *, synthetic: bool, decimals: int = 1
+) -> str:
+    """``median (Q1–Q3)`` for the prose, the median beside the paper's printed figure.
+
+    On the synthetic cohort the median is printed at the paper's precision where that is
+    finer (1.75, not 1.8), by :func:`shown`: a median that does not print as the paper's
+    figure keeps the digits that show why (85.15, exactly on a half, beside the paper's
+    85.1), and the paper's figure follows it, with the reason when the match rests on the
+    paper rounding a half down (:func:`half_down_only`, the tables' (✓)). On a user's
+    cohort: ``quartiles.format(decimals)``.
+
+    Examples
+    --------
+    >>> from nettx_utils.tables import Quartiles
+    >>> paper = pd.DataFrame({"id": ["m", "p"], "value": [85.1, 1.75], "decimals": [1, 2],
+    ...                       "kind": ["median", "median"]})
+    >>> median_text(Quartiles(40.1, 85.15, 128.8, 14), paper, "m", synthetic=True)
+    '85.15 (40.1–128.8; the paper prints 85.1: the median lies exactly on a half, which the paper printed rounded down)'
+    >>> median_text(Quartiles(1.0, 1.75, 2.8, 32), paper, "p", synthetic=True)
+    '1.75 (1.0–2.8)'
+    >>> median_text(Quartiles(2.0, 9.0, 18.0, 21), paper.assign(value=9.0, decimals=0), "p",
+    ...             synthetic=True)
+    '9.0 (2.0–18.0)'
+    >>> median_text(Quartiles(1.0, 1.75, 2.8, 32), paper, "p", synthetic=False)
+    '1.8 (1.0–2.8)'
+    """
+    from nettx_utils.tables import fixed
+
+    if not synthetic or quartiles.n == 0:
+        return quartiles.format(decimals)
+    row = published.set_index("id").loc[pid]
+    paper_decimals = int(row["decimals"])
+    median = shown(quartiles.median, max(decimals, paper_decimals), row["value"])
+    spread = f"{fixed(quartiles.q1, decimals)}–{fixed(quartiles.q3, decimals)}"
+    paper = printed(row["value"], paper_decimals)
+    if fixed(quartiles.median, paper_decimals) == paper:
+        return f"{median} ({spread})"
+    why = (
+        ": the median lies exactly on a half, which the paper printed rounded down"
+        if half_down_only(quartiles.median, row["value"], paper_decimals, row.get("kind", ""))
+        else ""
+    )
+    return f"{median} ({spread}; the paper prints {paper}{why})"
 
 
 # --------------------------------------------------------------------------- rounding
