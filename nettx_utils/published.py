@@ -66,7 +66,6 @@ __all__ = [
     "median_text",
     "one_per_quantity",
     "paper_count_label",
-    "source_mark",
     "percent_triples",
     "printed",
     "quantity_key",
@@ -74,6 +73,7 @@ __all__ = [
     "score_line",
     "shown",
     "side_by_side",
+    "source_mark",
     "tally",
     "tally_text",
 ]
