@@ -1219,12 +1219,13 @@ def context_frame(scored: pd.DataFrame, *, column: str = COHORT_COLUMN) -> pd.Da
         :data:`CONTEXT_KINDS`; values the consistency audit flags are left out (the
         paper's own number is in doubt there); a quantity the paper prints in several
         places appears once, against its most precise printing, with every place in
-        ``Where`` (:func:`one_per_quantity`). A value the cohort cannot give is "not
-        estimable".
+        ``Where`` (:func:`one_per_quantity`), chosen among all the paper's printings, so
+        that a chapter and the reproduction report compare it with the same printing
+        (:func:`as_reported`). A value the cohort cannot give is "not estimable".
     """
     from nettx_utils.tables import fixed
 
-    rows = list(one_per_quantity(context_rows(scored)).itertuples())
+    rows = list(as_reported(one_per_quantity(context_rows(scored))).itertuples())
     missing = "not estimable"
     return pd.DataFrame(
         {
@@ -1244,6 +1245,53 @@ def context_frame(scored: pd.DataFrame, *, column: str = COHORT_COLUMN) -> pd.Da
             ],
         }
     )
+
+
+def reported_printings(
+    published: pd.DataFrame | None = None, audit: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The printing of each quantity that the reproduction report's context tables use.
+
+    :func:`one_per_quantity` over every computable, unflagged published value of a
+    context kind (the project's files by default), indexed by :func:`quantity_key`, with
+    columns ``published``, ``decimals`` and ``source``.
+    """
+    published = load_published_values() if published is None else published
+    audit = load_consistency_audit(published=published) if audit is None else audit
+    rows = published.rename(columns={"value": "published"}).assign(
+        flagged=published["id"].isin(flagged_ids(audit))
+    )
+    chosen = one_per_quantity(context_rows(rows))
+    return chosen.set_index(chosen["spec"].map(quantity_key))[["published", "decimals", "source"]]
+
+
+def as_reported(rows: pd.DataFrame, printings: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``rows`` (one per quantity) with the paper's printing that the report uses.
+
+    A chapter's context table holds only the chapter's rows, so :func:`one_per_quantity`
+    alone could pick another printing of a quantity than the report does (14 of 32
+    operated: Table 2's 43.7 in the report, the Abstract's 43.8 in a chapter that leaves
+    Table 2 out). Each quantity takes the printing, decimals and places of
+    :func:`reported_printings`; a quantity it does not know keeps its own.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"spec": ["table2:x@percent", "y"], "published": [43.8, 1.0],
+    ...                      "decimals": [1, 0], "source": ["Abstract", "Results"]})
+    >>> printings = pd.DataFrame({"published": [43.7], "decimals": [1],
+    ...     "source": ["Table 2; Abstract"]}, index=["table2:x@percent"])
+    >>> as_reported(rows, printings)[["published", "source"]].values.tolist()
+    [[43.7, 'Table 2; Abstract'], [1.0, 'Results']]
+    """
+    printings = reported_printings() if printings is None else printings
+    out = rows.copy()
+    keys = out["spec"].map(quantity_key)
+    known = keys.isin(printings.index).to_numpy()
+    for column in ("published", "decimals", "source"):
+        values = printings.loc[keys[known], column].to_numpy()
+        out.loc[known, column] = values
+    out["decimals"] = out["decimals"].astype(int)
+    return out
 
 
 def context_rows(scored: pd.DataFrame) -> pd.DataFrame:

@@ -576,3 +576,24 @@ def test_one_per_quantity_keeps_the_most_precise_printing(published):
     assert set(mib1["value"]) == {2.0, 1.75}
     best = one_per_quantity(mib1.rename(columns={"value": "published"})).iloc[0]
     assert best["published"] == 1.75 and best["source"].startswith("Table 1; ")
+
+
+def test_a_chapter_context_table_uses_the_reports_printing_of_a_quantity():
+    """14 of 32 operated is printed 43.7 (Table 2) and 43.8 (Abstract, Results): a chapter
+    that leaves Table 2 out must still compare the cohort with the printing the report
+    uses, so that the two pages print one Paper value and one difference."""
+    from nettx_utils.published import context_frame, one_per_quantity, reported_printings
+
+    values = load_published_values()
+    spec = "table2:surgery_at_recurrence@percent"
+    same = values["spec"] == spec
+    assert sorted(values.loc[same, "value"].unique()) == [43.7, 43.8]
+    scored = values.rename(columns={"value": "published"}).assign(
+        reproduced=values["value"].where(~same, 100 * 14 / 32 - 1.42), flagged=False
+    )
+    assert reported_printings().at[spec, "published"] == 43.7
+    report = context_frame(one_per_quantity(scored))
+    chapter = context_frame(scored[scored["source"] != "Table 2"])
+    for frame in (report, chapter):
+        row = frame[frame["What"].str.contains("surgery at recurrence|Operated with radical")]
+        assert row[["Paper", "Difference"]].values.tolist() == [["43.7", "-1.37"]]
