@@ -1254,7 +1254,7 @@ def reported_printings(
 
     :func:`one_per_quantity` over every computable, unflagged published value of a
     context kind (the project's files by default), indexed by :func:`quantity_key`, with
-    columns ``published``, ``decimals`` and ``source``.
+    columns ``published``, ``decimals``, ``source`` and ``label``.
     """
     published = load_published_values() if published is None else published
     audit = load_consistency_audit(published=published) if audit is None else audit
@@ -1262,7 +1262,8 @@ def reported_printings(
         flagged=published["id"].isin(flagged_ids(audit))
     )
     chosen = one_per_quantity(context_rows(rows))
-    return chosen.set_index(chosen["spec"].map(quantity_key))[["published", "decimals", "source"]]
+    columns = ["published", "decimals", "source", "label"]
+    return chosen.set_index(chosen["spec"].map(quantity_key))[columns]
 
 
 def as_reported(rows: pd.DataFrame, printings: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -1272,7 +1273,7 @@ def as_reported(rows: pd.DataFrame, printings: pd.DataFrame | None = None) -> pd
     alone could pick another printing of a quantity than the report does (14 of 32
     operated: Table 2's 43.7 in the report, the Abstract's 43.8 in a chapter that leaves
     Table 2 out). Each quantity takes the printing, decimals and places of
-    :func:`reported_printings`; a quantity it does not know keeps its own.
+    :func:`reported_printings` (and its label); a quantity it does not know keeps its own.
 
     Examples
     --------
@@ -1287,7 +1288,7 @@ def as_reported(rows: pd.DataFrame, printings: pd.DataFrame | None = None) -> pd
     out = rows.copy()
     keys = out["spec"].map(quantity_key)
     known = keys.isin(printings.index).to_numpy()
-    for column in ("published", "decimals", "source"):
+    for column in printings.columns.intersection(["published", "decimals", "source", "label"]):
         values = printings.loc[keys[known], column].to_numpy()
         out.loc[known, column] = values
     out["decimals"] = out["decimals"].astype(int)

@@ -596,4 +596,6 @@ def test_a_chapter_context_table_uses_the_reports_printing_of_a_quantity():
     chapter = context_frame(scored[scored["source"] != "Table 2"])
     for frame in (report, chapter):
         row = frame[frame["What"].str.contains("surgery at recurrence|Operated with radical")]
-        assert row[["Paper", "Difference"]].values.tolist() == [["43.7", "-1.37"]]
+        assert row[["What", "Paper", "Difference"]].values.tolist() == [
+            ["Any surgery at recurrence, percent", "43.7", "-1.37"]
+        ]
