@@ -427,15 +427,15 @@ PUBLISHED_TESTS: dict[tuple[str, str], str] = {
 published value; the paired (signed-rank) tests are the book's and are not published."""
 
 
-def tests_caption(title: str, synthetic: bool) -> str:
+def rank_tests_caption(title: str, synthetic: bool) -> str:
     """The caption of the rank-tests table: on the synthetic cohort it says which numbers
     the paper does not print (all but the Mann-Whitney p-values).
 
     Examples
     --------
-    >>> tests_caption("Mib-1 tests", False)
+    >>> rank_tests_caption("Mib-1 tests", False)
     'Mib-1 tests'
-    >>> tests_caption("Mib-1 tests", True).split(". ")[1][:60]
+    >>> rank_tests_caption("Mib-1 tests", True).split(". ")[1][:60]
     'The paper prints only the Mann-Whitney p-values: the n colum'
     """
     from nettx_utils.tables import SYNTHETIC_ONLY

@@ -288,7 +288,7 @@ def km_caption(
 
     Examples
     --------
-    >>> km_caption("log-log", 0.05)[:90]
+    >>> km_caption("log-log", 0.05)[:91]
     'Kaplan-Meier estimate with its pointwise 95% confidence band (computed on the log-log scale'
     >>> "log-rank p" in km_caption("log", 0.1, groups=True, landmarks=[60])
     True
