@@ -427,6 +427,27 @@ PUBLISHED_TESTS: dict[tuple[str, str], str] = {
 published value; the paired (signed-rank) tests are the book's and are not published."""
 
 
+def rank_tests_caption(title: str, synthetic: bool) -> str:
+    """The caption of the rank-tests table: on the synthetic cohort it says which numbers
+    the paper does not print (all but the Mann-Whitney p-values).
+
+    Examples
+    --------
+    >>> rank_tests_caption("Mib-1 tests", False)
+    'Mib-1 tests'
+    >>> rank_tests_caption("Mib-1 tests", True).split(". ")[1][:60]
+    'The paper prints only the Mann-Whitney p-values: the n colum'
+    """
+    from nettx_utils.tables import SYNTHETIC_ONLY
+
+    if not synthetic:
+        return title
+    return (
+        f"{title}. The paper prints only the Mann-Whitney p-values: the n column, both "
+        f"statistics and the signed-rank rows are {SYNTHETIC_ONLY}"
+    )
+
+
 def paper_test_column(
     tests: pd.DataFrame, scored: pd.DataFrame | None = None, *, synthetic: bool = True
 ) -> list[str] | None:

@@ -143,6 +143,28 @@ def complete_removal(cohort: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"operated": operated, "recorded": recorded, "complete": complete})
 
 
+def pre_lt_lrt_count(cohort: pd.DataFrame) -> pd.Series:
+    """Number of pre-LT locoregional treatments, 0 for a patient who had none.
+
+    The data dictionary counts ``n_pre_lt_lrt`` only for patients with
+    ``pre_lt_locoregional``; a blank there means no treatment, i.e. a count of 0.
+    A blank count of a treated patient, or an unknown ``pre_lt_locoregional``, stays missing.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({
+    ...     "pre_lt_locoregional": pd.array([True, False, True, None], dtype="boolean"),
+    ...     "n_pre_lt_lrt": [3.0, None, None, None],
+    ... })
+    >>> pre_lt_lrt_count(frame).tolist()
+    [3.0, 0.0, nan, nan]
+    """
+    treated = cohort["pre_lt_locoregional"].astype("boolean")
+    counts = pd.to_numeric(cohort["n_pre_lt_lrt"], errors="coerce").astype("float64")
+    untreated = (treated == False).fillna(False).to_numpy(dtype=bool)  # noqa: E712
+    return counts.mask(untreated & counts.isna().to_numpy(), 0.0)
+
+
 def presentation(cohort: pd.DataFrame) -> pd.Series:
     """The four presentation groups of the paper's surgery-by-site statement.
 

@@ -32,7 +32,7 @@ from nettx_utils.cohort import load_dictionary
 from nettx_utils.errors import NettxError
 from nettx_utils.plots import BOOK_RC, PALETTE
 
-__all__ = ["NOT_ASSESSED", "STATUSES", "flow_counts", "flow_figure"]
+__all__ = ["NOT_ASSESSED", "STATUSES", "flow_counts", "flow_figure", "response_text"]
 
 #: Status at last follow-up, in display order.
 STATUSES: tuple[str, ...] = (
@@ -421,7 +421,8 @@ def flow_figure(
             last / 2,
             height_units * 1.03,
             f"N = {total} patients with recurrence; box heights and band widths "
-            "proportional to the number of patients",
+            "proportional to the number of patients;\nbands coloured by the presentation "
+            "they start from",
             ha="center",
             va="top",
             fontsize=8,
@@ -436,6 +437,38 @@ def flow_figure(
     fig.flow_counts = counts
     fig.flow_stages = stages
     return fig
+
+
+def response_text(counts: pd.DataFrame) -> str:
+    """The responses a flow figure shows, in its order, for the caption.
+
+    Only the responses with patients appear (a "not assessed" box only where a
+    response is missing).
+
+    Examples
+    --------
+    >>> from nettx_utils.cohort import load_cohort
+    >>> response_text(flow_counts(load_cohort()))
+    'complete response (CR), partial response (PR), stable disease (SD) or progressive disease (PD)'
+    """
+    sizes = counts.groupby("response", observed=True)["n"].sum()
+    labels = counts.drop_duplicates("response").set_index("response")["response_label"]
+    present = [code for code in counts["response"].cat.categories if sizes.get(code, 0) > 0]
+    names = [
+        f"{_RESPONSE_NAMES[code]} ({code})"
+        if code in _RESPONSE_NAMES
+        else str(labels[code]).lower()
+        for code in present
+    ]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+_RESPONSE_NAMES = {
+    "CR": "complete response",
+    "PR": "partial response",
+    "SD": "stable disease",
+    "PD": "progressive disease",
+}
 
 
 def _fit_labels(fig: Figure, texts: list, boxes: list) -> None:

@@ -39,11 +39,13 @@ from nettx_utils.tables import quartiles
 __all__ = [
     "BOOK_RC",
     "BOOK_TIME_STEP",
+    "CI_SCALES",
     "MIB1_TIME_POINTS",
     "PALETTE",
     "PER_PATIENT_LIMIT",
     "book_ticks",
     "format_p",
+    "km_caption",
     "km_figure",
     "reverse_km_figure",
     "trajectories_figure",
@@ -259,6 +261,69 @@ def _groups(
     return keep, kept, [label_of[g] for g in kept], {label_of[g]: g for g in empty}
 
 
+CI_SCALES: dict[str, str] = {
+    "log-log": "computed on the log-log scale",
+    "log": "computed on the log scale",
+    "plain": "computed on the plain (linear) scale",
+}
+"""How :func:`km_caption` names each ``ci_type`` of :func:`nettx_utils.survival.fit_kaplan_meier`."""
+
+
+def km_caption(
+    ci_type: str,
+    alpha: float,
+    *,
+    groups: bool = False,
+    landmarks: Sequence[float] = (),
+    unit: str = "months",
+    event: str = "dead",
+) -> str:
+    """The standard caption sentences of a :func:`km_figure`, from the settings it was drawn with.
+
+    One text for every Kaplan-Meier figure of the book: the confidence level
+    (``1 - alpha``) and scale (``ci_type``) of the pointwise bands, the censoring ticks,
+    the log-rank p in the legend (with ``groups``), what the dotted lines mark, and what
+    the table under the axis counts (at risk at each tick; censored and ``event`` up to
+    that tick, cumulative).
+
+    Examples
+    --------
+    >>> km_caption("log-log", 0.05)[:91]
+    'Kaplan-Meier estimate with its pointwise 95% confidence band (computed on the log-log scale'
+    >>> "log-rank p" in km_caption("log", 0.1, groups=True, landmarks=[60])
+    True
+    >>> "dotted line marks 60 months" in km_caption("log", 0.1, groups=True, landmarks=[60])
+    True
+    """
+    if ci_type not in CI_SCALES:
+        raise NettxError(f"km_caption: ci_type must be one of {sorted(CI_SCALES)}, got {ci_type!r}")
+    level = f"{100 * (1 - float(alpha)):g}%"
+    scale = CI_SCALES[ci_type]
+    if groups:
+        text = (
+            f"Kaplan-Meier estimates with their pointwise {level} confidence bands ({scale}); "
+            "ticks on the curves mark censored patients, and the legend gives the log-rank p."
+        )
+    else:
+        text = (
+            f"Kaplan-Meier estimate with its pointwise {level} confidence band ({scale}); "
+            "ticks on the curve mark censored patients."
+        )
+    marks = [f"{float(t):g}" for t in landmarks]
+    if len(marks) == 1:
+        text += f" The dotted line marks {marks[0]} {unit}, the landmark quoted in the text."
+    elif marks:
+        text += (
+            f" The dotted lines mark the landmarks quoted in the text ({', '.join(marks)} {unit})."
+        )
+    whose = " of each group" if groups else ""
+    text += (
+        f" Under the axis, at each tick{whose}: the patients still at risk, and the "
+        f"cumulative numbers censored and {event} up to that tick."
+    )
+    return text
+
+
 def km_figure(
     durations: Sequence[float] | np.ndarray | pd.Series,
     events: Sequence[int] | np.ndarray | pd.Series,
@@ -309,8 +374,9 @@ def km_figure(
         With two or more groups, add "Log-rank p = ..." (see :func:`format_p`)
         to the legend.
     landmarks : sequence of float
-        Times marked by vertical dotted lines, and added to the table's columns (and
-        the x ticks) when a patient is still followed then.
+        Times marked by vertical dotted lines, each labelled with its time at the foot
+        of the line; they are not ticks or table columns (the book keeps one tick grid,
+        and gives the estimates at a landmark in the chapters' landmark tables).
     width, axes_height : float
         Figure width and height of the curve panel, in inches; the table
         below adds 0.16 in per row.
@@ -340,7 +406,7 @@ def km_figure(
         fitted ``KaplanMeier``), ``fig.km_group_keys`` (display label -> group
         key), ``fig.km_logrank`` (``LogRankResult`` or None) and ``fig.km_empty``
         (display label -> key of each group left out for having no patient). Artists carry gids: ``km-curve``, ``km-ci``, ``km-censor``,
-        ``km-landmark``, ``km-logrank``, ``km-table-group`` (a group's name over its rows
+        ``km-landmark``, ``km-landmark-label``, ``km-logrank``, ``km-table-group`` (a group's name over its rows
         of the table).
 
     Raises
@@ -403,10 +469,8 @@ def km_figure(
     else:
         ticks = asked
         t0, t1 = float(ticks[0]), float(ticks[-1])
-    # A landmark is a column of the table too, so the numbers at risk that the text quotes
-    # at a landmark (60 months between the ticks 48 and 72) can be read off the figure.
-    marked = [float(t) for t in landmarks if t0 <= float(t) <= last]
-    ticks = np.union1d(ticks, marked)
+    # The book keeps one tick grid: a landmark is a dotted line labelled with its time,
+    # not an extra tick (60 between 48 and 72 would crowd the axis and the table).
     pad = 0.02 * (t1 - t0)
 
     n_rows = 4 * len(keys)  # per group: a name row, then At risk / Censored / Events
@@ -447,6 +511,18 @@ def km_figure(
             counts.append(c.assign(group=lab))
         for t in landmarks:
             ax.axvline(t, color="#666666", lw=0.9, ls=(0, (1, 2)), gid="km-landmark", zorder=1)
+            if t0 <= float(t) <= t1:
+                ax.text(
+                    float(t),
+                    0.01,
+                    f" {float(t):g}",
+                    transform=ax.get_xaxis_transform(),
+                    ha="left",
+                    va="bottom",
+                    fontsize=8,
+                    color="#555555",
+                    gid="km-landmark-label",
+                )
 
         ax.set_xlim(t0 - pad, t1 + pad)
         ax.set_ylim(-0.02, 1.03)

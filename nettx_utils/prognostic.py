@@ -215,6 +215,53 @@ def _sep(unit: str) -> str:
     return "" if unit in ("", "%") else " "
 
 
+def _complete_removal_spec(source: str) -> ScreenSpec:
+    """Complete removal at surgery as the paper defines it (every site removed *and* a
+    complete response 3 months later; :func:`nettx_utils.derived.complete_removal`),
+    among the operated patients: one definition for the screen and chapter 3."""
+
+    def groups(cohort: pd.DataFrame) -> pd.Series:
+        removal = derived.complete_removal(cohort)
+        codes = np.where(removal["complete"], "yes", "no")
+        return pd.Series(codes, index=cohort.index).where(removal["operated"])
+
+    return ScreenSpec(
+        "surgery_complete_removal",
+        "Complete removal at surgery (every site removed and a complete response)",
+        "derived",
+        ("surgery_at_recurrence", "surgery_complete_removal", "predominant_treatment_response"),
+        source,
+        levels=(("no", "No"), ("yes", "Yes")),
+        derive=groups,
+        note="among patients operated at recurrence",
+        rule="yes/no (the paper's definition)",
+    )
+
+
+def _lrt_count_spec(
+    cohort: pd.DataFrame, label: str, source: str, quantile_method: str
+) -> ScreenSpec:
+    """Number of pre-LT locoregional treatments, an untreated patient counting 0
+    (:func:`nettx_utils.derived.pre_lt_lrt_count`), split at the median of the treated
+    patients (Table 1's median)."""
+    columns = ("n_pre_lt_lrt", "pre_lt_locoregional")
+    present = all(c in cohort for c in columns)
+    counts = derived.pre_lt_lrt_count(cohort) if present else pd.Series(dtype="float64")
+    treated = counts[counts > 0]
+    cut = quartiles(treated.astype("float64"), quantile_method).median
+    text = _fmt(cut)
+    return ScreenSpec(
+        "n_pre_lt_lrt",
+        label,
+        "derived",
+        columns,
+        source,
+        levels=(("le", f"≤{text}"), ("gt", f">{text}")),
+        derive=lambda c: derived.split_at(derived.pre_lt_lrt_count(c), cut, ("le", "gt")),
+        rule=f"median of the treated = {text}; untreated count 0",
+    )
+
+
 def _cutoff_spec(
     key: str,
     label: str,
@@ -271,13 +318,18 @@ def default_screen(
     boolean_labels = {"primary_functioning": ("Not functioning", "Functioning")}
     notes = {
         "recurrence_abdominal_ln_type": "among patients with abdominal lymph-node recurrence",
-        "surgery_complete_removal": "among patients operated at recurrence",
     }
     extra_columns = ("cga_recurrence_elevated", "surgery_complete_removal")
     specs: list[ScreenSpec] = []
     for col in dictionary.columns:
         source = col.feeds.split(",")[0].strip()
         if not (source in ("Table 1", "Table 2") or col.name in extra_columns):
+            continue
+        if col.name == "surgery_complete_removal":
+            specs.append(_complete_removal_spec(source))
+            continue
+        if col.name == "n_pre_lt_lrt":
+            specs.append(_lrt_count_spec(cohort, col.label, source, quantile_method))
             continue
         if col.type == "category":
             specs.append(
@@ -445,7 +497,7 @@ def _screen_one(
     known = codes >= 0
     n_missing = int((~known).sum())
     if n_missing:
-        notes.append(f"{n_missing} patient(s) with no value left out")
+        notes.append(f"{n_missing} patient{'s' * (n_missing != 1)} with no value left out")
     rows = []
     for i, group in enumerate(labels):
         m = codes == i
@@ -453,10 +505,10 @@ def _screen_one(
         os_pct = _landmark_pct(durations[m], events[m], months) if n else np.nan
         rows.append({**base, "group": group, "n": n, "deaths": deaths, "os_pct": os_pct})
     empty = [r["group"] for r in rows if r["n"] == 0]
-    if empty:
-        notes.append(f"no patient in {', '.join(empty)} (left out of the test)")
     p = np.nan
     if len(rows) - len(empty) < 2:
+        if empty:  # why the test cannot run; a level with no patient otherwise goes unsaid
+            notes.append(f"no patient in {', '.join(empty)}")
         one = len(rows) - len(empty) == 1
         notes.append(
             ("only one group" if one else "no patient with a value") + " in this cohort: no test"
@@ -466,9 +518,11 @@ def _screen_one(
     else:
         in_groups = pd.Categorical.from_codes(codes[known], categories=labels)
         p = logrank_test(durations[known], events[known], in_groups).p_value
-    for row in rows:
+    # A level with no patient is not a group of this cohort: it gets no row.
+    kept = [row for row in rows if row["n"] > 0] or [{**base, "group": None, "n": 0, "deaths": 0}]
+    for row in kept:
         row.update(n_missing=n_missing, logrank_p=p, note="; ".join(notes))
-    return rows
+    return kept
 
 
 def univariable_screen(
@@ -760,13 +814,21 @@ def screen_rows_note(synthetic: bool) -> str:
     'Every row is computed from your cohort. '
     """
     if synthetic:
+        from nettx_utils.published import load_published_values
+
+        values = load_published_values().set_index("id")["value"]
+        complete = values["res_surgery_complete_n"]
         return (
             "Only the rows with an entry under *In the paper* are tests the paper reports; "
             "the paper also reports that no characteristic other than the time from LT to "
-            "recurrence reached significance. Every other number in this table (groups, "
-            "deaths, survival and p-values of the other rows) is a property of the "
-            "**synthetic cohort**, generated to agree with the paper's published numbers: "
-            "it is not a finding about the paper's patients."
+            "recurrence reached significance. The deaths, survival and p-values of the "
+            "other rows, and the group sizes of the splits at a cohort median, at a "
+            "cut-off other than the paper's, or by complete removal (the paper prints "
+            f"{complete:g} complete removals, a count the consistency audit flags), are "
+            "properties of the **synthetic cohort**, generated to agree with the paper's "
+            "published numbers: they are not findings about the paper's patients. The other "
+            "group sizes are printed by the paper (Tables 1 and 2, Results) or follow from "
+            "its counts."
         )
     return (
         "Every row is computed from your cohort. *In the paper* marks the tests the paper "
@@ -958,7 +1020,7 @@ def strata_table(stratified: pd.DataFrame) -> pd.DataFrame:
         names = {"No": "No surgery", "Yes": "Surgery"}
         table["Group"] = table["Group"].map(names)
         for old, new in names.items():  # the screen's notes name the groups too
-            table["Note"] = table["Note"].str.replace(f"in {old} ", f"in {new} ", regex=False)
+            table["Note"] = table["Note"].str.replace(rf"\bin {old}\b", f"in {new}", regex=True)
         table.insert(0, "Stratum", [stratum] + [""] * (len(table) - 1))
         parts.append(table)
     return pd.concat(parts, ignore_index=True)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,7 @@ __all__ = [
     "KINDS",
     "PUBLISHED_COLUMNS",
     "SECTIONS",
+    "SHOWN_RULE",
     "SYNTHETIC_COLUMN",
     "audit_frame",
     "book_text",
@@ -62,7 +64,9 @@ __all__ = [
     "km_attainable",
     "load_consistency_audit",
     "load_published_values",
+    "median_text",
     "one_per_quantity",
+    "paper_count_label",
     "percent_triples",
     "printed",
     "quantity_key",
@@ -70,6 +74,7 @@ __all__ = [
     "score_line",
     "shown",
     "side_by_side",
+    "source_mark",
     "tally",
     "tally_text",
 ]
@@ -336,6 +341,128 @@ def flagged_ids(audit: pd.DataFrame) -> set[str]:
     for cell in audit["flagged_ids"]:
         out.update(_split_ids(cell))
     return out
+
+
+def paper_count_label(
+    published: pd.DataFrame,
+    count_id: str,
+    percent_id: str,
+    count: int,
+    *,
+    synthetic: bool,
+    flagged: Iterable[str] = (),
+) -> str:
+    """The label beside a synthetic-cohort count that is not the paper's printed count.
+
+    On the synthetic cohort a count the paper prints differently (because the cohort
+    resolves a flag of the consistency audit) must say so next to the number. On a user's
+    cohort, or where the count is the paper's, the label is empty.
+
+    Parameters
+    ----------
+    published
+        :func:`load_published_values` output.
+    count_id, percent_id
+        Ids of the paper's count and of its percentage.
+    count
+        The book's count.
+    synthetic
+        Whether the run uses the synthetic cohort.
+    flagged
+        Ids flagged by the consistency audit (:func:`flagged_ids`).
+
+    Examples
+    --------
+    >>> values = pd.DataFrame({"id": ["n", "pct"], "value": [13.0, 92.8], "decimals": [0, 1],
+    ...                        "bound": ["", ""]})
+    >>> paper_count_label(values, "n", "pct", 12, synthetic=True, flagged={"n"})
+    ' [synthetic cohort; the paper prints 13 (92.8%), flagged by the consistency audit]'
+    >>> paper_count_label(values, "n", "pct", 13, synthetic=True, flagged={"n"})
+    ''
+    >>> paper_count_label(values, "n", "pct", 12, synthetic=False, flagged={"n"})
+    ''
+    """
+    if not synthetic:
+        return ""
+    values = published.set_index("id")
+    paper_n = values.at[count_id, "value"]
+    if count == paper_n:
+        return ""
+    pct = printed(values.at[percent_id, "value"], int(values.at[percent_id, "decimals"]))
+    flag = ", flagged by the consistency audit" if count_id in set(flagged) else ""
+    return f" [synthetic cohort; the paper prints {paper_n:g} ({pct}%){flag}]"
+
+
+def source_mark(published: pd.DataFrame, values: Mapping[str, float], *, synthetic: bool) -> str:
+    """The parenthesis beside numbers that may or may not be the paper's printed ones.
+
+    ``values`` maps published ids to the book's values. On the synthetic cohort, when
+    every one equals the paper's figure the mark says the paper prints them; otherwise
+    the synthetic-cohort mark (:func:`nettx_utils.tables.unpublished_mark`), as on a
+    user's cohort that cohort's.
+
+    Examples
+    --------
+    >>> values = pd.DataFrame({"id": ["up_n"], "value": [11.0]})
+    >>> source_mark(values, {"up_n": 11}, synthetic=True)
+    '(as the paper prints)'
+    >>> source_mark(values, {"up_n": 10}, synthetic=True)[:30]
+    '(not printed by the paper; a p'
+    >>> source_mark(values, {"up_n": 11}, synthetic=False)
+    '(from your cohort)'
+    """
+    from nettx_utils.tables import unpublished_mark
+
+    paper = published.set_index("id")["value"]
+    if synthetic and all(float(paper[key]) == float(v) for key, v in values.items()):
+        return "(as the paper prints)"
+    return unpublished_mark(synthetic)
+
+
+def median_text(
+    quartiles: Any, published: pd.DataFrame, pid: str, *, synthetic: bool, decimals: int = 1
+) -> str:
+    """``median (Q1–Q3)`` for the prose, the median beside the paper's printed figure.
+
+    On the synthetic cohort the median is printed at the paper's precision where that is
+    finer (1.75, not 1.8), by :func:`shown`: a median that does not print as the paper's
+    figure keeps the digits that show why (85.15, exactly on a half, beside the paper's
+    85.1), and the paper's figure follows it, with the reason when the match rests on the
+    paper rounding a half down (:func:`half_down_only`, the tables' (✓)). On a user's
+    cohort: ``quartiles.format(decimals)``.
+
+    Examples
+    --------
+    >>> from nettx_utils.tables import Quartiles
+    >>> paper = pd.DataFrame({"id": ["m", "p"], "value": [85.1, 1.75], "decimals": [1, 2],
+    ...                       "kind": ["median", "median"]})
+    >>> median_text(Quartiles(40.1, 85.15, 128.8, 14), paper, "m", synthetic=True)
+    '85.15 (40.1–128.8; the paper prints 85.1: the median lies exactly on a half, which the paper printed rounded down)'
+    >>> median_text(Quartiles(1.0, 1.75, 2.8, 32), paper, "p", synthetic=True)
+    '1.75 (1.0–2.8)'
+    >>> median_text(Quartiles(2.0, 9.0, 18.0, 21), paper.assign(value=9.0, decimals=0), "p",
+    ...             synthetic=True)
+    '9.0 (2.0–18.0)'
+    >>> median_text(Quartiles(1.0, 1.75, 2.8, 32), paper, "p", synthetic=False)
+    '1.8 (1.0–2.8)'
+    """
+    from nettx_utils.tables import fixed
+
+    if not synthetic or quartiles.n == 0:
+        return quartiles.format(decimals)
+    row = published.set_index("id").loc[pid]
+    paper_decimals = int(row["decimals"])
+    median = shown(quartiles.median, max(decimals, paper_decimals), row["value"])
+    spread = f"{fixed(quartiles.q1, decimals)}–{fixed(quartiles.q3, decimals)}"
+    paper = printed(row["value"], paper_decimals)
+    if fixed(quartiles.median, paper_decimals) == paper:
+        return f"{median} ({spread})"
+    why = (
+        ": the median lies exactly on a half, which the paper printed rounded down"
+        if half_down_only(quartiles.median, row["value"], paper_decimals, row.get("kind", ""))
+        else ""
+    )
+    return f"{median} ({spread}; the paper prints {paper}{why})"
 
 
 # --------------------------------------------------------------------------- rounding
@@ -714,15 +841,27 @@ def printed(value: float, decimals: int, bound: str | None = None) -> str:
     return f"{bound} {text}" if bound else text
 
 
+SHOWN_RULE = (
+    "A book value that does not print as the paper's figure is shown exactly where a digit "
+    "or two more make it exact (6 of 32 is 18.75%, beside the paper's 18.7: a percentage "
+    "half rounds to either neighbour, and the paper rounds such halves both ways), and "
+    "otherwise with as many more digits as it takes to show that it does not round to the "
+    "paper's figure (4 of 21 is 19.048%, beside the paper's 19.1: 19.05 would round to it)."
+)
+"""The rule :func:`shown` follows, in words, for the notes beside the marks."""
+
+
 def shown(value: float, decimals: int, paper: float | None = None) -> str:
-    """``value`` at ``decimals``; with one digit more wherever that text is not the paper's.
+    """``value`` at ``decimals``; with more digits wherever that text is not the paper's.
 
     At the paper's precision a value that rounds to the paper's figure is shown as the
     paper prints it. A value that does not (a mismatch, a value flagged by the audit, or
     a value exactly on a half that the paper rounded the other way, such as 18.75 = 6 of
-    32 beside the paper's 18.7) keeps one decimal more, so that the page never shows the
-    book's value rounded into a number that is neither the book's nor the paper's (a
-    third quartile of 2.8 printed as 3 beside the paper's 2).
+    32 beside the paper's 18.7) is shown exactly when at most two more digits make it
+    exact, and otherwise with the fewest more digits (one or two) whose text does not
+    round, halves up, to the paper's figure; the page never shows the book's value
+    rounded into a number that is neither the book's nor the paper's (a third quartile
+    of 2.8 printed as 3 beside the paper's 2). :data:`SHOWN_RULE` says this in words.
 
     Examples
     --------
@@ -731,26 +870,29 @@ def shown(value: float, decimals: int, paper: float | None = None) -> str:
     >>> shown(40.05, 1, paper=40.0), shown(22.66, 1, paper=22.6), shown(2.8, 0, paper=2)
     ('40.05', '22.66', '2.8')
 
-    A count stays whole (3 beside the paper's 1), and a value just off a half keeps a
+    A count stays whole (3 beside the paper's 1), an exact value keeps no trailing zero
+    (4 of 32 is 12.5%, beside a paper's 12.4), and a value just off a half keeps a
     second extra digit (4 of 21 = 19.048%, not a false half 19.05, beside 19.1):
 
-    >>> shown(3.0, 0, paper=1), shown(100 * 4 / 21, 1, paper=19.1)
-    ('3', '19.048')
+    >>> shown(3.0, 0, paper=1), shown(12.5, 1, paper=12.4), shown(100 * 4 / 21, 1, paper=19.1)
+    ('3', '12.5', '19.048')
     """
-    from nettx_utils.tables import fixed
+    from nettx_utils.tables import decimal_value, fixed
 
     if value is None or pd.isna(value):
         return "–"
     rounded = fixed(value, int(decimals))
     if paper is None or pd.isna(paper) or fixed(paper, int(decimals)) == rounded:
         return rounded
-    if float(value) == round(float(value)):  # a whole number (a count) needs no decimal
-        return fixed(value, 0)
-    extra = fixed(value, int(decimals) + 1)
-    if extra.endswith("5") and fixed(value, int(decimals) + 2) != extra + "0":
-        # 19.048 would print 19.05, a false half: one more digit shows it is not one
-        return fixed(value, int(decimals) + 2)
-    return extra
+    paper_text, exact = fixed(paper, int(decimals)), decimal_value(value)
+    text = rounded
+    for extra in (0, 1, 2):
+        text = fixed(value, int(decimals) + extra)
+        if Decimal(text) == exact:
+            return text
+        if extra and fixed(float(text), int(decimals)) != paper_text:
+            return text
+    return text
 
 
 def _shown_row(row: pd.Series, paper: dict[str, float]) -> str:
@@ -1036,7 +1178,7 @@ def comparison_view(
 
     ``scored`` is (a subset of) :func:`nettx_utils.scoring.score` output. The
     reproduced value is printed at the paper's precision by :func:`book_text` (with one
-    digit more wherever that does not give the paper's figure, see :func:`shown`; in the paper's form where the paper prints a bound); ``⚑``
+    more digits wherever that does not give the paper's figure, see :func:`shown`; in the paper's form where the paper prints a bound); ``⚑``
     marks a value the consistency audit flags. The caption ends with the
     :func:`tally`: how many values the table shows and how they divide.
     """
@@ -1078,12 +1220,13 @@ def context_frame(scored: pd.DataFrame, *, column: str = COHORT_COLUMN) -> pd.Da
         :data:`CONTEXT_KINDS`; values the consistency audit flags are left out (the
         paper's own number is in doubt there); a quantity the paper prints in several
         places appears once, against its most precise printing, with every place in
-        ``Where`` (:func:`one_per_quantity`). A value the cohort cannot give is "not
-        estimable".
+        ``Where`` (:func:`one_per_quantity`), chosen among all the paper's printings, so
+        that a chapter and the reproduction report compare it with the same printing
+        (:func:`as_reported`). A value the cohort cannot give is "not estimable".
     """
     from nettx_utils.tables import fixed
 
-    rows = list(one_per_quantity(context_rows(scored)).itertuples())
+    rows = list(as_reported(one_per_quantity(context_rows(scored))).itertuples())
     missing = "not estimable"
     return pd.DataFrame(
         {
@@ -1103,6 +1246,54 @@ def context_frame(scored: pd.DataFrame, *, column: str = COHORT_COLUMN) -> pd.Da
             ],
         }
     )
+
+
+def reported_printings(
+    published: pd.DataFrame | None = None, audit: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The printing of each quantity that the reproduction report's context tables use.
+
+    :func:`one_per_quantity` over every computable, unflagged published value of a
+    context kind (the project's files by default), indexed by :func:`quantity_key`, with
+    columns ``published``, ``decimals``, ``source`` and ``label``.
+    """
+    published = load_published_values() if published is None else published
+    audit = load_consistency_audit(published=published) if audit is None else audit
+    rows = published.rename(columns={"value": "published"}).assign(
+        flagged=published["id"].isin(flagged_ids(audit))
+    )
+    chosen = one_per_quantity(context_rows(rows))
+    columns = ["published", "decimals", "source", "label"]
+    return chosen.set_index(chosen["spec"].map(quantity_key))[columns]
+
+
+def as_reported(rows: pd.DataFrame, printings: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``rows`` (one per quantity) with the paper's printing that the report uses.
+
+    A chapter's context table holds only the chapter's rows, so :func:`one_per_quantity`
+    alone could pick another printing of a quantity than the report does (14 of 32
+    operated: Table 2's 43.7 in the report, the Abstract's 43.8 in a chapter that leaves
+    Table 2 out). Each quantity takes the printing, decimals and places of
+    :func:`reported_printings` (and its label); a quantity it does not know keeps its own.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"spec": ["table2:x@percent", "y"], "published": [43.8, 1.0],
+    ...                      "decimals": [1, 0], "source": ["Abstract", "Results"]})
+    >>> printings = pd.DataFrame({"published": [43.7], "decimals": [1],
+    ...     "source": ["Table 2; Abstract"]}, index=["table2:x@percent"])
+    >>> as_reported(rows, printings)[["published", "source"]].values.tolist()
+    [[43.7, 'Table 2; Abstract'], [1.0, 'Results']]
+    """
+    printings = reported_printings() if printings is None else printings
+    out = rows.copy()
+    keys = out["spec"].map(quantity_key)
+    known = keys.isin(printings.index).to_numpy()
+    for column in printings.columns.intersection(["published", "decimals", "source", "label"]):
+        values = printings.loc[keys[known], column].to_numpy()
+        out.loc[known, column] = values
+    out["decimals"] = out["decimals"].astype(int)
+    return out
 
 
 def context_rows(scored: pd.DataFrame) -> pd.DataFrame:

@@ -98,8 +98,9 @@ quartile: the generator was free to place those anywhere, so where such a value 
 book lies exactly on a half that the paper printed rounded down, the match holds only if
 the paper rounded that half down, and it is marked (✓) instead of ✓. Wherever the book's
 value, printed as the paper prints it, is not the paper's figure (a half, a flagged or a
-missed value), it is shown with one decimal more, so that the book never shows a number
-that is neither its own nor the paper's. A bound such as P < 0.0001 matches any
+missed value), it is shown with more digits: exactly where one or two more digits make it
+exact, otherwise with enough digits to show that it does not round to the paper's figure,
+so that the book never shows a number that is neither its own nor the paper's. A bound such as P < 0.0001 matches any
 value below it, and the book's value is then printed in the same form. The report
 always computes each value as the paper defines it (the cut-offs of early recurrence
 and of Mib-1 are part of each value's recipe), whatever parameters the other chapters

@@ -321,3 +321,21 @@ def test_flow_bad_input(cohort):
     broken.loc[alive, "disease_free_at_last_followup"] = pd.NA
     with pytest.raises(NettxError, match="'disease_free_at_last_followup'"):
         flow_counts(broken)
+
+
+def test_flow_says_how_bands_are_coloured_and_which_responses_it_shows(cohort):
+    """The figure's key names the colour rule; the caption's response list is computed,
+    so "not assessed" appears only where a response is missing."""
+    from nettx_utils.flow import response_text
+
+    fig = flow_figure(cohort)
+    note = " ".join(t.get_text() for t in _gid(fig, "flow-note")).replace("\n", " ")
+    assert "bands coloured by the presentation they start from" in note
+    assert "not assessed" not in response_text(fig.flow_counts)
+    assert response_text(fig.flow_counts).count("(") == 4
+    missing = cohort.copy()
+    missing["predominant_treatment_response"] = missing["predominant_treatment_response"].astype(
+        "object"
+    )
+    missing.loc[missing.index[0], "predominant_treatment_response"] = None
+    assert response_text(flow_counts(missing)).endswith("or not assessed")

@@ -473,13 +473,28 @@ def test_band_covers_the_last_step_of_a_curve_that_falls_to_zero():
     assert on_last_step.size and np.ptp(on_last_step[:, 1]) > 0.1
 
 
-def test_a_landmark_is_a_column_of_the_at_risk_table(aml):
-    """The numbers at risk at a landmark between two ticks (as the text quotes them) can be
-    read off the figure; a landmark after the last follow-up adds no column."""
+def test_a_landmark_is_a_labelled_line_not_a_tick(aml):
+    """The book keeps one tick grid: a landmark between two ticks adds no tick and no
+    column of the at-risk table (60 between 48 and 72 made labels collide); it is a dotted
+    line labelled with its time. A landmark after the last follow-up gets no label."""
     fig = km_figure(aml.time, aml.event, aml.group, tick_step=24, landmarks=[12, 500])
     times = sorted(set(fig.km_counts["time"]))
-    assert 12.0 in times and max(times) < 500
-    assert [t for t in times if t != 12.0] == [24.0 * k for k in range(len(times) - 1)]
-    expected = int((aml.time[aml.group == "Maintained"] >= 12).sum())
-    row = fig.km_counts[(fig.km_counts.group == "Maintained") & (fig.km_counts.time == 12)]
-    assert int(row["at_risk"].iloc[0]) == expected
+    assert times == [24.0 * k for k in range(len(times))]
+    assert list(fig.axes[0].get_xticks()) == times
+    labels = [t.get_text().strip() for t in _by_gid(fig.axes[0], "km-landmark-label")]
+    assert labels == ["12"]
+
+
+def test_km_caption_states_level_scale_and_what_the_table_counts():
+    """The caption's level and scale come from alpha and ci_type; the table is cumulative."""
+    from nettx_utils.plots import km_caption
+
+    one = km_caption("log-log", 0.05, landmarks=[12, 60])
+    assert "95% confidence band (computed on the log-log scale)" in one
+    assert "(12, 60 months)" in one and "cumulative numbers censored and dead" in one
+    groups = km_caption("plain", 0.1, groups=True, landmarks=[60], event="with progression")
+    assert "90% confidence bands (computed on the plain (linear) scale)" in groups
+    assert "log-rank p" in groups and "dotted line marks 60 months" in groups
+    assert "at each tick of each group" in groups and "with progression up to" in groups
+    with pytest.raises(NettxError):
+        km_caption("logit", 0.05)

@@ -158,13 +158,63 @@ def test_all_false_boolean_gives_note(cohort):
     data = cohort.copy()
     data["acute_rejection"] = pd.array([False] * len(data), dtype="boolean")
     rows = rows_of(screen_of(data, {"acute_rejection"}), "acute_rejection")
-    assert rows["group"].tolist() == ["No", "Yes"]
-    assert rows["n"].tolist() == [len(data), 0]
+    assert rows["group"].tolist() == ["No"]  # the level with no patient gets no row
+    assert rows["n"].tolist() == [len(data)]
     assert rows["logrank_p"].isna().all() and rows["significant"].isna().all()
     assert "only one group in this cohort" in rows["note"].iloc[0]
     t = data[T].to_numpy(float)
     e = data[E].astype(int).to_numpy()
     np.testing.assert_allclose(rows["os_5y_pct"].iloc[0], km_pct(t, e))
+
+
+def test_levels_without_patients_get_no_row_and_notes_use_plurals(cohort, screen):
+    """Levels the cohort does not have (WHO G3, CR before LT, single-site liver,
+    predominant radiotherapy) are left out of the screen's rows, and counts of patients
+    left out are real plurals."""
+    counted = screen.dropna(subset=["group"])
+    assert (counted["n"] > 0).all()
+    for key, level in (
+        ("primary_who_grade", "G3"),
+        ("pre_lt_response", "CR"),
+        ("single_site_location", "Liver"),
+    ):
+        assert level not in set(rows_of(screen, key)["group"]), key
+    assert "Radiotherapy" not in set(rows_of(screen, "predominant_treatment")["group"])
+    notes = " ".join(screen["note"].dropna())
+    assert "(s)" not in notes and "11 patients with no value left out" in notes
+    data = cohort.copy()
+    data.loc[data.index[1:], "mib1_recurrence_pct"] = 5.0
+    data.loc[data.index[0], "mib1_recurrence_pct"] = np.nan
+    note = rows_of(screen_of(data, {"mib1_recurrence_pct"}), "mib1_recurrence_pct")["note"]
+    assert "1 patient with no value left out" in note.iloc[0]
+
+
+def test_complete_removal_row_uses_the_papers_definition(cohort, screen):
+    """Chapter 3 and the screen count complete removals alike: every site removed and a
+    complete response (derived.complete_removal), among the operated patients."""
+    from nettx_utils.derived import complete_removal
+
+    rows = rows_of(screen, "surgery_complete_removal")
+    removal = complete_removal(cohort)
+    operated = removal["operated"]
+    assert rows["group"].tolist() == ["No", "Yes"]
+    assert rows["n"].tolist() == [int((operated & ~removal["complete"]).sum()), 12]
+    assert int(rows["n_missing"].iloc[0]) == int((~operated).sum())
+    check_two_groups(cohort[operated], rows, ~removal["complete"][operated])
+
+
+def test_lrt_count_codes_untreated_patients_as_zero(cohort, screen):
+    """A blank count of a patient without pre-LT locoregional treatment is 0, not missing:
+    all 32 patients are split at the treated patients' median (Table 1's), and the
+    log-rank p is lifelines' (0.118 on the synthetic cohort, not 0.237 on the treated)."""
+    rows = rows_of(screen, "n_pre_lt_lrt")
+    treated = cohort["pre_lt_locoregional"].astype(bool)
+    counts = cohort["n_pre_lt_lrt"].where(treated, 0).astype(float)
+    cut = float(np.median(cohort.loc[treated, "n_pre_lt_lrt"]))
+    assert rows["n"].sum() == len(cohort) and int(rows["n_missing"].iloc[0]) == 0
+    assert "no value" not in rows["note"].iloc[0]
+    check_two_groups(cohort, rows, counts <= cut)
+    assert f"{rows['logrank_p'].iloc[0]:.3f}" == "0.118"
 
 
 def test_sparse_levels_pooled_only_when_asked(cohort):

@@ -361,6 +361,23 @@ def test_shown_prints_the_extra_digit_only_where_the_tie_rule_matched():
     assert shown(float("nan"), 1) == "–"
 
 
+def test_shown_follows_the_rule_it_states():
+    """Exact where a digit or two more make it exact (no trailing zero: 4 of 32 is 12.5,
+    not 12.50), else enough digits not to round to the paper's figure (19.048, not the
+    false half 19.05, which rounds to the paper's 19.1); the note's words say so."""
+    from nettx_utils.published import SHOWN_RULE, shown
+    from nettx_utils.tables import fixed
+
+    assert shown(100 * 4 / 32, 1, paper=12.4) == "12.5"
+    assert shown(100 * 4 / 32, 1, paper=13) == "12.5"
+    assert shown(100 * 4 / 21, 1, paper=19.1) == "19.048"
+    assert shown(100 * 4 / 21, 1, paper=19.2) == "19.05"  # 19.05 does not round to 19.2
+    assert shown(100 / 3, 1, paper=33.4) == "33.33"
+    for value, paper in ((100 * 4 / 21, 19.1), (100 / 3, 33.4), (22.66, 22.6)):
+        assert fixed(float(shown(value, 1, paper=paper)), 1) != fixed(paper, 1)
+    assert "19.048" in SHOWN_RULE and "18.75" in SHOWN_RULE
+
+
 def test_side_by_side_shows_halves_that_match_either_neighbour():
     """A Table 1 row exactly on a half shows the extra digit next to the paper's value."""
     import pandas as pd
@@ -465,6 +482,12 @@ def test_the_complete_removal_row_says_what_the_cohort_does(synthetic: pd.DataFr
     assert judged["predominant_treatment_response"].tolist() == ["SD"]
     assert "the remaining 1 is judged stable disease" in follows
     assert row["flagged_ids"] == "res_surgery_complete_n"
+    # Table 2 gives no assessment time: the audit states under which readings the counts
+    # clash (3-month or best response) and under which they can both hold (last assessment)
+    assert "3 months after treatment, or the best response" in row["finding"]
+    assert "incompatible" in row["finding"] and "last assessment" in row["finding"]
+    assert row["reason"].startswith("a judgement") and "last assessment" in row["reason"]
+    assert "last-assessment reading" in follows
     published = load_published_values()
     scored = score(load_cohort(), published, audit).set_index("id")
     assert scored.at["res_surgery_complete_n", "reproduced"] == len(by_definition) == 12
@@ -553,3 +576,26 @@ def test_one_per_quantity_keeps_the_most_precise_printing(published):
     assert set(mib1["value"]) == {2.0, 1.75}
     best = one_per_quantity(mib1.rename(columns={"value": "published"})).iloc[0]
     assert best["published"] == 1.75 and best["source"].startswith("Table 1; ")
+
+
+def test_a_chapter_context_table_uses_the_reports_printing_of_a_quantity():
+    """14 of 32 operated is printed 43.7 (Table 2) and 43.8 (Abstract, Results): a chapter
+    that leaves Table 2 out must still compare the cohort with the printing the report
+    uses, so that the two pages print one Paper value and one difference."""
+    from nettx_utils.published import context_frame, one_per_quantity, reported_printings
+
+    values = load_published_values()
+    spec = "table2:surgery_at_recurrence@percent"
+    same = values["spec"] == spec
+    assert sorted(values.loc[same, "value"].unique()) == [43.7, 43.8]
+    scored = values.rename(columns={"value": "published"}).assign(
+        reproduced=values["value"].where(~same, 100 * 14 / 32 - 1.42), flagged=False
+    )
+    assert reported_printings().at[spec, "published"] == 43.7
+    report = context_frame(one_per_quantity(scored))
+    chapter = context_frame(scored[scored["source"] != "Table 2"])
+    for frame in (report, chapter):
+        row = frame[frame["What"].str.contains("surgery at recurrence|Operated with radical")]
+        assert row[["What", "Paper", "Difference"]].values.tolist() == [
+            ["Any surgery at recurrence, percent", "43.7", "-1.37"]
+        ]

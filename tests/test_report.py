@@ -294,6 +294,7 @@ def test_the_books_value_is_never_printed_below_what_distinguishes_it(scored, ot
     fake["published"] = 2.0
     fake["decimals"] = 0  # Table 1 prints the median without decimals
     fake["flagged"] = False
+    fake["spec"] = "median:a_column_the_paper_prints_once"  # not the report's 1.75 printing
     context = context_frame(fake)
     assert context.iloc[0][COHORT_COLUMN] == "1.8"
     assert context.iloc[0]["Difference"] in {"-0.3", "−0.3"}
