@@ -135,6 +135,8 @@ class Chapter:
 
     def comparison_text(self) -> str:
         """One sentence for the prose: how the paper's numbers are shown, or why they are not."""
+        from nettx_utils.published import SHOWN_RULE
+
         if self.comparable:
             return (
                 "Beside each number stands the one the paper prints, with a mark: ✓ when the "
@@ -142,10 +144,7 @@ class Chapter:
                 "does not, ⚑ when the paper's own "
                 "numbers contradict each other there (see the consistency audit), and (✓) "
                 "for a median or quartile that lies exactly on a half the paper printed "
-                "rounded down: it matches only if the paper rounded that half down. A book "
-                "value that does not print as the paper's figure carries one digit more "
-                "(6 of 32 is 18.75%, beside the paper's 18.7: a percentage half rounds to "
-                "either neighbour, and the paper rounds such halves both ways)."
+                "rounded down: it matches only if the paper rounded that half down. " + SHOWN_RULE
             )
         if not self.synthetic:
             return (
