@@ -964,8 +964,8 @@ def reverse_km_figure(
     ]
     for curve, colour, label in curves:
         steps = pd.concat([start, curve[["time", "survival"]]], ignore_index=True)
-        ax.step(steps["time"], steps["survival"], where="post", color=colour, label=label)
-    ax.axhline(0.5, color="#888888", linestyle=":", linewidth=1)
+        ax.step(steps["time"], 100 * steps["survival"], where="post", color=colour, label=label)
+    ax.axhline(50, color="#888888", linestyle=":", linewidth=1)
     if math.isfinite(follow_up_median):
         ax.axvline(follow_up_median, color=PALETTE[0], linestyle="--", linewidth=1)
     end = float(max(survival["time"].max(), follow_up["time"].max()))
@@ -973,8 +973,8 @@ def reverse_km_figure(
     ax.set_xticks(ticks)
     ax.set_xlim(0, max(end, float(ticks[-1])) * 1.02)
     ax.set_xlabel("Months since recurrence")
-    ax.set_ylabel("Proportion")
-    ax.set_ylim(0, 1.02)
+    ax.set_ylabel("Patients (%)")  # percent, as every survival axis of the book
+    ax.set_ylim(0, 102)
     handles, names = ax.get_legend_handles_labels()
     _outside_legend(figure, handles, names)
     return figure

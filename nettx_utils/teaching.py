@@ -1160,7 +1160,7 @@ def ci_scales_figure(table: pd.DataFrame, month: float) -> Any:
     Examples
     --------
     >>> figure = ci_scales_figure(life_table([5, 8, 8, 30, 60], [1, 1, 0, 1, 0]), 24)
-    >>> [ax.get_title() for ax in figure.axes]
+    >>> [ax.get_title(loc="left") or ax.get_title() for ax in figure.axes]  # book style: left
     ['Plain', "Log (R's default)", "Log-log (lifelines' default)"]
     >>> figure.axes[0].get_xticks().tolist()
     [0.0, 24.0, 48.0]
@@ -1177,15 +1177,21 @@ def ci_scales_figure(table: pd.DataFrame, month: float) -> Any:
     names = {"plain": "Plain", "log": "Log (R's default)", "loglog": "Log-log (lifelines' default)"}
     for ax, (prefix, name), colour in zip(axes, names.items(), PALETTE, strict=False):
         lower, upper = steps[f"{prefix}_lower"], steps[f"{prefix}_upper"]
-        ax.fill_between(
-            steps["time"], lower, upper, step="post", color=colour, alpha=0.25, linewidth=0
+        ax.fill_between(  # in percent, as every survival axis of the book
+            steps["time"],
+            100 * lower,
+            100 * upper,
+            step="post",
+            color=colour,
+            alpha=0.25,
+            linewidth=0,
         )
-        ax.step(steps["time"], steps["survival"], where="post", color="#222222")
+        ax.step(steps["time"], 100 * steps["survival"], where="post", color="#222222")
         ax.axvline(month, color="#888888", linestyle=":", linewidth=1)
         ax.set_title(name)
         _time_axis(ax, float(table["time"].max()), "Months since recurrence")
-    axes[0].set_ylabel("Overall survival")
-    axes[0].set_ylim(0, 1.02)
+    axes[0].set_ylabel("Overall survival (%)")
+    axes[0].set_ylim(0, 102)
     return figure
 
 

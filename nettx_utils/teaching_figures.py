@@ -87,7 +87,9 @@ def sweep_figure(
     seen = pd.Series(marker).dropna()
     seen = seen[(seen >= scan["cutoff"].min()) & (seen <= scan["cutoff"].max())]
     if show_marker:
-        ax.plot(seen, np.full(len(seen), -0.06), "|", color="#444444", ms=8, clip_on=False,
+        # inside the axes, just above the bottom line: below it they would print over
+        # the tick labels
+        ax.plot(seen, np.full(len(seen), 0.025), "|", color="#444444", ms=8,
                 transform=ax.get_xaxis_transform(), label=f"observed {what}")  # fmt: skip
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _p_tick(v)))
     ax.set_xlabel(xlabel)
