@@ -206,32 +206,55 @@ class Chapter:
             return context_view(rows, caption)
         return Markdown(self.comparison_note())
 
-    def export(self, name: str, item: Any) -> None:
+    def export(
+        self,
+        name: str,
+        item: Any,
+        *,
+        caption: str | None = None,
+        simulation_seed: int | None = None,
+    ) -> None:
         """Save a table or a figure as files for a manuscript.
 
         Pass a table as the page shows it (the Styler of
         :func:`nettx_utils.tables.styled` or a view built on it): the files then hold
         its displayed headers and rounded numbers (see
-        :func:`nettx_utils.export.shown_table`). Files go to ``results/`` beside the
-        executed notebook (so the page can link them, and the pipeline gathers them
-        into the project's ``results/``); a notebook run by hand writes to the
-        project's ``results/`` directly. Every file says inside itself where its
-        numbers come from: the synthetic cohort, or the name (never the path) of the
-        user's cohort file and the nettx version (see :mod:`nettx_utils.export`).
+        :func:`nettx_utils.export.shown_table`) and its caption (``caption`` replaces
+        the Styler's; a DataFrame has none otherwise), followed, where the table shows
+        the marks ✓ ✗ ⚑ on a scored run, by what the marks mean. Files go to
+        ``results/`` beside the executed notebook (so the page can link them, and the
+        pipeline gathers them into the project's ``results/``); a notebook run by hand
+        writes to the project's ``results/`` directly. Every file says inside itself
+        where its numbers come from: the synthetic cohort, or the name (never the
+        path) of the user's cohort file and the nettx version (see
+        :mod:`nettx_utils.export`). Pass ``simulation_seed`` for an item computed from
+        simulated studies only (no patient data), e.g. chapter 13's power figure: its
+        files then say so and name the seed, on every cohort.
         """
         from matplotlib.figure import Figure
 
         from nettx_utils.export import save_figure, save_table
 
         directory = self._results_dir()
-        saver = save_figure if isinstance(item, Figure) else save_table
-        files = saver(
-            item,
-            f"{self.name[:2]}_{name}",
-            directory,
-            synthetic=self.synthetic,
-            cohort_file=None if self.synthetic else self.data_path.name,
-        )
+        where = {
+            "synthetic": self.synthetic,
+            "cohort_file": None if self.synthetic else self.data_path.name,
+            "simulation_seed": simulation_seed,
+        }
+        if isinstance(item, Figure):
+            if caption is not None:
+                raise TypeError("Chapter.export: a figure's files carry no caption.")
+            files = save_figure(item, f"{self.name[:2]}_{name}", directory, **where)
+        else:
+            legend = self.comparison_text() if self.comparable else None
+            files = save_table(
+                item,
+                f"{self.name[:2]}_{name}",
+                directory,
+                caption=caption,
+                marks_legend=legend,
+                **where,
+            )
         self.exported.extend(files)
 
     def downloads(self) -> Any:
