@@ -58,6 +58,21 @@ SYNTHETIC_CAPTION = "Synthetic data: a generated cohort, not the study's patient
 """The label that ends every figure caption (and marks every export) on the synthetic cohort."""
 
 
+def per_patient_allowed(opt_in: bool | None, synthetic: bool) -> bool:
+    """Whether a figure may draw one line per patient, given ``per_patient_figures``:
+    ``None`` (automatic) allows it on the synthetic cohort only, ``True`` opts in on any
+    cohort, anything else (``False``, a word typed for None) does not allow it.
+
+    Examples
+    --------
+    >>> per_patient_allowed(None, True), per_patient_allowed(None, False)
+    (True, False)
+    >>> per_patient_allowed(True, False), per_patient_allowed("none", False)
+    (True, False)
+    """
+    return opt_in is True or (opt_in is None and synthetic)
+
+
 @dataclass
 class Chapter:
     """A chapter's cohort, record and parameters."""
@@ -163,7 +178,7 @@ class Chapter:
         reader opted in (``per_patient_figures=True``); none on any other cohort."""
         from nettx_utils.plots import PER_PATIENT_LIMIT
 
-        return PER_PATIENT_LIMIT if opt_in is True or (opt_in is None and self.synthetic) else 0
+        return PER_PATIENT_LIMIT if per_patient_allowed(opt_in, self.synthetic) else 0
 
     def listing(self, frame: pd.DataFrame, caption: str, formats: dict | None = None) -> Any:
         """A table with one row per patient: shown for the synthetic cohort only.
