@@ -497,6 +497,41 @@ def test_every_file_a_chapter_exports_says_where_its_numbers_come_from(
             assert b"ynthetic" not in path.read_bytes(), path.name
 
 
+@pytest.mark.parametrize("synthetic", [True, False], ids=["synthetic", "user"])
+def test_chapter_export_labels_a_simulation_and_keeps_captions_and_marks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, synthetic: bool
+):
+    """Chapter 13's power figure, exported with its seed, says "Simulated studies" on every
+    cohort; a scored table carries its caption and, where marks show, their legend."""
+    from nettx_utils.chapter import open_chapter
+    from nettx_utils.cohort import DEFAULT_COHORT
+    from nettx_utils.record import RECORD_DIR_ENV
+
+    monkeypatch.setenv(RECORD_DIR_ENV, str(tmp_path))
+    data_path = None
+    if not synthetic:
+        data_path = tmp_path / "centre.csv"
+        data_path.write_text(DEFAULT_COHORT.read_text(encoding="utf-8") + "\n")
+    chapter = open_chapter("13_paired_vs_independent", data_path=data_path, glue=False)
+    power = Figure(figsize=(3, 2))
+    power.add_subplot().plot([0, 0.5, 0.9], [0.3, 0.5, 0.9])
+    chapter.export("power_figure", power, simulation_seed=20210613)
+    png, svg = chapter.exported
+    assert simulation_label(20210613) in _svg_texts(svg)
+    assert not any("ynthetic data" in t or "your cohort" in t for t in _svg_texts(svg))
+    with Image.open(png) as image:
+        assert image.info.get("Description") == simulation_label(20210613)
+    marked = styled(pd.DataFrame({"Dead": ["11 (34.4)"], "Mark": ["✓"]}), "Table 2. Outcomes")
+    chapter.export("marked", marked)
+    caption = set(pd.read_csv(chapter.exported[-2])[CAPTION_COLUMN])
+    if synthetic:  # scored: the marks are explained after the caption
+        assert caption == {f"Table 2. Outcomes. {chapter.comparison_text()}"}
+    else:
+        assert caption == {"Table 2. Outcomes."}
+    with pytest.raises(TypeError, match="no caption"):
+        chapter.export("power_again", power, caption="x")
+
+
 def test_exports_and_other_build_products_are_ignored_and_untracked():
     """results/ (tables, figures, browser screenshots) is rebuilt by every run: git must
     ignore it and hold none of it."""
