@@ -58,6 +58,21 @@ SYNTHETIC_CAPTION = "Synthetic data: a generated cohort, not the study's patient
 """The label that ends every figure caption (and marks every export) on the synthetic cohort."""
 
 
+def per_patient_allowed(opt_in: bool | None, synthetic: bool) -> bool:
+    """Whether a figure may draw one line per patient, given ``per_patient_figures``:
+    ``None`` (automatic) allows it on the synthetic cohort only, ``True`` opts in on any
+    cohort, anything else (``False``, a word typed for None) does not allow it.
+
+    Examples
+    --------
+    >>> per_patient_allowed(None, True), per_patient_allowed(None, False)
+    (True, False)
+    >>> per_patient_allowed(True, False), per_patient_allowed("none", False)
+    (True, False)
+    """
+    return opt_in is True or (opt_in is None and synthetic)
+
+
 @dataclass
 class Chapter:
     """A chapter's cohort, record and parameters."""
@@ -162,7 +177,7 @@ class Chapter:
         reader opted in (``per_patient_figures=True``); none on any other cohort."""
         from nettx_utils.plots import PER_PATIENT_LIMIT
 
-        return PER_PATIENT_LIMIT if opt_in is True or (opt_in is None and self.synthetic) else 0
+        return PER_PATIENT_LIMIT if per_patient_allowed(opt_in, self.synthetic) else 0
 
     def listing(self, frame: pd.DataFrame, caption: str, formats: dict | None = None) -> Any:
         """A table with one row per patient: shown for the synthetic cohort only.
@@ -205,32 +220,55 @@ class Chapter:
             return context_view(rows, caption)
         return Markdown(self.comparison_note())
 
-    def export(self, name: str, item: Any) -> None:
+    def export(
+        self,
+        name: str,
+        item: Any,
+        *,
+        caption: str | None = None,
+        simulation_seed: int | None = None,
+    ) -> None:
         """Save a table or a figure as files for a manuscript.
 
         Pass a table as the page shows it (the Styler of
         :func:`nettx_utils.tables.styled` or a view built on it): the files then hold
         its displayed headers and rounded numbers (see
-        :func:`nettx_utils.export.shown_table`). Files go to ``results/`` beside the
-        executed notebook (so the page can link them, and the pipeline gathers them
-        into the project's ``results/``); a notebook run by hand writes to the
-        project's ``results/`` directly. Every file says inside itself where its
-        numbers come from: the synthetic cohort, or the name (never the path) of the
-        user's cohort file and the nettx version (see :mod:`nettx_utils.export`).
+        :func:`nettx_utils.export.shown_table`) and its caption (``caption`` replaces
+        the Styler's; a DataFrame has none otherwise), followed, where the table shows
+        the marks ✓ ✗ ⚑ on a scored run, by what the marks mean. Files go to
+        ``results/`` beside the executed notebook (so the page can link them, and the
+        pipeline gathers them into the project's ``results/``); a notebook run by hand
+        writes to the project's ``results/`` directly. Every file says inside itself
+        where its numbers come from: the synthetic cohort, or the name (never the
+        path) of the user's cohort file and the nettx version (see
+        :mod:`nettx_utils.export`). Pass ``simulation_seed`` for an item computed from
+        simulated studies only (no patient data), e.g. chapter 13's power figure: its
+        files then say so and name the seed, on every cohort.
         """
         from matplotlib.figure import Figure
 
         from nettx_utils.export import save_figure, save_table
 
         directory = self._results_dir()
-        saver = save_figure if isinstance(item, Figure) else save_table
-        files = saver(
-            item,
-            f"{self.name[:2]}_{name}",
-            directory,
-            synthetic=self.synthetic,
-            cohort_file=None if self.synthetic else self.data_path.name,
-        )
+        where = {
+            "synthetic": self.synthetic,
+            "cohort_file": None if self.synthetic else self.data_path.name,
+            "simulation_seed": simulation_seed,
+        }
+        if isinstance(item, Figure):
+            if caption is not None:
+                raise TypeError("Chapter.export: a figure's files carry no caption.")
+            files = save_figure(item, f"{self.name[:2]}_{name}", directory, **where)
+        else:
+            legend = self.comparison_text() if self.comparable else None
+            files = save_table(
+                item,
+                f"{self.name[:2]}_{name}",
+                directory,
+                caption=caption,
+                marks_legend=legend,
+                **where,
+            )
         self.exported.extend(files)
 
     def downloads(self) -> Any:

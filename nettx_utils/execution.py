@@ -213,23 +213,57 @@ def _shown(value: object) -> str:
     return f"`{value!r}`".replace("'", '"')
 
 
-def _data_line(default: object, used: object) -> str:
+def _cohort_path(default: object, used: object) -> Path:
+    """The cohort file a run read: the synthetic cohort unless ``data_path`` was changed."""
+    from nettx_utils.cohort import DEFAULT_COHORT
+
+    return DEFAULT_COHORT if used is None or used == default else Path(str(used))
+
+
+def _data_line(path: Path) -> str:
     """The box's line on the data, decided as the chapters decide it: by the file's
     checksum (:func:`nettx_utils.privacy.is_synthetic`), not by its path."""
     from nettx_utils.cohort import DEFAULT_COHORT
     from nettx_utils.privacy import is_synthetic
 
-    path = DEFAULT_COHORT if used is None or used == default else Path(str(used))
     if is_synthetic(path):
         where = "the default" if path == DEFAULT_COHORT else f"the file `{path.name}`"
         return f"- data: the synthetic cohort ({where})"
     return f"- data: the cohort file `{path.name}` (not the synthetic cohort)"
 
 
+def _per_patient_line(default: object, used: object, path: Path) -> str:
+    """The box's line on ``per_patient_figures``: the value, and what it meant for this
+    run's cohort, resolved as the chapters resolve it
+    (:func:`nettx_utils.chapter.per_patient_allowed`)."""
+    from nettx_utils.chapter import per_patient_allowed
+    from nettx_utils.plots import PER_PATIENT_LIMIT
+    from nettx_utils.privacy import is_synthetic
+
+    synthetic = is_synthetic(path)
+    value = "automatic" if used is None else _shown(used)
+    if used is None:
+        why = "the synthetic cohort" if synthetic else "not the synthetic cohort"
+    else:
+        why = "opted in" if used is True else "not opted in"
+    if per_patient_allowed(used, synthetic):
+        meant = (
+            f"yes, one line per patient ({why}; distributions above {PER_PATIENT_LIMIT} patients)"
+        )
+    else:
+        meant = f"no, distributions instead of per-patient lines ({why})"
+    line = f"- `per_patient_figures` = {value}: {meant}"
+    if not _same(used, default):
+        line += f" (default {'automatic' if default is None else _shown(default)})"
+    return line
+
+
 def used_values_markdown(defaults: Mapping[str, str], parameters: Mapping[str, object]) -> str:
     """Markdown for the box that lists the parameter values a run used, with the
     default beside each value that differs from it; for ``data_path``, the cohort
-    file's name only (never its folder or content).
+    file's name only (never its folder or content); for ``per_patient_figures``, what
+    the value meant for this run's cohort (``None`` reads "automatic", then whether
+    figures drew one line per patient).
 
     ``defaults`` are the parameters cell's names and default source texts (as
     ``papermill.inspect_notebook`` gives them); ``parameters`` are the run's values
@@ -245,10 +279,13 @@ def used_values_markdown(defaults: Mapping[str, str], parameters: Mapping[str, o
     :::
     """
     lines = [":::{admonition} The values this run used", ":class: note"]
+    path = _cohort_path(_literal(defaults.get("data_path", "None")), parameters.get("data_path"))
     for name, text in defaults.items():
         default = _literal(text)
         if name == "data_path":
-            lines.append(_data_line(default, parameters.get(name)))
+            lines.append(_data_line(path))
+        elif name == "per_patient_figures":
+            lines.append(_per_patient_line(default, parameters.get(name, default), path))
         elif name in parameters and not _same(parameters[name], default):
             lines.append(f"- `{name}` = {_shown(parameters[name])} (default {_shown(default)})")
         else:

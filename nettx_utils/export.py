@@ -3,12 +3,15 @@
 A chapter shows a table or a figure on its page and also saves it as files an
 author can paste into a manuscript or a journal's submission system:
 
-* :func:`save_table` writes ``tables/NAME.csv`` and ``tables/NAME.xlsx`` (one
-  sheet). Given a :class:`~pandas.io.formats.style.Styler` (what
+* :func:`save_table` writes ``tables/NAME.csv`` and ``tables/NAME.xlsx`` (the
+  table's sheet and an "About" sheet). Given a :class:`~pandas.io.formats.style.Styler` (what
   :func:`nettx_utils.tables.styled` returns and a chapter displays), both files
   hold the table **as the page shows it** (:func:`shown_table`): the displayed
   column headers, numbers at the precision the page prints them, Yes/No for
-  True/False, and no index column unless the page shows a labelled index.
+  True/False, and no index column unless the page shows a labelled index; a
+  percentage is held as the number of percent the page prints (57.2, never the
+  fraction 0.572), in both files alike, in a column whose header says % (a
+  column the page prints as ``57.2%`` gets `` (%)`` added to its header).
   Given a plain DataFrame, they hold its values at full precision;
 * :func:`save_figure` writes ``figures/NAME.png`` (300 dpi, the usual journal
   minimum for line art with shading) and ``figures/NAME.svg`` (vector, its text
@@ -21,7 +24,9 @@ Every exported file says inside itself where its numbers come from
 provenance: on the synthetic cohort the sentence is
 :data:`nettx_utils.chapter.SYNTHETIC_CAPTION`; on any other cohort it names the
 cohort's file (its name only, never the folder, which can hold a person's name)
-and the version of nettx that computed the numbers:
+and the version of nettx that computed the numbers; for a pure simulation (no
+patient data at all, e.g. chapter 13's power figure) it says so and names the
+seed (:func:`simulation_label`):
 
 * a figure carries the sentence as a footer line drawn into the PNG and the SVG
   (and as the files' "Description" metadata);
@@ -32,6 +37,13 @@ and the version of nettx that computed the numbers:
   and is dropped by name (``subset(x, select = -`Data source`)``);
 * an Excel file carries the same column, and a second sheet, "About", that says
   where the numbers come from.
+
+A table also carries the caption the page prints above it (what a confidence
+limit's level and type are, which numbers the paper published, what ``*`` or
+``n.e.`` mean), for the same reason and in the same way: as a column,
+``Caption``, just before ``Data source`` in the CSV and in Excel, and as a line
+of the "About" sheet. Where a table shows the marks of the comparison with the
+paper (✓, ✗, ⚑), the legend of the marks follows the caption.
 
 The links must point at files inside the book being built (Sphinx copies each
 into ``_downloads/``), so a notebook saves under its own working directory,
@@ -64,6 +76,7 @@ from nettx_utils.errors import NettxError
 
 __all__ = [
     "ABOUT_SHEET",
+    "CAPTION_COLUMN",
     "FIGURE_DPI",
     "SOURCE_COLUMN",
     "Cell",
@@ -74,10 +87,16 @@ __all__ = [
     "save_figure",
     "save_table",
     "shown_table",
+    "simulation_label",
+    "table_caption",
 ]
 
 #: Column that ends every row of an exported table, saying where its numbers come from.
 SOURCE_COLUMN = "Data source"
+#: Column, just before :data:`SOURCE_COLUMN`, that holds the caption the page prints.
+CAPTION_COLUMN = "Caption"
+#: The marks of the comparison with the paper; a table holding one gets their legend.
+MARKS = ("✓", "✗", "⚑")
 #: Second sheet of an exported Excel file: where the numbers come from.
 ABOUT_SHEET = "About"
 _FOOTER_GAP = 0.06  # inches between the figure's content and the footer line
@@ -111,12 +130,37 @@ def _version() -> str:
     return __version__
 
 
-def data_label(synthetic: bool, cohort_file: str | Path | None = None) -> str:
+def simulation_label(seed: int) -> str:
+    """The sentence that marks a file computed from simulated studies only.
+
+    Such a file (chapter 13's power figure) holds no patient's data, synthetic or
+    real, so it is the same on every cohort; the seed makes it reproducible.
+
+    Examples
+    --------
+    >>> simulation_label(2021).startswith("Simulated studies (seed 2021) by nettx ")
+    True
+    >>> simulation_label(2021).endswith("no patient data, synthetic or real, enter it.")
+    True
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise NettxError(f"simulation_seed must be a whole number, not {seed!r}.")
+    return f"Simulated studies (seed {seed}) by nettx {_version()}; no patient data, synthetic or real, enter it."
+
+
+def data_label(
+    synthetic: bool,
+    cohort_file: str | Path | None = None,
+    *,
+    simulation_seed: int | None = None,
+) -> str:
     """The sentence that says, inside an exported file, where its numbers come from.
 
     On the synthetic cohort it is :data:`~nettx_utils.chapter.SYNTHETIC_CAPTION`. On
     another cohort it names the cohort's file by its name only (a full path can hold
-    a person's name) and the nettx version that computed the numbers.
+    a person's name) and the nettx version that computed the numbers. With
+    ``simulation_seed`` the file holds simulated studies only, whatever the cohort:
+    :func:`simulation_label`.
 
     Examples
     --------
@@ -125,7 +169,11 @@ def data_label(synthetic: bool, cohort_file: str | Path | None = None) -> str:
     >>> label = data_label(False, "/home/dr_rossi/centre.csv")
     >>> label.startswith("Computed from your cohort (centre.csv) by nettx "), "rossi" in label
     (True, False)
+    >>> data_label(True, simulation_seed=7).startswith("Simulated studies (seed 7)")
+    True
     """
+    if simulation_seed is not None:
+        return simulation_label(simulation_seed)
     if synthetic:
         return SYNTHETIC_CAPTION
     name = Path(str(cohort_file)).name if cohort_file else ""
@@ -134,8 +182,16 @@ def data_label(synthetic: bool, cohort_file: str | Path | None = None) -> str:
     return f"Computed from your cohort{where} by nettx {_version()}, not from the paper's patients."
 
 
-def about_lines(synthetic: bool, cohort_file: str | Path | None = None) -> list[str]:
-    """The lines of an exported Excel file's :data:`ABOUT_SHEET`.
+def about_lines(
+    synthetic: bool,
+    cohort_file: str | Path | None = None,
+    *,
+    caption: str | None = None,
+    simulation_seed: int | None = None,
+) -> list[str]:
+    """The lines of an exported Excel file's :data:`ABOUT_SHEET`: the table's caption
+    (with the marks' legend, see :func:`save_table`) when it has one, then where the
+    numbers come from and how they are rounded.
 
     Examples
     --------
@@ -143,9 +199,18 @@ def about_lines(synthetic: bool, cohort_file: str | Path | None = None) -> list[
     (True, True)
     >>> "not the paper's patients" in about_lines(False, "c.csv")[1]
     True
+    >>> about_lines(True, caption="Survival, 95% CI (log-log)")[0]
+    'Table: Survival, 95% CI (log-log)'
     """
-    label = data_label(synthetic, cohort_file)
-    if synthetic:
+    label = data_label(synthetic, cohort_file, simulation_seed=simulation_seed)
+    table = [f"Table: {caption}"] if caption else []
+    if simulation_seed is not None:
+        detail = (
+            "The numbers in this file come from studies simulated by the nettx book (a "
+            "reproduction of Sposito et al., Transplantation 2021) with the seed named "
+            "above; they are the same on every cohort and describe no patient."
+        )
+    elif synthetic:
         detail = (
             "The numbers in this file were computed from a synthetic cohort generated so "
             "that the analyses of the nettx book give back the numbers published by "
@@ -163,7 +228,7 @@ def about_lines(synthetic: bool, cohort_file: str | Path | None = None) -> list[
         "Numbers are rounded as the book's page prints them; a cell the page shows as "
         "text (for example '< 0.0001' or '12 (37.5)') is text here."
     )
-    return [label, detail, rounding]
+    return [*table, label, detail, rounding]
 
 
 @dataclass(frozen=True)
@@ -180,8 +245,10 @@ class Cell:
 class ShownTable:
     """A table as a page shows it: headers and rows of :class:`Cell`.
 
-    ``csv_headers`` are the headers of the CSV: the same, except that a column of
-    percentages, which the CSV holds as plain numbers, says `` (%)`` in its header.
+    ``headers`` are the page's; ``csv_headers`` are those of both exported files:
+    the same, except that a column the page prints as percentages (``57.2%``),
+    which the files hold as numbers of percent (``57.2``), says `` (%)`` in its
+    header.
     """
 
     headers: list[str]
@@ -211,9 +278,7 @@ def _cell(text: str, *, percent_column: bool, missing_is_empty: bool) -> Cell:
     if not match["dec"] and not match["exp"]:
         number = int(number)
     number_format = _excel_format(match["sign"], match["dec"], match["exp"], "," in match["int"])
-    if match["pct"]:  # Excel holds the fraction under a percentage format
-        decimals = len(match["dec"] or "")
-        return Cell(number_text, round(number / 100, decimals + 2), number_format + "%")
+    # a percentage stays the number of percent shown (57.2), as a "(%)" column holds it
     return Cell(number_text, number, number_format)
 
 
@@ -227,7 +292,7 @@ def _column_cells(texts: Sequence[str], header: str) -> tuple[str, list[Cell]]:
     numeric = bool(present) and all(m is not None for m in matches)
     percent = numeric and all(m["pct"] for m in matches)
     cells = [_cell(t, percent_column=percent, missing_is_empty=numeric) for t in texts]
-    if percent and "%" not in header:
+    if percent and not (header.endswith("(%)") or header == "%"):
         header = f"{header} (%)"
     return header, cells
 
@@ -263,10 +328,10 @@ def shown_table(styler: Styler) -> ShownTable:
     * a number (``0.123``, ``-4``, ``+0.774``, ``1.2e-05``, ``1,234``) stays a number, at
       the digits shown: the CSV writes the digits the page prints, the Excel cell holds
       the number under a format with as many decimals (``0.000``);
-    * in a column whose every shown value is a percentage (``81.3%``), the CSV holds the
-      percentage as a number (``81.3``) under the header with `` (%)`` added, and the
-      Excel cell holds the fraction under a percentage format (``0.0%``), which shows
-      ``81.3%`` under the page's header;
+    * in a column whose every shown value is a percentage (``81.3%``), both files hold
+      the number of percent (``81.3``, in Excel under the format ``0.0``) under the
+      header with `` (%)`` added: the same convention as a column whose header the
+      page already ends with ``(%)``;
     * in a column of numbers, a missing value (``–``) is an empty cell;
     * in a column of True/False, the cells read Yes/No;
     * anything else (``< 0.0001``, ``12 (37.5)``, ``–`` among text) stays text.
@@ -354,6 +419,35 @@ def _raw_table(frame: pd.DataFrame) -> ShownTable:
     return ShownTable(headers, rows, headers)
 
 
+def table_caption(styler: Styler) -> str | None:
+    """The caption a Styler prints above the table (``set_caption``), or ``None``.
+
+    Read from the Styler's public HTML (:meth:`~pandas.io.formats.style.Styler.to_html`),
+    the page's own rendering, as one line of text.
+
+    Examples
+    --------
+    >>> table_caption(pd.DataFrame({"a": [1]}).style.set_caption("Survival, 95% CI"))
+    'Survival, 95% CI'
+    >>> table_caption(pd.DataFrame({"a": [1]}).style) is None
+    True
+    """
+    found = re.search(r"<caption>(.*?)</caption>", styler.to_html(), flags=re.DOTALL)
+    if found is None:
+        return None
+    text = " ".join(found[1].split())
+    return text or None
+
+
+def _caption_text(caption: str | None, shown: ShownTable, marks_legend: str | None) -> str:
+    """The caption, followed by the legend of the marks where a cell holds one."""
+    parts = [caption.strip()] if caption and caption.strip() else []
+    cells = (cell.csv for row in shown.rows for cell in row)
+    if marks_legend and any(mark in text for text in cells for mark in MARKS):
+        parts.append(" ".join(marks_legend.split()))
+    return " ".join(part if part.endswith((".", "?", "!")) else f"{part}." for part in parts)
+
+
 def _check_name(name: str) -> str:
     if not _NAME.match(name) or name.endswith((".", "-")) or len(name) > 100:
         raise NettxError(
@@ -370,16 +464,21 @@ def save_table(
     *,
     synthetic: bool,
     cohort_file: str | Path | None = None,
+    caption: str | None = None,
+    marks_legend: str | None = None,
+    simulation_seed: int | None = None,
 ) -> list[Path]:
     """Write ``table`` as ``directory/tables/NAME.csv`` and ``NAME.xlsx``.
 
     A Styler is written as the page shows it (:func:`shown_table`): displayed headers,
     numbers rounded as printed (numbers in the CSV, numbers under a matching number
     format in Excel), text kept as text, Yes/No for True/False, hidden rows and columns
-    left out. A DataFrame is written at full precision. Both files end every row with
-    the column :data:`SOURCE_COLUMN` (:func:`data_label`), and the Excel file has a
-    second sheet, :data:`ABOUT_SHEET` (:func:`about_lines`). The Excel header row is
-    bold; a Styler's CSS (colours, alignment) is not carried.
+    left out. A DataFrame is written at full precision. When the table has a caption
+    (the Styler's, :func:`table_caption`, or ``caption``), both files carry it as the
+    column :data:`CAPTION_COLUMN` on every row. Both files end every row with the
+    column :data:`SOURCE_COLUMN` (:func:`data_label`), and the Excel file has a second
+    sheet, :data:`ABOUT_SHEET` (:func:`about_lines`), which repeats the caption. The
+    Excel header row is bold; a Styler's CSS (colours, alignment) is not carried.
 
     Parameters
     ----------
@@ -393,6 +492,13 @@ def save_table(
         caller exports without deciding.
     cohort_file : str or Path, optional
         The cohort's file on another cohort; only its name is written.
+    caption : str, optional
+        The table's caption; by default the Styler's (a DataFrame has none).
+    marks_legend : str, optional
+        What the marks of the comparison with the paper (:data:`MARKS`) mean; added
+        after the caption only if a cell of the table holds a mark.
+    simulation_seed : int, optional
+        Given when the table holds simulated studies only (:func:`simulation_label`).
 
     Returns
     -------
@@ -408,34 +514,47 @@ def save_table(
         raise NettxError(
             f"save_table takes a pandas DataFrame or Styler, not {type(table).__name__}."
         )
-    if SOURCE_COLUMN in shown.headers or SOURCE_COLUMN in shown.csv_headers:
-        raise NettxError(f"save_table: the table already has a column {SOURCE_COLUMN!r}.")
-    label = data_label(synthetic, cohort_file)
+    for column in (SOURCE_COLUMN, CAPTION_COLUMN):
+        if column in shown.headers or column in shown.csv_headers:
+            raise NettxError(f"save_table: the table already has a column {column!r}.")
+    if caption is None and isinstance(table, Styler):
+        caption = table_caption(table)
+    caption = _caption_text(caption, shown, marks_legend) or None
+    label = data_label(synthetic, cohort_file, simulation_seed=simulation_seed)
+    ending = ([CAPTION_COLUMN] if caption else []) + [SOURCE_COLUMN]
+    ending_cells = [Cell(text, text) for text in ([caption] if caption else []) + [label]]
     folder = Path(directory) / "tables"
     folder.mkdir(parents=True, exist_ok=True)
     csv, xlsx = folder / f"{name}.csv", folder / f"{name}.xlsx"
     frame = pd.DataFrame(
-        [[cell.csv for cell in row] + [label] for row in shown.rows],
-        columns=[*shown.csv_headers, SOURCE_COLUMN],
+        [[cell.csv for cell in [*row, *ending_cells]] for row in shown.rows],
+        columns=[*shown.csv_headers, *ending],
         dtype=object,
     )
     frame.to_csv(csv, index=False)
-    _write_xlsx(shown, xlsx, name[:31], label, about_lines(synthetic, cohort_file))
+    about = about_lines(synthetic, cohort_file, caption=caption, simulation_seed=simulation_seed)
+    _write_xlsx(shown, xlsx, name[:31], (ending, ending_cells), about)
     return [csv, xlsx]
 
 
-def _write_xlsx(shown: ShownTable, path: Path, sheet_name: str, label: str, about: list[str]):
+def _write_xlsx(
+    shown: ShownTable,
+    path: Path,
+    sheet_name: str,
+    ending: tuple[list[str], list[Cell]],
+    about: list[str],
+):
     book = Workbook()
     sheet = book.active
     sheet.title = sheet_name  # Excel's limit of 31 characters is the caller's
-    headers = [*shown.headers, SOURCE_COLUMN]
+    headers = [*shown.csv_headers, *ending[0]]
     sheet.append(headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     widths = [len(h) for h in headers]
     for r, row in enumerate(shown.rows, start=2):
-        for c, item in enumerate([*row, Cell(label, label)], start=1):
+        for c, item in enumerate([*row, *ending[1]], start=1):
             target = sheet.cell(row=r, column=c, value=item.value)
             if item.number_format:
                 target.number_format = item.number_format
@@ -461,6 +580,7 @@ def save_figure(
     *,
     synthetic: bool,
     cohort_file: str | Path | None = None,
+    simulation_seed: int | None = None,
 ) -> list[Path]:
     """Write ``fig`` as ``directory/figures/NAME.png`` (300 dpi) and ``NAME.svg``.
 
@@ -484,6 +604,10 @@ def save_figure(
         True when the figure shows the synthetic cohort. Required.
     cohort_file : str or Path, optional
         The cohort's file on another cohort; only its name is written.
+    simulation_seed : int, optional
+        Given when the figure shows simulated studies only, no patient's data (chapter
+        13's power figure): the footer then says so and names the seed
+        (:func:`simulation_label`), on every cohort.
 
     Returns
     -------
@@ -497,7 +621,7 @@ def save_figure(
     folder = Path(directory) / "figures"
     folder.mkdir(parents=True, exist_ok=True)
     png, svg = folder / f"{name}.png", folder / f"{name}.svg"
-    label = data_label(synthetic, cohort_file)
+    label = data_label(synthetic, cohort_file, simulation_seed=simulation_seed)
     footer = _add_footer(figure, label)
     try:
         figure.savefig(

@@ -188,7 +188,9 @@ def run(
     Parameters
     ----------
     build_dir
-        Receives ``source/`` (the executed book sources) and ``html/``.
+        Receives ``source/`` (the executed book sources) and ``html/``; a run that
+        fails leaves its executed copies in ``failed/``, which the next successful run
+        removes.
     data_path
         Another cohort file; checked against the dictionary before any notebook
         starts, then passed as ``data_path`` to the notebooks that declare it.
@@ -357,6 +359,8 @@ def run(
         _swap(staging, build_dir / "source")
         _swap(new_html, build_dir / "html")
         _gather_results(build_dir / "source" / COMPUTED / "results", _results_dir(build_dir))
+        if _drop_failed(build_dir):
+            report(f"Removed {build_dir / 'failed'}: the copies of an earlier failed run.")
     except NotebookFailed as exc:
         failed = _keep_failed(staging, build_dir)
         raise NotebookFailed(
@@ -513,6 +517,16 @@ def _previous_keys(previous: Path) -> dict[str, str]:
         return {**record.get("keys", {}), **record.get("page_keys", {})}
     except (OSError, ValueError):
         return {}
+
+
+def _drop_failed(build_dir: Path) -> bool:
+    """Remove ``failed/`` after a successful run (True if there was one): its copies
+    belong to an earlier run whose failure this run's book no longer has."""
+    failed = build_dir / "failed"
+    if not failed.exists():
+        return False
+    shutil.rmtree(failed)
+    return True
 
 
 def _keep_failed(staging: Path, build_dir: Path) -> Path:

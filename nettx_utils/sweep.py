@@ -686,8 +686,10 @@ def _reading(table: pd.DataFrame) -> str:
         else:
             where = f"{_p_phrase(format_p(best['timing_p']))}"
         sentences.append(
-            f"Of the cut-offs that split the cohort in two, the early-versus-late p-value is "
-            f"smallest at {best['early_recurrence_months']:g} months (p {where}). On the "
+            f"Of the {len(tested)} cut-offs in the table that split the cohort in two, the "
+            f"early-versus-late p-value is smallest at {best['early_recurrence_months']:g} "
+            f"months (p {where}); chapter 11 sweeps many more cut-offs, and its smallest "
+            "p-value can lie at another one. On the "
             "synthetic cohort this is a property of the generated patients, not a finding: "
             "the paper prints the p-value at its own cut-off only."
         )

@@ -20,6 +20,7 @@ from nettx_utils.chapter import SYNTHETIC_CAPTION
 from nettx_utils.errors import NettxError
 from nettx_utils.export import (
     ABOUT_SHEET,
+    CAPTION_COLUMN,
     FIGURE_DPI,
     SOURCE_COLUMN,
     data_label,
@@ -27,6 +28,8 @@ from nettx_utils.export import (
     save_figure,
     save_table,
     shown_table,
+    simulation_label,
+    table_caption,
 )
 from nettx_utils.plots import format_p
 from nettx_utils.tables import styled
@@ -114,7 +117,8 @@ def view() -> pd.io.formats.style.Styler:
 def test_a_styler_is_exported_as_the_page_shows_it(tmp_path: Path, view):
     csv, xlsx = save_table(view, "shown", tmp_path, synthetic=True)
     text = csv.read_text(encoding="utf-8").splitlines()
-    assert text[0] == "Comparison,Spearman's ρ,P,Significant,Survival (%),Patients,Data source"
+    header = "Comparison,Spearman's ρ,P,Significant,Survival (%),Patients,Caption,Data source"
+    assert text[0] == header
     assert text[1].startswith("early vs late,0.774,< 0.0001,Yes,81.2,12 (37.5),")
     assert text[3].startswith("all,,")  # a missing number is an empty cell, not "–"
     back = pd.read_csv(csv)
@@ -127,11 +131,13 @@ def test_a_styler_is_exported_as_the_page_shows_it(tmp_path: Path, view):
     sheet = openpyxl.load_workbook(xlsx)["shown"]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == (
-        "Comparison", "Spearman's ρ", "P", "Significant", "Survival", "Patients", SOURCE_COLUMN,
+        "Comparison", "Spearman's ρ", "P", "Significant", "Survival (%)", "Patients",
+        CAPTION_COLUMN, SOURCE_COLUMN,
     )  # fmt: skip
     assert rows[1][1] == 0.774 and sheet["B2"].number_format == "0.000"
     assert rows[1][2] == "< 0.0001" and rows[1][3] == "Yes" and rows[1][5] == "12 (37.5)"
-    assert rows[1][4] == pytest.approx(0.812) and sheet["E2"].number_format == "0.0%"
+    # one convention for every percentage: the number of percent shown, under "(%)"
+    assert rows[1][4] == 81.2 and sheet["E2"].number_format == "0.0"
     assert sheet["B4"].value is None and sheet["A1"].font.bold
     assert rows[3][5] == 32 and sheet["F4"].number_format == "0"  # a bare count is a number
 
@@ -320,6 +326,83 @@ def test_the_label_is_not_clipped_on_a_narrow_figure(tmp_path: Path):
     assert (grey[:, -1] > 200).all() and (grey[-1, :] > 200).all()  # nothing cut at the edges
 
 
+def test_a_simulation_figure_says_so_and_names_its_seed_on_every_cohort(
+    tmp_path: Path, figure: Figure
+):
+    """Chapter 13's power figure holds no patient data: its files must not claim a cohort."""
+    from nettx_utils import __version__
+
+    expected = (
+        f"Simulated studies (seed 2021) by nettx {__version__}; "
+        "no patient data, synthetic or real, enter it."
+    )
+    assert simulation_label(2021) == expected
+    for synthetic, cohort in ((True, None), (False, "centre300.csv")):
+        png, svg = save_figure(
+            figure, f"power_{synthetic}", tmp_path, synthetic=synthetic,
+            cohort_file=cohort, simulation_seed=2021,
+        )  # fmt: skip
+        texts = _svg_texts(svg)
+        assert expected in texts
+        assert not any("ynthetic data" in t or "your cohort" in t for t in texts)
+        with Image.open(png) as image:
+            assert image.info.get("Description") == expected
+    with pytest.raises(NettxError, match="whole number"):
+        simulation_label(2.5)
+
+
+def test_a_table_carries_its_page_caption_in_a_column_and_the_about_sheet(
+    tmp_path: Path, table: pd.DataFrame
+):
+    caption = "Survival at the landmarks, 95% CI (log-log scale); intervals not published"
+    view = styled(table, caption, {"median_months": "{:.1f}"})
+    assert table_caption(view) == caption
+    csv, xlsx = save_table(view, "t", tmp_path, synthetic=True)
+    back = pd.read_csv(csv)
+    assert list(back.columns[-2:]) == [CAPTION_COLUMN, SOURCE_COLUMN]
+    assert set(back[CAPTION_COLUMN]) == {caption + "."}  # on every row, as a sentence
+    book = openpyxl.load_workbook(xlsx)
+    header = [cell.value for cell in book["t"][1]]
+    assert header[-2:] == [CAPTION_COLUMN, SOURCE_COLUMN]
+    assert book["t"].cell(row=2, column=len(header) - 1).value == caption + "."
+    about = [row[0] for row in book[ABOUT_SHEET].iter_rows(values_only=True)]
+    assert f"Table: {caption}." in about
+    # a caption passed explicitly wins, and a plain DataFrame can carry one too
+    csv, _ = save_table(table, "raw", tmp_path, synthetic=True, caption="Raw rows.")
+    assert set(pd.read_csv(csv)[CAPTION_COLUMN]) == {"Raw rows."}
+    # without any caption there is no empty column
+    csv, _ = save_table(table, "none", tmp_path, synthetic=True)
+    assert CAPTION_COLUMN not in pd.read_csv(csv).columns
+
+
+def test_the_marks_legend_follows_the_caption_only_where_a_mark_is_shown(tmp_path: Path):
+    marked = pd.DataFrame({"Dead": ["11 (34.4)"], "Paper": ["11 (34.4)"], "": ["✓"]})
+    legend = "✓ when the value rounds to the paper's."
+    csv, _ = save_table(
+        styled(marked, "Table 2"), "m", tmp_path, synthetic=True, marks_legend=legend
+    )
+    assert set(pd.read_csv(csv)[CAPTION_COLUMN]) == {f"Table 2. {legend}"}
+    plain = marked.drop(columns="")
+    csv, _ = save_table(
+        styled(plain, "Table 2"), "p", tmp_path, synthetic=True, marks_legend=legend
+    )
+    assert set(pd.read_csv(csv)[CAPTION_COLUMN]) == {"Table 2."}
+
+
+def test_every_percentage_column_holds_the_number_of_percent_in_both_files(tmp_path: Path):
+    """One convention for a page's 57.2% and for a number under a "(%)" header."""
+    frame = pd.DataFrame({"Survival": [0.572], "5-y OS (%)": [57.2], "%": [50.0]})
+    view = styled(frame, "c", {"Survival": "{:.1%}", "5-y OS (%)": "{:.1f}", "%": "{:.1f}"})
+    csv, xlsx = save_table(view, "pct", tmp_path, synthetic=True)
+    back = pd.read_csv(csv)
+    assert list(back.columns[:3]) == ["Survival (%)", "5-y OS (%)", "%"]
+    assert back.iloc[0, :3].tolist() == [57.2, 57.2, 50.0]
+    sheet = openpyxl.load_workbook(xlsx)["pct"]
+    assert [c.value for c in sheet[1]][:3] == ["Survival (%)", "5-y OS (%)", "%"]
+    assert [c.value for c in sheet[2]][:3] == [57.2, 57.2, 50.0]
+    assert [c.number_format for c in sheet[2]][:3] == ["0.0", "0.0", "0.0"]
+
+
 @pytest.mark.slow
 def test_download_links_in_a_notebook_output_build_with_the_books_config(
     tmp_path: Path, table: pd.DataFrame, figure: Figure
@@ -412,6 +495,41 @@ def test_every_file_a_chapter_exports_says_where_its_numbers_come_from(
         assert str(tmp_path).encode() not in path.read_bytes(), path.name
         if not synthetic:
             assert b"ynthetic" not in path.read_bytes(), path.name
+
+
+@pytest.mark.parametrize("synthetic", [True, False], ids=["synthetic", "user"])
+def test_chapter_export_labels_a_simulation_and_keeps_captions_and_marks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, synthetic: bool
+):
+    """Chapter 13's power figure, exported with its seed, says "Simulated studies" on every
+    cohort; a scored table carries its caption and, where marks show, their legend."""
+    from nettx_utils.chapter import open_chapter
+    from nettx_utils.cohort import DEFAULT_COHORT
+    from nettx_utils.record import RECORD_DIR_ENV
+
+    monkeypatch.setenv(RECORD_DIR_ENV, str(tmp_path))
+    data_path = None
+    if not synthetic:
+        data_path = tmp_path / "centre.csv"
+        data_path.write_text(DEFAULT_COHORT.read_text(encoding="utf-8") + "\n")
+    chapter = open_chapter("13_paired_vs_independent", data_path=data_path, glue=False)
+    power = Figure(figsize=(3, 2))
+    power.add_subplot().plot([0, 0.5, 0.9], [0.3, 0.5, 0.9])
+    chapter.export("power_figure", power, simulation_seed=20210613)
+    png, svg = chapter.exported
+    assert simulation_label(20210613) in _svg_texts(svg)
+    assert not any("ynthetic data" in t or "your cohort" in t for t in _svg_texts(svg))
+    with Image.open(png) as image:
+        assert image.info.get("Description") == simulation_label(20210613)
+    marked = styled(pd.DataFrame({"Dead": ["11 (34.4)"], "Mark": ["✓"]}), "Table 2. Outcomes")
+    chapter.export("marked", marked)
+    caption = set(pd.read_csv(chapter.exported[-2])[CAPTION_COLUMN])
+    if synthetic:  # scored: the marks are explained after the caption
+        assert caption == {f"Table 2. Outcomes. {chapter.comparison_text()}"}
+    else:
+        assert caption == {"Table 2. Outcomes."}
+    with pytest.raises(TypeError, match="no caption"):
+        chapter.export("power_again", power, caption="x")
 
 
 def test_exports_and_other_build_products_are_ignored_and_untracked():

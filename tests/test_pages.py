@@ -206,3 +206,17 @@ def test_with_a_repository_url_the_launch_button_opens_the_source_notebook(tmp_p
     assert "urlpath=lab/tree/./notebooks/05_x.ipynb" in html
     assert "book/computed/05_x.ipynb" not in html.split("urlpath=")[1].split('"')[0]
     assert "https://github.com/someone/nettx" in html  # the repository button
+
+
+def test_the_parameters_page_reads_the_minimum_among_its_own_cut_offs_only():
+    """The worked example's sentence speaks of the table's cut-offs, not of every cut-off:
+    chapter 11's full sweep can put the smallest p-value elsewhere."""
+    from nettx_utils import sweep
+
+    preview = sweep.preview([12, 24, 36])
+    reading = preview.texts["reading"]
+    splitting = int((preview.table["n_early"] > 0).sum())
+    assert splitting == 2  # at 12 months nobody recurred early
+    assert f"Of the {splitting} cut-offs in the table that split the cohort in two" in reading
+    assert "chapter 11 sweeps many more cut-offs" in reading
+    assert "Of the cut-offs that split" not in reading

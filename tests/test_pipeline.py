@@ -137,6 +137,12 @@ def test_failing_notebook_leaves_previous_html_untouched(built, tmp_path):
     )
     kept = (built.html_dir.parent / "failed" / "99_broken.ipynb").read_text()
     assert "boom" in kept and "Traceback" in kept  # papermill saves it once, with the error
+    # the next successful run removes the failed run's copies, and says so
+    lines: list[str] = []
+    pipeline.run(build_dir=built.html_dir.parent, only=["01"], report=lines.append)
+    assert not (built.html_dir.parent / "failed").exists()
+    assert any("the copies of an earlier failed run" in line for line in lines)
+    assert built.index.is_file()
 
 
 def test_unknown_parameter_is_refused_before_anything_runs(tmp_path):

@@ -85,3 +85,34 @@ def test_only_true_opts_a_real_cohort_into_per_patient_figures(tmp_path):
         opt_in = parse_parameters([["per_patient_figures", typed]])["per_patient_figures"]
         assert chapter.per_patient_lines(opt_in) == 0, typed
     assert chapter.per_patient_lines(True) > 0
+
+
+def test_an_unset_per_patient_flag_shows_what_it_meant_for_the_run(tmp_path):
+    """`per_patient_figures = None` is not what the reader sees: the box says whether the
+    run drew per-patient lines, as the chapters decided it."""
+    import pandas as pd
+
+    from nettx_utils.cohort import DEFAULT_COHORT
+
+    defaults = {"data_path": "None", "per_patient_figures": "None"}
+    synthetic = execution.used_values_markdown(defaults, {})
+    assert "- `per_patient_figures` = automatic: yes, one line per patient" in synthetic
+    assert "(the synthetic cohort; distributions above 200 patients)" in synthetic
+    assert "None" not in synthetic
+
+    copy = pd.read_csv(DEFAULT_COHORT)
+    copy["patient_id"] = [f"C{i:03d}" for i in range(len(copy))]
+    centre = tmp_path / "centre.csv"
+    copy.to_csv(centre, index=False)
+    other = execution.used_values_markdown(defaults, {"data_path": str(centre)})
+    assert (
+        "- `per_patient_figures` = automatic: no, distributions instead of per-patient "
+        "lines (not the synthetic cohort)"
+    ) in other
+    opted = execution.used_values_markdown(
+        defaults, {"data_path": str(centre), "per_patient_figures": True}
+    )
+    assert "- `per_patient_figures` = `True`: yes, one line per patient (opted in;" in opted
+    assert opted.splitlines()[-2].endswith("(default automatic)")
+    declined = execution.used_values_markdown(defaults, {"per_patient_figures": False})
+    assert "= `False`: no, distributions instead of per-patient lines (not opted in)" in declined
