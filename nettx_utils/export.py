@@ -282,6 +282,10 @@ def _cell(text: str, *, percent_column: bool, missing_is_empty: bool) -> Cell:
     return Cell(number_text, number, number_format)
 
 
+_P_BOUND = re.compile(r"^[<>] \d+(\.\d+)?$")
+"""A bounded p-value as the page prints it (``< 0.001``, ``> 0.999``)."""
+
+
 def _column_cells(texts: Sequence[str], header: str) -> tuple[str, list[Cell]]:
     """One displayed column as cells, and its CSV header (a percentage column's says %)."""
     present = [t for t in texts if t != _MISSING]
@@ -291,7 +295,11 @@ def _column_cells(texts: Sequence[str], header: str) -> tuple[str, list[Cell]]:
     matches = [_NUMBER.match(t) for t in present]
     numeric = bool(present) and all(m is not None for m in matches)
     percent = numeric and all(m["pct"] for m in matches)
-    cells = [_cell(t, percent_column=percent, missing_is_empty=numeric) for t in texts]
+    # a p column ("0.012", "< 0.001") leaves a missing value empty, as a numeric one does
+    numeric_like = bool(present) and all(
+        m is not None or _P_BOUND.match(t) for t, m in zip(present, matches, strict=True)
+    )
+    cells = [_cell(t, percent_column=percent, missing_is_empty=numeric_like) for t in texts]
     if percent and not (header.endswith("(%)") or header == "%"):
         header = f"{header} (%)"
     return header, cells

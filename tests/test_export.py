@@ -161,6 +161,14 @@ def test_signed_and_scientific_numbers_keep_their_look_in_excel(tmp_path: Path):
     assert sheet["B2"].value == pytest.approx(1.2e-5) and sheet["B2"].number_format == "0.0E+00"
 
 
+def test_a_missing_p_value_is_an_empty_cell_like_a_missing_number(tmp_path: Path):
+    frame = pd.DataFrame({"z": [np.nan, 2.1, 3.9], "p": [np.nan, 0.0357, 0.00009]})
+    view = frame.style.format({"z": "{:.2f}", "p": format_p}, na_rep="–").hide(axis="index")
+    csv, _ = save_table(view, "p", tmp_path, synthetic=False)
+    back = pd.read_csv(csv, keep_default_na=False, dtype=str)
+    assert back["z"].tolist()[0] == "" and back["p"].tolist() == ["", "0.036", "< 0.001"]
+
+
 def test_styler_hidden_columns_are_left_out(tmp_path: Path, table: pd.DataFrame):
     csv, xlsx = save_table(
         table.style.hide(["note"], axis="columns"), "hidden", tmp_path, synthetic=False
