@@ -57,8 +57,9 @@ _SCORE_MEANING = """\
 **What the score shows, and what it does not.** The synthetic cohort was searched until
 the book's analyses gave back the numbers the paper prints. A full score therefore shows
 one thing: the published numbers can all hold at once, for one set of 32 patients,
-except those that the consistency audit below shows no set of patients can give, and
-provided that the paper rounded down the few exact halves marked (✓) (see *How a match
+except those that the consistency audit below flags (values that no set of patients can
+give, or, where the audit says its flag is a judgement, can give only under one reading
+of the paper), and provided that the paper rounded down the few exact halves marked (✓) (see *How a match
 is judged*). It does
 *not* show that the book computes each statistic as the paper did. Had the book used a
 wrong convention (another quartile rule, another test), the search would have found
@@ -173,10 +174,11 @@ _AUDIT_ROWS = {
 }
 
 _AUDIT_RULE = (
-    "A value is flagged only for a demonstrable reason: a percentage that no count out of "
-    "the stated denominator gives {cite:p}`brown2017`, two places of the paper that print "
-    "different values for the same quantity, or a subtotal that does not add up. Being "
-    "hard to reproduce is never a reason."
+    "A value is flagged for a stated reason: a percentage that no count out of the stated "
+    "denominator gives {cite:p}`brown2017`, two places of the paper that print different "
+    "values for the same quantity, or a subtotal that does not add up. Where the conflict "
+    "holds only under one reading of the paper, the row says so and calls its flag a "
+    "judgement. Being hard to reproduce is never a reason."
 )
 
 
@@ -261,7 +263,8 @@ def summary(chapter: Chapter, published: pd.DataFrame, scored: pd.DataFrame | No
         f"and left out of the score; {counts['not_reproduced']} are not reproduced.** "
         f"{_half_down_sentence(counts['half_down'])}"
         f"{about} A value flagged by the audit contradicts another printed value or "
-        "arithmetic, so no cohort can give them all. Each table's caption counts its rows "
+        "arithmetic (in a row that calls its flag a judgement, under the reading it states), "
+        "so no cohort can give them all. Each table's caption counts its rows "
         "the same way."
     )
 
