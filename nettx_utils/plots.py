@@ -319,7 +319,7 @@ def km_caption(
     whose = " of each group" if groups else ""
     text += (
         f" Under the axis, at each tick{whose}: the patients still at risk, and the "
-        f"cumulative numbers censored and {event} up to that tick."
+        f'cumulative numbers censored and {event} (the row "Events") up to that tick.'
     )
     return text
 

@@ -61,6 +61,7 @@ __all__ = [
     "grim_audit",
     "grim_consistent",
     "grim_possible",
+    "inclusion_min_followup_months",
     "km_attainable",
     "load_consistency_audit",
     "load_published_values",
@@ -176,6 +177,20 @@ def _read_csv(path: Path, required: list[str]) -> pd.DataFrame:
 def _printed_decimals(text: str) -> int:
     """Digits after the decimal point of a number as written (``"46.9"`` -> 1)."""
     return len(text.split(".", 1)[1]) if "." in text else 0
+
+
+def inclusion_min_followup_months(published: pd.DataFrame | None = None) -> float:
+    """The paper's inclusion rule: the shortest follow-up after recurrence (in months) a
+    patient needed to enter the study (``meth_ctx_min_followup``), which makes every
+    estimate from recurrence conditional on surviving that long.
+
+    Examples
+    --------
+    >>> inclusion_min_followup_months()
+    6.0
+    """
+    table = load_published_values() if published is None else published
+    return float(table.set_index("id").at["meth_ctx_min_followup", "value"])
 
 
 def load_published_values(path: str | Path | None = None) -> pd.DataFrame:
@@ -437,7 +452,7 @@ def median_text(
     >>> paper = pd.DataFrame({"id": ["m", "p"], "value": [85.1, 1.75], "decimals": [1, 2],
     ...                       "kind": ["median", "median"]})
     >>> median_text(Quartiles(40.1, 85.15, 128.8, 14), paper, "m", synthetic=True)
-    '85.15 (40.1–128.8; the paper prints 85.1: the median lies exactly on a half, which the paper printed rounded down)'
+    "85.15 (40.1–128.8; synthetic cohort: it matches the paper's 85.1 only if the paper rounded this half down)"
     >>> median_text(Quartiles(1.0, 1.75, 2.8, 32), paper, "p", synthetic=True)
     '1.75 (1.0–2.8)'
     >>> median_text(Quartiles(2.0, 9.0, 18.0, 21), paper.assign(value=9.0, decimals=0), "p",
@@ -457,12 +472,12 @@ def median_text(
     paper = printed(row["value"], paper_decimals)
     if fixed(quartiles.median, paper_decimals) == paper:
         return f"{median} ({spread})"
-    why = (
-        ": the median lies exactly on a half, which the paper printed rounded down"
-        if half_down_only(quartiles.median, row["value"], paper_decimals, row.get("kind", ""))
-        else ""
-    )
-    return f"{median} ({spread}; the paper prints {paper}{why})"
+    if half_down_only(quartiles.median, row["value"], paper_decimals, row.get("kind", "")):
+        return (
+            f"{median} ({spread}; synthetic cohort: it matches the paper's {paper} only if "
+            "the paper rounded this half down)"
+        )
+    return f"{median} ({spread}; the paper prints {paper})"
 
 
 # --------------------------------------------------------------------------- rounding

@@ -65,7 +65,7 @@ def unpublished_mark(synthetic: bool) -> str:
     return f"({SYNTHETIC_ONLY})" if synthetic else "(from your cohort)"
 
 
-def flow_paths_note(synthetic: bool) -> str:
+def flow_paths_note(synthetic: bool, published: pd.DataFrame | None = None) -> str:
     """The sentence under the flow figure (the paper's Figure 2): which of its numbers the
     paper prints, and that the paths between the columns are the synthetic cohort's.
 
@@ -83,10 +83,19 @@ def flow_paths_note(synthetic: bool) -> str:
     """
     if not synthetic:
         return "The paths are those of your cohort."
+    from nettx_utils.published import load_published_values
+
+    values = (load_published_values() if published is None else published).set_index("id")
+    removed = values.at["res_surgery_complete_n", "value"]
+    responded = values.at["t2_outcome_cr_n", "value"]
     return (
         "The book checks against the paper only the totals of each column and the number "
-        "operated on in each presentation; which treatment group ended in which response "
-        f"and status is {SYNTHETIC_ONLY}."
+        "operated on in each presentation. The paper's text also says that surgery removed "
+        f"every site with a complete response in {removed:g} of the operated patients, which "
+        f"conflicts with Table 2's {responded:g} complete responses in all; the figure follows Table 2, "
+        "and its band from surgery to stable disease is how the synthetic cohort resolves "
+        "the conflict (see the consistency audit in the reproduction report). Which other "
+        f"treatment group ended in which response and status is {SYNTHETIC_ONLY}."
     )
 
 
