@@ -230,8 +230,13 @@ def pairing_figure(
     left.set_ylabel("log2 Mib-1 (%)")
     left.set_title("Two samples", loc="left")
     if len(log2_change):
+        # the zero changes get a bar of their own: the signed-rank test drops them, and in
+        # a bin starting at 0 they would be counted as rises
+        zero = log2_change == 0
         bins = np.arange(math.floor(log2_change.min()), math.ceil(log2_change.max()) + 0.5, 0.5)
-        right.hist(log2_change, bins=bins, color=PALETTE[0], alpha=0.7)
+        right.hist(log2_change[~zero], bins=bins, color=PALETTE[0], alpha=0.7, label="changes")
+        right.bar(0, int(zero.sum()), width=0.12, color=PALETTE[1], label="no change")
+        right.legend(loc="upper right", frameon=False, fontsize="small")
     right.axvline(0, color=_GREY, ls="--", lw=0.9)
     right.set_xlabel("log2 change within patient")
     right.set_ylabel("Patients")

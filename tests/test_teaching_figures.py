@@ -114,6 +114,8 @@ def test_pairing_figure_boxes_and_changes():
     left, right = figure.axes
     assert [t.get_text() for t in left.get_xticklabels()] == ["first", "second"]
     assert sum(p.get_height() for p in right.patches) == 3
+    zero_bar = right.containers[-1]  # the zero change has a bar of its own, not a rise
+    assert [bar.get_height() for bar in zero_bar] == [1]
     empty = teaching_figures.pairing_figure(values.assign(a=np.nan), change.head(0), ["f", "s"])
     assert not empty.axes[1].patches
 
