@@ -141,7 +141,32 @@ def epv_items(
             counted(math.floor(deaths / epv_rule), "predictor"),
         ),
         "fit_ok": (can_fit(complete, used), None),
+        "wald_reliability": (epv, wald_reliability_text(epv, epv_rule)),
     }
+
+
+def wald_reliability_text(epv: float, epv_rule: float) -> str:
+    """What the events per variable say about the Wald intervals and the hazard ratios.
+
+    Examples
+    --------
+    >>> wald_reliability_text(2.2, 10)[:58]
+    'With 2.2 events per variable, below the rule of thumb of 1'
+    >>> "usually adequate" in wald_reliability_text(20.6, 10)
+    True
+    """
+    if not math.isfinite(epv):
+        return "With no predictor to fit, there is nothing to approximate."
+    if epv < epv_rule:
+        return (
+            f"With {number_text(epv, 1)} events per variable, below the rule of thumb of "
+            f"{epv_rule:g}, that approximation is unreliable, and the hazard ratios "
+            "themselves may be biased in either direction"
+        )
+    return (
+        f"With {number_text(epv, 1)} events per variable, not below the rule of thumb of "
+        f"{epv_rule:g}, that approximation is usually adequate"
+    )
 
 
 def epv_table(deaths: int, n_candidates: int, epv_rule: float) -> pd.DataFrame:

@@ -541,6 +541,33 @@ def auto_rule_items(x: Any, y: Any, *, name: str, mark: str = "") -> Items:
     }
 
 
+EXACT_SIGN_FLIPS_UP_TO = 20
+"""Up to this many non-zero differences, every sign flip is enumerated (2**20 at most)."""
+
+
+def signed_rank_permutation_p(diff: np.ndarray, *, seed: int = 20210101) -> tuple[float, str]:
+    """The two-sided signed-rank p-value from its permutation distribution given the ties
+    (zeros dropped, average ranks): every sign flip enumerated up to
+    :data:`EXACT_SIGN_FLIPS_UP_TO` non-zero differences, else 99,999 random flips (seeded).
+    Returns the p-value and how it was obtained, in words.
+
+    Examples
+    --------
+    >>> p, how = signed_rank_permutation_p(np.array([1, 2, 2, 3, -1, 4, 5, 0, 0.0]))
+    >>> round(p, 6), how  # 7 non-zero differences: 2**7 = 128 sign flips, 6 as extreme
+    (0.046875, 'all 128 sign flips')
+    """
+    nonzero = int((diff != 0).sum())
+    if nonzero == 0:
+        return math.nan, "no non-zero difference"
+    if nonzero <= EXACT_SIGN_FLIPS_UP_TO:
+        method, how = stats.PermutationMethod(n_resamples=np.inf), f"all {2**nonzero:,} sign flips"
+    else:
+        method = stats.PermutationMethod(n_resamples=99_999, rng=np.random.default_rng(seed))
+        how = "99,999 random sign flips"
+    return float(stats.wilcoxon(diff, method=method).pvalue), how
+
+
 def zero_checks(x: Any, y: Any, *, name: str, mark: str = "") -> Items:
     """Two checks of the signed-rank test for one comparison (``name`` in the prose) when
     zero differences are common: Pratt's handling of zeros and the sign test.
@@ -575,6 +602,7 @@ def zero_checks(x: Any, y: Any, *, name: str, mark: str = "") -> Items:
             stats.wilcoxon(diff, zero_method="pratt", correction=False, method="approx").pvalue
         )
         sign = float(stats.binomtest(up, up + down, 0.5).pvalue)
+    permutation, how = signed_rank_permutation_p(diff)
     share = n_zero / n_pairs if n_pairs else math.nan
     label = f"; {mark}" if mark else ""
     if up + down == 0:
@@ -587,7 +615,10 @@ def zero_checks(x: Any, y: Any, *, name: str, mark: str = "") -> Items:
             f"their ranks out, gives {p_phrase(pratt)} (asymptotic); the sign test, which "
             f"counts only increases against decreases ({down} increases from the first "
             f"to the second time point against {up} decreases; exact binomial) and needs "
-            f"no symmetry, gives {p_phrase(sign)}{' (' + mark + ')' if mark else ''}."
+            f"no symmetry, gives {p_phrase(sign)}{' (' + mark + ')' if mark else ''}. The "
+            "signed-rank test itself, with its p-value from the permutation distribution "
+            f"given the ties ({how}) instead of the normal approximation, gives "
+            f"{p_phrase(permutation)}."
         )
     return {
         "zero_n": (n_pairs, None),
@@ -595,6 +626,7 @@ def zero_checks(x: Any, y: Any, *, name: str, mark: str = "") -> Items:
         "zero_share": (share, share_text(share)),
         "pratt_p": (pratt, p_text(pratt)),
         "sign_p": (sign, p_text(sign)),
+        "signed_rank_permutation_p": (permutation, p_text(permutation)),
         "sign_decreases": (up, None),
         "sign_increases": (down, None),
         "zero_sentence": (share, sentence),

@@ -572,9 +572,10 @@ def check_answer(answer: Any, solution: Any, *, tolerance: float = 1e-4) -> str:
     """Compare an exercise's answer with its solution, in one line of text.
 
     An answer still ``None`` is not checked: the exercise is simply not done yet. An
-    answer passes ("Correct.") when each value is within ``tolerance`` of the solution,
-    absolutely or relative to it (``numpy.allclose``: ``|answer - solution| <=
-    tolerance * (1 + |solution|)``): loose enough for a reader who uses the rounded
+    answer passes ("Correct.") when each value is within ``tolerance`` of the solution
+    relative to it (``|answer - solution| <= tolerance * |solution|``, plus 1e-12 so that
+    a solution of 0 can be met): relative, so that a p-value of 5.5e-5 is not matched by
+    0 or by the p-value of another split; loose enough for a reader who uses the rounded
     quantile 1.96 for ``norm.ppf(0.975)`` (a change in the sixth decimal of an interval
     limit), strict enough to catch a wrong formula or a misread row. A wrong answer
     gets one line, "Not quite: expected about X (to within Y).", never an error
@@ -589,7 +590,9 @@ def check_answer(answer: Any, solution: Any, *, tolerance: float = 1e-4) -> str:
     >>> check_answer(2 * 1.96 * 0.05, 2 * 1.959964 * 0.05)  # the rounded z passes
     'Correct.'
     >>> check_answer(3.7, 11 / 3)  # read off a table at one decimal
-    'Not quite: expected about 3.6667 (to within 0.00047).'
+    'Not quite: expected about 3.6667 (to within 0.00037).'
+    >>> check_answer(0.0, 5.53e-5)  # a small p-value is not matched by 0
+    'Not quite: expected about 5.53e-05 (to within 5.5e-09).'
     >>> check_answer([1.0, 2.0], [1.0, 2.0, 3.0])
     'Not quite: expected 3 values, about [1, 2, 3].'
     """
@@ -603,9 +606,9 @@ def check_answer(answer: Any, solution: Any, *, tolerance: float = 1e-4) -> str:
     if given.shape != expected.shape:
         many = f"{expected.size} values" if expected.ndim else "one number"
         return f"Not quite: expected {many}, about {_about(expected)}."
-    if np.allclose(given, expected, rtol=tolerance, atol=tolerance, equal_nan=True):
+    if np.allclose(given, expected, rtol=tolerance, atol=1e-12, equal_nan=True):
         return "Correct."
-    margin = tolerance * (1 + np.nanmax(np.abs(expected))) if expected.size else tolerance
+    margin = tolerance * np.nanmax(np.abs(expected)) if expected.size else tolerance
     return f"Not quite: expected about {_about(expected)} (to within {margin:.2g})."
 
 

@@ -284,12 +284,12 @@ def test_check_answer():
 def test_check_answer_says_not_quite_in_one_line_instead_of_raising():
     """Review, round 3: chapter 12's exercise 1 answered from the table's 3.7 (the
     solution is 11/3) ended in an AssertionError traceback. A wrong answer now gets one
-    line with the expected value and the tolerance: 1e-4 * (1 + 11/3) = 0.000467."""
+    line with the expected value and the tolerance: 1e-4 * 11/3 = 0.000367."""
     message = teaching.check_answer(3.7, 11 / 3)
-    assert message == "Not quite: expected about 3.6667 (to within 0.00047)."
+    assert message == "Not quite: expected about 3.6667 (to within 0.00037)."
     assert "\n" not in message
-    assert teaching.check_answer(11 / 3 + 4e-4, 11 / 3) == "Correct."  # inside 0.000467
-    assert teaching.check_answer(11 / 3 + 5e-4, 11 / 3).startswith("Not quite")  # outside
+    assert teaching.check_answer(11 / 3 + 3e-4, 11 / 3) == "Correct."  # inside 0.000367
+    assert teaching.check_answer(11 / 3 + 4e-4, 11 / 3).startswith("Not quite")  # outside
     assert teaching.check_answer([1.0], [1.0, 2.0]).startswith("Not quite: expected 2 values")
     assert teaching.check_answer("three", 3.0).startswith("Not quite: expected a number")
     assert teaching.check_answer(float("nan"), float("nan")) == "Correct."
@@ -313,6 +313,16 @@ def test_check_answer_accepts_the_rounded_quantile_and_rejects_a_wrong_level():
         "Not quite"
     )
     assert teaching.check_answer(0.781, 0.78).startswith("Not quite")
+
+
+def test_check_answer_is_relative_so_a_small_p_value_is_not_matched_by_another():
+    """Review, round 4: with an absolute tolerance of 1e-4, chapter 11's exercise accepted 0,
+    or the p-value of the wrong split (6.83e-5), for the solution 5.53e-5."""
+    assert teaching.check_answer(5.528e-5, 5.528e-5) == "Correct."
+    assert teaching.check_answer(0.0, 5.528e-5).startswith("Not quite")
+    assert teaching.check_answer(6.83e-5, 5.528e-5).startswith("Not quite")
+    assert teaching.check_answer(0.0002, 2.764e-4).startswith("Not quite")
+    assert teaching.check_answer(0.0, 0.0) == "Correct."
 
 
 def test_value_at_agrees_with_landmark_table_beyond_a_curve_that_reached_zero():
