@@ -865,13 +865,18 @@ def p_phrase(p: float) -> str:
     return f"p {text}" if text.startswith(("<", ">")) else f"p = {text}"
 
 
-def difference_text(difference: float) -> str:
+def difference_text(difference: float, largest: bool = True) -> str:
     """How two computations of the same number compare, for the prose.
+
+    ``largest``: ``difference`` is the largest of several differences (two curves
+    compared time by time); False for the difference of one pair of numbers.
 
     Examples
     --------
     >>> difference_text(0.0), difference_text(6.66e-16)
     ('no difference at all', 'a largest difference of 6.7e-16, floating-point rounding')
+    >>> difference_text(1.78e-15, largest=False)
+    'a difference of 1.8e-15, floating-point rounding'
     >>> difference_text(float("nan"))
     'nothing to compare, since there is no result'
     """
@@ -879,7 +884,8 @@ def difference_text(difference: float) -> str:
         return "nothing to compare, since there is no result"
     if difference == 0:
         return "no difference at all"
-    return f"a largest difference of {difference:.1e}, floating-point rounding"
+    which = "a largest difference" if largest else "a difference"
+    return f"{which} of {difference:.1e}, floating-point rounding"
 
 
 def logrank_sentence(result: dict[str, float], group_1: str) -> str:

@@ -698,3 +698,76 @@ def test_chapter_10_glues_the_papers_minimum_follow_up():
     text = _markdown("10_landmarks_and_medians")
     assert "{glue:text}`paper_min_followup`" in text and "{glue:text}`entry_rule`" in text
     assert "<sec-immortal-time>`" in text
+
+
+def test_difference_text_says_largest_only_of_a_largest_difference():
+    """Chapter 9 compares one pair of statistics: 'a difference', not 'a largest' one."""
+    assert teaching.difference_text(1.78e-15, largest=False) == (
+        "a difference of 1.8e-15, floating-point rounding"
+    )
+    assert teaching.difference_text(1.78e-15).startswith("a largest difference of 1.8e-15")
+
+
+def test_chapter_9_exercise_3_standardises_by_the_weighted_variance():
+    """U = sum n (O - E) over V_w = sum n² V gives lifelines' Wilcoxon statistic; over the
+    unweighted V it does not, so the exercise must name V_w."""
+    months, died, groups = cohort_data()
+    table = teaching.logrank_table(months, died, groups)
+    n = table["n"].to_numpy(float)
+    u = float((n * table["o_minus_e"]).sum())
+    v_w = float((n**2 * table["variance"]).sum())
+    reference = multivariate_logrank_test(months, groups, died, weightings="wilcoxon")
+    assert u**2 / v_w == pytest.approx(reference.test_statistic, rel=1e-10)
+    assert u**2 / table["variance"].sum() != pytest.approx(reference.test_statistic, rel=1e-3)
+    cells = notebook_cells("09_logrank_by_hand")
+    sources = ["".join(c["source"]) for c in cells]
+    exercise = next(s for s in sources if s.startswith("**Exercise 3."))
+    assert r"U/\sqrt{V_w}" in exercise
+    assert r"V_w = \sum_j n_j^2 V_j" in exercise
+    assert r"U/\sqrt{V}" not in exercise
+
+
+@pytest.mark.parametrize(
+    ("comparable", "expected"),
+    [
+        (True, "the chi-square p value to two significant figures and the permutation p value"),
+        (False, "the chi-square and permutation p values"),
+    ],
+)
+def test_chapter_9_caveat_note_names_the_chi_square_p(comparable, expected):
+    """The paper prints P = 0.001 at 24 months only: the caveat's 0.0011 is ours, and at
+    another cut-off so is every p value; the note must say so."""
+    from types import SimpleNamespace
+
+    cell = next(c for c in notebook_cells("09_logrank_by_hand") if c["id"] == "cell-10-caveat")
+    source = "".join(cell["source"])
+    namespace = {"chapter": SimpleNamespace(comparable=comparable)}
+    exec(source[source.index('what = "') : source.index('glue("note_caveat"')], namespace)
+    assert expected in namespace["what"]
+
+
+def _chapter_7_exercise_1(table, ci_month):
+    cells = notebook_cells("07_kaplan_meier_by_hand")
+    index = next(i for i, c in enumerate(cells) if "".join(c["source"]).startswith("**Exercise 1."))
+    namespace = {"math": math, "teaching": teaching, "table": table, "ci_month": ci_month}
+    exec("".join(cells[index + 2]["source"]), namespace)
+    return "".join(cells[index]["source"]), namespace["solution_1"]
+
+
+def test_chapter_7_exercise_1_is_nan_when_nobody_is_alive_at_half_and_says_so():
+    # everybody dead by month 4, followed past 10: S(5) = 0, the conditional chance undefined
+    table = teaching.life_table([1, 2, 3, 4], [1, 1, 1, 1])
+    question, solution = _chapter_7_exercise_1(table, 10)
+    assert math.isnan(solution)
+    assert "NaN also if nobody is alive at `ci_month / 2`" in question
+    # and by hand where it is defined, six patients: deaths at 3 (1 of 4 at risk) and 4
+    # (1 of 3) after month 2, so (3/4)(2/3) = 1/2 = S(4) / S(2) = (2/6) / (4/6)
+    table = teaching.life_table([1, 2, 3, 4, 5, 6], [1, 1, 1, 1, 0, 0])
+    assert _chapter_7_exercise_1(table, 4)[1] == pytest.approx(3 / 4 * 2 / 3)
+
+
+def test_chapter_8_exercise_1_does_not_say_the_deaths_median_ignores_follow_up():
+    sources = ["".join(c["source"]) for c in notebook_cells("08_censoring_and_followup")]
+    exercise = next(s for s in sources if s.startswith("**Exercise 1."))
+    assert "nothing to do with how long follow-up lasted" not in exercise
+    assert "deaths after the end of follow-up are never seen" in exercise
