@@ -21,6 +21,7 @@ from lifelines import KaplanMeierFitter
 from nettx_utils import report
 from nettx_utils.chapter import open_chapter
 from nettx_utils.cohort import load_cohort
+from nettx_utils.export import CAPTION_COLUMN
 from nettx_utils.published import (
     COHORT_COLUMN,
     CONTEXT_KINDS,
@@ -434,3 +435,15 @@ def test_the_exported_comparison_explains_its_marks(scored, tmp_path):
     assert not MARKS & set(context.to_numpy().ravel())
     assert (context["Note"] == report.CONTEXT_NOTE).all()
     assert "your cohort" in report.CONTEXT_NOTE and COHORT_COLUMN in context.columns
+    centre_run = SimpleNamespace(synthetic=False, differs={})
+    paths = save_table(
+        context,
+        "06_beside_the_paper",
+        tmp_path / "centre",
+        synthetic=False,
+        cohort_file="centre.csv",
+        caption=report.export_caption(centre_run),
+    )
+    csv = pd.read_csv(next(p for p in paths if p.suffix == ".csv"))
+    assert csv[CAPTION_COLUMN].str.startswith(report.export_caption(centre_run)).all()
+    assert "no score" in csv[CAPTION_COLUMN].iloc[0]
