@@ -55,6 +55,7 @@ __all__ = [
     "published_screen_p",
     "same_split_as_paper",
     "same_split_text",
+    "screen_caption",
     "screen_count_text",
     "screen_rows_note",
     "screen_summary",
@@ -803,6 +804,33 @@ def screen_count_text(screen: pd.DataFrame) -> str:
         f"level, about {n_tests * alpha:.1f} of {n_tests} tests would fall below it by "
         "chance alone even if no characteristic mattered"
     )
+
+
+def screen_caption(alpha: float, synthetic: bool) -> str:
+    """The caption of the univariable screen, complete in itself for the exported files.
+
+    It explains ``*``, ``n.e.`` and :data:`POST_BASELINE_MARK` in the caption (an exported
+    file has no note below it) and, on the synthetic cohort, says that the rows the paper
+    does not print are properties of the synthetic cohort only.
+
+    Examples
+    --------
+    >>> "synthetic" in screen_caption(0.05, False), "synthetic cohort" in screen_caption(0.05, True)
+    (False, True)
+    >>> screen_caption(0.05, False).endswith("from the recurrence on risks immortal-time bias)")
+    True
+    """
+    caption = (
+        "Univariable screen for overall survival after recurrence, sorted by log-rank p "
+        f"(* p < {alpha:g}; n.e. not estimable; {POST_BASELINE_MARK} known only after the "
+        "recurrence: comparing them from the recurrence on risks immortal-time bias)"
+    )
+    if synthetic:
+        caption += (
+            ". Rows without an entry under In the paper: not printed by the paper; a "
+            "property of the synthetic cohort only, not a finding"
+        )
+    return caption
 
 
 def screen_rows_note(synthetic: bool) -> str:

@@ -42,6 +42,8 @@ __all__ = [
     "MODES",
     "SECTIONS",
     "audit_introduction",
+    "context_kinds",
+    "export_caption",
     "export_frame",
     "introduction",
     "mode",
@@ -226,6 +228,70 @@ def introduction(chapter: Chapter) -> str:
     return f"**Nothing compared on this run.** {chapter.comparison_note()}"
 
 
+_CONTEXT_KINDS = (
+    ("literature", "figures from other studies"),
+    ("Kaplan-Meier from LT", "figures about all the patients transplanted in the period"),
+    ("number of patients", "figures about all the patients transplanted in the period"),
+    ("study dates", "dates of the study period"),
+    ("definition", "analysis definitions of the paper"),
+    ("two-sided threshold", "analysis definitions of the paper"),
+    ("restatement of the", "analysis definitions of the paper"),
+    ("inclusion criterion", "selection criteria or treatment rules"),
+    ("protocol", "selection criteria or treatment rules"),
+    ("approximate restatement", "rounded restatement of a median scored elsewhere"),
+)
+"""Each non-computable row's ``statistic`` (how it starts) and the kind of statement it is."""
+
+
+def _context_kind(statistic: str) -> str:
+    for start, kind in _CONTEXT_KINDS:
+        if str(statistic).startswith(start):
+            return kind
+    return "other context"
+
+
+def context_kinds(published: pd.DataFrame) -> str:
+    """What the published values that no cohort can recompute are, counted by kind.
+
+    Each row with ``computable`` false is classed by its ``statistic`` (see
+    :data:`_CONTEXT_KINDS`; a statistic of no listed kind counts as "other context"),
+    and the kinds are listed from the most to the least frequent.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({
+    ...     "computable": [False, False, False, False, True],
+    ...     "statistic": ["literature", "literature", "definition", "protocol", "median"],
+    ... })
+    >>> context_kinds(rows)
+    '2 figures from other studies, 1 analysis definitions of the paper and 1 selection criteria or treatment rules'
+    """
+    rest = published.loc[~published["computable"].astype(bool), "statistic"]
+    counts = rest.map(_context_kind).value_counts(sort=False)
+    counts = counts.sort_values(ascending=False, kind="stable")
+    parts = [f"{n} {kind}" for kind, n in counts.items()]
+    if len(parts) <= 2:
+        return " and ".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def export_caption(chapter: Chapter) -> str:
+    """The caption of the exported table of the paper's values beside the cohort's.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as run
+    >>> export_caption(run(synthetic=False, differs={}))
+    "The paper's values beside your cohort's, as context; no score"
+    """
+    if mode(chapter) == "context":
+        return "The paper's values beside your cohort's, as context; no score"
+    return (
+        "The paper's values beside the synthetic cohort's, with whether each is "
+        "reproduced (the synthetic cohort was generated to agree with the paper)"
+    )
+
+
 def summary(chapter: Chapter, published: pd.DataFrame, scored: pd.DataFrame | None) -> str:
     """The paragraph above the report's tables: the score, or what the context tables hold.
 
@@ -245,8 +311,8 @@ def summary(chapter: Chapter, published: pd.DataFrame, scored: pd.DataFrame | No
         f"The project's table of published values (`data/published_values.csv`) records "
         f"{len(published)} statements of the paper. {int(computable.sum())} of them are "
         "about the 32 patients and can be recomputed from a cohort; the other "
-        f"{int((~computable).sum())} describe the wider transplant population, other "
-        "studies or the study's dates, and are kept only as context."
+        f"{int((~computable).sum())} are {context_kinds(published)}, and are kept only "
+        "as context."
     )
     if kind == "changed":
         return f"{about} None of them is set beside this run's numbers (see above)."

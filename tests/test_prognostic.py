@@ -549,3 +549,18 @@ def test_strata_sizes_label_the_deaths_not_the_published_counts(cohort):
     text = strata_sizes_text(surgery_within_mib1_strata(cohort, 2), "", " [L]")
     counts, deaths = text.split("; deaths in them: ")
     assert "[L]" not in counts and deaths.endswith("[L]")
+
+
+def test_the_screen_caption_is_complete_without_the_page():
+    """The exported screen has no note below it: its caption explains † itself and, on the
+    synthetic cohort only, says that the rows the paper does not print are not findings."""
+    from nettx_utils import prognostic
+
+    synthetic = prognostic.screen_caption(0.05, True)
+    centre = prognostic.screen_caption(0.05, False)
+    for caption in (synthetic, centre):
+        assert "note below" not in caption
+        assert f"{prognostic.POST_BASELINE_MARK} known only after the recurrence" in caption
+        assert "immortal-time bias" in caption and "* p < 0.05" in caption
+    assert "not printed by the paper" in synthetic and "synthetic cohort only" in synthetic
+    assert "synthetic" not in centre and "not printed" not in centre

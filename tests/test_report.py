@@ -21,6 +21,7 @@ from lifelines import KaplanMeierFitter
 from nettx_utils import report
 from nettx_utils.chapter import open_chapter
 from nettx_utils.cohort import load_cohort
+from nettx_utils.export import CAPTION_COLUMN
 from nettx_utils.published import (
     COHORT_COLUMN,
     CONTEXT_KINDS,
@@ -207,6 +208,37 @@ def test_the_scored_summary_states_the_counts_of_the_score(scored, published):
     assert intro.index("*not* show") < intro.index("How a match is judged")
     for evidence in ("survfit", "survdiff", "aml", "by hand", "tests/test_association.py"):
         assert evidence in intro
+
+
+def test_the_statements_no_cohort_recomputes_are_counted_by_what_they_are(published):
+    """Every non-computable row gets a named kind; the counts match the file by hand."""
+    rest = published.loc[~published["computable"].astype(bool)]
+    kinds = rest["statistic"].map(report._context_kind)
+    assert "other context" not in set(kinds), rest.loc[kinds == "other context", "id"].tolist()
+    by_id = dict(zip(rest["id"], kinds, strict=True))
+    assert by_id["meth_ctx_min_followup"] == "selection criteria or treatment rules"
+    assert by_id["meth_ctx_alpha"] == "analysis definitions of the paper"
+    assert by_id["disc_ctx_late_years"] == "analysis definitions of the paper"
+    assert by_id["disc_ctx_ttr_years"] == "rounded restatement of a median scored elsewhere"
+    assert by_id["res_ctx_lt_os_5y"] == (
+        "figures about all the patients transplanted in the period"
+    )
+    text = report.context_kinds(published)
+    numbers = [int(n) for n in re.findall(r"(?:^|, | and )(\d+) ", text)]
+    assert sum(numbers) == len(rest)
+    from types import SimpleNamespace as run
+
+    context_run = run(synthetic=False, differs={})
+    assert f"the other {len(rest)} are {text}" in report.summary(context_run, published, None)
+
+
+def test_the_exported_comparison_has_a_caption_for_its_cohort():
+    from types import SimpleNamespace as run
+
+    scored_run = report.export_caption(run(synthetic=True, differs={}))
+    context_run = report.export_caption(run(synthetic=False, differs={}))
+    assert "synthetic" in scored_run and "reproduced" in scored_run
+    assert "no score" in context_run and "synthetic" not in context_run
 
 
 # ------------------------------------------------------------------ the audit
@@ -403,3 +435,15 @@ def test_the_exported_comparison_explains_its_marks(scored, tmp_path):
     assert not MARKS & set(context.to_numpy().ravel())
     assert (context["Note"] == report.CONTEXT_NOTE).all()
     assert "your cohort" in report.CONTEXT_NOTE and COHORT_COLUMN in context.columns
+    centre_run = SimpleNamespace(synthetic=False, differs={})
+    paths = save_table(
+        context,
+        "06_beside_the_paper",
+        tmp_path / "centre",
+        synthetic=False,
+        cohort_file="centre.csv",
+        caption=report.export_caption(centre_run),
+    )
+    csv = pd.read_csv(next(p for p in paths if p.suffix == ".csv"))
+    assert csv[CAPTION_COLUMN].str.startswith(report.export_caption(centre_run)).all()
+    assert "no score" in csv[CAPTION_COLUMN].iloc[0]
