@@ -187,6 +187,11 @@ def test_zero_checks_against_scipy_on_the_lt_recurrence_comparison():
     sentence = items["zero_sentence"][1]
     assert "7 of the 21 complete pairs (33%; synthetic)" in sentence
     assert "12 increases" in sentence and sentence.endswith("(synthetic).")
+    # the signed-rank p from all 2**14 sign flips given the ties (zeros dropped)
+    nonzero = d[d != 0]
+    exact = stats.wilcoxon(nonzero, method=stats.PermutationMethod(n_resamples=np.inf)).pvalue
+    assert items["signed_rank_permutation_p"][0] == pytest.approx(exact)
+    assert "all 16,384 sign flips" in sentence
     empty = pairing.zero_checks([1.0, 2.0], [1.0, 2.0], name="it")
     assert math.isnan(empty["sign_p"][0]) and "neither check" in empty["zero_sentence"][1]
 

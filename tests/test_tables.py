@@ -150,8 +150,9 @@ def test_landmark_table_and_export_round_halves_as_the_prose(tmp_path):
     ]  # fmt: skip
     assert back.loc[0, "Survival (%)"] == 81.3 and back.loc[0, "Months"] == 60
     sheet = openpyxl.load_workbook(xlsx)["lm"]
-    assert sheet["C1"].value == "Survival" and sheet["C2"].number_format == "0.0%"
-    assert sheet["C2"].value == pytest.approx(0.813)
+    # one rule for every percentage column: the number of percent, under "(%)"
+    assert sheet["C1"].value == "Survival (%)" and sheet["C2"].number_format == "0.0"
+    assert sheet["C2"].value == pytest.approx(81.3)
 
 
 def test_rate_view_rounds_halves_up():
