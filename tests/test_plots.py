@@ -495,6 +495,9 @@ def test_km_caption_states_level_scale_and_what_the_table_counts():
     groups = km_caption("plain", 0.1, groups=True, landmarks=[60], event="with progression")
     assert "90% confidence bands (computed on the plain (linear) scale)" in groups
     assert "log-rank p" in groups and "dotted line marks 60 months" in groups
-    assert "at each tick of each group" in groups and "with progression up to" in groups
+    assert (
+        "at each tick of each group" in groups
+        and 'with progression (the row "Events") up to' in groups
+    )
     with pytest.raises(NettxError):
         km_caption("logit", 0.05)
