@@ -17,7 +17,7 @@ from pathlib import Path
 
 
 def book(build_dir: str, *pairs: str) -> dict:
-    from nettx_utils import pipeline
+    from nettx_utils.build import pipeline
 
     parameters = pipeline.parse_parameters(list(zip(pairs[::2], pairs[1::2], strict=True)))
     start = time.perf_counter()
@@ -41,8 +41,9 @@ def book(build_dir: str, *pairs: str) -> dict:
 def permutation() -> dict:
     import numpy as np
 
-    from nettx_utils import cutoffs, derived
-    from nettx_utils.cohort import load_cohort
+    from nettx_utils.data import derived
+    from nettx_utils.data.cohort import load_cohort
+    from nettx_utils.stats import cutoffs
 
     cohort = load_cohort()
     months = cohort["months_recurrence_to_last_followup"].to_numpy(float)

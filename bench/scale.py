@@ -25,9 +25,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nettx_utils import derived, prognostic, tables
-from nettx_utils.cohort import DEFAULT_COHORT, load_cohort, load_dictionary, read_table
-from nettx_utils.survival import fit_kaplan_meier, landmark_table, logrank_test, median_followup
+from nettx_utils.data import derived
+from nettx_utils.data.cohort import DEFAULT_COHORT, load_cohort, load_dictionary, read_table
+from nettx_utils.paper import prognostic, tables
+from nettx_utils.stats.survival import (
+    fit_kaplan_meier,
+    landmark_table,
+    logrank_test,
+    median_followup,
+)
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SEED = 20210101

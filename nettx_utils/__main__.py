@@ -1,5 +1,5 @@
-"""``python -m nettx_utils``: see :mod:`nettx_utils.cli`."""
+"""``python -m nettx_utils``: see :mod:`nettx_utils.build.cli`."""
 
-from nettx_utils.cli import main
+from nettx_utils.build.cli import main
 
 raise SystemExit(main())

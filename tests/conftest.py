@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nettx_utils.cohort import load_dictionary
+from nettx_utils.data.cohort import load_dictionary
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,7 +44,7 @@ def random_cohort(n: int = 12, seed: int = 0) -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def default_book(tmp_path_factory):
     """The whole book built once with the default parameters (slow: about a minute)."""
-    from nettx_utils import pipeline
+    from nettx_utils.build import pipeline
 
     build_dir = tmp_path_factory.mktemp("default_book")
     return pipeline.run(build_dir=build_dir, report=lambda line: None)
@@ -53,7 +53,7 @@ def default_book(tmp_path_factory):
 @pytest.fixture(scope="session")
 def changed_book(tmp_path_factory):
     """The whole book built with other cut-offs than the paper's."""
-    from nettx_utils import pipeline
+    from nettx_utils.build import pipeline
 
     build_dir = tmp_path_factory.mktemp("changed_book")
     parameters = {"early_recurrence_months": 36, "mib1_threshold_pct": 5}

@@ -1,4 +1,4 @@
-"""Tests for nettx_utils.association: hand computations of the SPSS-style statistics."""
+"""Tests for nettx_utils.stats.association: hand computations of the SPSS-style statistics."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from nettx_utils.association import (
+from nettx_utils.errors import NettxError
+from nettx_utils.stats.association import (
     CorrelationResult,
     TestResult,
     mann_whitney,
     spearman,
     wilcoxon_signed_rank,
 )
-from nettx_utils.errors import NettxError
 
 
 def _two_sided_normal_p(z: float) -> float:
@@ -198,8 +198,8 @@ def test_spearman_bad_input():
 
 def test_mib1_comparisons_are_scipys_tests_on_the_cohort():
     """Each of the paper's Mib-1 comparisons, recomputed with scipy (SPSS's asymptotics)."""
-    from nettx_utils.association import mib1_comparisons
-    from nettx_utils.cohort import load_cohort
+    from nettx_utils.data.cohort import load_cohort
+    from nettx_utils.stats.association import mib1_comparisons
 
     cohort = load_cohort()
     p, lt, r = (cohort[c].to_numpy(float) for c in
@@ -218,8 +218,8 @@ def test_mib1_comparisons_are_scipys_tests_on_the_cohort():
 
 
 def test_paper_correlations_are_scipys_spearman_and_tolerate_a_tiny_cohort():
-    from nettx_utils.association import paper_correlations
-    from nettx_utils.cohort import load_cohort
+    from nettx_utils.data.cohort import load_cohort
+    from nettx_utils.stats.association import paper_correlations
 
     cohort = load_cohort()
     table = paper_correlations(cohort)
@@ -232,8 +232,8 @@ def test_paper_correlations_are_scipys_spearman_and_tolerate_a_tiny_cohort():
 
 
 def test_each_rank_test_row_names_its_statistic_and_the_value_matches_the_name():
-    from nettx_utils.association import paired_and_independent
-    from nettx_utils.tables import rank_tests_view
+    from nettx_utils.paper.tables import rank_tests_view
+    from nettx_utils.stats.association import paired_and_independent
 
     # first - second = [2, 0, -1, 4, 4]: non-zero |d| = 2, 1, 4, 4 -> ranks 2, 1, 3.5, 3.5.
     # W+ (first - second) = 2 + 3.5 + 3.5 = 9; W- = 1, which scipy's wilcoxon reports.

@@ -11,11 +11,12 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from nettx_utils import chapter, execution, fingerprint, pipeline
-from nettx_utils.cohort import DEFAULT_COHORT, load_cohort
+from nettx_utils.build import execution, fingerprint, pipeline
+from nettx_utils.build.kernels import WarmKernel
+from nettx_utils.data.cohort import DEFAULT_COHORT, load_cohort
 from nettx_utils.errors import NettxError
-from nettx_utils.kernels import WarmKernel
-from nettx_utils.record import read_record
+from nettx_utils.pages import chapter
+from nettx_utils.pages.record import read_record
 
 
 @pytest.fixture
@@ -62,10 +63,10 @@ def test_key_changes_with_source_parameters_cohort_and_package(notebook, cohort,
 def test_key_changes_with_a_module_of_the_package(notebook, cohort, tmp_path, monkeypatch):
     base = pipeline.notebook_key(notebook, {}, cohort)
     package = tmp_path / "package"
-    shutil.copytree(Path(fingerprint.__file__).parent, package)
-    monkeypatch.setattr(fingerprint, "__file__", str(package / "fingerprint.py"))
+    shutil.copytree(Path(fingerprint.__file__).parents[1], package)
+    monkeypatch.setattr(fingerprint, "__file__", str(package / "build" / "fingerprint.py"))
     assert pipeline.notebook_key(notebook, {}, cohort) == base
-    with (package / "survival.py").open("a") as handle:
+    with (package / "stats" / "survival.py").open("a") as handle:
         handle.write("\n# a change\n")
     assert pipeline.notebook_key(notebook, {}, cohort) != base
 
@@ -159,7 +160,7 @@ def test_warm_kernel_gives_each_notebook_a_clean_slate(tmp_path):
     # import are in both kernels.
     check = _write(
         tmp_path / "check.ipynb",
-        "import nettx_utils.chapter\nimport os, sys, warnings, json\nimport matplotlib as mpl\nimport numpy as np\n"
+        "import nettx_utils.pages.chapter\nimport os, sys, warnings, json\nimport matplotlib as mpl\nimport numpy as np\n"
         "import matplotlib.pyplot as plt\n"
         "state = {'leftover': 'leftover' in globals(), 'env': 'NETTX_LEFTOVER' in os.environ,\n"
         "         'path': '/nowhere' in sys.path, 'cwd': os.getcwd(),\n"

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from nettx_utils.cohort import load_cohort, load_dictionary
+from nettx_utils.data.cohort import load_cohort, load_dictionary
 from nettx_utils.errors import CohortError
 from tests.conftest import random_cohort
 
@@ -26,7 +26,7 @@ def test_comment_header_is_skipped(tmp_path):
 
 def test_the_shipped_cohort_loads_as_plain_pandas_reads_it():
     """data/cohort.csv starts with its header: the loader and pandas' defaults agree."""
-    from nettx_utils.cohort import DEFAULT_COHORT
+    from nettx_utils.data.cohort import DEFAULT_COHORT
 
     cohort, plain = load_cohort(), pd.read_csv(DEFAULT_COHORT)
     assert len(cohort) == len(plain) == 32
@@ -110,7 +110,7 @@ def test_the_synthetic_ages_carry_the_slack_the_book_discloses():
     0.05 / 12 years), by a few tenths of a year at most, within the loader's tolerance."""
     import warnings
 
-    from nettx_utils.cohort import AGE_TOLERANCE_YEARS, age_gap_years, check_ages
+    from nettx_utils.data.cohort import AGE_TOLERANCE_YEARS, age_gap_years, check_ages
 
     gap = age_gap_years(load_cohort()).abs()
     rounding = 0.05 + 0.05 + 0.05 / 12
@@ -122,7 +122,7 @@ def test_the_synthetic_ages_carry_the_slack_the_book_discloses():
 
 
 def test_the_template_dictionary_sheet_carries_the_notes():
-    from nettx_utils.template import dictionary_frame
+    from nettx_utils.data.template import dictionary_frame
 
     frame = dictionary_frame().set_index("column")
     assert frame.loc["n_pre_lt_lrt", "note"].startswith("Counted only for patients")

@@ -11,7 +11,7 @@ are written in the tests' temporary folders; the real pipeline builds them.
   recurrence) are missing for everyone. Every chapter must show a note there,
   not crash.
 * 100 000 patients: the same chapters, with the per-patient figures switched to
-  distributions above :data:`nettx_utils.plots.PER_PATIENT_LIMIT` patients, as
+  distributions above :data:`nettx_utils.figures.plots.PER_PATIENT_LIMIT` patients, as
   the pages say.
 
 These tests build the whole book (minutes); they are marked slow.
@@ -27,10 +27,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nettx_utils import pipeline, privacy
-from nettx_utils.cohort import DEFAULT_COHORT, load_cohort, read_table
-from nettx_utils.plots import PER_PATIENT_LIMIT
-from nettx_utils.template import example_cohort
+from nettx_utils.build import pipeline
+from nettx_utils.data import privacy
+from nettx_utils.data.cohort import DEFAULT_COHORT, load_cohort, read_table
+from nettx_utils.data.template import example_cohort
+from nettx_utils.figures.plots import PER_PATIENT_LIMIT
 
 pytestmark = pytest.mark.slow
 
@@ -58,7 +59,7 @@ def small_cohort(path: Path) -> Path:
 
 def large_cohort(path: Path, n: int = 100_000, seed: int = 6) -> Path:
     """``n`` patients drawn with replacement, ages, durations, Mib-1 and CgA jittered
-    (:func:`nettx_utils.template.example_cohort`: other column order, yes/no booleans)."""
+    (:func:`nettx_utils.data.template.example_cohort`: other column order, yes/no booleans)."""
     table = example_cohort(n, seed=seed)
     table["patient_id"] = [f"CENTRE-{i:06d}" for i in range(1, n + 1)]
     table.to_csv(path, index=False)

@@ -12,8 +12,8 @@ from lifelines import CoxPHFitter
 from scipy.optimize import minimize
 from scipy.stats import chi2
 
-from nettx_utils.cox import cox_fit, efron_loglik, profile_loglik
-from nettx_utils.hazard import profile_interval
+from nettx_utils.stats.cox import cox_fit, efron_loglik, profile_loglik
+from nettx_utils.stats.hazard import profile_interval
 
 
 def _data(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

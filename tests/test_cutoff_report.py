@@ -10,11 +10,14 @@ import pandas as pd
 import pytest
 from scipy.stats import chi2
 
-from nettx_utils import cutoff_report, cutoffs, derived, tables
-from nettx_utils.cohort import load_cohort
-from nettx_utils.cutoffs import MaxSelectedResult
-from nettx_utils.plots import format_p
-from nettx_utils.survival import logrank_test
+from nettx_utils.data import derived
+from nettx_utils.data.cohort import load_cohort
+from nettx_utils.figures.plots import format_p
+from nettx_utils.paper import tables
+from nettx_utils.stats import cutoffs
+from nettx_utils.stats.cutoffs import MaxSelectedResult
+from nettx_utils.stats.survival import logrank_test
+from nettx_utils.teaching import cutoff_problem as cutoff_report
 
 NAN = float("nan")
 
@@ -585,8 +588,8 @@ def test_chapter_11_on_a_small_real_cohort_leaves_the_counts_per_cut_off_out(tmp
     its sweep, and says so; the synthetic book keeps them (see the default build)."""
     import nbformat
 
-    from nettx_utils import execution, pipeline
-    from nettx_utils.cohort import DEFAULT_COHORT, read_table
+    from nettx_utils.build import execution, pipeline
+    from nettx_utils.data.cohort import DEFAULT_COHORT, read_table
 
     cells = read_table(DEFAULT_COHORT).iloc[:12].astype(str).reset_index(drop=True)
     cells["patient_id"] = [f"CENTRE-{i:06d}" for i in range(1, 13)]

@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 from lifelines.statistics import logrank_test as lifelines_logrank
 
-from nettx_utils import cutoffs, derived
-from nettx_utils.cohort import load_cohort
+from nettx_utils.data import derived
+from nettx_utils.data.cohort import load_cohort
 from nettx_utils.errors import NettxError
-from nettx_utils.survival import logrank_test
+from nettx_utils.stats import cutoffs
+from nettx_utils.stats.survival import logrank_test
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,13 @@ import pandas as pd
 import pytest
 import yaml
 
-from nettx_utils import datapackage, privacy
-from nettx_utils.cohort import DEFAULT_COHORT, DEFAULT_DICTIONARY, PROJECT_ROOT, load_dictionary
+from nettx_utils.data import datapackage, privacy
+from nettx_utils.data.cohort import (
+    DEFAULT_COHORT,
+    DEFAULT_DICTIONARY,
+    PROJECT_ROOT,
+    load_dictionary,
+)
 from nettx_utils.errors import NettxError
 
 DESCRIPTOR = datapackage.DEFAULT_DESCRIPTOR
@@ -141,7 +146,7 @@ def test_the_descriptor_says_synthetic_and_names_generator_seed_and_licence():
     assert "SYNTHETIC" in descriptor["title"] and notice in descriptor["description"]
     assert descriptor["resources"][0]["description"] == notice
     assert descriptor["nettx"]["synthetic"] is True
-    assert descriptor["nettx"]["generator"] == "nettx_utils.synth"
+    assert descriptor["nettx"]["generator"] == "nettx_utils.synth.generate"
     seed = descriptor["nettx"]["seed"]
     assert f"(seed {seed})" in notice
     assert descriptor["nettx"]["command"] == (
@@ -197,7 +202,7 @@ def test_the_count_of_locoregional_treatments_says_what_an_empty_cell_means():
 
 
 def test_the_age_note_states_the_loaders_tolerance():
-    from nettx_utils.cohort import AGE_TOLERANCE_YEARS
+    from nettx_utils.data.cohort import AGE_TOLERANCE_YEARS
 
     note = load_dictionary()["age_at_recurrence_years"].note
     assert f"by more than {AGE_TOLERANCE_YEARS:g} year" in note

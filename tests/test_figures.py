@@ -13,12 +13,12 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from nettx_utils import derived
-from nettx_utils.cohort import load_cohort
+from nettx_utils.data import derived
+from nettx_utils.data.cohort import load_cohort
 from nettx_utils.errors import NettxError
-from nettx_utils.flow import NOT_ASSESSED, STATUSES, flow_counts, flow_figure
-from nettx_utils.plots import MIB1_TIME_POINTS, trajectories_figure
-from nettx_utils.tables import quartiles
+from nettx_utils.figures.flow import NOT_ASSESSED, STATUSES, flow_counts, flow_figure
+from nettx_utils.figures.plots import MIB1_TIME_POINTS, trajectories_figure
+from nettx_utils.paper.tables import quartiles
 
 
 @pytest.fixture(scope="module")
@@ -326,7 +326,7 @@ def test_flow_bad_input(cohort):
 def test_flow_says_how_bands_are_coloured_and_which_responses_it_shows(cohort):
     """The figure's key names the colour rule; the caption's response list is computed,
     so "not assessed" appears only where a response is missing."""
-    from nettx_utils.flow import response_text
+    from nettx_utils.figures.flow import response_text
 
     fig = flow_figure(cohort)
     note = " ".join(t.get_text() for t in _gid(fig, "flow-note")).replace("\n", " ")

@@ -1,5 +1,5 @@
 """The Jupyter Book build started ahead of time, and the processes started without
-rfc3987_syntax (:mod:`nettx_utils.htmlbuild`, :mod:`nettx_utils.startup`)."""
+rfc3987_syntax (:mod:`nettx_utils.build.htmlbuild`, :mod:`nettx_utils.build.startup`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from nettx_utils import htmlbuild
+from nettx_utils.build import htmlbuild
 from nettx_utils.errors import NettxError
 
 pytestmark = pytest.mark.slow
@@ -90,14 +90,14 @@ def test_the_pipeline_process_skips_rfc3987_syntax_and_still_validates_notebooks
         "nb = nbformat.v4.new_notebook()\nnbformat.validate(nb)\n"
         "print('rfc3987_syntax' in sys.modules and sys.modules['rfc3987_syntax'] is not None)"
     )
-    assert _imports(check.format(setup="import nettx_utils.pipeline")) == "False"
+    assert _imports(check.format(setup="import nettx_utils.build.pipeline")) == "False"
     # a plain library import of the package leaves a user's process as it was: jsonschema
     # imports the module where it is installed (JupyterLab's dependencies bring it; the
     # book's own requirements do not)
     installed = _imports(  # in a fresh process: this one may have hidden it already
         "import importlib.util; print(importlib.util.find_spec('rfc3987_syntax') is not None)"
     )
-    plain = _imports(check.format(setup="import nettx_utils, nettx_utils.chapter"))
+    plain = _imports(check.format(setup="import nettx_utils, nettx_utils.pages.chapter"))
     assert plain == installed
 
 

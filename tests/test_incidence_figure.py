@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from lifelines import AalenJohansenFitter, KaplanMeierFitter
 
-from nettx_utils.plots import cumulative_incidence_figure
+from nettx_utils.figures.plots import cumulative_incidence_figure
 
 # UP (1), death without UP (2) or censored (0); distinct times, so lifelines needs no jitter.
 T = np.array([3.0, 5, 8, 11, 14, 20, 26, 31, 40, 52, 61, 75])

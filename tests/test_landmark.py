@@ -12,13 +12,13 @@ from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.statistics import logrank_test
 from scipy.stats import chi2
 
-from nettx_utils.cox import efron_loglik as _efron
-from nettx_utils.hazard import hazard_ratio, hr_text, separation
-from nettx_utils.landmark import curve_support, landmark_comparison
+from nettx_utils.stats.cox import efron_loglik as _efron
+from nettx_utils.stats.hazard import hazard_ratio, hr_text, separation
+from nettx_utils.stats.landmark import curve_support, landmark_comparison
 
 
 def efron_loglik(beta, durations, events, covariate):
-    """The book's one Efron log-likelihood (:mod:`nettx_utils.cox`), one covariate."""
+    """The book's one Efron log-likelihood (:mod:`nettx_utils.stats.cox`), one covariate."""
     return _efron([beta], covariate, durations, events)
 
 
@@ -169,7 +169,7 @@ def test_a_failed_cox_fit_is_reported_not_raised(monkeypatch):
 
 
 def test_support_text_names_the_censored_patients_behind_a_zero():
-    from nettx_utils.landmark import support_text
+    from nettx_utils.stats.landmark import support_text
 
     # KM by hand: 6 patients; censored at 6, 8.4, 33.1; deaths at 10, 20, 54.8
     t, d = [6, 8.4, 10, 20, 33.1, 54.8], [0, 0, 1, 1, 0, 1]

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from lifelines import CoxPHFitter
 
-from nettx_utils import multivariable
-from nettx_utils.cohort import load_cohort
-from nettx_utils.cox import cox_fit
+from nettx_utils.data.cohort import load_cohort
+from nettx_utils.stats.cox import cox_fit
+from nettx_utils.teaching import multivariable
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # The build process runs jupyter-book in a child Python whose code is a string
-# (nettx_utils.htmlbuild), which ast cannot see as an import.
+# (nettx_utils.build.htmlbuild), which ast cannot see as an import.
 IMPORTED_IN_A_CHILD_PROCESS = {"jupyter-book"}
 
 

@@ -1,7 +1,7 @@
 """No raw program output on any page: in the prose sources, and in the built book.
 
-The prose checks (:func:`nettx_utils.pagecheck.scan_prose`) read ``book/``; the scan of
-the built HTML (:func:`nettx_utils.pagecheck.scan_html`) uses the session's default
+The prose checks (:func:`nettx_utils.pages.pagecheck.scan_prose`) read ``book/``; the scan of
+the built HTML (:func:`nettx_utils.pages.pagecheck.scan_html`) uses the session's default
 book (``default_book`` in ``conftest.py``) and the book built with other cut-offs.
 """
 
@@ -13,7 +13,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from nettx_utils import pagecheck, pipeline
+from nettx_utils.build import pipeline
+from nettx_utils.pages import pagecheck
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
@@ -104,8 +105,8 @@ def test_no_built_page_shows_raw_program_output(book, request):
 def test_the_parameters_page_shows_what_the_build_computed(default_book):
     from bs4 import BeautifulSoup
 
-    from nettx_utils import sweep
-    from nettx_utils.plots import format_p
+    from nettx_utils.build import sweep
+    from nettx_utils.figures.plots import format_p
 
     html = (default_book.html_dir / "book" / "new_parameters.html").read_text(encoding="utf-8")
     table = BeautifulSoup(html, "html.parser").select_one("div.cell_output table")
@@ -183,7 +184,7 @@ def test_every_local_link_of_the_default_book_resolves(default_book):
 def test_with_a_repository_url_the_launch_button_opens_the_source_notebook(tmp_path):
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-    from nettx_utils import htmlbuild
+    from nettx_utils.build import htmlbuild
 
     book = tmp_path / "book"
     (book / "book" / "computed").mkdir(parents=True)
@@ -211,7 +212,7 @@ def test_with_a_repository_url_the_launch_button_opens_the_source_notebook(tmp_p
 def test_the_parameters_page_reads_the_minimum_among_its_own_cut_offs_only():
     """The worked example's sentence speaks of the table's cut-offs, not of every cut-off:
     chapter 11's full sweep can put the smallest p-value elsewhere."""
-    from nettx_utils import sweep
+    from nettx_utils.build import sweep
 
     preview = sweep.preview([12, 24, 36])
     reading = preview.texts["reading"]

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from nettx_utils import association, pairing
+from nettx_utils.stats import association
+from nettx_utils.teaching import pairing
 
 NAN = float("nan")
 
@@ -85,7 +86,7 @@ def test_change_variance_is_the_sum_of_variances_minus_twice_the_covariance():
 def test_within_patient_change_on_the_synthetic_cohort():
     """Chapter 13's statement on the synthetic cohort: the changes from the primary to the
     metastases at LT spread less than independent measurements would."""
-    from nettx_utils.cohort import load_cohort
+    from nettx_utils.data.cohort import load_cohort
 
     items = pairing.within_patient_change(load_cohort(), "primary_lt")[2]
     assert items["sd_change"][0] < items["sd_independent"][0]
@@ -171,7 +172,7 @@ def test_exact_vs_asymptotic_error_shrinks_with_the_pairs_on_average():
 def test_zero_checks_against_scipy_on_the_lt_recurrence_comparison():
     """Pratt's zero handling and the sign test, recomputed: on the synthetic cohort 7 of
     21 complete pairs have a zero difference (12 increases, 2 decreases)."""
-    from nettx_utils.cohort import load_cohort
+    from nettx_utils.data.cohort import load_cohort
 
     cohort = load_cohort()
     a, b = pairing.COMPARISONS["lt_recurrence"]
@@ -199,7 +200,7 @@ def test_zero_checks_against_scipy_on_the_lt_recurrence_comparison():
 def test_labels_stand_next_to_the_unpublished_numbers():
     """Review, round 3: the Spearman p and the counts of the exact-or-asymptotic rule
     carried their synthetic label only a sentence away."""
-    from nettx_utils.cohort import load_cohort
+    from nettx_utils.data.cohort import load_cohort
 
     cohort = load_cohort()
     _, items = pairing.pair_counts(cohort, mark="MARK")
@@ -274,7 +275,7 @@ def test_auto_rule_matches_scipy(d, method):
 def test_auto_rule_on_the_lt_recurrence_comparison():
     """On the synthetic cohort, metastases at LT against recurrence: 14 non-zero
     differences with ties and zeros, so method='auto' is asymptotic, as association says."""
-    from nettx_utils.cohort import load_cohort
+    from nettx_utils.data.cohort import load_cohort
 
     cohort = load_cohort()
     a, b = pairing.COMPARISONS["lt_recurrence"]
@@ -347,9 +348,9 @@ def test_counts_caption_labels_what_the_paper_does_not_print():
     """Chapter 13's counts table: on the synthetic cohort the numbers measured are the
     paper's (32 patients, 21 at recurrence), everything else carries the synthetic
     label; a cohort whose counts differ is not said to match the paper."""
-    from nettx_utils.cohort import load_cohort
-    from nettx_utils.prose import cohort_mark
-    from nettx_utils.published import load_published_values
+    from nettx_utils.data.cohort import load_cohort
+    from nettx_utils.pages.prose import cohort_mark
+    from nettx_utils.paper.published import load_published_values
 
     counts, _ = pairing.pair_counts(load_cohort())
     published = load_published_values()

@@ -1,6 +1,6 @@
 """Parameter values are checked against one declaration before any notebook starts.
 
-The command line runs in this process (:func:`nettx_utils.cli.main`) with everything
+The command line runs in this process (:func:`nettx_utils.build.cli.main`) with everything
 that would execute a notebook or build the book replaced by a function that fails
 the test: a refused value must stop the run before any of it.
 """
@@ -14,9 +14,8 @@ import sys
 import numpy as np
 import pytest
 
-from nettx_utils import cli, cutoffs, execution, htmlbuild, pipeline, sweep
-from nettx_utils.errors import NettxError
-from nettx_utils.parameters import (
+from nettx_utils.build import cli, execution, htmlbuild, pipeline, sweep
+from nettx_utils.build.parameters import (
     PARAMETERS,
     QUANTILE_METHODS,
     ParameterError,
@@ -24,7 +23,9 @@ from nettx_utils.parameters import (
     check_parameter,
     check_parameters,
 )
-from nettx_utils.survival import CI_TYPES, KaplanMeier
+from nettx_utils.errors import NettxError
+from nettx_utils.stats import cutoffs
+from nettx_utils.stats.survival import CI_TYPES, KaplanMeier
 
 NOTEBOOKS = pipeline.source_notebooks()
 
@@ -225,7 +226,7 @@ def test_a_notebook_checks_its_own_values_with_the_same_declarations():
 
 
 def test_open_chapter_refuses_a_value_out_of_range_before_reading_the_cohort(monkeypatch):
-    from nettx_utils import chapter
+    from nettx_utils.pages import chapter
 
     def fail(*args, **kwargs):
         raise AssertionError("the cohort was read before the parameters were checked")

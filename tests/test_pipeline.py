@@ -15,7 +15,7 @@ import pytest
 from bs4 import BeautifulSoup
 from nbformat.v4 import new_code_cell, new_notebook
 
-from nettx_utils import pipeline
+from nettx_utils.build import pipeline
 from nettx_utils.errors import NettxError, NotebookFailed
 
 pytestmark = pytest.mark.slow
@@ -71,7 +71,7 @@ def test_index_and_every_chapter_page_exist_with_their_figures(built):
 
 
 def test_injected_parameters_cell_is_hidden_and_the_used_values_are_shown(tmp_path):
-    from nettx_utils.template import example_cohort
+    from nettx_utils.data.template import example_cohort
 
     cohort = example_cohort(40, seed=3)
     cohort["patient_id"] = [f"CENTRE-{i:04d}" for i in range(1, 41)]

@@ -1,4 +1,4 @@
-"""Tests for nettx_utils.plots: KMunicate figures, format_p and the book style."""
+"""Tests for nettx_utils.figures.plots: KMunicate figures, format_p and the book style."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from matplotlib.collections import PolyCollection
 
 from nettx_utils.errors import NettxError
-from nettx_utils.plots import (
+from nettx_utils.figures.plots import (
     BOOK_RC,
     PALETTE,
     book_ticks,
@@ -21,7 +21,7 @@ from nettx_utils.plots import (
     km_figure,
     use_book_style,
 )
-from nettx_utils.survival import fit_kaplan_meier, logrank_test
+from nettx_utils.stats.survival import fit_kaplan_meier, logrank_test
 
 # AML data (Miller 1981): maintained vs non-maintained chemotherapy; 0 = censored.
 # "13+" etc. are censored (event 0).
@@ -364,7 +364,7 @@ def test_record_of_a_comparison_with_an_empty_group(aml):
     """NotebookRecord.km_comparison: the drawn groups' S(t) by lifelines, NaN and a note else."""
     from lifelines import KaplanMeierFitter
 
-    from nettx_utils.record import NotebookRecord
+    from nettx_utils.pages.record import NotebookRecord
 
     fig = km_figure(aml.time, aml.event, aml.group.map({"Maintained": "m", "Nonmaintained": "n"}),
                     group_order=["m", "n", "x"], drop_empty_groups=True)  # fmt: skip
@@ -487,7 +487,7 @@ def test_a_landmark_is_a_labelled_line_not_a_tick(aml):
 
 def test_km_caption_states_level_scale_and_what_the_table_counts():
     """The caption's level and scale come from alpha and ci_type; the table is cumulative."""
-    from nettx_utils.plots import km_caption
+    from nettx_utils.figures.plots import km_caption
 
     one = km_caption("log-log", 0.05, landmarks=[12, 60])
     assert "95% confidence band (computed on the log-log scale)" in one

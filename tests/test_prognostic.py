@@ -8,9 +8,9 @@ import pytest
 from lifelines import KaplanMeierFitter
 from lifelines.statistics import logrank_test, multivariate_logrank_test
 
-from nettx_utils.cohort import load_cohort, load_dictionary
+from nettx_utils.data.cohort import load_cohort, load_dictionary
 from nettx_utils.errors import NettxError
-from nettx_utils.prognostic import (
+from nettx_utils.paper.prognostic import (
     ScreenSpec,
     default_screen,
     screen_summary,
@@ -192,7 +192,7 @@ def test_levels_without_patients_get_no_row_and_notes_use_plurals(cohort, screen
 def test_complete_removal_row_uses_the_papers_definition(cohort, screen):
     """Chapter 3 and the screen count complete removals alike: every site removed and a
     complete response (derived.complete_removal), among the operated patients."""
-    from nettx_utils.derived import complete_removal
+    from nettx_utils.data.derived import complete_removal
 
     rows = rows_of(screen, "surgery_complete_removal")
     removal = complete_removal(cohort)
@@ -273,7 +273,7 @@ def test_spec_validation():
 
 def test_surgery_within_mib1_strata_matches_lifelines(cohort):
     """Each stratum is the surgery split of its own patients, tested with lifelines."""
-    from nettx_utils.prognostic import surgery_within_mib1_strata
+    from nettx_utils.paper.prognostic import surgery_within_mib1_strata
 
     for threshold in (2, 5):
         table = surgery_within_mib1_strata(cohort, threshold)
@@ -288,7 +288,7 @@ def test_surgery_within_mib1_strata_matches_lifelines(cohort):
 
 def test_surgery_within_strata_notes_an_empty_stratum(cohort):
     """A threshold above every Mib-1 leaves the high stratum empty: a note, not an error."""
-    from nettx_utils.prognostic import surgery_within_mib1_strata
+    from nettx_utils.paper.prognostic import surgery_within_mib1_strata
 
     table = surgery_within_mib1_strata(cohort, 1000)
     high = table[table["stratum"] == "Mib-1 >1000%"]
@@ -328,8 +328,8 @@ def test_screen_does_not_depend_on_row_order(cohort, screen):
 from lifelines import CoxPHFitter  # noqa: E402
 from scipy.stats import chi2  # noqa: E402
 
-from nettx_utils.plots import format_p  # noqa: E402
-from nettx_utils.prognostic import (  # noqa: E402
+from nettx_utils.figures.plots import format_p  # noqa: E402
+from nettx_utils.paper.prognostic import (  # noqa: E402
     identical_splits,
     interaction_text,
     mib1_missing_by_treatment_text,
@@ -343,7 +343,7 @@ from nettx_utils.prognostic import (  # noqa: E402
     surgery_mib1_interaction,
     surgery_within_mib1_strata,
 )
-from nettx_utils.published import load_published_values  # noqa: E402
+from nettx_utils.paper.published import load_published_values  # noqa: E402
 
 
 def test_identical_splits_are_shown_and_counted_once(cohort):
@@ -463,7 +463,7 @@ def test_interaction_and_strata_with_an_empty_cell_say_which(cohort):
 
 
 def test_changed_cut_offs_are_not_called_the_papers(cohort):
-    from nettx_utils.prognostic import cutoff_text, default_screen
+    from nettx_utils.paper.prognostic import cutoff_text, default_screen
 
     specs = {s.key: s for s in default_screen(cohort, mib1_threshold_pct=5)}
     assert specs["mib1_recurrence_pct"].split_rule == "this run's cut-off 5% (the paper: 2%)"
@@ -496,7 +496,7 @@ def test_post_baseline_rows_are_marked_and_sparse_tests_flagged(cohort):
 
 
 def test_interaction_profile_interval_inverts_the_likelihood_ratio_test(cohort):
-    from nettx_utils.cox import profile_loglik
+    from nettx_utils.stats.cox import profile_loglik
 
     test = surgery_mib1_interaction(cohort, 2)
     known = cohort["mib1_recurrence_pct"].notna()
@@ -554,7 +554,7 @@ def test_strata_sizes_label_the_deaths_not_the_published_counts(cohort):
 def test_the_screen_caption_is_complete_without_the_page():
     """The exported screen has no note below it: its caption explains † itself and, on the
     synthetic cohort only, says that the rows the paper does not print are not findings."""
-    from nettx_utils import prognostic
+    from nettx_utils.paper import prognostic
 
     synthetic = prognostic.screen_caption(0.05, True)
     centre = prognostic.screen_caption(0.05, False)

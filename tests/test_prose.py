@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from nettx_utils.prose import (
+from nettx_utils.pages.prose import (
     cohort_mark,
     number_text,
     p_phrase,

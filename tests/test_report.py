@@ -18,11 +18,12 @@ import pandas as pd
 import pytest
 from lifelines import KaplanMeierFitter
 
-from nettx_utils import report
-from nettx_utils.chapter import open_chapter
-from nettx_utils.cohort import load_cohort
-from nettx_utils.export import CAPTION_COLUMN
-from nettx_utils.published import (
+from nettx_utils.data.cohort import load_cohort
+from nettx_utils.data.template import example_cohort
+from nettx_utils.pages.chapter import open_chapter
+from nettx_utils.pages.export import CAPTION_COLUMN
+from nettx_utils.paper import report
+from nettx_utils.paper.published import (
     COHORT_COLUMN,
     CONTEXT_KINDS,
     HALF_DOWN_MARK,
@@ -40,8 +41,7 @@ from nettx_utils.published import (
     tally,
     tally_text,
 )
-from nettx_utils.scoring import score
-from nettx_utils.template import example_cohort
+from nettx_utils.paper.scoring import score
 
 MARKS = {"✓", "✗", "⚑"}
 
@@ -413,7 +413,7 @@ def test_the_exported_comparison_explains_its_marks(scored, tmp_path):
     mark; a centre's export has no marks and says on every row where its values come from."""
     from types import SimpleNamespace
 
-    from nettx_utils.export import save_table
+    from nettx_utils.pages.export import save_table
 
     frame = report.export_frame(SimpleNamespace(synthetic=True, differs={}), scored)
     assert report.MARK_COLUMN in frame.columns

@@ -1,4 +1,4 @@
-"""The spec grammar and the dispatch of nettx_utils.scoring, on small hand-made frames."""
+"""The spec grammar and the dispatch of nettx_utils.paper.scoring, on small hand-made frames."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nettx_utils import association, scoring, survival
 from nettx_utils.errors import NettxError
-from nettx_utils.published import load_consistency_audit, load_published_values, score_line
-from nettx_utils.scoring import (
+from nettx_utils.paper import scoring
+from nettx_utils.paper.published import load_consistency_audit, load_published_values, score_line
+from nettx_utils.paper.scoring import (
     Atom,
     derive,
     evaluate,
@@ -20,6 +20,7 @@ from nettx_utils.scoring import (
     reproduce_published,
     score,
 )
+from nettx_utils.stats import association, survival
 
 
 @pytest.fixture()
@@ -248,8 +249,8 @@ def test_screen_significant_counts_characteristics_by_lifelines_logrank():
     """
     from lifelines.statistics import multivariate_logrank_test
 
-    from nettx_utils.cohort import load_cohort
-    from nettx_utils.prognostic import univariable_screen
+    from nettx_utils.data.cohort import load_cohort
+    from nettx_utils.paper.prognostic import univariable_screen
 
     cohort = load_cohort()
     planted = cohort.copy()

@@ -1,4 +1,4 @@
-"""Tests for nettx_utils.survival: hand computations, R's aml results, lifelines parity."""
+"""Tests for nettx_utils.stats.survival: hand computations, R's aml results, lifelines parity."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from lifelines.utils import median_survival_times
 from scipy.stats import norm
 
 from nettx_utils.errors import NettxError
-from nettx_utils.survival import (
+from nettx_utils.stats.survival import (
     CI_TYPES,
     KaplanMeier,
     LogRankResult,
@@ -334,7 +334,7 @@ def test_cumulative_incidence_by_hand_and_against_one_minus_km():
     t=5: 2 at risk, one UP: CIF += S(5-) * 1/2 = 1/4, so CIF = 0.5.
     1 - KM that censors the death at 3: S = 3/4 * 1/2 = 3/8, so 1 - KM = 0.625 > 0.5.
     """
-    from nettx_utils.survival import cumulative_incidence
+    from nettx_utils.stats.survival import cumulative_incidence
 
     ci = cumulative_incidence([2, 3, 5, 8], [1, 2, 1, 0], [1, 2, 4, 6, 9])
     assert ci["incidence"].tolist()[:4] == pytest.approx([0.0, 0.25, 0.25, 0.5])
@@ -346,7 +346,7 @@ def test_cumulative_incidence_by_hand_and_against_one_minus_km():
 def test_cumulative_incidence_leaves_numpy_global_generator_alone():
     """lifelines' Aalen-Johansen fitter reseeds numpy's global generator to jitter tied
     times; cumulative_incidence restores it, and gives the same estimate every time."""
-    from nettx_utils.survival import cumulative_incidence
+    from nettx_utils.stats.survival import cumulative_incidence
 
     tied = ([2, 2, 3, 5, 5, 8], [1, 2, 1, 1, 2, 0], [4, 6])
     legacy = np.random  # the global generator that lifelines reseeds

@@ -1,4 +1,4 @@
-"""The numpy log-rank of nettx_utils.survival against lifelines, on small and awkward data.
+"""The numpy log-rank of nettx_utils.stats.survival against lifelines, on small and awkward data.
 
 logrank_test computes the statistic from one sort of the durations instead of calling
 lifelines (so that 10^6 patients take a fraction of a second); these tests hold it to
@@ -13,7 +13,7 @@ import pytest
 from lifelines import KaplanMeierFitter
 from lifelines.statistics import multivariate_logrank_test
 
-from nettx_utils.survival import fit_kaplan_meier, logrank_test
+from nettx_utils.stats.survival import fit_kaplan_meier, logrank_test
 
 LIFELINES_NAMES = {"logrank": None, "wilcoxon": "wilcoxon", "tarone-ware": "tarone-ware",
                    "peto": "peto"}  # fmt: skip
@@ -110,7 +110,7 @@ def test_categorical_with_missing_and_unused_levels_equals_its_labels():
 
 def test_a_refit_replaces_the_lazy_lifelines_fit():
     """lifelines_ is fitted on first use; fitting the object again must not keep the old one."""
-    from nettx_utils.survival import KaplanMeier
+    from nettx_utils.stats.survival import KaplanMeier
 
     km = KaplanMeier().fit([1, 2, 3, 4], [1, 1, 1, 1])
     assert km.lifelines_.median_survival_time_ == 2.0

@@ -15,11 +15,11 @@ import pytest
 from lifelines import KaplanMeierFitter
 from lifelines.statistics import logrank_test as lifelines_logrank
 
-from nettx_utils import cli, pipeline, sweep
-from nettx_utils.chapter import SYNTHETIC_CAPTION
-from nettx_utils.cohort import DATA_DIR, load_cohort
+from nettx_utils.build import cli, pipeline, sweep
+from nettx_utils.data.cohort import DATA_DIR, load_cohort
 from nettx_utils.errors import NettxError
-from nettx_utils.export import SOURCE_COLUMN
+from nettx_utils.pages.chapter import SYNTHETIC_CAPTION
+from nettx_utils.pages.export import SOURCE_COLUMN
 
 
 def test_notebook_names_resolve_like_the_run_command():

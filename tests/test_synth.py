@@ -19,14 +19,16 @@ from lifelines import KaplanMeierFitter
 from lifelines.statistics import logrank_test, multivariate_logrank_test
 from scipy import stats
 
-from nettx_utils import prognostic, synth, synth_base
-from nettx_utils.cohort import load_cohort
+from nettx_utils.data.cohort import load_cohort
 from nettx_utils.errors import NettxError
-from nettx_utils.published import load_consistency_audit, load_published_values, score_line
-from nettx_utils.scoring import score
-from nettx_utils.synth_search import search_ages
-from nettx_utils.synth_stats import _fast_problems, _logrank_p
-from nettx_utils.synth_verify import screen_balanced, screen_specs
+from nettx_utils.paper import prognostic
+from nettx_utils.paper.published import load_consistency_audit, load_published_values, score_line
+from nettx_utils.paper.scoring import score
+from nettx_utils.synth import base as synth_base
+from nettx_utils.synth import generate as synth
+from nettx_utils.synth.fast_stats import _fast_problems, _logrank_p
+from nettx_utils.synth.search import search_ages
+from nettx_utils.synth.verify import screen_balanced, screen_specs
 
 ROOT = Path(__file__).resolve().parents[1]
 OTHER_SEED = 7
@@ -340,7 +342,7 @@ def test_the_csv_is_plain_and_its_descriptor_says_synthetic(
     descriptor = json.loads(first)
     assert descriptor["nettx"]["notice"].startswith("SYNTHETIC DATA - not real patients")
     assert "(seed 123)" in descriptor["description"]
-    assert descriptor["nettx"]["generator"] == "nettx_utils.synth"
+    assert descriptor["nettx"]["generator"] == "nettx_utils.synth.generate"
     assert descriptor["nettx"]["seed"] == 123
     (resource,) = descriptor["resources"]
     assert resource["path"] == "c.csv"
@@ -363,7 +365,9 @@ def test_is_synthetic_file_means_written_by_the_generator_and_unchanged(
     assert synth.is_synthetic_file(path)
     path.write_bytes(text.replace(b"SYN-01,", b"SYN-99,"))
     assert not synth.is_synthetic_file(path)
-    path.write_bytes(b"# SYNTHETIC DATA - not real patients, by nettx_utils.synth\n" + text)
+    path.write_bytes(
+        b"# SYNTHETIC DATA - not real patients, by nettx_utils.synth.generate\n" + text
+    )
     assert not synth.is_synthetic_file(path)
     path.write_bytes(text)
     copy = tmp_path / "copy.csv"  # same content, another name: not the file described
@@ -391,11 +395,13 @@ def test_synth_command_overwrites_only_its_own_unchanged_output(
 ) -> None:
     """``synth --out`` replaces a file it wrote (told by the descriptor, not by comment
     lines) and refuses a user's file, or its own file edited since, without --force."""
-    from nettx_utils import cli
+    from nettx_utils.build import cli
 
     monkeypatch.setattr(synth, "generate_cohort", lambda seed: default_cohort)
     out = tmp_path / "cohort.csv"
-    out.write_text("# SYNTHETIC DATA - not real patients, by nettx_utils.synth\npatient_id\nA-1\n")
+    out.write_text(
+        "# SYNTHETIC DATA - not real patients, by nettx_utils.synth.generate\npatient_id\nA-1\n"
+    )
     assert cli.main(["synth", "--seed", "4", "--out", str(out)]) != 0
     assert "refusing to overwrite" in capsys.readouterr().err
     assert cli.main(["synth", "--seed", "4", "--out", str(out), "--force"]) == 0

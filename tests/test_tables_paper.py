@@ -8,8 +8,9 @@ import math
 import pandas as pd
 import pytest
 
-from nettx_utils import derived, tables
-from nettx_utils.cohort import load_cohort
+from nettx_utils.data import derived
+from nettx_utils.data.cohort import load_cohort
+from nettx_utils.paper import tables
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +20,7 @@ def cohort():
 
 @pytest.fixture(scope="module")
 def scored(cohort):
-    from nettx_utils.chapter import _score
+    from nettx_utils.pages.chapter import _score
 
     return _score(cohort)
 
@@ -110,7 +111,7 @@ def test_site_summary_counts_single_sites_and_says_when_there_is_none(cohort):
 
 
 def test_status_beside_paper_prints_the_published_numbers(cohort, scored):
-    from nettx_utils.published import DATA_DIR
+    from nettx_utils.paper.published import DATA_DIR
 
     published = pd.read_csv(DATA_DIR / "published_values.csv", dtype=str).set_index("id")
     status = tables.status_beside_paper(tables.status_table(cohort), scored).set_index("key")
@@ -161,7 +162,7 @@ def test_rank_tests_view_prints_p_as_the_paper_does():
 
 
 def test_paper_test_column_marks_only_the_unpublished_tests(cohort, scored):
-    from nettx_utils.association import mib1_comparisons, paper_test_column
+    from nettx_utils.stats.association import mib1_comparisons, paper_test_column
 
     tests = mib1_comparisons(cohort)
     keys = zip(tests["key"], tests["test_key"], strict=True)
@@ -173,8 +174,8 @@ def test_paper_test_column_marks_only_the_unpublished_tests(cohort, scored):
 
 
 def test_views_have_no_snake_case_headers(cohort):
-    from nettx_utils.association import paper_correlations
-    from nettx_utils.survival import fit_kaplan_meier, landmark_table
+    from nettx_utils.stats.association import paper_correlations
+    from nettx_utils.stats.survival import fit_kaplan_meier, landmark_table
 
     km = fit_kaplan_meier(
         cohort["months_recurrence_to_last_followup"], derived.event_flags(cohort["died"])

@@ -1,4 +1,4 @@
-"""The by-hand computations of the teaching chapters equal lifelines and nettx_utils.survival."""
+"""The by-hand computations of the teaching chapters equal lifelines and nettx_utils.stats.survival."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from lifelines import KaplanMeierFitter
 from lifelines.statistics import multivariate_logrank_test
 from scipy.stats import norm
 
-from nettx_utils import teaching
-from nettx_utils.cohort import load_cohort
+from nettx_utils.data.cohort import load_cohort
 from nettx_utils.errors import NettxError
-from nettx_utils.survival import CI_TYPES, fit_kaplan_meier, landmark_table, median_followup
+from nettx_utils.stats.survival import CI_TYPES, fit_kaplan_meier, landmark_table, median_followup
+from nettx_utils.teaching import by_hand as teaching
 
 TOL = 1e-10
 
@@ -499,8 +499,8 @@ def test_expected_by_group_by_hand(data):
 
 
 def test_chi2_caveat_quotes_both_p_values_on_the_cohort():
-    from nettx_utils.cutoff_report import fixed_cut_test
-    from nettx_utils.prose import p_significant
+    from nettx_utils.pages.prose import p_significant
+    from nettx_utils.teaching.cutoff_problem import fixed_cut_test
 
     months, died, groups = cohort_data()
     marker = load_cohort()["months_lt_to_recurrence"].to_numpy(float)
@@ -520,7 +520,7 @@ def test_chi2_caveat_quotes_both_p_values_on_the_cohort():
 
 
 def test_teaching_figures_follow_the_book_tick_rule():
-    from nettx_utils.plots import book_ticks
+    from nettx_utils.figures.plots import book_ticks
 
     months, died, groups = cohort_data()
     table = teaching.life_table(months, died)
@@ -617,7 +617,7 @@ def test_every_cohort_table_of_chapters_7_to_10_carries_the_cohort_mark(name):
 
 def test_chi2_caveat_says_when_no_shuffle_reached_the_statistic():
     """With 0 hits the text gives p = 1/(B + 1) and a true bound, never "0.000 to 0.000"."""
-    from nettx_utils.cutoff_report import fixed_cut_test
+    from nettx_utils.teaching.cutoff_problem import fixed_cut_test
 
     months = np.arange(1.0, 41.0)  # the marker sorts survival perfectly: nothing beats it
     died = np.ones(40, dtype=int)
@@ -651,7 +651,7 @@ def test_monte_carlo_se_by_hand():
 
 
 def test_paper_survival_months_are_the_published_landmarks():
-    from nettx_utils.chapter import PAPER_PARAMETERS
+    from nettx_utils.pages.chapter import PAPER_PARAMETERS
 
     months = {12.0 * years for years in PAPER_PARAMETERS["landmark_years"]}
     assert teaching.paper_survival_months() == months

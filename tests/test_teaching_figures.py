@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from matplotlib.text import Text
 
-from nettx_utils import teaching_figures
-from nettx_utils.cutoff_report import SearchCorrection
-from nettx_utils.cutoffs import MaxSelectedResult
+from nettx_utils.stats.cutoffs import MaxSelectedResult
+from nettx_utils.teaching import figures as teaching_figures
+from nettx_utils.teaching.cutoff_problem import SearchCorrection
 
 
 def texts(figure) -> str:

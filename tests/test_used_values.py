@@ -1,5 +1,5 @@
 """The box under a notebook's parameters cell lists the values its run used
-(:func:`nettx_utils.execution.tidy_executed`)."""
+(:func:`nettx_utils.build.execution.tidy_executed`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from nettx_utils import execution
+from nettx_utils.build import execution
 
 
 def _notebook(path):
@@ -72,9 +72,9 @@ def test_only_true_opts_a_real_cohort_into_per_patient_figures(tmp_path):
     "none" as a string) it must not switch per-patient lines on for a real cohort."""
     import pandas as pd
 
-    from nettx_utils.chapter import open_chapter
-    from nettx_utils.cohort import DEFAULT_COHORT
-    from nettx_utils.pipeline import parse_parameters
+    from nettx_utils.build.pipeline import parse_parameters
+    from nettx_utils.data.cohort import DEFAULT_COHORT
+    from nettx_utils.pages.chapter import open_chapter
 
     copy = pd.read_csv(DEFAULT_COHORT)
     copy["patient_id"] = [f"C{i:03d}" for i in range(len(copy))]
@@ -92,7 +92,7 @@ def test_an_unset_per_patient_flag_shows_what_it_meant_for_the_run(tmp_path):
     run drew per-patient lines, as the chapters decided it."""
     import pandas as pd
 
-    from nettx_utils.cohort import DEFAULT_COHORT
+    from nettx_utils.data.cohort import DEFAULT_COHORT
 
     defaults = {"data_path": "None", "per_patient_figures": "None"}
     synthetic = execution.used_values_markdown(defaults, {})

@@ -17,17 +17,19 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from nettx_utils import cli, execution, pipeline, privacy, tables
-from nettx_utils.cohort import CohortWarning, load_cohort, load_dictionary
+from nettx_utils.build import cli, execution, pipeline
+from nettx_utils.data import privacy
+from nettx_utils.data.cohort import CohortWarning, load_cohort, load_dictionary
+from nettx_utils.data.template import example_cohort, template_frame
 from nettx_utils.errors import CohortError, NettxError
-from nettx_utils.template import example_cohort, template_frame
+from nettx_utils.paper import tables
 
 # The small cohort of tests/data (good/ and bad/) was drawn column by column, so its ages
 # do not add up (age at LT + time to recurrence != age at recurrence) and every load of
 # it warns; that check has its own tests at the end of this file, which record warnings
 # themselves and so see it whatever this filter says.
 pytestmark = pytest.mark.filterwarnings(
-    "ignore:.*'age_at_recurrence_years' differs by:nettx_utils.cohort.CohortWarning"
+    "ignore:.*'age_at_recurrence_years' differs by:nettx_utils.data.cohort.CohortWarning"
 )
 
 DATA = Path(__file__).parent / "data"
@@ -194,7 +196,7 @@ def test_privacy_scan_reads_excel_downloads_search_index_and_odd_ids(tmp_path):
 def test_the_synthetic_cohort_is_recognised_by_its_checksum(tmp_path):
     """By the SHA-256 that data/datapackage.json records (CRLF read as LF), wherever the file
     lies; comment lines make no file synthetic."""
-    from nettx_utils.cohort import DEFAULT_COHORT
+    from nettx_utils.data.cohort import DEFAULT_COHORT
 
     descriptor = json.loads((DEFAULT_COHORT.parent / "datapackage.json").read_text())
     recorded = descriptor["resources"][0]["hash"]
@@ -213,7 +215,7 @@ def test_the_synthetic_cohort_is_recognised_by_its_checksum(tmp_path):
 
 
 def test_without_the_descriptor_nothing_is_synthetic(tmp_path):
-    from nettx_utils.cohort import DEFAULT_COHORT
+    from nettx_utils.data.cohort import DEFAULT_COHORT
 
     assert privacy.recorded_checksum(tmp_path / "datapackage.json") is None
     assert not privacy.is_synthetic(DEFAULT_COHORT, descriptor=tmp_path / "datapackage.json")
@@ -222,7 +224,7 @@ def test_without_the_descriptor_nothing_is_synthetic(tmp_path):
 def test_update_recorded_checksum_rewrites_only_the_hash_and_size(tmp_path):
     """For a cohort file changed by other means than the generator: the descriptor's other
     keys keep their values and order."""
-    from nettx_utils.cohort import DEFAULT_COHORT
+    from nettx_utils.data.cohort import DEFAULT_COHORT
 
     shutil.copy(DEFAULT_COHORT.parent / "datapackage.json", tmp_path / "datapackage.json")
     cohort = tmp_path / "cohort.csv"
@@ -292,7 +294,7 @@ def test_pipeline_refuses_a_cohort_inside_the_build_folder(tmp_path):
 
 
 def test_templates_name_the_dictionary_columns():
-    from nettx_utils.cohort import DATA_DIR, read_table
+    from nettx_utils.data.cohort import DATA_DIR, read_table
 
     names = load_dictionary().names
     assert list(template_frame().columns) == names
@@ -337,7 +339,7 @@ def _age_warnings(path: Path) -> list[str]:
 
 def test_an_age_at_recurrence_off_the_sum_warns_naming_its_row(tmp_path, capsys):
     """Row 4 of the sheet (index 2) gets 3 years more, row 7 (index 5) 1.5 years less."""
-    from nettx_utils.cohort import DEFAULT_COHORT
+    from nettx_utils.data.cohort import DEFAULT_COHORT
 
     table = _consistent_ages(DEFAULT_COHORT)
     table.loc[2, "age_at_recurrence_years"] += 3
@@ -356,7 +358,7 @@ def test_an_age_at_recurrence_off_the_sum_warns_naming_its_row(tmp_path, capsys)
 
 def test_an_age_gap_within_the_tolerance_is_accepted_silently(tmp_path):
     """0.9 years off (whole-year ages can do that) is rounding; 1.1 years is not."""
-    from nettx_utils.cohort import AGE_TOLERANCE_YEARS, DEFAULT_COHORT
+    from nettx_utils.data.cohort import AGE_TOLERANCE_YEARS, DEFAULT_COHORT
 
     assert AGE_TOLERANCE_YEARS == 1.0
     table = _consistent_ages(DEFAULT_COHORT)

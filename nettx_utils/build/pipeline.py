@@ -1,0 +1,565 @@
+"""Execute the notebooks with papermill, then build the book with Jupyter Book.
+
+The data flow goes one way (CUPiD's two steps):
+
+1. a fresh *staging* copy of the book's sources (``_config.yml``, ``_toc.yml``,
+   ``book/``) is assembled inside the build folder;
+2. papermill executes each source notebook of ``notebooks/`` into
+   ``book/computed/`` of that staging copy, with the run's parameters, several at
+   once in warm kernels (:mod:`nettx_utils.build.execution`); a notebook whose inputs did
+   not change (:func:`notebook_key`) is copied from the previous run instead;
+3. Jupyter Book builds the staging copy with execution off, warnings as errors,
+   starting from the previous build's Sphinx state so that only changed pages are
+   read and written again; its process starts, and sets Sphinx up, while the
+   notebooks execute (:mod:`nettx_utils.build.htmlbuild`);
+4. only when every step succeeded, the staging copy becomes ``source/`` and its
+   HTML becomes ``html/``, replacing the previous ones by a rename.
+
+A failing notebook or build therefore leaves the previous book untouched. Nothing
+is written into ``data/``, ``notebooks/`` or the user's cohort file.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import shutil
+import time
+import warnings
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from nettx_utils.build import execution, fingerprint, htmlbuild
+from nettx_utils.build.kernels import WarmKernel
+from nettx_utils.build.parameters import parse_parameters as parse_parameters  # the -p parser
+from nettx_utils.data import privacy
+from nettx_utils.data.cohort import (
+    ALLOW_COLUMNS_ENV,
+    DATA_DIR,
+    DEFAULT_COHORT,
+    PROJECT_ROOT,
+    load_cohort,
+)
+from nettx_utils.errors import NettxError, NotebookFailed
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
+PAGES = Path("book")  # prose pages; a page written as a notebook (*.ipynb) is executed too
+BOOK_SOURCES = ("_config.yml", "_toc.yml", "book")
+DEFAULT_BUILD_DIR = PROJECT_ROOT / "book" / "_build"
+COMPUTED = Path("book") / "computed"
+SKIPPED_IN_STAGING = ("_build", "computed")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a pipeline run produced."""
+
+    html_dir: Path
+    executed: tuple[str, ...]
+    reused: tuple[str, ...]
+    seconds: dict[str, float] = field(default_factory=dict)
+    pages_executed: tuple[str, ...] = ()
+    pages_reused: tuple[str, ...] = ()
+    """The pages written as notebooks (:func:`page_notebooks`); ``executed`` and
+    ``reused`` name the chapters."""
+
+    @property
+    def index(self) -> Path:
+        return self.html_dir / "index.html"
+
+
+def source_notebooks(notebook_dir: Path = NOTEBOOK_DIR) -> list[Path]:
+    """The book's notebooks, in chapter order (their file names start ``01_``, ``02_``...)."""
+    notebooks = sorted(notebook_dir.glob("[0-9][0-9]_*.ipynb"))
+    if not notebooks:
+        raise NettxError(f"{notebook_dir}: no notebooks named like 01_name.ipynb.")
+    return notebooks
+
+
+def page_notebooks(project_root: Path = PROJECT_ROOT) -> list[Path]:
+    """The prose pages written as notebooks (``book/*.ipynb``): a page that shows what a
+    command computes runs that computation when the book is built, so what it shows
+    is the build's output. They are executed like the chapters (cheap, a second at
+    most), in place in the staged book."""
+    return sorted((project_root / PAGES).glob("*.ipynb"))
+
+
+def declared_parameters(notebook: Path) -> dict[str, object]:
+    """The names and defaults of a notebook's ``parameters`` cell."""
+    import papermill
+
+    return {
+        name: info["default"] for name, info in papermill.inspect_notebook(str(notebook)).items()
+    }
+
+
+def checked_parameters(parameters: Mapping[str, object]) -> dict[str, object]:
+    """The run's parameters checked against their declarations
+    (:func:`nettx_utils.build.parameters.check_parameters`) before anything runs; ``data_path``
+    is refused, the cohort comes with ``--data``.
+
+    Raises
+    ------
+    ParameterError
+        Naming the parameter, the value given and the values allowed (exit status 2).
+    """
+    from nettx_utils.build import parameters as declared
+
+    declared.refuse_data_path(parameters)
+    return declared.check_parameters(parameters)
+
+
+def plan_parameters(
+    notebooks: Sequence[Path], parameters: Mapping[str, object]
+) -> dict[str, dict[str, object]]:
+    """Each notebook gets the parameters its ``parameters`` cell declares.
+
+    Raises
+    ------
+    NettxError
+        When no notebook declares one of ``parameters`` (naming the notebook and its
+        parameters when there is one notebook, as in a sweep).
+    """
+    declared = {nb.stem: declared_parameters(nb) for nb in notebooks}
+    unknown = [name for name in parameters if not any(name in d for d in declared.values())]
+    if unknown:
+        known = sorted({name for d in declared.values() for name in d})
+        if len(declared) == 1:  # a sweep's notebook
+            raise NettxError(
+                f"{notebooks[0].stem} declares no parameter {', '.join(unknown)}; "
+                f"its parameters are: {', '.join(known)}."
+            )
+        raise NettxError(
+            f"no notebook declares parameter(s) {', '.join(unknown)}; "
+            f"the notebooks' parameters are: {', '.join(known)}."
+        )
+    return {
+        stem: {name: value for name, value in parameters.items() if name in names}
+        for stem, names in declared.items()
+    }
+
+
+def assemble_sources(staging: Path, project_root: Path = PROJECT_ROOT) -> None:
+    """Copy the book's configuration and prose pages into ``staging``."""
+    for name in BOOK_SOURCES:
+        source = project_root / name
+        if source.is_dir():
+            shutil.copytree(
+                source, staging / name, ignore=shutil.ignore_patterns(*SKIPPED_IN_STAGING)
+            )
+        else:
+            shutil.copy2(source, staging / name)
+    (staging / COMPUTED).mkdir(parents=True, exist_ok=True)
+
+
+def _swap(new: Path, target: Path) -> None:
+    """Replace ``target`` by ``new`` with renames, so a reader never sees half a book."""
+    old = target.with_name(target.name + ".old")
+    if old.exists():
+        shutil.rmtree(old)
+    if target.exists():
+        target.rename(old)
+    new.rename(target)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def run(
+    *,
+    build_dir: Path = DEFAULT_BUILD_DIR,
+    data_path: Path | None = None,
+    parameters: Mapping[str, object] | None = None,
+    only: Sequence[str] = (),
+    notebook_dir: Path = NOTEBOOK_DIR,
+    project_root: Path = PROJECT_ROOT,
+    report: Callable[[str], None] = print,
+    allow_columns: Sequence[str] = (),
+    jobs: int | None = None,
+    use_cache: bool = True,
+    reuse_kernels: bool = True,
+) -> RunResult:
+    """Execute the notebooks and build the HTML book into ``build_dir``.
+
+    Parameters
+    ----------
+    build_dir
+        Receives ``source/`` (the executed book sources) and ``html/``; a run that
+        fails leaves its executed copies in ``failed/``, which the next successful run
+        removes.
+    data_path
+        Another cohort file; checked against the dictionary before any notebook
+        starts, then passed as ``data_path`` to the notebooks that declare it.
+    parameters
+        papermill parameters, each passed to every notebook that declares it.
+    only
+        Notebook names (``01_cohort`` or ``01``) to execute; the others reuse
+        their executed copies from the previous run when there is one.
+    allow_columns
+        Identifier-like columns of the cohort to accept (``--allow-column``);
+        passed to the notebooks in ``$NETTX_ALLOW_COLUMNS``.
+    jobs
+        Notebooks executed at once (they do not depend on each other); default:
+        the number of cores, at most 4.
+    use_cache
+        Reuse a notebook's executed copy from the previous run when its key
+        (:func:`notebook_key`) is unchanged, and the published-value score the
+        chapters share when the data and the package are
+        (:func:`nettx_utils.pages.chapter.shared_score`); ``False`` computes both again.
+    reuse_kernels
+        Execute each worker's notebooks one after the other in one kernel, reset
+        between notebooks (:mod:`nettx_utils.build.kernels`); ``False`` starts a kernel
+        per notebook.
+
+    Raises
+    ------
+    ParameterError
+        When a parameter is unknown or its value is not allowed
+        (:mod:`nettx_utils.build.parameters`): before anything is read or written.
+    CohortError
+        When the cohort breaks a dictionary rule: before any notebook starts.
+    NettxError
+        When the built book of a non-synthetic cohort shows a patient id
+        (:func:`nettx_utils.data.privacy.assert_no_patient_ids`); the previous book
+        is then unchanged.
+    """
+    parameters = checked_parameters(parameters or {})
+    allow_columns = tuple(allow_columns)
+    cohort_path = Path(data_path).resolve() if data_path is not None else DEFAULT_COHORT
+    cohort = _checked_cohort(cohort_path, Path(build_dir), allow_columns, report)
+    synthetic = privacy.is_synthetic(cohort_path)
+    if data_path is not None:
+        parameters["data_path"] = str(cohort_path)
+    chapters = source_notebooks(notebook_dir)
+    pages = page_notebooks(project_root)
+    notebooks = chapters + pages
+    selected = _select(notebooks, only)
+    plan = plan_parameters(notebooks, parameters)
+    build_dir = Path(build_dir)
+    build_dir.mkdir(parents=True, exist_ok=True)
+    previous = build_dir / "source" / COMPUTED
+    kernel = execution.kernel_name()
+    environment = ExitStack()
+    environment.enter_context(_one_run_at_a_time(build_dir))
+    staging = build_dir / "staging"  # one path, so that Sphinx can build incrementally
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir()
+    executed, reused, seconds = [], [], {}
+    environment.enter_context(
+        execution.environment_variable(ALLOW_COLUMNS_ENV, json.dumps(list(allow_columns)))
+    )
+    inputs = fingerprint.inputs_digest(cohort_path)  # the cohort, data files and package, once
+    score_cache = _score_cache(build_dir, inputs, keep=use_cache)
+    environment.enter_context(
+        execution.environment_variable(fingerprint.SCORE_CACHE_ENV, str(score_cache))
+    )
+    try:
+        assemble_sources(staging, project_root)
+        keys = {
+            nb.stem: notebook_key(nb, plan[nb.stem], cohort_path, allow_columns, inputs=inputs)
+            for nb in notebooks
+        }
+        # A page may read the chapters' sources (the parameters page reads chapter 5's
+        # defaults): its key includes them.
+        chapters_source = fingerprint.digest(*(nb.read_bytes() for nb in chapters))
+        for page in pages:
+            keys[page.stem] = fingerprint.digest(keys[page.stem].encode(), chapters_source.encode())
+        previous_keys = _previous_keys(previous) if use_cache else {}
+        cohort_sha = privacy.file_sha256(cohort_path)
+        _refuse_mixed_cohorts(previous, cohort_sha, selected, notebooks)
+        outputs = {page.stem: staging / PAGES / page.name for page in pages}
+        to_run = []
+        for notebook in notebooks:
+            is_page = notebook.stem in outputs
+            previous_copy = (previous.parent if is_page else previous).joinpath(notebook.name)
+            if previous_copy.exists() and (
+                notebook not in selected or previous_keys.get(notebook.stem) == keys[notebook.stem]
+            ):
+                if is_page:
+                    shutil.copy2(previous_copy, outputs[notebook.stem])
+                else:
+                    _reuse(previous, staging / COMPUTED, notebook.stem)
+                reused.append(notebook.stem)
+                why = "not selected" if notebook not in selected else "unchanged"
+                report(f"{notebook.stem}: {why}, reused the previous run")
+            else:
+                to_run.append(notebook)
+                if notebook not in selected:  # --only, but no previous copy to reuse
+                    report(
+                        f"{notebook.stem}: not selected, but no previous run to reuse: executing"
+                    )
+        jobs = execution.worker_count(jobs, len(to_run))
+        warm = None
+        if to_run and jobs == 1 and reuse_kernels:  # start it now, it imports meanwhile
+            warm = WarmKernel(kernel, staging / COMPUTED)
+            environment.callback(warm.shutdown)
+            warm.launch()
+        if use_cache:
+            htmlbuild.seed_sphinx_state(build_dir, staging)
+        # Jupyter Book starts now and waits, set up, while the notebooks execute. It
+        # lists the sources when it starts (only_build_toc_files excludes the files not
+        # in the table of contents), so each notebook to execute is in place already,
+        # empty until papermill writes it.
+        for notebook in to_run:
+            outputs.get(notebook.stem, staging / COMPUTED / notebook.name).touch()
+        book = environment.enter_context(htmlbuild.JupyterBookBuild(staging))
+        seconds.update(
+            execution.execute_all(
+                to_run,
+                staging / COMPUTED,
+                plan,
+                kernel=kernel,
+                jobs=jobs,
+                report=report,
+                reuse_kernels=reuse_kernels,
+                warm=warm,
+                outputs=outputs,
+            )
+        )
+        if warm is not None:
+            warm.shutdown()  # now rather than after the build: its memory is not needed
+        executed = [nb.stem for nb in to_run]
+        # A notebook reused because --only left it out keeps the key of the copy it
+        # reuses (the previous run's), not this run's: a later run that selects it must
+        # see that its parameters changed.
+        recorded = {
+            nb.stem: previous_keys.get(nb.stem, "")
+            if nb not in selected and nb.stem in reused
+            else keys[nb.stem]
+            for nb in notebooks
+        }
+        _write_run_record(staging, plan, executed, recorded, pages=outputs, cohort=cohort_sha)
+        report("Building the HTML with Jupyter Book ...")
+        start = time.perf_counter()
+        html = book.finish()
+        seconds["jupyter-book"] = time.perf_counter() - start
+        if not synthetic:
+            exports = staging / COMPUTED / "results"
+            scan = privacy.assert_no_patient_ids(html, cohort["patient_id"])
+            files = scan.files
+            if exports.is_dir():  # the tables and figures for manuscripts, gathered below
+                files += privacy.assert_no_patient_ids(exports, cohort["patient_id"]).files
+            report(f"Privacy scan: no patient id in the {files} files of the book and exports.")
+            if scan.unscannable:
+                report(
+                    f"warning: {len(scan.unscannable)} patient id(s) are plain numbers or "
+                    "shorter than 3 characters, which the privacy scan cannot tell from the "
+                    "book's numbers; prefer codes like C-001."
+                )
+        new_html = build_dir / "html.new"
+        if new_html.exists():
+            shutil.rmtree(new_html)
+        html.rename(new_html)
+        _swap(staging / "_build", build_dir / htmlbuild.SPHINX_STATE)
+        _swap(staging, build_dir / "source")
+        _swap(new_html, build_dir / "html")
+        _gather_results(build_dir / "source" / COMPUTED / "results", _results_dir(build_dir))
+        if _drop_failed(build_dir):
+            report(f"Removed {build_dir / 'failed'}: the copies of an earlier failed run.")
+    except NotebookFailed as exc:
+        failed = _keep_failed(staging, build_dir)
+        raise NotebookFailed(
+            f"{exc}\nThe executed copy, with the traceback, is in {failed}. "
+            "The previous book is unchanged."
+        ) from None
+    finally:
+        environment.close()
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return RunResult(
+        build_dir / "html",
+        tuple(stem for stem in executed if stem not in outputs),
+        tuple(stem for stem in reused if stem not in outputs),
+        seconds,
+        tuple(stem for stem in executed if stem in outputs),
+        tuple(stem for stem in reused if stem in outputs),
+    )
+
+
+def notebook_key(
+    notebook: Path,
+    parameters: Mapping[str, object],
+    cohort_path: Path,
+    allow_columns: Sequence[str] = (),
+    *,
+    inputs: str | None = None,
+) -> str:
+    """What an executed notebook depends on, as one hash: its source, its parameters,
+    the cohort file's content, the other data files it reads (dictionary, published
+    values, audit), the package (:func:`~nettx_utils.build.fingerprint.package_digest`) and
+    the accepted columns. ``inputs`` is :func:`~nettx_utils.build.fingerprint.inputs_digest`
+    of ``cohort_path`` when the caller has it already (one run hashes them once)."""
+    return fingerprint.digest(
+        notebook.read_bytes(),
+        json.dumps(dict(parameters), sort_keys=True, default=str).encode(),
+        (inputs or fingerprint.inputs_digest(cohort_path)).encode(),
+        json.dumps(sorted(allow_columns)).encode(),
+    )
+
+
+@contextmanager
+def _one_run_at_a_time(build_dir: Path) -> Iterator[None]:
+    """Refuse a second run into the same build folder while one is running."""
+    with (build_dir / "run.lock").open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise NettxError(
+                f"{build_dir}: another run is building the book there; wait for it to end."
+            ) from None
+        yield
+
+
+def _score_cache(build_dir: Path, inputs: str, *, keep: bool) -> Path:
+    """The folder of the chapters' shared score (:func:`nettx_utils.pages.chapter.shared_score`),
+    emptied of the scores of other ``inputs`` (their digest), and of every score unless
+    ``keep``."""
+    folder = build_dir / "cache"
+    folder.mkdir(exist_ok=True)
+    current = f"score-{inputs[:24]}"
+    for path in folder.glob("score-*"):
+        if path.stem != current or not keep:
+            path.unlink(missing_ok=True)
+    return folder
+
+
+def _reuse(previous: Path, computed: Path, stem: str) -> None:
+    """Carry a notebook's executed copy, its record and its exported files into a new run."""
+    for name in (f"{stem}.ipynb", f"{stem}.json"):
+        if (previous / name).exists():
+            shutil.copy2(previous / name, computed / name)
+    prefix = stem[:2] + "_"
+    for kind in ("tables", "figures"):
+        for path in (previous / "results" / kind).glob(prefix + "*"):
+            (computed / "results" / kind).mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, computed / "results" / kind / path.name)
+
+
+def _results_dir(build_dir: Path) -> Path:
+    """Where the tables and figures for manuscripts go: the project's ``results/`` for the
+    default build, a ``results/`` inside any other build folder."""
+    if build_dir.resolve() == DEFAULT_BUILD_DIR.resolve():
+        return PROJECT_ROOT / "results"
+    return build_dir / "results"
+
+
+def _gather_results(source: Path, results: Path) -> None:
+    """Copy the chapters' exported tables and figures into ``results`` (a build product)."""
+    for kind in ("tables", "figures"):
+        if (results / kind).exists():
+            shutil.rmtree(results / kind)
+        if (source / kind).is_dir():
+            shutil.copytree(source / kind, results / kind)
+
+
+def _select(notebooks: Sequence[Path], only: Sequence[str]) -> set[Path]:
+    if not only:
+        return set(notebooks)
+    selected = set()
+    for name in only:
+        matches = [nb for nb in notebooks if nb.stem == name or nb.stem.split("_", 1)[0] == name]
+        if not matches:
+            raise NettxError(
+                f"--only {name}: no such notebook; choose from {', '.join(nb.stem for nb in notebooks)}."
+            )
+        selected.update(matches)
+    return selected
+
+
+def _write_run_record(
+    staging: Path,
+    plan: Mapping[str, Mapping[str, object]],
+    executed: Sequence[str],
+    keys: Mapping[str, str],
+    pages: Collection[str] = (),
+    cohort: str = "",
+) -> None:
+    """Record the parameters and cache keys of the run beside the executed notebooks
+    (``keys`` of the chapters, ``page_keys`` of the ``pages``), and the checksum of the
+    cohort the chapters read."""
+    record = {
+        "cohort": cohort,
+        "parameters": plan,
+        "executed": list(executed),
+        "keys": {stem: key for stem, key in keys.items() if stem not in pages},
+        "page_keys": {stem: key for stem, key in keys.items() if stem in pages},
+    }
+    (staging / COMPUTED / "run.json").write_text(json.dumps(record, indent=2, default=str))
+
+
+def _refuse_mixed_cohorts(
+    previous: Path, cohort_sha: str, selected: Collection[Path], notebooks: Sequence[Path]
+) -> None:
+    """``--only`` keeps the other chapters of the previous run; refuse when that run read
+    another cohort, so a book never mixes two cohorts' chapters (and exports)."""
+    if len(selected) == len(notebooks) or not (previous / "run.json").exists():
+        return
+    try:
+        before = json.loads((previous / "run.json").read_text()).get("cohort", "")
+    except (OSError, ValueError):
+        before = ""
+    if before != cohort_sha:
+        raise NettxError(
+            "--only keeps the other chapters of the previous run, which read another cohort "
+            "(or an older version of it); run once without --only to build every chapter "
+            "on this cohort."
+        )
+
+
+def _previous_keys(previous: Path) -> dict[str, str]:
+    try:
+        record = json.loads((previous / "run.json").read_text())
+        return {**record.get("keys", {}), **record.get("page_keys", {})}
+    except (OSError, ValueError):
+        return {}
+
+
+def _drop_failed(build_dir: Path) -> bool:
+    """Remove ``failed/`` after a successful run (True if there was one): its copies
+    belong to an earlier run whose failure this run's book no longer has."""
+    failed = build_dir / "failed"
+    if not failed.exists():
+        return False
+    shutil.rmtree(failed)
+    return True
+
+
+def _keep_failed(staging: Path, build_dir: Path) -> Path:
+    """Keep the executed copies of a failed run in ``failed/`` for inspection."""
+    failed = build_dir / "failed"
+    if failed.exists():
+        shutil.rmtree(failed)
+    shutil.copytree(staging / COMPUTED, failed)
+    return failed
+
+
+def _checked_cohort(
+    cohort_path: Path,
+    build_dir: Path,
+    allow_columns: Sequence[str],
+    report: Callable[[str], None],
+) -> pd.DataFrame:
+    """Validate the cohort before anything runs; refuse a layout that could lose a file.
+
+    Warnings (suspicious but possible values) are reported and the run goes on.
+    """
+    build = build_dir.resolve()
+    if build.is_relative_to(DATA_DIR.resolve()):
+        raise NettxError(f"{build_dir}: data/ holds the inputs; build the book elsewhere.")
+    if cohort_path.is_relative_to(build):
+        raise NettxError(
+            f"{cohort_path}: the cohort file is inside the build folder {build_dir}, which "
+            "each run replaces; move the file out of it first."
+        )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cohort = load_cohort(cohort_path, allow_columns=allow_columns)
+    for warning in caught:
+        report(f"warning: {warning.message}")
+    return cohort

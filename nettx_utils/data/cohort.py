@@ -1,0 +1,844 @@
+"""Load a cohort file and check it against the data dictionary.
+
+Every notebook, the pipeline and the command line read the cohort through
+:func:`load_cohort`, so a malformed file fails in one place with one clear
+message (file, column, first offending rows, what was expected) instead of a
+traceback deep inside an analysis.
+
+Accepted: CSV (comma, semicolon with decimal commas, tab; UTF-8 with or without
+BOM, UTF-16, Windows-1252/latin-1) and Excel ``.xlsx``; columns in any order,
+their names in any case; booleans as 0/1, yes/no, true/false in any case;
+missing values as empty cells, NA, n/a, null...; category codes or labels in
+any case, with stray spaces. Extra columns are kept and reported as unused;
+columns that look like direct identifiers are refused unless allowed by name
+(:mod:`nettx_utils.data.privacy`).
+
+Types after loading: numbers are ``float64``, integers ``Int64``, booleans the
+nullable ``boolean`` dtype, categories ``category`` with the dictionary's codes
+as categories (in dictionary order), identifiers and extra columns ``string``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import difflib
+import io
+import json
+import os
+import re
+import warnings
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from nettx_utils.data.privacy import check_identifiers, looks_like_dates
+from nettx_utils.errors import CohortError
+from nettx_utils.project import PROJECT_ROOT
+
+DATA_DIR = PROJECT_ROOT / "data"
+DEFAULT_COHORT = DATA_DIR / "cohort.csv"
+DEFAULT_DICTIONARY = DATA_DIR / "dictionary.yml"
+
+TRUE_WORDS = frozenset({"1", "1.0", "yes", "y", "true", "t"})
+FALSE_WORDS = frozenset({"0", "0.0", "no", "n", "false", "f"})
+MISSING_WORDS = frozenset(
+    {"", "na", "n/a", "n.a.", "#n/a", "nan", "nat", "none", "null", "missing", "nd", "n.d."}
+    | {".", "-", "--", "—", "?", "not available"}
+)
+DELIMITERS = (",", ";", "\t", "|")
+ALLOW_COLUMNS_ENV = "NETTX_ALLOW_COLUMNS"
+"""Environment variable (a JSON list) with the identifier-like columns the user allows.
+
+The pipeline sets it for the notebooks' kernels, as it sets ``NETTX_RECORD_DIR``."""
+TYPES = frozenset({"id", "number", "integer", "boolean", "category", "text"})
+MAX_ROWS_SHOWN = 5
+AGE_TOLERANCE_YEARS = 1.0
+"""Largest accepted gap, in years, between the age at recurrence and the age at LT plus
+the time from LT to recurrence; a larger gap gives a warning (:func:`check_ages`).
+
+Ages recorded in completed years can miss the exact sum by anything short of 1 year
+(an age at LT of 52 and a recurrence 7.9 years later can give 59 or 60), and rounding
+each value to one decimal adds at most about 0.1 year; a gap of more than 1 year is
+beyond both and points to a typing error or to a time counted from another date."""
+
+
+class CohortWarning(UserWarning):
+    """A suspicious but possible value: reported, and the run goes on."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the data dictionary."""
+
+    name: str
+    type: str
+    label: str
+    unit: str | None = None
+    required: bool = True
+    missing: bool = False
+    min: float | None = None
+    max: float | None = None
+    warn_above: float | None = None
+    levels: dict[str, str] = field(default_factory=dict)
+    feeds: str = ""
+    note: str = ""
+    """What a value (or an empty cell) means beyond the fields above, in one or two sentences."""
+
+
+@dataclass(frozen=True)
+class Dictionary:
+    """The data dictionary: the columns a cohort file must have, in order."""
+
+    columns: tuple[Column, ...]
+    path: Path
+
+    def __getitem__(self, name: str) -> Column:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(name)
+
+    @property
+    def names(self) -> list[str]:
+        return [column.name for column in self.columns]
+
+    def label(self, name: str) -> str:
+        """The printed label of a column."""
+        return self[name].label
+
+    def level_label(self, name: str, code: str) -> str:
+        """The printed label of one category code."""
+        return self[name].levels.get(code, code)
+
+
+def load_dictionary(path: str | Path | None = None) -> Dictionary:
+    """Read the data dictionary (YAML) and check that it is well formed."""
+    path = Path(path) if path is not None else DEFAULT_DICTIONARY
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise CohortError(f"{path}: cannot read the data dictionary ({exc}).") from None
+    return _parse_dictionary(raw, path)
+
+
+@lru_cache(maxsize=4)
+def _cached_dictionary(path: Path) -> Dictionary:
+    return load_dictionary(path)
+
+
+def _parse_dictionary(raw: object, path: Path) -> Dictionary:
+    if not isinstance(raw, dict) or not isinstance(raw.get("columns"), list):
+        raise CohortError(f"{path}: expected a mapping with a 'columns' list.")
+    columns = []
+    for i, entry in enumerate(raw["columns"], start=1):
+        if not isinstance(entry, dict) or "name" not in entry or "type" not in entry:
+            raise CohortError(f"{path}: column entry {i} needs at least 'name' and 'type'.")
+        if entry["type"] not in TYPES:
+            raise CohortError(
+                f"{path}: column {entry['name']!r} has unknown type {entry['type']!r}; "
+                f"expected one of {sorted(TYPES)}."
+            )
+        levels = {str(k): str(v) for k, v in (entry.get("levels") or {}).items()}
+        if entry["type"] == "category" and not levels:
+            raise CohortError(f"{path}: category column {entry['name']!r} lists no levels.")
+        columns.append(
+            Column(
+                name=entry["name"],
+                type=entry["type"],
+                label=entry.get("label", entry["name"]),
+                unit=entry.get("unit"),
+                required=bool(entry.get("required", True)),
+                missing=bool(entry.get("missing", False)),
+                min=entry.get("min"),
+                max=entry.get("max"),
+                warn_above=entry.get("warn_above"),
+                levels=levels,
+                feeds=entry.get("feeds", ""),
+                note=" ".join(str(entry.get("note", "")).split()),
+            )
+        )
+    names = [c.name for c in columns]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise CohortError(f"{path}: columns listed twice: {', '.join(duplicated)}.")
+    return Dictionary(columns=tuple(columns), path=path)
+
+
+def _rows(index: Iterable[int]) -> str:
+    """Spreadsheet row numbers (header is row 1) of the first offending rows."""
+    rows = [int(i) + 2 for i in index]
+    shown = ", ".join(str(r) for r in rows[:MAX_ROWS_SHOWN])
+    more = f" and {len(rows) - MAX_ROWS_SHOWN} more" if len(rows) > MAX_ROWS_SHOWN else ""
+    return f"row{'s' if len(rows) > 1 else ''} {shown}{more}"
+
+
+def _file_name(source: str) -> str:
+    """The file's name without its folder, for warnings.
+
+    A warning goes on (into the executed notebooks that the book offers as downloads, as
+    the pipeline leaves the cohort's folder out of them); an error stops the run and names
+    the full path.
+
+    >>> _file_name("/home/someone/share/my_cohort.csv"), _file_name("cohort")
+    ('my_cohort.csv', 'cohort')
+    """
+    return Path(source).name or source
+
+
+def _values(series: pd.Series) -> str:
+    return ", ".join(repr(v) for v in series.iloc[:MAX_ROWS_SHOWN])
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a cohort file (CSV or Excel) as text cells.
+
+    Everything is read as strings so that each column is converted, and its
+    errors reported, by the dictionary rules in :func:`validate_cohort`. The
+    format is found from the content, not the file name:
+
+    * Excel workbooks (``.xlsx``, ``.xlsm``): the sheet named ``cohort``, else the
+      first sheet; Excel dates become ``YYYY-MM-DD``.
+    * text in UTF-8 (with or without BOM), UTF-16, Windows-1252 or latin-1;
+      the delimiter (comma, semicolon, tab or ``|``) is the one of the header
+      row. Semicolon- or tab-delimited files may use decimal commas (``58,9``),
+      as European Excel writes them: ``attrs["decimal"]`` records it.
+    * comment lines (``# ...``) and blank lines at the top, and empty rows, are skipped.
+
+    Raises
+    ------
+    CohortError
+        For a missing, empty or header-only file, or one that is not a table
+        (a PDF, an image, a Word document, an old ``.xls`` workbook...).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise CohortError(f"{path}: no such file.")
+    if not path.is_file():
+        raise CohortError(f"{path}: is a folder; expected a CSV or Excel (.xlsx) file.")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CohortError(f"{path}: cannot read the file ({exc.strerror}).") from None
+    if not data.strip():
+        raise CohortError(f"{path}: the file is empty; expected a header row and patients.")
+    kind = _binary_kind(path, data)
+    if kind == "xlsx":
+        grid, decimal, encoding = _grid(_excel_rows(path), path), ".", "xlsx"
+    elif kind:
+        raise CohortError(
+            f"{path}: not a table: the file is {kind}. Expected a CSV file (text, one patient "
+            "per row) or an Excel workbook (.xlsx) with the dictionary's columns "
+            "(see data/template.csv)."
+        )
+    else:
+        text, encoding = _decode(data)
+        grid, decimal = _text_grid(text, path)
+    table = _frame(grid, path)
+    table.attrs.update(decimal=decimal, encoding=encoding)
+    return table
+
+
+def _binary_kind(path: Path, data: bytes) -> str | None:
+    """``"xlsx"`` for a workbook, a description of any other binary file, ``None`` for text."""
+    head = data[:8]
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = archive.namelist()
+        except zipfile.BadZipFile:
+            return "a damaged ZIP archive"
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+        if any(n.startswith("word/") for n in names):
+            return "a Word document"
+        if "content.xml" in names:
+            return "an OpenDocument file (.ods/.odt); save it as .xlsx or CSV"
+        return "a ZIP archive"
+    signatures = {
+        b"%PDF": "a PDF document",
+        b"\xd0\xcf\x11\xe0": "an Excel 97-2003 workbook (.xls) or another old Office file; "
+        "save it as .xlsx or CSV",
+        b"\x89PNG": "a PNG image",
+        b"\xff\xd8\xff": "a JPEG image",
+        b"GIF8": "a GIF image",
+        b"{\\rtf": "an RTF document",
+        b"\x1f\x8b": "a gzip archive",
+    }
+    for signature, kind in signatures.items():
+        if head.startswith(signature):
+            return kind
+    if not head.startswith((b"\xff\xfe", b"\xfe\xff")) and b"\x00" in data[:4096]:
+        return "binary data, not text"
+    start = data[:512].lstrip().lower()
+    if start.startswith((b"<!doctype html", b"<html", b"<?xml")):
+        return "a web page or XML document"
+    return None
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """The file's text and its encoding: UTF-16 by BOM, else UTF-8, else Windows-1252/latin-1."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1"), "latin-1"
+
+
+def _text_grid(text: str, path: Path) -> tuple[pd.DataFrame, str]:
+    """The cells of a delimited text (see :func:`_grid`), and the decimal mark its delimiter implies."""
+    lines = text.splitlines()
+    while lines and (not lines[0].strip() or lines[0].lstrip().startswith("#")):
+        lines.pop(0)
+    if not lines:
+        raise CohortError(f"{path}: the file has no table, only comments or blank lines.")
+    header = lines[0]
+    counts = {d: header.count(d) for d in DELIMITERS}
+    delimiter = max(counts, key=counts.get)
+    if counts[delimiter] == 0:
+        raise CohortError(
+            f"{path}: not a table: the first line ({header[:60]!r}) has no comma, semicolon "
+            "or tab between column names; expected a header row naming the dictionary's "
+            "columns, then one patient per row."
+        )
+    body = "\n".join(lines)
+    decimal = "," if delimiter in ";\t|" else "."
+    try:  # pandas' C parser: 100 000 patients in a second or two
+        grid = pd.read_csv(
+            io.StringIO(body),
+            sep=delimiter,
+            header=None,
+            dtype="category",
+            na_filter=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
+        return grid, decimal
+    except (pd.errors.ParserError, ValueError):
+        pass  # a ragged row, say: the csv module's rows give the precise message
+    try:
+        rows = list(csv.reader(io.StringIO(body), delimiter=delimiter))
+    except csv.Error as exc:
+        raise CohortError(f"{path}: not a readable table ({exc}).") from None
+    return _grid(rows, path), decimal
+
+
+def _excel_rows(path: Path) -> list[list[str]]:
+    """The cells of the workbook's ``cohort`` sheet (else its first sheet) as text."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            names = {name.strip().lower(): name for name in book.sheetnames}
+            sheet = book[names.get("cohort", book.sheetnames[0])]
+            rows = [[_excel_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        finally:
+            book.close()
+    except Exception as exc:  # openpyxl raises many kinds on a damaged workbook
+        raise CohortError(f"{path}: not a readable Excel workbook ({exc}).") from None
+    while rows and (not any(rows[0]) or rows[0][0].lstrip().startswith("#")):
+        rows.pop(0)
+    return rows
+
+
+def _excel_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+def _grid(rows: list[list[str]], path: Path) -> pd.DataFrame:
+    """Rows of text cells as a grid: row 0 the header, row ``i`` the spreadsheet's row ``i + 1``.
+
+    Each column is a categorical of its distinct texts; short rows are padded
+    with empty cells, and a row longer than the header is refused unless its
+    extra cells are empty (trailing delimiters).
+    """
+    if not rows:
+        raise CohortError(f"{path}: the file is empty; expected a header row and patients.")
+    width = len(rows[0])
+    padded = [rows[0]]
+    for number, row in enumerate(rows[1:], start=2):
+        if len(row) > width:
+            if any(c.strip() for c in row[width:]):
+                raise CohortError(
+                    f"{path}: row {number} has {len(row)} cells but the header has {width}; "
+                    "a value may contain the delimiter (put it in quotes) or the row may be "
+                    "shifted."
+                )
+            row = row[:width]
+        padded.append(row + [""] * (width - len(row)))
+    return pd.DataFrame(padded, dtype=str).astype("category")
+
+
+def _frame(grid: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """A grid of text cells (:func:`_grid`) to a table named by its header row.
+
+    Empty rows are dropped; the index keeps each patient's position below the
+    header, so messages name spreadsheet rows.
+    """
+    header = [str(c).strip().strip('"').replace("\ufeff", "").strip() for c in grid.iloc[0]]
+    body = grid.iloc[1:]
+    filled = [_nonblank(body[c]) for c in body.columns]
+    kept = np.logical_or.reduce(filled) if filled else None
+    body = body if kept is None or kept.all() else body[kept]  # no copy when none is empty
+    if body.empty:
+        raise CohortError(
+            f"{path}: the file has a header but no patients; expected one row per patient."
+        )
+    table = body.set_axis(header, axis=1).set_axis(body.index - 1, axis=0)
+    width = len(header)
+    nameless = [i for i, name in enumerate(header) if not name]
+    with_values = [i for i in nameless if _nonblank(table.iloc[:, i]).any()]
+    if with_values:
+        raise CohortError(
+            f"{path}: column {with_values[0] + 1} has values but no name in the header row; "
+            "name it, or delete it."
+        )
+    table = table.iloc[:, [i for i in range(width) if i not in nameless]]
+    repeated = sorted({n for n in table.columns if list(table.columns).count(n) > 1})
+    if repeated:
+        raise CohortError(
+            f"{path}: the header names column(s) {', '.join(map(repr, repeated))} twice; "
+            "expected each column once."
+        )
+    return table
+
+
+def _nonblank(cells: pd.Series) -> np.ndarray:
+    """Which cells of a categorical text column hold more than spaces."""
+    categories = pd.Series(cells.cat.categories, dtype=object).astype(str).str.strip() != ""
+    # One lookup per cell in the distinct texts' answers (a missing code, -1, is blank).
+    return np.append(categories.to_numpy(dtype=bool), False)[cells.cat.codes.to_numpy()]
+
+
+def _normalise_header(table: pd.DataFrame, dictionary: Dictionary, source: str) -> pd.DataFrame:
+    """Rename ``Patient ID`` or ``PATIENT_ID`` to the dictionary's ``patient_id``."""
+    known = {_key(name): name for name in dictionary.names}
+    renamed = {
+        c: known[_key(c)] for c in table.columns if c not in known.values() and _key(c) in known
+    }
+    table = table.rename(columns=renamed)
+    repeated = sorted({n for n in table.columns if list(table.columns).count(n) > 1})
+    if repeated:
+        raise CohortError(
+            f"{source}: column(s) {', '.join(map(repr, repeated))} appear twice under "
+            "different spellings; expected each column once."
+        )
+    return table
+
+
+def _key(name: str) -> str:
+    return "_".join(re.split(r"[^a-z0-9]+", str(name).strip().lower())).strip("_")
+
+
+def validate_cohort(
+    table: pd.DataFrame,
+    dictionary: Dictionary,
+    *,
+    source: str = "cohort",
+    allow_columns: Iterable[str] = (),
+) -> pd.DataFrame:
+    """Convert text cells to typed columns and check every dictionary rule.
+
+    Parameters
+    ----------
+    table
+        Text cells, as from :func:`read_table`; ``attrs["decimal"]`` may be ``","``.
+    dictionary
+        The rules.
+    source
+        The file, named in every message.
+    allow_columns
+        Columns that look like direct identifiers but that the user allows
+        (see :func:`nettx_utils.data.privacy.check_identifiers`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The dictionary's columns in its order, typed, then the extra columns as
+        text; ``attrs["unused_columns"]`` lists the extra ones and
+        ``attrs["allowed_identifiers"]`` the allowed identifier-like ones.
+
+    Raises
+    ------
+    CohortError
+        On the first rule broken, naming ``source``, the column, the first
+        offending rows and what was expected.
+
+    Warns
+    -----
+    UserWarning
+        For suspicious but possible values (above a column's ``warn_above``).
+    """
+    decimal = table.attrs.get("decimal", ".")
+    table = _normalise_header(table, dictionary, source)
+    table.attrs = {}  # pandas deep-copies attrs on every operation: slow over 54 columns
+    missing_columns = [c.name for c in dictionary.columns if c.required and c.name not in table]
+    if missing_columns:
+        raise CohortError(_missing_columns_message(missing_columns, table, dictionary, source))
+    allowed = check_identifiers(
+        table, expected=dictionary.names, allow_columns=allow_columns, source=source
+    )
+    converted = {
+        column.name: _convert(table[column.name], column, source, decimal)
+        for column in dictionary.columns
+        if column.name in table
+    }
+    extra = [c for c in table.columns if c not in dictionary.names]
+    converted.update({name: table[name].astype("string") for name in extra})
+    out = pd.DataFrame(converted, index=table.index)
+    out.attrs["unused_columns"] = extra
+    out.attrs["allowed_identifiers"] = allowed
+    _check_rules(out, source)
+    return out.reset_index(drop=True)
+
+
+def _missing_columns_message(
+    missing: list[str], table: pd.DataFrame, dictionary: Dictionary, source: str
+) -> str:
+    present = [c for c in table.columns if c in dictionary.names]
+    if len(present) < len(dictionary.columns) / 2:
+        found = ", ".join(repr(c) for c in list(table.columns)[:4])
+        return (
+            f"{source}: missing required column(s): the header row names only {len(present)} "
+            f"of the dictionary's {len(dictionary.columns)} columns (it starts {found}). "
+            "Expected the first row to be the header, with the names of "
+            f"{dictionary.path.name} (copy them from data/template.csv)."
+        )
+    hints = []
+    for name in missing:
+        close = difflib.get_close_matches(name, [c for c in table.columns if c not in present], 1)
+        hints.append(f"{name} (the file has {close[0]!r}: rename it?)" if close else name)
+    return (
+        f"{source}: missing required column(s) {', '.join(hints)}; "
+        f"the data dictionary ({dictionary.path.name}) lists every column."
+    )
+
+
+def _numbers(text: pd.Series, decimal: str) -> pd.Series:
+    """Text to numbers; with ``decimal=","``, ``1.234,5`` and ``58,9`` are read too."""
+    if decimal == ",":
+        thousands = text.str.fullmatch(r"[+-]?\d{1,3}(\.\d{3})+,\d+")
+        text = text.mask(thousands, text.str.replace(".", "", regex=False))
+        comma = text.str.fullmatch(r"[+-]?\d*,\d+")
+        text = text.mask(comma, text.str.replace(",", ".", regex=False))
+    return pd.to_numeric(text, errors="coerce")
+
+
+class _Cells:
+    """A column's text cells as its distinct values and, per row, which one it holds.
+
+    Conversion and checks run once per distinct value (a column of 100 000
+    patients holds a few thousand at most); :meth:`rows` maps the result back.
+    """
+
+    def __init__(self, raw: pd.Series) -> None:
+        if isinstance(raw.dtype, pd.CategoricalDtype):
+            # Drop the texts no row holds (the header's, rows dropped as empty), keeping
+            # the others' order: one count and one renumbering of the codes.
+            codes, uniques = raw.cat.codes.to_numpy(), raw.cat.categories.to_numpy(dtype=object)
+            used = np.bincount(codes[codes >= 0], minlength=uniques.size) > 0
+            if not used.all():
+                renumber = np.append(np.cumsum(used) - 1, -1)  # code -1 stays -1
+                codes, uniques = renumber[codes], uniques[used]
+        else:
+            codes, uniques = pd.factorize(raw.to_numpy(dtype=object), use_na_sentinel=False)
+        self.codes, self.index = codes, raw.index
+        self.text = pd.Series(uniques, dtype=object).astype(str).str.strip()
+
+    def rows(self, values: pd.Series) -> pd.Series:
+        """Per-distinct-value results, one per row of the column."""
+        out = values.take(self.codes)
+        out.index = self.index
+        return out
+
+    def where(self, bad: pd.Series) -> tuple[pd.Series, pd.Index]:
+        """The text and the index of the rows whose distinct value is ``bad``."""
+        rows = self.rows(bad).to_numpy(dtype=bool)
+        return self.rows(self.text)[rows], self.index[rows]
+
+
+def _convert(raw: pd.Series, column: Column, source: str, decimal: str = ".") -> pd.Series:
+    cells = _Cells(raw)
+    text = cells.text
+    is_missing = text.str.lower().isin(MISSING_WORDS)
+    if is_missing.any() and not column.missing:
+        raise CohortError(
+            f"{source}: column {column.name!r} has empty cells at "
+            f"{_rows(cells.where(is_missing)[1])}; this column must be filled for every patient."
+        )
+    if column.type == "id":
+        return cells.rows(text).astype("string")
+    if column.type == "text":
+        return cells.rows(text.mask(is_missing).astype("string"))
+    if column.type == "boolean":
+        lowered = text.str.lower()
+        bad = ~(lowered.isin(TRUE_WORDS) | lowered.isin(FALSE_WORDS) | is_missing)
+        if bad.any():
+            shown, rows = cells.where(bad)
+            raise CohortError(
+                f"{source}: column {column.name!r} has {_values(shown)} at "
+                f"{_rows(rows)}; expected 0/1 (or yes/no, true/false)."
+            )
+        values = pd.Series(pd.NA, index=text.index, dtype="boolean")
+        values.loc[lowered.isin(TRUE_WORDS)] = True
+        values.loc[lowered.isin(FALSE_WORDS)] = False
+        return cells.rows(values)
+    if column.type == "category":
+        spelled = {label.lower(): code for code, label in column.levels.items()}
+        spelled.update({code.lower(): code for code in column.levels})
+        codes = text.str.lower().map(spelled)
+        bad = codes.isna() & ~is_missing
+        if bad.any():
+            shown, rows = cells.where(bad)
+            raise CohortError(
+                f"{source}: column {column.name!r} has unknown value(s) {_values(shown)} at "
+                f"{_rows(rows)}; expected one of {', '.join(column.levels)}."
+            )
+        categories = pd.Series(pd.Categorical(codes.mask(is_missing), list(column.levels)))
+        return cells.rows(categories)
+    numbers = _numbers(text.mask(is_missing, ""), decimal).mask(is_missing)
+    bad = numbers.isna() & ~is_missing
+    if bad.any():
+        raise CohortError(_non_numeric_message(cells.where(bad)[0], column, source, decimal))
+    if column.type == "integer":
+        fractional = numbers.notna() & (numbers % 1 != 0)
+        if fractional.any():
+            shown, rows = cells.where(fractional)
+            raise CohortError(
+                f"{source}: column {column.name!r} has non-integer value(s) "
+                f"{_values(shown)} at {_rows(rows)}; expected a whole number."
+            )
+    outside = pd.Series(False, index=numbers.index)
+    if column.min is not None:
+        outside |= numbers < column.min
+    if column.max is not None:
+        outside |= numbers > column.max
+    if outside.any():
+        shown, rows = cells.where(outside)
+        limits = f"at least {column.min}" if column.max is None else f"{column.min} to {column.max}"
+        raise CohortError(
+            f"{source}: column {column.name!r} has value(s) {_values(shown)} at "
+            f"{_rows(rows)}; expected {limits}"
+            + (f" {column.unit}" if column.unit else "")
+            + ("; a duration cannot be negative." if column.unit == "months" else ".")
+        )
+    if column.warn_above is not None and (numbers > column.warn_above).any():
+        shown, rows = cells.where(numbers > column.warn_above)
+        years = f" ({column.warn_above / 12:g} years)" if column.unit == "months" else ""
+        warnings.warn(
+            f"{_file_name(source)}: column {column.name!r} has unusually large value(s) "
+            f"{_values(shown)} "
+            f"at {_rows(rows)} (above {column.warn_above:g} {column.unit or ''}{years}); "
+            "please check them. The run goes on.",
+            CohortWarning,
+            stacklevel=2,
+        )
+    numbers = numbers.astype("Int64") if column.type == "integer" else numbers.astype("float64")
+    return cells.rows(numbers)
+
+
+def _non_numeric_message(bad: pd.Series, column: Column, source: str, decimal: str) -> str:
+    where = f"{source}: column {column.name!r} has"
+    rows = _rows(bad.index)
+    dates = looks_like_dates(bad)
+    if dates.mean() >= 0.5:
+        return (
+            f"{where} calendar dates {_values(bad[dates])} at {rows}; expected a duration in "
+            f"{column.unit or 'numbers'}. {column.label} is counted between two events: "
+            "convert the two dates, e.g. in pandas months = (date_b - date_a).days / 30.4375, "
+            "or in Excel =(B2-A2)/30.4375, and keep the dates out of the file."
+        )
+    if decimal == "." and bad.str.fullmatch(r"[+-]?\d*,\d+").any():
+        return (
+            f"{where} decimal commas {_values(bad)} at {rows}; expected a number with a "
+            "decimal point (58.9). Decimal commas are read only in a CSV file with "
+            "semicolons between columns, as European Excel saves it."
+        )
+    return (
+        f"{where} non-numeric value(s) {_values(bad)} at {rows}; expected a number"
+        + (f" in {column.unit}" if column.unit else "")
+        + " (empty cells, NA or n/a for missing values)."
+    )
+
+
+def _check_rules(cohort: pd.DataFrame, source: str) -> None:
+    """Rules that involve more than one cell."""
+    ids = cohort["patient_id"]
+    duplicated = ids.duplicated(keep=False)
+    if duplicated.any():
+        raise CohortError(
+            f"{source}: column 'patient_id' repeats {_values(ids[duplicated].drop_duplicates())} "
+            f"at {_rows(ids.index[duplicated])}; expected one row per patient."
+        )
+    died = cohort["died"].fillna(False)
+    cause = cohort["death_cause"]
+    alive_with_cause = ~died & cause.notna()
+    if alive_with_cause.any():
+        raise CohortError(
+            f"{source}: column 'death_cause' is filled for patients with died = 0 at "
+            f"{_rows(cohort.index[alive_with_cause])}; leave it empty for patients alive."
+        )
+    followup = cohort["months_recurrence_to_last_followup"]
+    to_up = cohort["months_recurrence_to_untreatable_progression"]
+    longer = to_up > followup + 1e-9
+    if longer.any():
+        raise CohortError(
+            f"{source}: column 'months_recurrence_to_untreatable_progression' exceeds "
+            f"'months_recurrence_to_last_followup' at {_rows(cohort.index[longer])}; "
+            "untreatable progression cannot come after death or last contact."
+        )
+    free_and_dead = cohort["disease_free_at_last_followup"].fillna(False) & died
+    if free_and_dead.any():
+        raise CohortError(
+            f"{source}: column 'disease_free_at_last_followup' is 1 for patients who died at "
+            f"{_rows(cohort.index[free_and_dead])}; it describes patients alive at last contact."
+        )
+    check_ages(cohort, source)
+
+
+def age_gap_years(cohort: pd.DataFrame) -> pd.Series:
+    """Age at recurrence minus (age at LT + months from LT to recurrence / 12), in years.
+
+    Zero when the three columns agree exactly; rounding each of them to one decimal
+    leaves at most about 0.1 year.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame(
+    ...     {
+    ...         "age_at_lt_years": [50.0, 50.0],
+    ...         "months_lt_to_recurrence": [24.0, 18.0],
+    ...         "age_at_recurrence_years": [52.0, 52.0],
+    ...     }
+    ... )
+    >>> age_gap_years(rows).round(2).tolist()
+    [0.0, 0.5]
+    """
+    expected = cohort["age_at_lt_years"] + cohort["months_lt_to_recurrence"] / 12
+    return (cohort["age_at_recurrence_years"] - expected).astype("float64")
+
+
+def check_ages(
+    cohort: pd.DataFrame, source: str = "cohort", tolerance: float = AGE_TOLERANCE_YEARS
+) -> pd.Index:
+    """Warn when the age at recurrence is off the age at LT plus the time to recurrence.
+
+    A warning, not an error: real ages are rounded (often to completed years), so the
+    three columns rarely add up exactly; a gap above ``tolerance`` years (by default
+    :data:`AGE_TOLERANCE_YEARS`) is more than rounding explains.
+
+    Returns
+    -------
+    pandas.Index
+        The rows whose gap exceeds the tolerance (empty when none does).
+
+    Warns
+    -----
+    CohortWarning
+        Naming the file (without its folder), the first such rows (spreadsheet rows: the
+        header is row 1) and their gaps.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame(
+    ...     {
+    ...         "age_at_lt_years": [50.0, 50.0],
+    ...         "months_lt_to_recurrence": [24.0, 18.0],
+    ...         "age_at_recurrence_years": [52.0, 55.0],
+    ...     }
+    ... )
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     off = check_ages(rows, "my.csv")
+    >>> list(off), str(caught[0].message)[:56]
+    ([1], "my.csv: column 'age_at_recurrence_years' differs by +3.5")
+    """
+    gap = age_gap_years(cohort)
+    off = cohort.index[(gap.abs() > tolerance).to_numpy(dtype=bool, na_value=False)]
+    if len(off):
+        gaps = ", ".join(f"{g:+.1f}" for g in gap[off].iloc[:MAX_ROWS_SHOWN])
+        warnings.warn(
+            f"{_file_name(source)}: column 'age_at_recurrence_years' differs by {gaps} years from "
+            f"'age_at_lt_years' + 'months_lt_to_recurrence' / 12 at {_rows(off)} (more than "
+            f"{tolerance:g} year{'s' if tolerance != 1 else ''}, beyond rounding); please "
+            "check the ages and the time to recurrence. The run goes on.",
+            CohortWarning,
+            stacklevel=3,
+        )
+    return off
+
+
+def allowed_columns_from_environment() -> tuple[str, ...]:
+    """The allowed identifier-like columns passed by the pipeline in ``$NETTX_ALLOW_COLUMNS``."""
+    raw = os.environ.get(ALLOW_COLUMNS_ENV, "").strip()
+    if not raw:
+        return ()
+    try:
+        names = json.loads(raw)
+    except json.JSONDecodeError:
+        names = raw.split(",")
+    return tuple(str(n).strip() for n in names if str(n).strip())
+
+
+def load_cohort(
+    path: str | Path | None = None,
+    *,
+    dictionary: str | Path | Dictionary | None = None,
+    allow_columns: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Read a cohort file (CSV or Excel) and return it typed and validated.
+
+    Parameters
+    ----------
+    path
+        The cohort file; ``data/cohort.csv`` (the synthetic cohort) by default.
+    dictionary
+        The data dictionary, or its path; ``data/dictionary.yml`` by default.
+    allow_columns
+        Identifier-like columns to accept (``--allow-column``); ``None`` reads
+        them from ``$NETTX_ALLOW_COLUMNS``, which the pipeline sets for the notebooks.
+
+    Raises
+    ------
+    CohortError
+        With one message naming the file, the column, the first offending rows
+        and what was expected (see :func:`read_table` and :func:`validate_cohort`).
+
+    Examples
+    --------
+    >>> cohort = load_cohort()
+    >>> int(cohort["died"].sum())  # doctest: +SKIP
+    11
+    """
+    path = Path(path) if path is not None else DEFAULT_COHORT
+    if isinstance(dictionary, Dictionary):
+        rules = dictionary
+    else:
+        rules = _cached_dictionary(Path(dictionary).resolve() if dictionary else DEFAULT_DICTIONARY)
+    if allow_columns is None:
+        allow_columns = allowed_columns_from_environment()
+    cohort = validate_cohort(
+        read_table(path), rules, source=str(path), allow_columns=tuple(allow_columns)
+    )
+    cohort.attrs["source"] = str(path)
+    return cohort

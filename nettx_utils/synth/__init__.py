@@ -1,0 +1,1 @@
+"""The synthetic-cohort generator. The chapters never import it."""
