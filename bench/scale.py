@@ -26,8 +26,9 @@ import numpy as np
 import pandas as pd
 
 from nettx_utils.data import derived
-from nettx_utils.data.cohort import DEFAULT_COHORT, load_cohort, load_dictionary, read_table
+from nettx_utils.data.cohort import load_cohort, load_dictionary, read_table
 from nettx_utils.paper import prognostic, tables
+from nettx_utils.project import DEFAULT_COHORT
 from nettx_utils.stats.survival import (
     fit_kaplan_meier,
     landmark_table,

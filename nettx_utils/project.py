@@ -14,6 +14,8 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from nettx_utils.errors import NettxError
+
 PROJECT_ENV = "NETTX_PROJECT"
 MARKERS = ("_config.yml", "data/dictionary.yml")
 
@@ -51,3 +53,17 @@ def find_project_root(candidates: Iterable[Path] | None = None) -> Path:
 
 
 PROJECT_ROOT = find_project_root()
+DATA_DIR = PROJECT_ROOT / "data"
+DEFAULT_COHORT = DATA_DIR / "cohort.csv"
+DEFAULT_DICTIONARY = DATA_DIR / "dictionary.yml"
+
+
+NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
+
+
+def source_notebooks(notebook_dir: Path = NOTEBOOK_DIR) -> list[Path]:
+    """The book's notebooks, in chapter order (their file names start ``01_``, ``02_``...)."""
+    notebooks = sorted(notebook_dir.glob("[0-9][0-9]_*.ipynb"))
+    if not notebooks:
+        raise NettxError(f"{notebook_dir}: no notebooks named like 01_name.ipynb.")
+    return notebooks

@@ -11,18 +11,20 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
+from nettx_utils import project
 from nettx_utils.build import execution, fingerprint, pipeline
 from nettx_utils.build.kernels import WarmKernel
-from nettx_utils.data.cohort import DEFAULT_COHORT, load_cohort
+from nettx_utils.data.cohort import load_cohort
 from nettx_utils.errors import NettxError
 from nettx_utils.pages import chapter
 from nettx_utils.pages.record import read_record
+from nettx_utils.project import DEFAULT_COHORT
 
 
 @pytest.fixture
 def notebook(tmp_path) -> Path:
     path = tmp_path / "01_cohort.ipynb"
-    shutil.copy2(pipeline.NOTEBOOK_DIR / "01_cohort.ipynb", path)
+    shutil.copy2(project.NOTEBOOK_DIR / "01_cohort.ipynb", path)
     return path
 
 
@@ -63,8 +65,8 @@ def test_key_changes_with_source_parameters_cohort_and_package(notebook, cohort,
 def test_key_changes_with_a_module_of_the_package(notebook, cohort, tmp_path, monkeypatch):
     base = pipeline.notebook_key(notebook, {}, cohort)
     package = tmp_path / "package"
-    shutil.copytree(Path(fingerprint.__file__).parents[1], package)
-    monkeypatch.setattr(fingerprint, "__file__", str(package / "build" / "fingerprint.py"))
+    shutil.copytree(Path(fingerprint.__file__).parent, package)
+    monkeypatch.setattr(fingerprint, "__file__", str(package / "fingerprint.py"))
     assert pipeline.notebook_key(notebook, {}, cohort) == base
     with (package / "stats" / "survival.py").open("a") as handle:
         handle.write("\n# a change\n")
@@ -238,7 +240,7 @@ def own_book(default_book, tmp_path) -> Path:
 @pytest.mark.slow
 def test_rebuild_executes_only_what_changed(own_book):
     keys = json.loads((own_book / "source" / pipeline.COMPUTED / "run.json").read_text())["keys"]
-    stems = {nb.stem for nb in pipeline.source_notebooks()}
+    stems = {nb.stem for nb in project.source_notebooks()}
     assert set(keys) == stems
     unchanged = pipeline.run(build_dir=own_book, report=lambda line: None)
     assert unchanged.executed == () and set(unchanged.reused) == stems
@@ -250,7 +252,7 @@ def test_rebuild_executes_only_what_changed(own_book):
     # injected: those notebooks' parameters changed, and only those execute again.
     declared = {
         nb.stem
-        for nb in pipeline.source_notebooks()
+        for nb in project.source_notebooks()
         if "landmark_years" in pipeline.declared_parameters(nb)
     }
     assert set(result.executed) == declared
@@ -279,9 +281,9 @@ def test_serial_parallel_warm_and_fresh_kernels_record_identical_numbers(default
     kernel and in the other order, or each in a fresh kernel, the records are the same."""
     computed = default_book.html_dir.parent / "source" / pipeline.COMPUTED
     notebooks = [
-        pipeline.NOTEBOOK_DIR / "04_outcomes.ipynb",
-        pipeline.NOTEBOOK_DIR / "01_cohort.ipynb",
-        pipeline.NOTEBOOK_DIR / "11_cutoff_problem.ipynb",
+        project.NOTEBOOK_DIR / "04_outcomes.ipynb",
+        project.NOTEBOOK_DIR / "01_cohort.ipynb",
+        project.NOTEBOOK_DIR / "11_cutoff_problem.ipynb",
     ]
     plan = {nb.stem: {} for nb in notebooks}
     for reuse in (True, False):

@@ -7,7 +7,7 @@ import tomllib
 
 import yaml
 
-from nettx_utils.data.cohort import PROJECT_ROOT
+from nettx_utils.project import PROJECT_ROOT
 
 
 def test_the_licence_file_is_the_licence_pyproject_declares():

@@ -26,7 +26,7 @@ def test_comment_header_is_skipped(tmp_path):
 
 def test_the_shipped_cohort_loads_as_plain_pandas_reads_it():
     """data/cohort.csv starts with its header: the loader and pandas' defaults agree."""
-    from nettx_utils.data.cohort import DEFAULT_COHORT
+    from nettx_utils.project import DEFAULT_COHORT
 
     cohort, plain = load_cohort(), pd.read_csv(DEFAULT_COHORT)
     assert len(cohort) == len(plain) == 32

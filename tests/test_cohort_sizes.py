@@ -27,11 +27,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from nettx_utils import project
 from nettx_utils.build import pipeline
-from nettx_utils.data import privacy
-from nettx_utils.data.cohort import DEFAULT_COHORT, load_cohort, read_table
+from nettx_utils.data import datapackage, privacy
+from nettx_utils.data.cohort import load_cohort, read_table
 from nettx_utils.data.template import example_cohort
 from nettx_utils.figures.plots import PER_PATIENT_LIMIT
+from nettx_utils.project import DEFAULT_COHORT
 
 pytestmark = pytest.mark.slow
 
@@ -67,7 +69,7 @@ def large_cohort(path: Path, n: int = 100_000, seed: int = 6) -> Path:
 
 
 def _chapters() -> list[str]:
-    return [notebook.stem for notebook in pipeline.source_notebooks()]
+    return [notebook.stem for notebook in project.source_notebooks()]
 
 
 def _page_text(html_dir: Path, stem: str) -> str:
@@ -105,9 +107,9 @@ def test_the_test_cohorts_are_not_the_synthetic_one(tmp_path):
     small = load_cohort(small_cohort(tmp_path / "small.csv"))
     assert len(small) == 5 and int(small["died"].sum()) == 1
     assert small[list(UNMEASURED)].isna().all().all()
-    assert not privacy.is_synthetic(tmp_path / "small.csv")
+    assert not datapackage.is_synthetic(tmp_path / "small.csv")
     large = large_cohort(tmp_path / "large.csv", n=2_000)
-    assert len(load_cohort(large)) == 2_000 and not privacy.is_synthetic(large)
+    assert len(load_cohort(large)) == 2_000 and not datapackage.is_synthetic(large)
 
 
 def _error_outputs(build_dir: Path, stem: str) -> list[str]:
@@ -240,7 +242,7 @@ def test_a_chapter_that_leaks_ids_is_refused_and_the_previous_book_kept(small_bo
     index_before = (result.html_dir / "index.html").read_bytes()
     notebook_dir = tmp_path / "notebooks"
     notebook_dir.mkdir()
-    for notebook in pipeline.source_notebooks():
+    for notebook in project.source_notebooks():
         shutil.copy2(notebook, notebook_dir / notebook.name)
     leak = new_notebook(
         cells=[
@@ -254,7 +256,7 @@ def test_a_chapter_that_leaks_ids_is_refused_and_the_previous_book_kept(small_bo
             ),
         ]
     )
-    leak.metadata = nbformat.read(pipeline.source_notebooks()[0], 4).metadata  # its kernel
+    leak.metadata = nbformat.read(project.source_notebooks()[0], 4).metadata  # its kernel
     nbformat.write(leak, notebook_dir / "99_leak.ipynb")
     with pytest.raises(privacy.NettxError, match=r"99_leak\.csv") as info:
         pipeline.run(

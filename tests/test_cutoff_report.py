@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from scipy.stats import chi2
 
+from nettx_utils import formatting, project
 from nettx_utils.data import derived
 from nettx_utils.data.cohort import load_cohort
-from nettx_utils.figures.plots import format_p
-from nettx_utils.paper import tables
+from nettx_utils.formatting import format_p
 from nettx_utils.stats import cutoffs
 from nettx_utils.stats.cutoffs import MaxSelectedResult
 from nettx_utils.stats.survival import logrank_test
@@ -566,7 +566,7 @@ def test_scan_view_leaves_out_counts_that_differencing_would_reveal():
     assert list(private.columns) == ["cut-off", "z", "χ²", "p (asymptotic)", "admissible"]
     assert not any("patients" in c or "deaths" in c for c in private.columns)
     assert set(private["admissible"]) <= {"Yes", "No"}
-    styled = tables.styled(private, "caption", cutoff_report.SCAN_FORMATS)
+    styled = formatting.styled(private, "caption", cutoff_report.SCAN_FORMATS)
     html = styled.to_html()
     assert "deaths" not in html and "patients" not in html
     assert cutoff_report.sweep_counts_note(True) == ""
@@ -576,7 +576,7 @@ def test_scan_view_leaves_out_counts_that_differencing_would_reveal():
 def test_scan_formats_print_one_precision_per_column():
     scan = cutoffs.scan_cutoffs([1, 2, 3, 4], [1, 0, 1, 1], [1, 2, 3, 4], [2])
     view = cutoff_report.scan_view(scan)
-    shown = tables.styled(view, "c", cutoff_report.SCAN_FORMATS).to_html()
+    shown = formatting.styled(view, "c", cutoff_report.SCAN_FORMATS).to_html()
     z = float(scan["z"].iloc[0])
     assert f">{z:.2f}<" in shown and f">{format_p(scan['p_value'].iloc[0])}<" in shown
 
@@ -588,14 +588,15 @@ def test_chapter_11_on_a_small_real_cohort_leaves_the_counts_per_cut_off_out(tmp
     its sweep, and says so; the synthetic book keeps them (see the default build)."""
     import nbformat
 
-    from nettx_utils.build import execution, pipeline
-    from nettx_utils.data.cohort import DEFAULT_COHORT, read_table
+    from nettx_utils.build import execution
+    from nettx_utils.data.cohort import read_table
+    from nettx_utils.project import DEFAULT_COHORT
 
     cells = read_table(DEFAULT_COHORT).iloc[:12].astype(str).reset_index(drop=True)
     cells["patient_id"] = [f"CENTRE-{i:06d}" for i in range(1, 13)]
     data = tmp_path / "small.csv"
     cells.to_csv(data, index=False)
-    notebook = pipeline.NOTEBOOK_DIR / "11_cutoff_problem.ipynb"
+    notebook = project.NOTEBOOK_DIR / "11_cutoff_problem.ipynb"
     out = tmp_path / "computed"
     out.mkdir()
     parameters = {"data_path": str(data), "n_permutations": 99, "n_permutations_fixed": 99}

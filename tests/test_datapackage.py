@@ -18,14 +18,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from nettx_utils.data import datapackage, privacy
-from nettx_utils.data.cohort import (
-    DEFAULT_COHORT,
-    DEFAULT_DICTIONARY,
-    PROJECT_ROOT,
-    load_dictionary,
-)
+from nettx_utils.data import datapackage
+from nettx_utils.data.cohort import load_dictionary
 from nettx_utils.errors import NettxError
+from nettx_utils.project import DEFAULT_COHORT, DEFAULT_DICTIONARY, PROJECT_ROOT
 
 DESCRIPTOR = datapackage.DEFAULT_DESCRIPTOR
 
@@ -121,7 +117,7 @@ def test_frictionless_reads_the_types_the_loader_reads():
 
 def test_frictionless_catches_a_broken_cell_and_a_changed_file(tmp_path):
     """A copy with an unknown code: with the old hash and size, their errors and the schema's;
-    with both refreshed (privacy.update_recorded_checksum), only the schema's."""
+    with both refreshed (datapackage.update_recorded_checksum), only the schema's."""
     shutil.copy(DEFAULT_COHORT, tmp_path / "cohort.csv")
     shutil.copy(DESCRIPTOR, tmp_path / "datapackage.json")
     path = tmp_path / "cohort.csv"
@@ -133,7 +129,7 @@ def test_frictionless_catches_a_broken_cell_and_a_changed_file(tmp_path):
         "hash-count",
         "byte-count",
     }
-    privacy.update_recorded_checksum(path, tmp_path / "datapackage.json")
+    datapackage.update_recorded_checksum(path, tmp_path / "datapackage.json")
     report = frictionless.validate(str(tmp_path / "datapackage.json"))
     errors = report.tasks[0].errors
     assert [(e.type, e.field_name) for e in errors] == [("constraint-error", "sex")]
@@ -171,7 +167,7 @@ def test_the_dictionary_keeps_the_notice_and_no_checksum():
     text = DEFAULT_DICTIONARY.read_text(encoding="utf-8")
     assert "SYNTHETIC" in text and "datapackage.json" in text
     assert "synthetic_cohort_sha256" not in text
-    assert privacy.recorded_checksum() == privacy.file_sha256(DEFAULT_COHORT)
+    assert datapackage.recorded_checksum() == datapackage.file_sha256(DEFAULT_COHORT)
 
 
 def test_a_descriptor_that_is_not_the_generators_is_not_read(tmp_path):
@@ -180,7 +176,7 @@ def test_a_descriptor_that_is_not_the_generators_is_not_read(tmp_path):
         json.dumps({"name": "x", "resources": [{"name": "cohort", "hash": "sha256:ab"}]})
     )
     assert datapackage.read_descriptor(other) is None
-    assert privacy.recorded_checksum(other) is None
+    assert datapackage.recorded_checksum(other) is None
     (tmp_path / "broken.json").write_text("{not json")
     assert datapackage.read_descriptor(tmp_path / "broken.json") is None
     assert datapackage.read_descriptor(tmp_path / "missing.json") is None

@@ -17,13 +17,13 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from nettx_utils.errors import NettxError
-from nettx_utils.figures.plots import format_p
-from nettx_utils.pages.chapter import SYNTHETIC_CAPTION
+from nettx_utils.formatting import format_p, styled
 from nettx_utils.pages.export import (
     ABOUT_SHEET,
     CAPTION_COLUMN,
     FIGURE_DPI,
     SOURCE_COLUMN,
+    SYNTHETIC_CAPTION,
     data_label,
     links_markdown,
     save_figure,
@@ -32,7 +32,6 @@ from nettx_utils.pages.export import (
     simulation_label,
     table_caption,
 )
-from nettx_utils.paper.tables import styled
 
 
 @pytest.fixture
@@ -461,10 +460,10 @@ def test_every_file_a_chapter_exports_says_where_its_numbers_come_from(
     PNG and SVG carries the synthetic label on the first, and on the second the cohort
     file's name (never its folder) and nowhere "synthetic"."""
     from nettx_utils.data import derived
-    from nettx_utils.data.cohort import DEFAULT_COHORT
     from nettx_utils.figures.plots import km_figure
     from nettx_utils.pages.chapter import open_chapter
     from nettx_utils.pages.record import RECORD_DIR_ENV
+    from nettx_utils.project import DEFAULT_COHORT
 
     monkeypatch.setenv(RECORD_DIR_ENV, str(tmp_path))
     data_path = None
@@ -511,9 +510,9 @@ def test_chapter_export_labels_a_simulation_and_keeps_captions_and_marks(
 ):
     """Chapter 13's power figure, exported with its seed, says "Simulated studies" on every
     cohort; a scored table carries its caption and, where marks show, their legend."""
-    from nettx_utils.data.cohort import DEFAULT_COHORT
     from nettx_utils.pages.chapter import open_chapter
     from nettx_utils.pages.record import RECORD_DIR_ENV
+    from nettx_utils.project import DEFAULT_COHORT
 
     monkeypatch.setenv(RECORD_DIR_ENV, str(tmp_path))
     data_path = None

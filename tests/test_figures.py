@@ -18,7 +18,7 @@ from nettx_utils.data.cohort import load_cohort
 from nettx_utils.errors import NettxError
 from nettx_utils.figures.flow import NOT_ASSESSED, STATUSES, flow_counts, flow_figure
 from nettx_utils.figures.plots import MIB1_TIME_POINTS, trajectories_figure
-from nettx_utils.paper.tables import quartiles
+from nettx_utils.stats.quartiles import quartiles
 
 
 @pytest.fixture(scope="module")

@@ -106,7 +106,7 @@ def test_the_parameters_page_shows_what_the_build_computed(default_book):
     from bs4 import BeautifulSoup
 
     from nettx_utils.build import sweep
-    from nettx_utils.figures.plots import format_p
+    from nettx_utils.formatting import format_p
 
     html = (default_book.html_dir / "book" / "new_parameters.html").read_text(encoding="utf-8")
     table = BeautifulSoup(html, "html.parser").select_one("div.cell_output table")

@@ -14,8 +14,11 @@ import sys
 import numpy as np
 import pytest
 
-from nettx_utils.build import cli, execution, htmlbuild, pipeline, sweep
-from nettx_utils.build.parameters import (
+from nettx_utils import project
+from nettx_utils.build import cli, execution, htmlbuild, pipeline
+from nettx_utils.errors import NettxError
+from nettx_utils.pages import parameters
+from nettx_utils.pages.parameters import (
     PARAMETERS,
     QUANTILE_METHODS,
     ParameterError,
@@ -23,11 +26,10 @@ from nettx_utils.build.parameters import (
     check_parameter,
     check_parameters,
 )
-from nettx_utils.errors import NettxError
 from nettx_utils.stats import cutoffs
 from nettx_utils.stats.survival import CI_TYPES, KaplanMeier
 
-NOTEBOOKS = pipeline.source_notebooks()
+NOTEBOOKS = project.source_notebooks()
 
 BAD = {
     "alpha": ("7", "a number greater than 0 and less than 1"),
@@ -61,7 +63,7 @@ BAD = {
 
 
 def _declared_names() -> set[str]:
-    return {name for nb in NOTEBOOKS for name in sweep.parameter_defaults(nb)}
+    return {name for nb in NOTEBOOKS for name in parameters.parameter_defaults(nb)}
 
 
 def test_the_declarations_cover_exactly_the_notebooks_parameters():
@@ -71,7 +73,7 @@ def test_the_declarations_cover_exactly_the_notebooks_parameters():
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda nb: nb.stem)
 def test_every_notebooks_defaults_are_allowed(notebook):
-    defaults = sweep.parameter_defaults(notebook)
+    defaults = parameters.parameter_defaults(notebook)
     assert check_parameters(defaults) == defaults
 
 
@@ -120,7 +122,7 @@ def test_a_refused_value_stops_run_with_one_message_before_anything_runs(
 @pytest.mark.parametrize("name", sorted(set(BAD) - {"data_path"}))
 def test_a_refused_value_stops_sweep_before_anything_runs(name, nothing_may_run, tmp_path, capsys):
     value, allowed = BAD[name]
-    notebook = next(nb for nb in NOTEBOOKS if name in sweep.parameter_defaults(nb))
+    notebook = next(nb for nb in NOTEBOOKS if name in parameters.parameter_defaults(nb))
     out = tmp_path / "sweep"
     status = cli.main(["sweep", notebook.stem, "-p", name, value, "--out", str(out)])
     err = capsys.readouterr().err
@@ -219,7 +221,7 @@ def test_a_notebook_checks_its_own_values_with_the_same_declarations():
     with pytest.raises(ParameterError, match=r"^alpha = 7: alpha must be a number greater than 0"):
         check_namespace(namespace)
     for notebook in NOTEBOOKS:
-        defaults = sweep.parameter_defaults(notebook)
+        defaults = parameters.parameter_defaults(notebook)
         assert check_namespace({**defaults, "cohort": None}) == defaults
     with pytest.raises(ParameterError, match="sweep_from_months 61 is after sweep_to_months 60:"):
         check_namespace({"sweep_from_months": 61, "sweep_to_months": 60})

@@ -15,11 +15,12 @@ import pytest
 from bs4 import BeautifulSoup
 from nbformat.v4 import new_code_cell, new_notebook
 
+from nettx_utils import project
 from nettx_utils.build import pipeline
 from nettx_utils.errors import NettxError, NotebookFailed
 
 pytestmark = pytest.mark.slow
-NOTEBOOKS = pipeline.source_notebooks()
+NOTEBOOKS = project.source_notebooks()
 
 
 @pytest.fixture(scope="module")

@@ -13,14 +13,8 @@ import pytest
 from matplotlib.collections import PolyCollection
 
 from nettx_utils.errors import NettxError
-from nettx_utils.figures.plots import (
-    BOOK_RC,
-    PALETTE,
-    book_ticks,
-    format_p,
-    km_figure,
-    use_book_style,
-)
+from nettx_utils.figures.plots import BOOK_RC, PALETTE, book_ticks, km_figure, use_book_style
+from nettx_utils.formatting import format_p
 from nettx_utils.stats.survival import fit_kaplan_meier, logrank_test
 
 # AML data (Miller 1981): maintained vs non-maintained chemotherapy; 0 = censored.

@@ -328,7 +328,7 @@ def test_screen_does_not_depend_on_row_order(cohort, screen):
 from lifelines import CoxPHFitter  # noqa: E402
 from scipy.stats import chi2  # noqa: E402
 
-from nettx_utils.figures.plots import format_p  # noqa: E402
+from nettx_utils.formatting import format_p  # noqa: E402
 from nettx_utils.paper.prognostic import (  # noqa: E402
     identical_splits,
     interaction_text,

@@ -10,7 +10,7 @@ import pytest
 
 from nettx_utils.data.cohort import load_cohort
 from nettx_utils.errors import NettxError
-from nettx_utils.paper import report
+from nettx_utils.pages import report
 from nettx_utils.paper.published import (
     CONTEXT_EXCLUDED_KINDS,
     CONTEXT_KINDS,
@@ -365,8 +365,8 @@ def test_shown_follows_the_rule_it_states():
     """Exact where a digit or two more make it exact (no trailing zero: 4 of 32 is 12.5,
     not 12.50), else enough digits not to round to the paper's figure (19.048, not the
     false half 19.05, which rounds to the paper's 19.1); the note's words say so."""
+    from nettx_utils.formatting import fixed
     from nettx_utils.paper.published import SHOWN_RULE, shown
-    from nettx_utils.paper.tables import fixed
 
     assert shown(100 * 4 / 32, 1, paper=12.4) == "12.5"
     assert shown(100 * 4 / 32, 1, paper=13) == "12.5"

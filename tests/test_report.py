@@ -20,9 +20,10 @@ from lifelines import KaplanMeierFitter
 
 from nettx_utils.data.cohort import load_cohort
 from nettx_utils.data.template import example_cohort
+from nettx_utils.formatting import printed
+from nettx_utils.pages import report
 from nettx_utils.pages.chapter import open_chapter
 from nettx_utils.pages.export import CAPTION_COLUMN
-from nettx_utils.paper import report
 from nettx_utils.paper.published import (
     COHORT_COLUMN,
     CONTEXT_KINDS,
@@ -36,7 +37,6 @@ from nettx_utils.paper.published import (
     load_consistency_audit,
     load_published_values,
     one_per_quantity,
-    printed,
     quantity_key,
     tally,
     tally_text,

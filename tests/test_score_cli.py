@@ -5,10 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 from nettx_utils.build import cli
-from nettx_utils.data.cohort import DEFAULT_COHORT
-from nettx_utils.pages.chapter import SYNTHETIC_CAPTION
-from nettx_utils.pages.export import SOURCE_COLUMN
+from nettx_utils.pages.export import SOURCE_COLUMN, SYNTHETIC_CAPTION
 from nettx_utils.paper.published import flagged_ids, load_consistency_audit, load_published_values
+from nettx_utils.project import DEFAULT_COHORT
 
 
 def test_score_refuses_a_cohort_that_is_not_synthetic(tmp_path, capsys):

@@ -15,11 +15,13 @@ import pytest
 from lifelines import KaplanMeierFitter
 from lifelines.statistics import logrank_test as lifelines_logrank
 
+from nettx_utils import project
 from nettx_utils.build import cli, pipeline, sweep
-from nettx_utils.data.cohort import DATA_DIR, load_cohort
+from nettx_utils.data.cohort import load_cohort
 from nettx_utils.errors import NettxError
-from nettx_utils.pages.chapter import SYNTHETIC_CAPTION
-from nettx_utils.pages.export import SOURCE_COLUMN
+from nettx_utils.pages import parameters
+from nettx_utils.pages.export import SOURCE_COLUMN, SYNTHETIC_CAPTION
+from nettx_utils.project import DATA_DIR
 
 
 def test_notebook_names_resolve_like_the_run_command():
@@ -142,12 +144,12 @@ def test_preview_says_where_a_group_is_empty_and_where_p_is_smallest():
     assert f"smallest at {best:g} months" in shown.texts["reading"]
 
 
-@pytest.mark.parametrize("notebook", pipeline.source_notebooks(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("notebook", project.source_notebooks(), ids=lambda p: p.stem)
 def test_parameter_defaults_read_what_papermill_reads(notebook):
     import ast
 
     declared = pipeline.declared_parameters(notebook)
-    assert sweep.parameter_defaults(notebook) == {
+    assert parameters.parameter_defaults(notebook) == {
         name: ast.literal_eval(text) for name, text in declared.items()
     }
 

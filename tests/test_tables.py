@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nettx_utils.paper.tables import quartiles
+from nettx_utils.stats.quartiles import quartiles
 
 
 def test_spss_quartiles_differ_from_numpys_default():
@@ -37,7 +37,7 @@ def test_quartiles_drop_missing_and_report_n():
 
 
 def test_styled_shows_at_most_max_rows_and_says_how_many():
-    from nettx_utils.paper.tables import styled
+    from nettx_utils.formatting import styled
 
     frame = pd.DataFrame({"time": np.arange(30.0)})
     view = styled(frame, "Life table", max_rows=20)
@@ -49,8 +49,8 @@ def test_styled_shows_at_most_max_rows_and_says_how_many():
 
 def test_patient_listing_only_for_the_synthetic_cohort(tmp_path):
     """Chapter.listing prints rows for the synthetic cohort, a note for any other cohort."""
-    from nettx_utils.data.cohort import DEFAULT_COHORT
     from nettx_utils.pages.chapter import open_chapter
+    from nettx_utils.project import DEFAULT_COHORT
 
     rows = pd.DataFrame({"months": [1.0, 2.0], "died": [1, 0]})
     synthetic = open_chapter("07_kaplan_meier_by_hand", glue=False)
@@ -85,8 +85,9 @@ def test_a_count_prints_whole_quartiles_without_decimals():
 def test_every_figure_caption_label_names_whose_data_it_shows(tmp_path):
     """Chapter.data_caption (glued as ``data_caption`` for the end of figure captions) says
     "synthetic" on the synthetic cohort and "your cohort" on any other."""
-    from nettx_utils.data.cohort import DEFAULT_COHORT
-    from nettx_utils.pages.chapter import SYNTHETIC_CAPTION, open_chapter
+    from nettx_utils.pages.chapter import open_chapter
+    from nettx_utils.pages.export import SYNTHETIC_CAPTION
+    from nettx_utils.project import DEFAULT_COHORT
 
     assert "Synthetic" in open_chapter("01_cohort", glue=False).data_caption()
     copy = pd.read_csv(DEFAULT_COHORT, comment="#")
@@ -117,7 +118,7 @@ def test_every_figure_caption_label_names_whose_data_it_shows(tmp_path):
     ],
 )
 def test_fixed_rounds_the_intended_half_not_the_floating_point_error(value, decimals, printed):
-    from nettx_utils.paper.tables import fixed
+    from nettx_utils.formatting import fixed
 
     assert fixed(value, decimals) == printed
 

@@ -8,6 +8,7 @@ import math
 import pandas as pd
 import pytest
 
+from nettx_utils import formatting
 from nettx_utils.data import derived
 from nettx_utils.data.cohort import load_cohort
 from nettx_utils.paper import tables
@@ -207,8 +208,8 @@ def test_months_text_and_unpublished_mark():
     assert tables.months_text(80.6) == "81 months"
     assert tables.months_text(math.inf) == "not reached"
     assert tables.months_text(math.nan) == "not estimable"
-    assert "synthetic" in tables.unpublished_mark(True)
-    assert "synthetic" not in tables.unpublished_mark(False)
+    assert "synthetic" in formatting.unpublished_mark(True)
+    assert "synthetic" not in formatting.unpublished_mark(False)
 
 
 def test_events_between_counts_by_hand():

@@ -73,8 +73,8 @@ def test_only_true_opts_a_real_cohort_into_per_patient_figures(tmp_path):
     import pandas as pd
 
     from nettx_utils.build.pipeline import parse_parameters
-    from nettx_utils.data.cohort import DEFAULT_COHORT
     from nettx_utils.pages.chapter import open_chapter
+    from nettx_utils.project import DEFAULT_COHORT
 
     copy = pd.read_csv(DEFAULT_COHORT)
     copy["patient_id"] = [f"C{i:03d}" for i in range(len(copy))]
@@ -92,7 +92,7 @@ def test_an_unset_per_patient_flag_shows_what_it_meant_for_the_run(tmp_path):
     run drew per-patient lines, as the chapters decided it."""
     import pandas as pd
 
-    from nettx_utils.data.cohort import DEFAULT_COHORT
+    from nettx_utils.project import DEFAULT_COHORT
 
     defaults = {"data_path": "None", "per_patient_figures": "None"}
     synthetic = execution.used_values_markdown(defaults, {})

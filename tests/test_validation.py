@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from nettx_utils.build import cli, execution, pipeline
-from nettx_utils.data import privacy
+from nettx_utils.data import datapackage, privacy
 from nettx_utils.data.cohort import CohortWarning, load_cohort, load_dictionary
 from nettx_utils.data.template import example_cohort, template_frame
 from nettx_utils.errors import CohortError, NettxError
@@ -196,51 +196,51 @@ def test_privacy_scan_reads_excel_downloads_search_index_and_odd_ids(tmp_path):
 def test_the_synthetic_cohort_is_recognised_by_its_checksum(tmp_path):
     """By the SHA-256 that data/datapackage.json records (CRLF read as LF), wherever the file
     lies; comment lines make no file synthetic."""
-    from nettx_utils.data.cohort import DEFAULT_COHORT
+    from nettx_utils.project import DEFAULT_COHORT
 
     descriptor = json.loads((DEFAULT_COHORT.parent / "datapackage.json").read_text())
     recorded = descriptor["resources"][0]["hash"]
     assert recorded == "sha256:" + hashlib.sha256(DEFAULT_COHORT.read_bytes()).hexdigest()
-    assert privacy.recorded_checksum() == recorded.removeprefix("sha256:")
-    assert privacy.is_synthetic() and privacy.is_synthetic(DEFAULT_COHORT)
+    assert datapackage.recorded_checksum() == recorded.removeprefix("sha256:")
+    assert datapackage.is_synthetic() and datapackage.is_synthetic(DEFAULT_COHORT)
     crlf = tmp_path / "crlf.csv"
     crlf.write_bytes(DEFAULT_COHORT.read_bytes().replace(b"\n", b"\r\n"))
-    assert privacy.file_sha256(crlf) == privacy.file_sha256(DEFAULT_COHORT)
-    assert privacy.is_synthetic(crlf)
+    assert datapackage.file_sha256(crlf) == datapackage.file_sha256(DEFAULT_COHORT)
+    assert datapackage.is_synthetic(crlf)
     commented = tmp_path / "commented.csv"
     commented.write_bytes(b"# SYNTHETIC DATA - not real patients\n" + DEFAULT_COHORT.read_bytes())
-    assert len(load_cohort(commented)) == 32 and not privacy.is_synthetic(commented)
-    assert not privacy.is_synthetic(DATA / "good" / "base.csv")
-    assert not privacy.is_synthetic(tmp_path / "missing.csv")
+    assert len(load_cohort(commented)) == 32 and not datapackage.is_synthetic(commented)
+    assert not datapackage.is_synthetic(DATA / "good" / "base.csv")
+    assert not datapackage.is_synthetic(tmp_path / "missing.csv")
 
 
 def test_without_the_descriptor_nothing_is_synthetic(tmp_path):
-    from nettx_utils.data.cohort import DEFAULT_COHORT
+    from nettx_utils.project import DEFAULT_COHORT
 
-    assert privacy.recorded_checksum(tmp_path / "datapackage.json") is None
-    assert not privacy.is_synthetic(DEFAULT_COHORT, descriptor=tmp_path / "datapackage.json")
+    assert datapackage.recorded_checksum(tmp_path / "datapackage.json") is None
+    assert not datapackage.is_synthetic(DEFAULT_COHORT, descriptor=tmp_path / "datapackage.json")
 
 
 def test_update_recorded_checksum_rewrites_only_the_hash_and_size(tmp_path):
     """For a cohort file changed by other means than the generator: the descriptor's other
     keys keep their values and order."""
-    from nettx_utils.data.cohort import DEFAULT_COHORT
+    from nettx_utils.project import DEFAULT_COHORT
 
     shutil.copy(DEFAULT_COHORT.parent / "datapackage.json", tmp_path / "datapackage.json")
     cohort = tmp_path / "cohort.csv"
     cohort.write_bytes(DEFAULT_COHORT.read_bytes().replace(b"SYN-01,", b"SYN-00,"))
     before = json.loads((tmp_path / "datapackage.json").read_text())
-    assert not privacy.is_synthetic(cohort, descriptor=tmp_path / "datapackage.json")
-    checksum = privacy.update_recorded_checksum(cohort, tmp_path / "datapackage.json")
+    assert not datapackage.is_synthetic(cohort, descriptor=tmp_path / "datapackage.json")
+    checksum = datapackage.update_recorded_checksum(cohort, tmp_path / "datapackage.json")
     after = json.loads((tmp_path / "datapackage.json").read_text())
-    assert privacy.is_synthetic(cohort, descriptor=tmp_path / "datapackage.json")
+    assert datapackage.is_synthetic(cohort, descriptor=tmp_path / "datapackage.json")
     assert after["resources"][0]["hash"] == f"sha256:{checksum}" != before["resources"][0]["hash"]
     assert after["resources"][0]["bytes"] == cohort.stat().st_size
     for entry in (before, after):
         del entry["resources"][0]["hash"], entry["resources"][0]["bytes"]
     assert json.dumps(after) == json.dumps(before)
     with pytest.raises(NettxError, match="no descriptor"):
-        privacy.update_recorded_checksum(cohort, tmp_path / "none.json")
+        datapackage.update_recorded_checksum(cohort, tmp_path / "none.json")
 
 
 # ------------------------------------------------------------------ pipeline
@@ -294,7 +294,8 @@ def test_pipeline_refuses_a_cohort_inside_the_build_folder(tmp_path):
 
 
 def test_templates_name_the_dictionary_columns():
-    from nettx_utils.data.cohort import DATA_DIR, read_table
+    from nettx_utils.data.cohort import read_table
+    from nettx_utils.project import DATA_DIR
 
     names = load_dictionary().names
     assert list(template_frame().columns) == names
@@ -312,7 +313,7 @@ def test_example_cohort_passes_validation_as_excel(tmp_path):
     table.to_excel(path, index=False)
     cohort = load_cohort(path)
     assert len(cohort) == 120 and cohort.attrs["unused_columns"] == ["centre"]
-    assert not privacy.is_synthetic(path)
+    assert not datapackage.is_synthetic(path)
     pd.testing.assert_frame_equal(example_cohort(120, seed=1), table)
 
 
@@ -339,7 +340,7 @@ def _age_warnings(path: Path) -> list[str]:
 
 def test_an_age_at_recurrence_off_the_sum_warns_naming_its_row(tmp_path, capsys):
     """Row 4 of the sheet (index 2) gets 3 years more, row 7 (index 5) 1.5 years less."""
-    from nettx_utils.data.cohort import DEFAULT_COHORT
+    from nettx_utils.project import DEFAULT_COHORT
 
     table = _consistent_ages(DEFAULT_COHORT)
     table.loc[2, "age_at_recurrence_years"] += 3
@@ -358,7 +359,8 @@ def test_an_age_at_recurrence_off_the_sum_warns_naming_its_row(tmp_path, capsys)
 
 def test_an_age_gap_within_the_tolerance_is_accepted_silently(tmp_path):
     """0.9 years off (whole-year ages can do that) is rounding; 1.1 years is not."""
-    from nettx_utils.data.cohort import AGE_TOLERANCE_YEARS, DEFAULT_COHORT
+    from nettx_utils.data.cohort import AGE_TOLERANCE_YEARS
+    from nettx_utils.project import DEFAULT_COHORT
 
     assert AGE_TOLERANCE_YEARS == 1.0
     table = _consistent_ages(DEFAULT_COHORT)

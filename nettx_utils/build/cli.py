@@ -10,7 +10,7 @@ Commands:
 User errors (a bad cohort file, an unknown parameter or a value out of its range,
 a failing notebook) print one message and exit with a non-zero status (2; 1 for a
 failing notebook), never a traceback. Parameter values are checked against their
-declarations (:mod:`nettx_utils.build.parameters`) before any notebook starts.
+declarations (:mod:`nettx_utils.pages.parameters`) before any notebook starts.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from nettx_utils.project import PROJECT_ENV, PROJECT_ROOT
 
 
 def _run(args: argparse.Namespace) -> int:
-    from nettx_utils.build import parameters as declared
+    from nettx_utils.pages import parameters as declared
 
     given = declared.parse_parameters(args.parameter)
     declared.refuse_data_path(given)
@@ -53,7 +53,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from nettx_utils.data.cohort import load_cohort
-    from nettx_utils.data.privacy import is_synthetic
+    from nettx_utils.data.datapackage import is_synthetic
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -81,13 +81,12 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _score(args: argparse.Namespace) -> int:
     from nettx_utils.data.cohort import load_cohort
-    from nettx_utils.data.privacy import is_synthetic
-    from nettx_utils.pages.chapter import SYNTHETIC_CAPTION
-    from nettx_utils.pages.export import SOURCE_COLUMN
+    from nettx_utils.data.datapackage import is_synthetic
+    from nettx_utils.formatting import printed
+    from nettx_utils.pages.export import SOURCE_COLUMN, SYNTHETIC_CAPTION
     from nettx_utils.paper.published import (
         load_consistency_audit,
         load_published_values,
-        printed,
         score_line,
         shown,
     )
@@ -142,7 +141,7 @@ def _synth(args: argparse.Namespace) -> int:
 
 def _sweep(args: argparse.Namespace) -> int:
     from nettx_utils.build import sweep
-    from nettx_utils.build.parameters import parse_parameters
+    from nettx_utils.pages.parameters import parse_parameters
 
     name, *texts = args.parameter
     if not texts:
@@ -170,7 +169,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
 def _refuse_data_dir(path: Path) -> None:
     """Outputs never go into data/, which holds the inputs."""
-    from nettx_utils.data.cohort import DATA_DIR
+    from nettx_utils.project import DATA_DIR
 
     if path.resolve().is_relative_to(DATA_DIR.resolve()):
         raise NettxError(f"{path}: data/ holds the inputs; write results elsewhere.")

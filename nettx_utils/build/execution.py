@@ -215,16 +215,16 @@ def _shown(value: object) -> str:
 
 def _cohort_path(default: object, used: object) -> Path:
     """The cohort file a run read: the synthetic cohort unless ``data_path`` was changed."""
-    from nettx_utils.data.cohort import DEFAULT_COHORT
+    from nettx_utils.project import DEFAULT_COHORT
 
     return DEFAULT_COHORT if used is None or used == default else Path(str(used))
 
 
 def _data_line(path: Path) -> str:
     """The box's line on the data, decided as the chapters decide it: by the file's
-    checksum (:func:`nettx_utils.data.privacy.is_synthetic`), not by its path."""
-    from nettx_utils.data.cohort import DEFAULT_COHORT
-    from nettx_utils.data.privacy import is_synthetic
+    checksum (:func:`nettx_utils.data.datapackage.is_synthetic`), not by its path."""
+    from nettx_utils.data.datapackage import is_synthetic
+    from nettx_utils.project import DEFAULT_COHORT
 
     if is_synthetic(path):
         where = "the default" if path == DEFAULT_COHORT else f"the file `{path.name}`"
@@ -236,7 +236,7 @@ def _per_patient_line(default: object, used: object, path: Path) -> str:
     """The box's line on ``per_patient_figures``: the value, and what it meant for this
     run's cohort, resolved as the chapters resolve it
     (:func:`nettx_utils.pages.chapter.per_patient_allowed`)."""
-    from nettx_utils.data.privacy import is_synthetic
+    from nettx_utils.data.datapackage import is_synthetic
     from nettx_utils.figures.plots import PER_PATIENT_LIMIT
     from nettx_utils.pages.chapter import per_patient_allowed
 

@@ -34,21 +34,21 @@ from typing import TYPE_CHECKING
 
 from nettx_utils.build import execution, fingerprint, htmlbuild
 from nettx_utils.build.kernels import WarmKernel
-from nettx_utils.build.parameters import parse_parameters as parse_parameters  # the -p parser
-from nettx_utils.data import privacy
-from nettx_utils.data.cohort import (
-    ALLOW_COLUMNS_ENV,
+from nettx_utils.data import datapackage, privacy
+from nettx_utils.data.cohort import ALLOW_COLUMNS_ENV, load_cohort
+from nettx_utils.errors import NettxError, NotebookFailed
+from nettx_utils.pages.parameters import parse_parameters as parse_parameters  # the -p parser
+from nettx_utils.project import (
     DATA_DIR,
     DEFAULT_COHORT,
+    NOTEBOOK_DIR,
     PROJECT_ROOT,
-    load_cohort,
+    source_notebooks,
 )
-from nettx_utils.errors import NettxError, NotebookFailed
 
 if TYPE_CHECKING:
     import pandas as pd
 
-NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 PAGES = Path("book")  # prose pages; a page written as a notebook (*.ipynb) is executed too
 BOOK_SOURCES = ("_config.yml", "_toc.yml", "book")
 DEFAULT_BUILD_DIR = PROJECT_ROOT / "book" / "_build"
@@ -74,14 +74,6 @@ class RunResult:
         return self.html_dir / "index.html"
 
 
-def source_notebooks(notebook_dir: Path = NOTEBOOK_DIR) -> list[Path]:
-    """The book's notebooks, in chapter order (their file names start ``01_``, ``02_``...)."""
-    notebooks = sorted(notebook_dir.glob("[0-9][0-9]_*.ipynb"))
-    if not notebooks:
-        raise NettxError(f"{notebook_dir}: no notebooks named like 01_name.ipynb.")
-    return notebooks
-
-
 def page_notebooks(project_root: Path = PROJECT_ROOT) -> list[Path]:
     """The prose pages written as notebooks (``book/*.ipynb``): a page that shows what a
     command computes runs that computation when the book is built, so what it shows
@@ -101,7 +93,7 @@ def declared_parameters(notebook: Path) -> dict[str, object]:
 
 def checked_parameters(parameters: Mapping[str, object]) -> dict[str, object]:
     """The run's parameters checked against their declarations
-    (:func:`nettx_utils.build.parameters.check_parameters`) before anything runs; ``data_path``
+    (:func:`nettx_utils.pages.parameters.check_parameters`) before anything runs; ``data_path``
     is refused, the cohort comes with ``--data``.
 
     Raises
@@ -109,7 +101,7 @@ def checked_parameters(parameters: Mapping[str, object]) -> dict[str, object]:
     ParameterError
         Naming the parameter, the value given and the values allowed (exit status 2).
     """
-    from nettx_utils.build import parameters as declared
+    from nettx_utils.pages import parameters as declared
 
     declared.refuse_data_path(parameters)
     return declared.check_parameters(parameters)
@@ -220,7 +212,7 @@ def run(
     ------
     ParameterError
         When a parameter is unknown or its value is not allowed
-        (:mod:`nettx_utils.build.parameters`): before anything is read or written.
+        (:mod:`nettx_utils.pages.parameters`): before anything is read or written.
     CohortError
         When the cohort breaks a dictionary rule: before any notebook starts.
     NettxError
@@ -232,7 +224,7 @@ def run(
     allow_columns = tuple(allow_columns)
     cohort_path = Path(data_path).resolve() if data_path is not None else DEFAULT_COHORT
     cohort = _checked_cohort(cohort_path, Path(build_dir), allow_columns, report)
-    synthetic = privacy.is_synthetic(cohort_path)
+    synthetic = datapackage.is_synthetic(cohort_path)
     if data_path is not None:
         parameters["data_path"] = str(cohort_path)
     chapters = source_notebooks(notebook_dir)
@@ -271,7 +263,7 @@ def run(
         for page in pages:
             keys[page.stem] = fingerprint.digest(keys[page.stem].encode(), chapters_source.encode())
         previous_keys = _previous_keys(previous) if use_cache else {}
-        cohort_sha = privacy.file_sha256(cohort_path)
+        cohort_sha = datapackage.file_sha256(cohort_path)
         _refuse_mixed_cohorts(previous, cohort_sha, selected, notebooks)
         outputs = {page.stem: staging / PAGES / page.name for page in pages}
         to_run = []
@@ -392,8 +384,8 @@ def notebook_key(
 ) -> str:
     """What an executed notebook depends on, as one hash: its source, its parameters,
     the cohort file's content, the other data files it reads (dictionary, published
-    values, audit), the package (:func:`~nettx_utils.build.fingerprint.package_digest`) and
-    the accepted columns. ``inputs`` is :func:`~nettx_utils.build.fingerprint.inputs_digest`
+    values, audit), the package (:func:`~nettx_utils.fingerprint.package_digest`) and
+    the accepted columns. ``inputs`` is :func:`~nettx_utils.fingerprint.inputs_digest`
     of ``cohort_path`` when the caller has it already (one run hashes them once)."""
     return fingerprint.digest(
         notebook.read_bytes(),

@@ -33,11 +33,13 @@ from typing import Any
 
 import pandas as pd
 
+from nettx_utils import project
 from nettx_utils.build import execution, pipeline
-from nettx_utils.data.cohort import DATA_DIR, PROJECT_ROOT
 from nettx_utils.errors import NettxError, NotebookFailed
 from nettx_utils.pages.export import SOURCE_COLUMN, _add_footer
+from nettx_utils.pages.parameters import parameter_defaults
 from nettx_utils.pages.record import read_record
+from nettx_utils.project import DATA_DIR, PROJECT_ROOT
 
 __all__ = [
     "SweepResult",
@@ -62,7 +64,7 @@ class SweepResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def resolve_notebook(name: str | Path, notebook_dir: Path = pipeline.NOTEBOOK_DIR) -> Path:
+def resolve_notebook(name: str | Path, notebook_dir: Path = project.NOTEBOOK_DIR) -> Path:
     """The source notebook called ``name``: ``05``, ``05_prognostic_factors``, its file
     name, or a path to a notebook file.
 
@@ -76,7 +78,7 @@ def resolve_notebook(name: str | Path, notebook_dir: Path = pipeline.NOTEBOOK_DI
     if path.suffix == ".ipynb" and path.is_file():
         return path.resolve()
     stem = path.name.removesuffix(".ipynb")
-    notebooks = pipeline.source_notebooks(notebook_dir)
+    notebooks = project.source_notebooks(notebook_dir)
     matches = [nb for nb in notebooks if stem in (nb.stem, nb.stem.split("_", 1)[0])]
     if len(matches) != 1:
         raise NettxError(
@@ -98,7 +100,7 @@ def _slug(value: object) -> str:
 
 def _check_out(out: Path) -> None:
     resolved = out.resolve()
-    for inputs in (DATA_DIR, pipeline.NOTEBOOK_DIR):
+    for inputs in (DATA_DIR, project.NOTEBOOK_DIR):
         if resolved.is_relative_to(inputs.resolve()):
             raise NettxError(
                 f"{out}: {inputs.name}/ holds the book's inputs; write the sweep elsewhere."
@@ -256,7 +258,7 @@ def disclosive_columns(table: pd.DataFrame, parameter: str) -> list[str]:
 def _data_label(cohort_path: Path) -> str:
     """The label of the sweep's CSV and figure: whose patients the runs read, as every
     exported file says it (:func:`nettx_utils.pages.export.data_label`: the file's name only)."""
-    from nettx_utils.data.privacy import is_synthetic
+    from nettx_utils.data.datapackage import is_synthetic
     from nettx_utils.pages.export import data_label
 
     return data_label(is_synthetic(cohort_path), cohort_path)
@@ -268,7 +270,7 @@ def _checked_cohort(
     """The cohort the runs read, validated as ``run --data`` validates it
     (:func:`nettx_utils.build.pipeline._checked_cohort`); refused inside ``out``, whose run
     folders each sweep replaces."""
-    from nettx_utils.data.cohort import DEFAULT_COHORT
+    from nettx_utils.project import DEFAULT_COHORT
 
     if data_path is None:
         return DEFAULT_COHORT
@@ -291,7 +293,7 @@ def run_sweep(
     jobs: int | None = None,
     plot: Sequence[str] = (),
     report: Callable[[str], None] = print,
-    notebook_dir: Path = pipeline.NOTEBOOK_DIR,
+    notebook_dir: Path = project.NOTEBOOK_DIR,
     data_path: Path | None = None,
     allow_columns: Sequence[str] = (),
 ) -> SweepResult:
@@ -303,7 +305,7 @@ def run_sweep(
         ``05``, ``05_prognostic_factors`` or a path to a notebook.
     parameter, values
         A parameter the notebook's ``parameters`` cell declares, and its values
-        (already parsed, e.g. by :func:`nettx_utils.build.parameters.parse_parameters`).
+        (already parsed, e.g. by :func:`nettx_utils.pages.parameters.parse_parameters`).
     out
         Folder of the runs, the CSV and the PNG; default :func:`default_out`.
     jobs
@@ -326,7 +328,7 @@ def run_sweep(
     ------
     ParameterError
         A value out of the parameter's range or of the wrong type
-        (:mod:`nettx_utils.build.parameters`), or ``data_path`` as the swept parameter.
+        (:mod:`nettx_utils.pages.parameters`), or ``data_path`` as the swept parameter.
     NettxError
         Unknown notebook or parameter (before anything runs), repeated values, an
         output folder in ``data/`` or ``notebooks/``, a cohort that breaks the
@@ -334,9 +336,9 @@ def run_sweep(
     NotebookFailed
         When a run fails; the other runs finish first, and the table holds them.
     """
-    from nettx_utils.build import parameters as declared
     from nettx_utils.data.cohort import ALLOW_COLUMNS_ENV
-    from nettx_utils.data.privacy import is_synthetic
+    from nettx_utils.data.datapackage import is_synthetic
+    from nettx_utils.pages import parameters as declared
 
     path = resolve_notebook(notebook, notebook_dir)
     values = list(values)
@@ -490,7 +492,7 @@ def timing_preview(
     values: Sequence[float],
     *,
     cohort: pd.DataFrame | None = None,
-    notebook_dir: Path = pipeline.NOTEBOOK_DIR,
+    notebook_dir: Path = project.NOTEBOOK_DIR,
 ) -> pd.DataFrame:
     """Five of the numbers that ``sweep 05 -p early_recurrence_months VALUES`` tabulates,
     computed in this process with the functions chapter 5 calls, in a fraction of a second.
@@ -541,33 +543,7 @@ def timing_preview(
     return pd.DataFrame(rows)
 
 
-def parameter_defaults(notebook: Path) -> dict[str, Any]:
-    """The literal defaults of a notebook's ``parameters`` cell, by name.
-
-    What :func:`nettx_utils.build.pipeline.declared_parameters` (papermill's
-    ``inspect_notebook``) reads, as values, for the assignments of a literal
-    (``x = 24``, ``years = [5, 10]``); without importing papermill, which costs a
-    page that runs in a kernel more than its computation.
-    """
-    import ast
-    import json
-
-    cells = json.loads(Path(notebook).read_text(encoding="utf-8"))["cells"]
-    source = next(
-        "".join(cell["source"])
-        for cell in cells
-        if "parameters" in cell.get("metadata", {}).get("tags", [])
-    )
-    defaults = {}
-    for statement in ast.parse(source).body:
-        if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
-            target = statement.targets[0]
-            if isinstance(target, ast.Name):
-                defaults[target.id] = ast.literal_eval(statement.value)
-    return defaults
-
-
-def _first_landmark_months(notebook_dir: Path = pipeline.NOTEBOOK_DIR) -> float:
+def _first_landmark_months(notebook_dir: Path = project.NOTEBOOK_DIR) -> float:
     """Chapter 5's first landmark in months: its first default ``landmark_years``."""
     years = parameter_defaults(resolve_notebook("05", notebook_dir))["landmark_years"]
     return 12 * (list(years) if isinstance(years, list | tuple) else [years])[0]
@@ -600,7 +576,7 @@ def _words(values: Sequence[object]) -> str:
 
 def preview(values: Sequence[float] = (12, 24, 36)) -> Preview:
     """:func:`timing_preview` of chapter 5's default cohort, formatted for the page on
-    parameters: a captioned table (p-values by :func:`~nettx_utils.figures.plots.format_p`,
+    parameters: a captioned table (p-values by :func:`~nettx_utils.formatting.format_p`,
     survival at one decimal, "–" where there is no value) and the sentences about it.
 
     ``texts`` holds ``values`` (the cut-offs in words), ``landmark`` (its months),
@@ -613,11 +589,10 @@ def preview(values: Sequence[float] = (12, 24, 36)) -> Preview:
     >>> shown.texts["values"], shown.texts["landmark"]
     ('24 and 36', '60')
     """
-    from nettx_utils.data.cohort import DEFAULT_COHORT
-    from nettx_utils.data.privacy import is_synthetic
-    from nettx_utils.figures.plots import format_p
-    from nettx_utils.pages.chapter import SYNTHETIC_CAPTION
-    from nettx_utils.paper.tables import styled
+    from nettx_utils.data.datapackage import is_synthetic
+    from nettx_utils.formatting import format_p, styled
+    from nettx_utils.pages.export import SYNTHETIC_CAPTION
+    from nettx_utils.project import DEFAULT_COHORT
 
     table = timing_preview(values)
     landmark = _first_landmark_months()
@@ -657,7 +632,7 @@ def preview(values: Sequence[float] = (12, 24, 36)) -> Preview:
 
 def _reading(table: pd.DataFrame) -> str:
     """Sentences about :func:`timing_preview`: empty groups, and where p is smallest."""
-    from nettx_utils.figures.plots import format_p
+    from nettx_utils.formatting import format_p
 
     sentences = []
     cut = table["early_recurrence_months"]
@@ -697,5 +672,5 @@ def _reading(table: pd.DataFrame) -> str:
 
 
 def _p_phrase(text: str) -> str:
-    """``= 0.012`` or ``< 0.001``, for a p written by :func:`~nettx_utils.figures.plots.format_p`."""
+    """``= 0.012`` or ``< 0.001``, for a p written by :func:`~nettx_utils.formatting.format_p`."""
     return text if text[0] in "<>" else f"= {text}"

@@ -40,11 +40,7 @@ import yaml
 
 from nettx_utils.data.privacy import check_identifiers, looks_like_dates
 from nettx_utils.errors import CohortError
-from nettx_utils.project import PROJECT_ROOT
-
-DATA_DIR = PROJECT_ROOT / "data"
-DEFAULT_COHORT = DATA_DIR / "cohort.csv"
-DEFAULT_DICTIONARY = DATA_DIR / "dictionary.yml"
+from nettx_utils.project import DEFAULT_COHORT, DEFAULT_DICTIONARY
 
 TRUE_WORDS = frozenset({"1", "1.0", "yes", "y", "true", "t"})
 FALSE_WORDS = frozenset({"0", "0.0", "no", "n", "false", "f"})

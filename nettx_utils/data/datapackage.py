@@ -31,13 +31,14 @@ Conventions of the Table Schema (:func:`table_schema`):
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
-from nettx_utils.data.cohort import PROJECT_ROOT, Column, Dictionary, load_dictionary
-from nettx_utils.data.privacy import file_sha256
+from nettx_utils.data.cohort import Column, Dictionary, load_dictionary
 from nettx_utils.errors import NettxError
+from nettx_utils.project import DEFAULT_COHORT, PROJECT_ROOT
 
 DESCRIPTOR_NAME = "datapackage.json"
 """The descriptor's file name, beside the CSV it describes (the standard's default name)."""
@@ -166,7 +167,7 @@ def rebuild_command(csv_path: str | Path, seed: int) -> str:
 
     Examples
     --------
-    >>> from nettx_utils.data.cohort import DEFAULT_COHORT
+    >>> from nettx_utils.project import DEFAULT_COHORT
     >>> rebuild_command(DEFAULT_COHORT, 3)
     'python -m nettx_utils synth --seed 3 --out data/cohort.csv'
     """
@@ -306,3 +307,70 @@ def check_writable(target: str | Path) -> None:
             f"{target} exists and was not written by {GENERATOR}; refusing to replace it. "
             "Write the synthetic cohort into another folder, or move that file away."
         )
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, with Windows line ends (CRLF) read as LF.
+
+    So a checkout with ``core.autocrlf`` gives the same checksum as the repository.
+    """
+    data = Path(path).read_bytes().replace(b"\r\n", b"\n")
+    return hashlib.sha256(data).hexdigest()
+
+
+def recorded_checksum(descriptor: str | Path | None = None) -> str | None:
+    """The synthetic cohort's SHA-256 recorded in its Data Package descriptor, if any.
+
+    ``descriptor`` defaults to ``data/json``; ``None`` is returned when
+    the file is missing, is not one the generator wrote, or records no SHA-256.
+    """
+
+    path = Path(descriptor) if descriptor is not None else DEFAULT_DESCRIPTOR
+    return recorded_sha256(read_descriptor(path))
+
+
+def is_synthetic(path: str | Path | None = None, *, descriptor: str | Path | None = None) -> bool:
+    """True when ``path`` (default: ``data/cohort.csv``) is the project's synthetic cohort.
+
+    The file's checksum (:func:`file_sha256`, CRLF read as LF) must equal the
+    SHA-256 that the project's descriptor (``data/json``, or
+    ``descriptor``) records. Any other file, or a synthetic file edited by hand,
+    is treated as real patients; a file with the same content is the synthetic
+    cohort, wherever it lies. Comment lines play no part.
+    """
+    path = Path(path) if path is not None else DEFAULT_COHORT
+    recorded = recorded_checksum(descriptor)
+    return bool(recorded) and path.is_file() and file_sha256(path) == recorded
+
+
+def update_recorded_checksum(
+    cohort: str | Path | None = None, descriptor: str | Path | None = None
+) -> str:
+    """Record the checksum and size of ``cohort`` (default ``data/cohort.csv``) in the descriptor.
+
+    For whoever changes the synthetic cohort's file by other means than
+    ``python -m nettx_utils synth`` (which rewrites the whole descriptor); it
+    rewrites the ``hash`` and ``bytes`` of the ``cohort`` resource of
+    ``descriptor`` (default ``data/json``), keeping every other key
+    and the key order. Returns the checksum.
+
+    Raises
+    ------
+    NettxError
+        When the descriptor is missing, was not written by the generator, or has
+        no ``cohort`` resource.
+    """
+    cohort = Path(cohort) if cohort is not None else DEFAULT_COHORT
+    path = Path(descriptor) if descriptor is not None else DEFAULT_DESCRIPTOR
+    content = read_descriptor(path)
+    entry = resource(content) if content else None
+    if entry is None:
+        raise NettxError(
+            f"{path}: no descriptor of the synthetic cohort to update; regenerate the cohort "
+            "with python -m nettx_utils synth."
+        )
+    checksum = file_sha256(cohort)
+    entry["bytes"] = len(cohort.read_bytes().replace(b"\r\n", b"\n"))
+    entry["hash"] = f"sha256:{checksum}"
+    path.write_text(dumps(content), encoding="utf-8", newline="\n")
+    return checksum

@@ -18,7 +18,6 @@ Three guards:
 
 from __future__ import annotations
 
-import hashlib
 import html
 import re
 import unicodedata
@@ -195,43 +194,6 @@ def check_identifiers(
     return kept
 
 
-def file_sha256(path: str | Path) -> str:
-    """SHA-256 of a file's bytes, with Windows line ends (CRLF) read as LF.
-
-    So a checkout with ``core.autocrlf`` gives the same checksum as the repository.
-    """
-    data = Path(path).read_bytes().replace(b"\r\n", b"\n")
-    return hashlib.sha256(data).hexdigest()
-
-
-def recorded_checksum(descriptor: str | Path | None = None) -> str | None:
-    """The synthetic cohort's SHA-256 recorded in its Data Package descriptor, if any.
-
-    ``descriptor`` defaults to ``data/datapackage.json``; ``None`` is returned when
-    the file is missing, is not one the generator wrote, or records no SHA-256.
-    """
-    from nettx_utils.data import datapackage
-
-    path = Path(descriptor) if descriptor is not None else datapackage.DEFAULT_DESCRIPTOR
-    return datapackage.recorded_sha256(datapackage.read_descriptor(path))
-
-
-def is_synthetic(path: str | Path | None = None, *, descriptor: str | Path | None = None) -> bool:
-    """True when ``path`` (default: ``data/cohort.csv``) is the project's synthetic cohort.
-
-    The file's checksum (:func:`file_sha256`, CRLF read as LF) must equal the
-    SHA-256 that the project's descriptor (``data/datapackage.json``, or
-    ``descriptor``) records. Any other file, or a synthetic file edited by hand,
-    is treated as real patients; a file with the same content is the synthetic
-    cohort, wherever it lies. Comment lines play no part.
-    """
-    from nettx_utils.data.cohort import DEFAULT_COHORT
-
-    path = Path(path) if path is not None else DEFAULT_COHORT
-    recorded = recorded_checksum(descriptor)
-    return bool(recorded) and path.is_file() and file_sha256(path) == recorded
-
-
 @dataclass(frozen=True)
 class Hit:
     """One patient id found in a file of the book."""
@@ -368,39 +330,3 @@ def assert_no_patient_ids(html_dir: str | Path, patient_ids: Iterable[str]) -> S
         + "\nA book of real patients must not list them; remove the per-patient output "
         "(tables, labels, hover data) from these chapters. The previous book is unchanged."
     )
-
-
-def update_recorded_checksum(
-    cohort: str | Path | None = None, descriptor: str | Path | None = None
-) -> str:
-    """Record the checksum and size of ``cohort`` (default ``data/cohort.csv``) in the descriptor.
-
-    For whoever changes the synthetic cohort's file by other means than
-    ``python -m nettx_utils synth`` (which rewrites the whole descriptor); it
-    rewrites the ``hash`` and ``bytes`` of the ``cohort`` resource of
-    ``descriptor`` (default ``data/datapackage.json``), keeping every other key
-    and the key order. Returns the checksum.
-
-    Raises
-    ------
-    NettxError
-        When the descriptor is missing, was not written by the generator, or has
-        no ``cohort`` resource.
-    """
-    from nettx_utils.data import datapackage
-    from nettx_utils.data.cohort import DEFAULT_COHORT
-
-    cohort = Path(cohort) if cohort is not None else DEFAULT_COHORT
-    path = Path(descriptor) if descriptor is not None else datapackage.DEFAULT_DESCRIPTOR
-    content = datapackage.read_descriptor(path)
-    entry = datapackage.resource(content) if content else None
-    if entry is None:
-        raise NettxError(
-            f"{path}: no descriptor of the synthetic cohort to update; regenerate the cohort "
-            "with python -m nettx_utils synth."
-        )
-    checksum = file_sha256(cohort)
-    entry["bytes"] = len(cohort.read_bytes().replace(b"\r\n", b"\n"))
-    entry["hash"] = f"sha256:{checksum}"
-    path.write_text(datapackage.dumps(content), encoding="utf-8", newline="\n")
-    return checksum

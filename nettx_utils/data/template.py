@@ -19,13 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nettx_utils.data.cohort import (
-    DATA_DIR,
-    DEFAULT_COHORT,
-    Dictionary,
-    load_cohort,
-    load_dictionary,
-)
+from nettx_utils.data.cohort import Dictionary, load_cohort, load_dictionary
+from nettx_utils.project import DATA_DIR, DEFAULT_COHORT
 
 TEMPLATE_ROWS = 1000
 """Rows of the Excel template that get drop-down lists for categories and booleans."""

@@ -13,7 +13,7 @@ patient at successive time points (Mib-1 at primary resection, at LT and at
 recurrence), a thin line per patient and the median and IQR at each point.
 
 All numbers come from :mod:`nettx_utils.stats.survival` and
-:func:`nettx_utils.paper.tables.quartiles`; this module only draws. Figure 2 (the
+:func:`nettx_utils.stats.quartiles.quartiles`; this module only draws. Figure 2 (the
 flow diagram) is in :mod:`nettx_utils.figures.flow`.
 """
 
@@ -33,7 +33,8 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, PercentFormatter
 from scipy.stats import gaussian_kde
 
 from nettx_utils.errors import NettxError
-from nettx_utils.paper.tables import quartiles
+from nettx_utils.formatting import format_p
+from nettx_utils.stats.quartiles import quartiles
 from nettx_utils.stats.survival import fit_kaplan_meier, logrank_test
 
 __all__ = [
@@ -125,56 +126,6 @@ def use_book_style() -> None:
     300.0
     """
     mpl.rcParams.update(BOOK_RC)
-
-
-def format_p(p: float, digits: int = 3) -> str:
-    """Format a p value for display.
-
-    Rules: ``p < 10**-digits`` gives ``"< 0.001"``; otherwise ``p`` is
-    rounded to ``digits`` decimals (``0.0653 -> "0.065"``, ``0.05 -> "0.050"``),
-    except that rounding never carries a p value across 0.05 (``0.0499`` is
-    shown as ``"0.0499"``, not ``"0.050"``) nor up to 1 (``0.9996 -> "> 0.999"``;
-    exactly 1 gives ``"1.000"``). NaN gives ``"NA"``.
-
-    Parameters
-    ----------
-    p : float
-        The p value, in [0, 1].
-    digits : int, default 3
-        Decimals shown; also sets the ``"< 0.001"`` floor.
-
-    Returns
-    -------
-    str
-
-    Raises
-    ------
-    NettxError
-        If ``p`` is outside [0, 1] or ``digits < 1``.
-
-    Examples
-    --------
-    >>> format_p(0.0653), format_p(0.0004), format_p(0.05), format_p(0.0499)
-    ('0.065', '< 0.001', '0.050', '0.0499')
-    """
-    if digits < 1:
-        raise NettxError(f"format_p: digits must be >= 1, got {digits}")
-    p = float(p)
-    if math.isnan(p):
-        return "NA"
-    if not 0.0 <= p <= 1.0:
-        raise NettxError(f"format_p: a p value must lie in [0, 1], got {p}")
-    floor = 10.0**-digits
-    if p < floor:
-        return f"< {floor:.{digits}f}"
-    text = f"{p:.{digits}f}"
-    if p < 1.0 and float(text) >= 1.0:
-        return f"> {1 - floor:.{digits}f}"
-    d = digits
-    while p < 0.05 <= float(text) and d < digits + 6:  # keep p on its side of 0.05
-        d += 1
-        text = f"{p:.{d}f}"
-    return text
 
 
 def _default_times(tmax: float) -> np.ndarray:
@@ -736,7 +687,7 @@ def trajectories_figure(
     the points measured (a missing middle point is bridged); a patient
     measured once is a single dot. At each time point a bold marker gives the
     median and a bar the interquartile range, both computed by
-    :func:`nettx_utils.paper.tables.quartiles`; the x tick labels give n measured.
+    :func:`nettx_utils.stats.quartiles.quartiles`; the x tick labels give n measured.
     With more than ``max_lines`` patients the lines are replaced by a violin
     per time point and a note says so.
 

@@ -19,11 +19,13 @@ from typing import Any
 
 import pandas as pd
 
-from nettx_utils.build.fingerprint import SCORE_CACHE_ENV, inputs_digest
-from nettx_utils.data.cohort import DEFAULT_COHORT, PROJECT_ROOT, load_cohort
-from nettx_utils.data.privacy import is_synthetic
+from nettx_utils.data.cohort import load_cohort
+from nettx_utils.data.datapackage import is_synthetic
 from nettx_utils.figures import plots
+from nettx_utils.fingerprint import SCORE_CACHE_ENV, inputs_digest
+from nettx_utils.pages.export import SYNTHETIC_CAPTION
 from nettx_utils.pages.record import RECORD_DIR_ENV, NotebookRecord
+from nettx_utils.project import DEFAULT_COHORT, PROJECT_ROOT
 
 PAPER_PARAMETERS: dict[str, Any] = {
     "early_recurrence_months": 24,
@@ -52,10 +54,6 @@ OTHER_COHORT_NOTE = (
     "paper are left out."
 )
 """What a comparison with the paper shows on a cohort that is not the synthetic one."""
-
-
-SYNTHETIC_CAPTION = "Synthetic data: a generated cohort, not the study's patients."
-"""The label that ends every figure caption (and marks every export) on the synthetic cohort."""
 
 
 def per_patient_allowed(opt_in: bool | None, synthetic: bool) -> bool:
@@ -132,7 +130,7 @@ class Chapter:
         The score covers every section and costs about a second, so the chapters of
         one pipeline run compute it once: the first chapter that needs it writes it
         to ``$NETTX_SCORE_CACHE`` under a key of the cohort file's content, the data
-        files and the package (:func:`nettx_utils.build.fingerprint.inputs_digest`), and
+        files and the package (:func:`nettx_utils.fingerprint.inputs_digest`), and
         the others read it. Without the variable it is computed here.
         """
         table = self.score
@@ -187,7 +185,7 @@ class Chapter:
         """
         from IPython.display import Markdown
 
-        from nettx_utils.paper.tables import styled
+        from nettx_utils.formatting import styled
 
         if self.synthetic:
             return styled(frame, caption, formats)
@@ -231,7 +229,7 @@ class Chapter:
         """Save a table or a figure as files for a manuscript.
 
         Pass a table as the page shows it (the Styler of
-        :func:`nettx_utils.paper.tables.styled` or a view built on it): the files then hold
+        :func:`nettx_utils.formatting.styled` or a view built on it): the files then hold
         its displayed headers and rounded numbers (see
         :func:`nettx_utils.pages.export.shown_table`) and its caption (``caption`` replaces
         the Styler's; a DataFrame has none otherwise), followed, where the table shows
@@ -360,11 +358,11 @@ def open_chapter(
 
 def _check_notebook_parameters(parameters: Mapping[str, Any]) -> None:
     """Check a notebook's parameters as the command line does
-    (:func:`nettx_utils.build.parameters.check_namespace`): those passed to
+    (:func:`nettx_utils.pages.parameters.check_namespace`): those passed to
     :func:`open_chapter` and, in a kernel, every parameter the notebook assigned
     (IPython's public ``user_ns``), so that a notebook run by hand with ``alpha = 7``
     stops here with one message, not deep inside a statistic."""
-    from nettx_utils.build.parameters import check_namespace
+    from nettx_utils.pages.parameters import check_namespace
 
     check_namespace(parameters)
     try:

@@ -5,7 +5,7 @@ author can paste into a manuscript or a journal's submission system:
 
 * :func:`save_table` writes ``tables/NAME.csv`` and ``tables/NAME.xlsx`` (the
   table's sheet and an "About" sheet). Given a :class:`~pandas.io.formats.style.Styler` (what
-  :func:`nettx_utils.paper.tables.styled` returns and a chapter displays), both files
+  :func:`nettx_utils.formatting.styled` returns and a chapter displays), both files
   hold the table **as the page shows it** (:func:`shown_table`): the displayed
   column headers, numbers at the precision the page prints them, Yes/No for
   True/False, and no index column unless the page shows a labelled index; a
@@ -72,7 +72,6 @@ from openpyxl.styles import Alignment, Font
 from pandas.io.formats.style import Styler
 
 from nettx_utils.errors import NettxError
-from nettx_utils.pages.chapter import SYNTHETIC_CAPTION
 
 __all__ = [
     "ABOUT_SHEET",
@@ -687,3 +686,7 @@ def links_markdown(paths: Iterable[Path], base: Path) -> str:
         suffix = f" ({kind})" if kind else ""
         lines.append(f"- {{download}}`{path.name} <{target}>`{suffix}")
     return "\n".join(lines)
+
+
+SYNTHETIC_CAPTION = "Synthetic data: a generated cohort, not the study's patients."
+"""The label that ends every figure caption (and marks every export) on the synthetic cohort."""

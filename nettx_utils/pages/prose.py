@@ -2,7 +2,7 @@
 
 A chapter must read on any cohort: where a small or odd cohort leaves a number
 undefined (NaN), the prose says "not computable" instead of printing ``nan``.
-The p-value rules are :func:`nettx_utils.figures.plots.format_p`'s.
+The p-value rules are :func:`nettx_utils.formatting.format_p`'s.
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from nettx_utils.figures.plots import format_p
-from nettx_utils.paper.tables import fixed
+from nettx_utils.formatting import fixed, format_p
 
 __all__ = [
     "NOT_COMPUTABLE",
@@ -69,7 +68,7 @@ def p_significant(p: float, figures: int = 2) -> str:
     """A p-value with ``figures`` significant figures, the precision of a p compared with
     a permutation p (a permutation p and the asymptotic p beside it).
 
-    Halves round up (:func:`nettx_utils.paper.tables.fixed`). As :func:`format_p`, rounding never
+    Halves round up (:func:`nettx_utils.formatting.fixed`). As :func:`format_p`, rounding never
     carries a p across 0.05 (a figure is added instead) nor up to 1 (``> 0.99``); below
     0.0001 the number is written as a power of ten; NaN is "not computable".
 
@@ -118,7 +117,7 @@ def number_text(value: float, digits: int = 2) -> str:
 
 def share_text(value: float, decimals: int = 0) -> str:
     """A share between 0 and 1 as a percentage (``0.237`` -> ``24%``), or "not computable";
-    halves are rounded as the tables round them (:func:`nettx_utils.paper.tables.fixed`).
+    halves are rounded as the tables round them (:func:`nettx_utils.formatting.fixed`).
 
     Examples
     --------

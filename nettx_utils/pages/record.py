@@ -65,7 +65,8 @@ class NotebookRecord:
 
         ``table`` is :func:`nettx_utils.stats.survival.landmark_table` output.
         """
-        from nettx_utils.paper.tables import describe_landmarks, percent_text
+        from nettx_utils.formatting import percent_text
+        from nettx_utils.paper.tables import describe_landmarks
 
         for row in table.itertuples():
             value = 100 * row.survival
@@ -80,8 +81,7 @@ class NotebookRecord:
         for having no patient is recorded as NaN with a text that says so, and the p
         as NaN "not computable", so the prose still reads on such a cohort.
         """
-        from nettx_utils.figures.plots import format_p
-        from nettx_utils.paper.tables import percent_text
+        from nettx_utils.formatting import format_p, percent_text
 
         logrank = figure.km_logrank
         if logrank is None:

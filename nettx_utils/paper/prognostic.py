@@ -40,9 +40,9 @@ from scipy.stats import chi2 as chi2_dist
 from nettx_utils.data import derived
 from nettx_utils.data.cohort import load_dictionary
 from nettx_utils.errors import NettxError
-from nettx_utils.figures.plots import format_p
-from nettx_utils.paper.tables import quartiles
+from nettx_utils.formatting import format_p
 from nettx_utils.stats.hazard import fit_problem, p_phrase, profile_interval
+from nettx_utils.stats.quartiles import quartiles
 from nettx_utils.stats.survival import fit_kaplan_meier, logrank_test
 
 __all__ = [
@@ -294,7 +294,7 @@ def default_screen(
     (in dictionary order), the derived groupings of Table 2, and three characteristics
     the Results describe (CgA above the reference limit at recurrence, complete removal
     at surgery, predominant treatment surgical vs not). Medians are taken on the given
-    ``cohort`` with ``quantile_method`` (see :func:`nettx_utils.paper.tables.quartiles`).
+    ``cohort`` with ``quantile_method`` (see :func:`nettx_utils.stats.quartiles.quartiles`).
 
     Examples
     --------
@@ -677,7 +677,7 @@ def screen_table(screen: pd.DataFrame, paper: Mapping[str, str] | None = None) -
     Note``; a characteristic known only after the recurrence (:data:`POST_BASELINE`)
     ends in ``†``; a tested block with a group of 1 to :data:`SPARSE_GROUP_AT_MOST`
     patients says in its note that the asymptotic p is unreliable; OS not estimable prints as ``n.e.``, p as ``–`` when untested (else by
-    :func:`nettx_utils.figures.plots.format_p`), and a ``*`` follows a p below the screen's alpha.
+    :func:`nettx_utils.formatting.format_p`), and a ``*`` follows a p below the screen's alpha.
     With ``paper`` (characteristic key -> text, e.g. from :func:`published_screen_p`), a
     column ``In the paper`` carries that text on the block's first row; a merged
     characteristic (``screen.attrs["aliases"]``) takes the text of any of its names.

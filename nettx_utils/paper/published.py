@@ -34,7 +34,8 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from nettx_utils.errors import NettxError
-from nettx_utils.project import PROJECT_ROOT
+from nettx_utils.formatting import printed
+from nettx_utils.project import DATA_DIR
 
 __all__ = [
     "AUDIT_CHECKS",
@@ -80,7 +81,6 @@ __all__ = [
     "tally_text",
 ]
 
-DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_PUBLISHED = DATA_DIR / "published_values.csv"
 DEFAULT_AUDIT = DATA_DIR / "consistency_audit.csv"
 
@@ -413,7 +413,7 @@ def source_mark(published: pd.DataFrame, values: Mapping[str, float], *, synthet
 
     ``values`` maps published ids to the book's values. On the synthetic cohort, when
     every one equals the paper's figure the mark says the paper prints them; otherwise
-    the synthetic-cohort mark (:func:`nettx_utils.paper.tables.unpublished_mark`), as on a
+    the synthetic-cohort mark (:func:`nettx_utils.formatting.unpublished_mark`), as on a
     user's cohort that cohort's.
 
     Examples
@@ -426,7 +426,7 @@ def source_mark(published: pd.DataFrame, values: Mapping[str, float], *, synthet
     >>> source_mark(values, {"up_n": 11}, synthetic=False)
     '(from your cohort)'
     """
-    from nettx_utils.paper.tables import unpublished_mark
+    from nettx_utils.formatting import unpublished_mark
 
     paper = published.set_index("id")["value"]
     if synthetic and all(float(paper[key]) == float(v) for key, v in values.items()):
@@ -461,7 +461,7 @@ def median_text(
     >>> median_text(Quartiles(1.0, 1.75, 2.8, 32), paper, "p", synthetic=False)
     '1.8 (1.0–2.8)'
     """
-    from nettx_utils.paper.tables import fixed
+    from nettx_utils.formatting import fixed
 
     if not synthetic or quartiles.n == 0:
         return quartiles.format(decimals)
@@ -848,14 +848,6 @@ def score_line(table: pd.DataFrame) -> str:
     return f"reproduced {k} of {n} published values ({m} flagged inconsistent)"
 
 
-def printed(value: float, decimals: int, bound: str | None = None) -> str:
-    """A number as the paper prints it: ``46.9``, ``15``, ``< 0.0001``."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    text = f"{value:.{int(decimals)}f}"
-    return f"{bound} {text}" if bound else text
-
-
 SHOWN_RULE = (
     "A book value that does not print as the paper's figure is shown exactly where a digit "
     "or two more make it exact (6 of 32 is 18.75%, beside the paper's 18.7: a percentage "
@@ -892,7 +884,7 @@ def shown(value: float, decimals: int, paper: float | None = None) -> str:
     >>> shown(3.0, 0, paper=1), shown(12.5, 1, paper=12.4), shown(100 * 4 / 21, 1, paper=19.1)
     ('3', '12.5', '19.048')
     """
-    from nettx_utils.paper.tables import decimal_value, fixed
+    from nettx_utils.formatting import decimal_value, fixed
 
     if value is None or pd.isna(value):
         return "–"
@@ -912,7 +904,7 @@ def shown(value: float, decimals: int, paper: float | None = None) -> str:
 
 def _shown_row(row: pd.Series, paper: dict[str, float]) -> str:
     """A descriptive table row at its decimals, halves shown where the paper rounded them down."""
-    from nettx_utils.paper.tables import row_text
+    from nettx_utils.formatting import row_text
 
     return row_text(row, lambda value, decimals, field: shown(value, decimals, paper.get(field)))
 
@@ -1066,7 +1058,7 @@ def book_text(
 
     Where the paper prints a bound (``P < 0.0001``) and the value lies within it, the
     value is printed in the paper's form. Other p-values go through the project's
-    p formatter (:func:`nettx_utils.figures.plots.format_p`) at the paper's decimals, with one
+    p formatter (:func:`nettx_utils.formatting.format_p`) at the paper's decimals, with one
     decimal more where the rounding would print the paper's bound itself; every other
     value through :func:`shown`.
 
@@ -1084,7 +1076,7 @@ def book_text(
     if bound and rounds_to(value, paper, decimals, bound):
         return printed(paper, decimals, bound)
     if kind == "p_value":
-        from nettx_utils.figures.plots import format_p
+        from nettx_utils.formatting import format_p
 
         digits = max(int(decimals), 1)
         text = format_p(float(value), digits)
@@ -1197,7 +1189,7 @@ def comparison_view(
     marks a value the consistency audit flags. The caption ends with the
     :func:`tally`: how many values the table shows and how they divide.
     """
-    from nettx_utils.paper.tables import styled
+    from nettx_utils.formatting import styled
 
     return styled(
         comparison_frame(scored, column=column), f"{caption} ({tally_text(tally(scored))})"
@@ -1205,7 +1197,7 @@ def comparison_view(
 
 
 def _signed(value: float, decimals: int) -> str:
-    from nettx_utils.paper.tables import fixed
+    from nettx_utils.formatting import fixed
 
     text = fixed(abs(value), decimals)
     if float(text) == 0:
@@ -1239,7 +1231,7 @@ def context_frame(scored: pd.DataFrame, *, column: str = COHORT_COLUMN) -> pd.Da
         that a chapter and the reproduction report compare it with the same printing
         (:func:`as_reported`). A value the cohort cannot give is "not estimable".
     """
-    from nettx_utils.paper.tables import fixed
+    from nettx_utils.formatting import fixed
 
     rows = list(as_reported(one_per_quantity(context_rows(scored))).itertuples())
     missing = "not estimable"
@@ -1324,7 +1316,7 @@ def context_rows(scored: pd.DataFrame) -> pd.DataFrame:
 
 def context_view(scored: pd.DataFrame, caption: str, *, column: str = COHORT_COLUMN) -> Styler:
     """:func:`context_frame` as a captioned table for a chapter."""
-    from nettx_utils.paper.tables import styled
+    from nettx_utils.formatting import styled
 
     frame = context_frame(scored, column=column)
     noun = "value" if len(frame) == 1 else "values"
@@ -1354,7 +1346,7 @@ def audit_frame(
     audit, published
         :func:`load_consistency_audit` and :func:`load_published_values` output.
     mode
-        The report's mode (:func:`nettx_utils.paper.report.mode`): ``"scored"`` (synthetic
+        The report's mode (:func:`nettx_utils.pages.report.mode`): ``"scored"`` (synthetic
         cohort, the paper's choices), ``"changed"`` (synthetic cohort, other choices) or
         ``"context"`` (another cohort). Only the synthetic cohort has a column saying
         which value it follows; only a scored run has a score to leave values out of.

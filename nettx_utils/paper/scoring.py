@@ -32,7 +32,7 @@ table2:KEY@FIELD          the table row with that key                           
 count:PREDICATE           patients satisfying the predicate                      (pandas)
 percent:PREDICATE         100 x count / patients passing the filter (all if      (pandas)
                           none); use ``?col`` in the filter for "of recorded"
-median:COL, q1:COL,       quartiles of the non-missing values                    tables.quartiles
+median:COL, q1:COL,       quartiles of the non-missing values                    quartiles.quartiles
 q3:COL
 km:OUTCOME@MONTHS         100 x Kaplan-Meier survival at MONTHS                  survival.fit_kaplan_meier
 km_event:OUTCOME@MONTHS   100 x (1 - survival) at MONTHS                         survival.fit_kaplan_meier
@@ -72,7 +72,7 @@ from nettx_utils.data import derived
 from nettx_utils.errors import NettxError
 from nettx_utils.paper import prognostic, tables
 from nettx_utils.paper.published import compare, flagged_ids
-from nettx_utils.stats import association, survival
+from nettx_utils.stats import association, quartiles, survival
 
 __all__ = [
     "OPS",
@@ -434,7 +434,7 @@ class _Reproducer:
                 return float(hits)
             return 100.0 * hits / len(sub) if len(sub) else math.nan
         if op in ("median", "q1", "q3"):
-            q = tables.quartiles(_column(sub, t, spec.text), method=self.quantile_method)
+            q = quartiles.quartiles(_column(sub, t, spec.text), method=self.quantile_method)
             return float(getattr(q, op))
         if op in ("km", "km_event", "km_median", "followup"):
             d, e = self.survival_data(sub, t, spec.text)

@@ -13,9 +13,7 @@ by meaning, never by position.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -24,8 +22,9 @@ from pandas.io.formats.style import Styler
 
 from nettx_utils.data import derived
 from nettx_utils.data.cohort import Dictionary, load_dictionary
+from nettx_utils.formatting import SYNTHETIC_ONLY, fixed, percent_text, row_text, styled
+from nettx_utils.stats.quartiles import SPSS_QUANTILES, quartiles
 
-SPSS_QUANTILES = "weibull"
 LOCOREGIONAL_MARK = "\u1d43"  # superscript a: the paper's footnote on locoregional nodes
 PREDOMINANT_MARK = "\u1d47"  # superscript b: the paper's footnote on the predominant treatment
 CUTOFF_MARK = "\u1d9c"  # superscript c: the book's note on the early/late cut-off
@@ -44,25 +43,6 @@ TABLE2_ABBREVIATIONS = (
     "PRRT, peptide receptor radionuclide therapy; pts, patients."
 )
 """The abbreviations of Table 2, in the book's words."""
-
-SYNTHETIC_ONLY = "not printed by the paper; a property of the synthetic cohort only, not a finding"
-"""The mark beside a number the paper does not publish, on the synthetic cohort."""
-
-
-def unpublished_mark(synthetic: bool) -> str:
-    """The parenthesis to put beside a number the paper does not print.
-
-    On the synthetic cohort such a number describes generated patients only, and the
-    mark says so; on a user's cohort it is simply that cohort's number.
-
-    Examples
-    --------
-    >>> unpublished_mark(True)
-    '(not printed by the paper; a property of the synthetic cohort only, not a finding)'
-    >>> unpublished_mark(False)
-    '(from your cohort)'
-    """
-    return f"({SYNTHETIC_ONLY})" if synthetic else "(from your cohort)"
 
 
 def flow_paths_note(synthetic: bool, published: pd.DataFrame | None = None) -> str:
@@ -123,47 +103,6 @@ TABLE_COLUMNS = [
 ]  # fmt: skip
 
 
-SIGNIFICANT_DIGITS = 12
-"""Significant digits a computed value keeps before it is rounded for print."""
-
-
-def decimal_value(value: float, digits: int = SIGNIFICANT_DIGITS) -> Decimal:
-    """``value`` as a decimal number of ``digits`` significant digits.
-
-    Arithmetic in binary floating point leaves errors in the last digits
-    (48.3 + 0.25 × 0.6 is 48.449999999999996, (51.9 + 54.8) / 2 is
-    53.349999999999994). Rounding to 12 significant digits first removes
-    them, so the half that the arithmetic meant is rounded as a half.
-
-    Examples
-    --------
-    >>> decimal_value(48.3 + 0.25 * 0.6), decimal_value((51.9 + 54.8) / 2)
-    (Decimal('48.45'), Decimal('53.35'))
-    """
-    return Decimal(f"{float(value):.{digits}g}")
-
-
-def fixed(value: float, decimals: int = 1) -> str:
-    """``value`` at ``decimals``, halves rounded away from zero as SPSS prints them.
-
-    Python's own formatting rounds the binary value (3.25 prints as ``3.2``);
-    the value is instead taken at 12 significant digits
-    (:func:`decimal_value`, which drops floating-point error) and that decimal
-    number is rounded half up (``3.3``).
-
-    Examples
-    --------
-    >>> fixed(3.25), fixed(6.25), fixed(43.75), fixed(2, 0)
-    ('3.3', '6.3', '43.8', '2')
-    >>> fixed(48.3 + 0.25 * 0.6), fixed((51.9 + 54.8) / 2), fixed(-0.25)
-    ('48.5', '53.4', '-0.3')
-    """
-    if value is None or pd.isna(value):
-        return "–"
-    quantum = Decimal(1).scaleb(-decimals)
-    return str(decimal_value(value).quantize(quantum, rounding=ROUND_HALF_UP))
-
-
 def describe_landmarks(table: pd.DataFrame, *, decimals: int = 1) -> str:
     """A landmark table as a phrase for the prose, rounded as the tables are.
 
@@ -180,58 +119,6 @@ def describe_landmarks(table: pd.DataFrame, *, decimals: int = 1) -> str:
         for row in table.itertuples()
     ]
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
-def percent_text(value: float, decimals: int = 1) -> str:
-    """A percentage for the prose, or why there is none (a curve that no patient followed that far).
-
-    Examples
-    --------
-    >>> percent_text(76.25), percent_text(float("nan"))
-    ('76.3%', 'not estimable (no patient followed that long)')
-    """
-    if value is None or pd.isna(value):
-        return "not estimable (no patient followed that long)"
-    return f"{fixed(value, decimals)}%"
-
-
-@dataclass(frozen=True)
-class Quartiles:
-    """Median and quartiles of the non-missing values."""
-
-    q1: float
-    median: float
-    q3: float
-    n: int
-
-    def format(self, decimals: int = 1) -> str:
-        """``median (Q1–Q3)`` at ``decimals``."""
-        if self.n == 0:
-            return "–"
-        return f"{fixed(self.median, decimals)} ({fixed(self.q1, decimals)}–{fixed(self.q3, decimals)})"
-
-
-def quartiles(values: Sequence[float] | pd.Series, method: str = SPSS_QUANTILES) -> Quartiles:
-    """Median and quartiles with a stated convention.
-
-    Parameters
-    ----------
-    values
-        Numbers; missing values are dropped.
-    method
-        A numpy quantile method. ``"weibull"`` (default) is SPSS's
-        HAVERAGE definition, p(n + 1); ``"linear"`` is numpy's and R's default.
-
-    Examples
-    --------
-    >>> quartiles([1, 2, 3, 4]).q1, quartiles([1, 2, 3, 4], method="linear").q1
-    (1.25, 1.75)
-    """
-    x = pd.to_numeric(pd.Series(values, dtype="float64"), errors="coerce").dropna().to_numpy()
-    if x.size == 0:
-        return Quartiles(np.nan, np.nan, np.nan, 0)
-    q1, median, q3 = np.quantile(x, [0.25, 0.5, 0.75], method=method)
-    return Quartiles(float(q1), float(median), float(q3), int(x.size))
 
 
 def _count_row(key: str, label: str, mask: pd.Series, indent: int = 1) -> dict:
@@ -299,19 +186,6 @@ def _finish(rows: list[dict]) -> pd.DataFrame:
     table["denominator"] = table["denominator"].astype("Int64")
     table["display"] = [row_text(row) for row in table.to_dict("records")]
     return table
-
-
-def row_text(row: Mapping[str, Any], number: Callable[[float, int, str], str] | None = None) -> str:
-    """A descriptive table row as printed: ``median (Q1–Q3)`` at the row's decimals, or
-    ``N (%)``. ``number(value, decimals, field)`` prints each number (default :func:`fixed`)."""
-    number = number or (lambda value, decimals, _field: fixed(value, decimals))
-    if pd.notna(row["median"]):
-        decimals = 1 if pd.isna(row.get("decimals")) else int(row["decimals"])
-        q1, median, q3 = (number(row[f], decimals, f) for f in ("q1", "median", "q3"))
-        return f"{median} ({q1}–{q3})"
-    if pd.notna(row["n"]):
-        return f"{row['n']} ({number(row['percent'], 1, 'percent')})"
-    return ""
 
 
 def table1(
@@ -696,7 +570,7 @@ def status_beside_paper(status: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFr
         percentage) and ``mark`` (✓ reproduced, ✗ not, ⚑ flagged by the audit), the
         columns :func:`paper_layout` shows.
     """
-    from nettx_utils.paper.published import printed
+    from nettx_utils.formatting import printed
 
     by_id = scored.set_index("id")
     paper, marks = [], []
@@ -789,30 +663,6 @@ def status_table(cohort: pd.DataFrame, dictionary: Dictionary | None = None) -> 
     return _finish(rows)
 
 
-def styled(
-    frame: pd.DataFrame,
-    caption: str,
-    formats: dict | None = None,
-    *,
-    max_rows: int | None = None,
-) -> Styler:
-    """A data frame as the book shows tables: captioned, no index, padded cells.
-
-    With ``max_rows``, a longer frame shows its first ``max_rows`` rows and the
-    caption says how many there are, so a table with a row per event time stays
-    readable on a registry-sized cohort.
-    """
-    if max_rows is not None and len(frame) > max_rows:
-        caption = f"{caption} (first {max_rows} of {len(frame)} rows)"
-        frame = frame.head(max_rows)
-    return (
-        frame.style.hide(axis="index")
-        .format(formats or {}, na_rep="–")
-        .set_caption(caption)
-        .set_table_styles([{"selector": "th, td", "props": "padding: 3px 10px;"}])
-    )
-
-
 LANDMARK_HEADERS = {
     "years": "Years",
     "months": "Months",
@@ -886,7 +736,7 @@ def rank_tests_view(
     Each row names its statistic (``statistic_name``: W⁺ of first − second for the
     signed-rank test, U of the first sample for Mann-Whitney; see
     :data:`nettx_utils.stats.association.STATISTIC_NAMES`) beside its value.
-    p-values are written by :func:`nettx_utils.figures.plots.format_p` at four decimals, so a
+    p-values are written by :func:`nettx_utils.formatting.format_p` at four decimals, so a
     p below 0.0001 reads "< 0.0001" as the paper prints it. ``paper`` adds a column
     saying, row by row, what the paper prints (see
     :func:`nettx_utils.stats.association.paper_test_column`).
@@ -900,7 +750,7 @@ def rank_tests_view(
     >>> view.data[["Statistic is", "P", "P < 0.05"]].iloc[0].tolist()
     ['U of the first sample', '< 0.0001', 'yes']
     """
-    from nettx_utils.figures.plots import format_p
+    from nettx_utils.formatting import format_p
 
     p = tests["p_value"].astype(float)
     frame = pd.DataFrame(
@@ -921,9 +771,9 @@ def rank_tests_view(
 
 def correlations_view(table: pd.DataFrame, caption: str) -> Styler:
     """Spearman correlations (:func:`nettx_utils.stats.association.correlation_table`) as printed:
-    ρ and p at three decimals (p by :func:`nettx_utils.figures.plots.format_p`); the note column
+    ρ and p at three decimals (p by :func:`nettx_utils.formatting.format_p`); the note column
     only when some correlation could not be computed."""
-    from nettx_utils.figures.plots import format_p
+    from nettx_utils.formatting import format_p
 
     frame = pd.DataFrame(
         {

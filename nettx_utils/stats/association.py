@@ -438,7 +438,7 @@ def rank_tests_caption(title: str, synthetic: bool) -> str:
     >>> rank_tests_caption("Mib-1 tests", True).split(". ")[1][:60]
     'The paper prints only the Mann-Whitney p-values: the n colum'
     """
-    from nettx_utils.paper.tables import SYNTHETIC_ONLY
+    from nettx_utils.formatting import SYNTHETIC_ONLY
 
     if not synthetic:
         return title
@@ -468,7 +468,7 @@ def paper_test_column(
     -------
     list of str or None
         ``"P = 0.016"`` (or ``"printed by the paper"`` without ``scored``) for a published
-        test; for the others, :data:`nettx_utils.paper.tables.SYNTHETIC_ONLY`.
+        test; for the others, :data:`nettx_utils.formatting.SYNTHETIC_ONLY`.
 
     Examples
     --------
@@ -479,8 +479,7 @@ def paper_test_column(
     >>> paper_test_column(rows, synthetic=False) is None
     True
     """
-    from nettx_utils.paper.published import printed
-    from nettx_utils.paper.tables import SYNTHETIC_ONLY
+    from nettx_utils.formatting import SYNTHETIC_ONLY, printed
 
     if not synthetic:
         return None

@@ -334,14 +334,14 @@ def _ratio(value: float) -> str:
 
 def p_phrase(p: float) -> str:
     """ "p = 0.062", "p < 0.001" or "p > 0.999" (never "p = < 0.001"), by
-    :func:`nettx_utils.figures.plots.format_p`; "p not computable" for NaN.
+    :func:`nettx_utils.formatting.format_p`; "p not computable" for NaN.
 
     Examples
     --------
     >>> p_phrase(0.0621), p_phrase(0.0002), p_phrase(float("nan"))
     ('p = 0.062', 'p < 0.001', 'p not computable')
     """
-    from nettx_utils.figures.plots import format_p
+    from nettx_utils.formatting import format_p
 
     if not math.isfinite(p):
         return "p not computable"

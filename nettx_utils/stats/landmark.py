@@ -210,7 +210,7 @@ def landmark_table(results: list[LandmarkResult], labels: tuple[str, str]) -> pd
     profile-likelihood 95% intervals. ``labels`` name the groups as in
     :func:`landmark_comparison`.
     """
-    from nettx_utils.figures.plots import format_p
+    from nettx_utils.formatting import format_p
     from nettx_utils.stats.hazard import _ratio
 
     rows = []

@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from nettx_utils.data import datapackage
-from nettx_utils.data.privacy import file_sha256
+from nettx_utils.data.datapackage import file_sha256
 from nettx_utils.errors import NettxError
 from nettx_utils.synth.attributes import _attach
 from nettx_utils.synth.base import _base_state
@@ -232,7 +232,7 @@ def is_synthetic_file(path: Path) -> bool:
 
     True when the ``datapackage.json`` beside it was written by the generator,
     describes a resource of that file name, and records the file's SHA-256
-    (:func:`~nettx_utils.data.privacy.file_sha256`: CRLF read as LF). A generated file
+    (:func:`~nettx_utils.data.datapackage.file_sha256`: CRLF read as LF). A generated file
     edited by hand, or any other file, is not.
     """
     path = Path(path)

@@ -25,7 +25,7 @@ import pandas as pd
 from scipy.stats import chi2, norm
 
 from nettx_utils.errors import NettxError
-from nettx_utils.paper.tables import fixed
+from nettx_utils.formatting import fixed
 from nettx_utils.stats.survival import _validate
 
 __all__ = [
@@ -625,7 +625,7 @@ def _about(values: np.ndarray) -> str:
 
 def proportion_text(value: float) -> str:
     """A proportion as text for the prose (``0.763`` -> ``76.3%``), rounded as the tables
-    are (:func:`nettx_utils.paper.tables.fixed`: ``0.8125`` -> ``81.3%``); NaN means nobody was
+    are (:func:`nettx_utils.formatting.fixed`: ``0.8125`` -> ``81.3%``); NaN means nobody was
     followed that long, and reads "not estimable"."""
     return "not estimable" if not math.isfinite(value) else f"{fixed(100 * value, 1)}%"
 
@@ -671,7 +671,7 @@ def percent_cell(decimals: int = 1) -> Any:
 
 def number_cell(decimals: int, *, signed: bool = False) -> Any:
     """A formatter for a table column of numbers: ``decimals`` decimals, halves rounded up
-    (:func:`nettx_utils.paper.tables.fixed`); an exact zero prints ``0`` (not ``0.0000``), a
+    (:func:`nettx_utils.formatting.fixed`); an exact zero prints ``0`` (not ``0.0000``), a
     value that does not exist (NaN, infinite) prints "–". ``signed`` adds ``+`` to positives.
 
     Examples

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
+from nettx_utils.formatting import decimal_value
 from nettx_utils.pages.prose import (
     NOT_COMPUTABLE,
     Items,
@@ -30,7 +31,6 @@ from nettx_utils.pages.prose import (
     share_text,
     value_text,
 )
-from nettx_utils.paper.tables import decimal_value
 from nettx_utils.stats import cutoffs
 from nettx_utils.stats.cutoffs import MaxSelectedResult
 
@@ -107,7 +107,7 @@ SCAN_COUNT_COLUMNS = ("n_low", "n_high", "deaths_low", "deaths_high")
 
 def scan_view(scan: pd.DataFrame, *, admissible: bool = True, counts: bool = True) -> pd.DataFrame:
     """A scan of :func:`nettx_utils.stats.cutoffs.scan_cutoffs` with readable headers, for
-    :func:`nettx_utils.paper.tables.styled` with :data:`SCAN_FORMATS`; ``admissible`` "Yes"/"No"
+    :func:`nettx_utils.formatting.styled` with :data:`SCAN_FORMATS`; ``admissible`` "Yes"/"No"
     (dropped with ``admissible=False``), the group sizes and deaths
     (:data:`SCAN_COUNT_COLUMNS`) dropped with ``counts=False``.
 
@@ -612,7 +612,7 @@ def bound_text(value: float) -> str:
     significant figures, written out in full (no exponent), as a number, not as a
     p-value: a bound of exactly 0 (no shuffle reached the observed statistic) reads "0",
     never "< 0.001", and a bound above 0 never reads 0, however small. Halves round up
-    as the tables round them (:func:`nettx_utils.paper.tables.decimal_value`).
+    as the tables round them (:func:`nettx_utils.formatting.decimal_value`).
 
     Examples
     --------

@@ -21,6 +21,7 @@ import math
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from nettx_utils.errors import NettxError
@@ -257,7 +258,7 @@ def check_parameter(name: str, value: Any, *, cli: bool = True) -> Any:
     >>> check_parameter("alpha", 7)
     Traceback (most recent call last):
     ...
-    nettx_utils.build.parameters.ParameterError: -p alpha 7: alpha must be a number greater than 0 and less than 1.
+    nettx_utils.pages.parameters.ParameterError: -p alpha 7: alpha must be a number greater than 0 and less than 1.
     """
     if name not in PARAMETERS:
         raise ParameterError(unknown_message([name]))
@@ -320,15 +321,14 @@ def check_namespace(namespace: Mapping[str, Any]) -> dict[str, Any]:
     >>> check_namespace({"alpha": 7})
     Traceback (most recent call last):
     ...
-    nettx_utils.build.parameters.ParameterError: alpha = 7: alpha must be a number greater than 0 and less than 1.
+    nettx_utils.pages.parameters.ParameterError: alpha = 7: alpha must be a number greater than 0 and less than 1.
     """
     return check_parameters({k: v for k, v in namespace.items() if k in PARAMETERS}, cli=False)
 
 
 def _default(name: str) -> Any:
     """A parameter's default in the notebooks that declare it (chapter 11's sweep)."""
-    from nettx_utils.build.pipeline import source_notebooks
-    from nettx_utils.build.sweep import parameter_defaults
+    from nettx_utils.project import source_notebooks
 
     for notebook in source_notebooks():
         defaults = parameter_defaults(notebook)
@@ -351,3 +351,29 @@ def refuse_data_path(values: Mapping[str, Any]) -> None:
             "instead, which checks the file against the data dictionary before any notebook "
             "starts."
         )
+
+
+def parameter_defaults(notebook: Path) -> dict[str, Any]:
+    """The literal defaults of a notebook's ``parameters`` cell, by name.
+
+    What :func:`nettx_utils.build.pipeline.declared_parameters` (papermill's
+    ``inspect_notebook``) reads, as values, for the assignments of a literal
+    (``x = 24``, ``years = [5, 10]``); without importing papermill, which costs a
+    page that runs in a kernel more than its computation.
+    """
+    import ast
+    import json
+
+    cells = json.loads(Path(notebook).read_text(encoding="utf-8"))["cells"]
+    source = next(
+        "".join(cell["source"])
+        for cell in cells
+        if "parameters" in cell.get("metadata", {}).get("tags", [])
+    )
+    defaults = {}
+    for statement in ast.parse(source).body:
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+            target = statement.targets[0]
+            if isinstance(target, ast.Name):
+                defaults[target.id] = ast.literal_eval(statement.value)
+    return defaults

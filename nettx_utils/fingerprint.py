@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from nettx_utils.data.cohort import DATA_DIR
+from nettx_utils.project import DATA_DIR
 
 SCORE_CACHE_ENV = "NETTX_SCORE_CACHE"
 """Environment variable naming the folder where the chapters of one build share the
@@ -59,7 +59,7 @@ def package_digest() -> str:
     change what a notebook computes."""
     from nettx_utils import __version__
 
-    package = Path(__file__).resolve().parents[1]
+    package = Path(__file__).resolve().parent
     sources = sorted(package.rglob("*.py"))
     return digest(
         __version__.encode(),
