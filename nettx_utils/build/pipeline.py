@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nettx_utils.build import execution, fingerprint, htmlbuild
+from nettx_utils import fingerprint
+from nettx_utils.build import execution, htmlbuild
 from nettx_utils.build.kernels import WarmKernel
 from nettx_utils.data import datapackage, privacy
 from nettx_utils.data.cohort import ALLOW_COLUMNS_ENV, load_cohort
