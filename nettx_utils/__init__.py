@@ -3,26 +3,24 @@
 The book reproduces Sposito et al., *Postrecurrence Survival After Liver
 Transplantation for Liver Metastases From Neuroendocrine Tumors*
 (Transplantation, 2021) on a synthetic cohort. The notebooks narrate; this
-package computes. Each module has one job:
+package computes. Its subpackages are layers: each imports only from those
+above it in this list (a test checks), so there is no import cycle.
 
-- :mod:`nettx_utils.data.cohort`: load a cohort file and check it against the data dictionary;
-- :mod:`nettx_utils.paper.tables`: descriptive tables in the layout of the paper's Tables 1 and 2;
-- :mod:`nettx_utils.stats.survival`: Kaplan-Meier, landmarks, medians, reverse Kaplan-Meier, log-rank;
-- :mod:`nettx_utils.stats.association`: Wilcoxon signed-rank, Mann-Whitney, Spearman;
-- :mod:`nettx_utils.figures.plots`: KMunicate-style figures and the book's single style;
-- :mod:`nettx_utils.paper.published`: published values and whether a reproduced value matches;
-- :mod:`nettx_utils.synth.generate`: the synthetic cohort;
-- :mod:`nettx_utils.build.pipeline` and :mod:`nettx_utils.build.cli`: papermill + Jupyter Book, and the command line.
+- ``errors``, ``project``, ``formatting``, ``fingerprint``: exceptions, where the
+  project's files are, how numbers are written, content keys of the inputs;
+- ``data``: the cohort file: dictionary, reading and checking, privacy, the data
+  package, the entry template, derived variables;
+- ``stats``: Kaplan-Meier and log-rank, quartiles, cut-off scans, Cox models and
+  hazard ratios, landmarks, tests of association;
+- ``figures``: the house style and the book's figures;
+- ``paper``: the published values, the score and audit, the paper's tables, the
+  univariable screen;
+- ``pages``: what a chapter page needs: opening a chapter, its parameters, glued
+  records, prose, exports, the reproduction report, the checks of built pages;
+- ``teaching``: the survival-methods chapters' helpers;
+- ``build``: papermill execution, Jupyter Book, sweeps and the command line.
 
-Around them: :mod:`~nettx_utils.paper.scoring` (the published values recomputed),
-:mod:`~nettx_utils.paper.prognostic` and :mod:`~nettx_utils.stats.cox` (univariable screen, Cox
-fits), :mod:`~nettx_utils.stats.cutoffs` (scans and the maximally selected log-rank test),
-the teaching chapters' :mod:`~nettx_utils.teaching.by_hand`, :mod:`~nettx_utils.teaching.cutoff_problem`,
-:mod:`~nettx_utils.teaching.multivariable`, :mod:`~nettx_utils.teaching.pairing` and
-:mod:`~nettx_utils.teaching.figures`, the prose helpers of :mod:`~nettx_utils.pages.prose`,
-and the build's :mod:`~nettx_utils.build.execution` (papermill, warm kernels from
-:mod:`~nettx_utils.build.kernels`), :mod:`~nettx_utils.build.htmlbuild` (Jupyter Book) and
-:mod:`~nettx_utils.data.privacy` (no patient id in a built book).
+``synth`` (the synthetic-cohort generator) sits beside them; no chapter imports it.
 """
 
 from importlib.metadata import PackageNotFoundError, version
