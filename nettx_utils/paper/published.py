@@ -448,7 +448,7 @@ def median_text(
 
     Examples
     --------
-    >>> from nettx_utils.paper.tables import Quartiles
+    >>> from nettx_utils.stats.quartiles import Quartiles
     >>> paper = pd.DataFrame({"id": ["m", "p"], "value": [85.1, 1.75], "decimals": [1, 2],
     ...                       "kind": ["median", "median"]})
     >>> median_text(Quartiles(40.1, 85.15, 128.8, 14), paper, "m", synthetic=True)
