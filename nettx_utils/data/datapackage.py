@@ -44,7 +44,7 @@ DESCRIPTOR_NAME = "datapackage.json"
 """The descriptor's file name, beside the CSV it describes (the standard's default name)."""
 DEFAULT_DESCRIPTOR = PROJECT_ROOT / "data" / DESCRIPTOR_NAME
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
-GENERATOR = "nettx_utils.synth.generate"
+GENERATOR = "nettx_utils.synth"
 RESOURCE_NAME = "cohort"
 PAPER = "Sposito et al., Transplantation 2021;105(12):2579-2586"
 PAPER_DOI = "10.1097/TP.0000000000003802"
