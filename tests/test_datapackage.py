@@ -142,7 +142,7 @@ def test_the_descriptor_says_synthetic_and_names_generator_seed_and_licence():
     assert "SYNTHETIC" in descriptor["title"] and notice in descriptor["description"]
     assert descriptor["resources"][0]["description"] == notice
     assert descriptor["nettx"]["synthetic"] is True
-    assert descriptor["nettx"]["generator"] == "nettx_utils.synth.generate"
+    assert descriptor["nettx"]["generator"] == "nettx_utils.synth"
     seed = descriptor["nettx"]["seed"]
     assert f"(seed {seed})" in notice
     assert descriptor["nettx"]["command"] == (

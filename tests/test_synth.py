@@ -342,7 +342,7 @@ def test_the_csv_is_plain_and_its_descriptor_says_synthetic(
     descriptor = json.loads(first)
     assert descriptor["nettx"]["notice"].startswith("SYNTHETIC DATA - not real patients")
     assert "(seed 123)" in descriptor["description"]
-    assert descriptor["nettx"]["generator"] == "nettx_utils.synth.generate"
+    assert descriptor["nettx"]["generator"] == "nettx_utils.synth"
     assert descriptor["nettx"]["seed"] == 123
     (resource,) = descriptor["resources"]
     assert resource["path"] == "c.csv"

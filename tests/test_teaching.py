@@ -594,7 +594,7 @@ def test_no_code_cell_echoes_a_bare_value(name):
 
 @pytest.mark.parametrize("name", TEACHING_NOTEBOOKS[:4])
 def test_every_cohort_table_of_chapters_7_to_10_carries_the_cohort_mark(name):
-    """Each table computed from the cohort (``tables.styled`` or ``chapter.listing``) names
+    """Each table computed from the cohort (``formatting.styled`` or ``chapter.listing``) names
     the cohort in its caption (``mark``: "synthetic cohort: ..." or "your cohort"); only the
     simulated trials of chapter 9 are no cohort's."""
     import ast
@@ -605,7 +605,7 @@ def test_every_cohort_table_of_chapters_7_to_10_carries_the_cohort_mark(name):
         tree = ast.parse("".join(cell["source"]))
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and ast.unparse(node.func).endswith(
-                ("tables.styled", "chapter.listing")
+                ("formatting.styled", "chapter.listing")
             ):
                 caption = ast.unparse(node.args[1])
                 if "simulated trials" in caption:
