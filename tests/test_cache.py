@@ -11,8 +11,7 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from nettx_utils import project
-from nettx_utils.build import fingerprint
+from nettx_utils import fingerprint, project
 from nettx_utils.build import execution, pipeline
 from nettx_utils.build.kernels import WarmKernel
 from nettx_utils.data.cohort import load_cohort

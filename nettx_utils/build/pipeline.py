@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nettx_utils.build import fingerprint
+from nettx_utils import fingerprint
 from nettx_utils.build import execution, htmlbuild
 from nettx_utils.build.kernels import WarmKernel
 from nettx_utils.data import datapackage, privacy
@@ -385,8 +385,8 @@ def notebook_key(
 ) -> str:
     """What an executed notebook depends on, as one hash: its source, its parameters,
     the cohort file's content, the other data files it reads (dictionary, published
-    values, audit), the package (:func:`~nettx_utils.build.fingerprint.package_digest`) and
-    the accepted columns. ``inputs`` is :func:`~nettx_utils.build.fingerprint.inputs_digest`
+    values, audit), the package (:func:`~nettx_utils.fingerprint.package_digest`) and
+    the accepted columns. ``inputs`` is :func:`~nettx_utils.fingerprint.inputs_digest`
     of ``cohort_path`` when the caller has it already (one run hashes them once)."""
     return fingerprint.digest(
         notebook.read_bytes(),

@@ -22,7 +22,7 @@ import pandas as pd
 from nettx_utils.data.cohort import load_cohort
 from nettx_utils.data.datapackage import is_synthetic
 from nettx_utils.figures import plots
-from nettx_utils.build.fingerprint import SCORE_CACHE_ENV, inputs_digest
+from nettx_utils.fingerprint import SCORE_CACHE_ENV, inputs_digest
 from nettx_utils.pages.export import SYNTHETIC_CAPTION
 from nettx_utils.pages.record import RECORD_DIR_ENV, NotebookRecord
 from nettx_utils.project import DEFAULT_COHORT, PROJECT_ROOT
@@ -130,7 +130,7 @@ class Chapter:
         The score covers every section and costs about a second, so the chapters of
         one pipeline run compute it once: the first chapter that needs it writes it
         to ``$NETTX_SCORE_CACHE`` under a key of the cohort file's content, the data
-        files and the package (:func:`nettx_utils.build.fingerprint.inputs_digest`), and
+        files and the package (:func:`nettx_utils.fingerprint.inputs_digest`), and
         the others read it. Without the variable it is computed here.
         """
         table = self.score
