@@ -507,8 +507,9 @@ def coarser_paper_notes(
     --------
     >>> table = pd.DataFrame({"key": ["m"], "label": ["Mib-1 %"], "decimals": [1],
     ...     "median": [1.75], "q1": [1.0], "q3": [2.8], "paper": ["2 (1.0–2.8)"]})
-    >>> published = pd.DataFrame({"id": ["t", "r"], "source": ["Table 1", "Results"],
-    ...     "value": [2.0, 1.75], "decimals": [0, 2], "spec": ["table1:m@median"] * 2})
+    >>> published = pd.DataFrame({"id": ["t", "r", "d"],
+    ...     "source": ["Table 1", "Results", "Discussion"], "value": [2.0, 1.75, 1.75],
+    ...     "decimals": [0, 2, 2], "spec": ["table1:m@median"] * 3})
     >>> coarser_paper_notes(table, published)[0]  # doctest: +NORMALIZE_WHITESPACE
     "Mib-1 %: the paper's table prints the median as a whole number, 2; the book's
     median, 1.75, is compared at that precision and rounds to it. The paper's text
@@ -538,7 +539,7 @@ def coarser_paper_notes(
             finer = published[
                 (published["spec"] == f"{table_name}:{row.key}@{field}")
                 & (published["decimals"].astype(int) > coarse)
-            ]
+            ].drop_duplicates(["value", "decimals"])  # the Results and the Discussion agree
             for other in finer.itertuples():
                 figure = printed(other.value, int(other.decimals))
                 agrees = rounds_to(value, float(other.value), int(other.decimals))
