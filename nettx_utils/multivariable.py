@@ -394,8 +394,8 @@ def stability_items(
         "ridge_failed": (failed, counted(failed, "resample")),
         "ridge_failed_sentence": (
             failed,
-            f"The penalised fit failed (a coefficient not estimated) in {counted(failed, 'resample')}; "
-            "those resamples are left out of that predictor's share of sign changes."
+            f"The penalised fit left a coefficient unestimated in {counted(failed, 'resample')} "
+            "(not counted in that predictor's share of sign changes)."
             if failed
             else "The penalised fit gave every coefficient in every resample.",
         ),

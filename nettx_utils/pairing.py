@@ -19,7 +19,6 @@ from scipy import stats
 
 from nettx_utils import association
 from nettx_utils.errors import NettxError
-from nettx_utils.published import book_text
 from nettx_utils.prose import (
     NOT_COMPUTABLE,
     Items,
@@ -30,6 +29,7 @@ from nettx_utils.prose import (
     p_text,
     share_text,
 )
+from nettx_utils.published import book_text
 
 __all__ = [
     "AUTO_EXACT_MAX",

@@ -188,7 +188,7 @@ def test_failed_penalised_fits_leave_the_sign_flip_share():
     assert table["penalised fit failed"].tolist() == [0, 1]
     items = multivariable.stability_items(boot, table, "A", 0.05)
     assert items["ridge_failed"] == (1, "1 resample")
-    assert "1 resample;" in items["ridge_failed_sentence"][1]
+    assert "unestimated in 1 resample (" in items["ridge_failed_sentence"][1]
     assert items["max_flip"][1] == "50%" and items["max_flip_name"][0] == "B"
     clean = multivariable.stability_items(HAND_BOOT, table, "A", 0.05)
     assert clean["ridge_failed"][0] == 0
