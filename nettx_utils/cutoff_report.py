@@ -70,6 +70,8 @@ __all__ = [
     "verdict_items",
 ]
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
 #: Significant figures of a Monte Carlo interval's bounds (:func:`bound_text`). Not the
 #: 3 decimals of the book's p-values: 28 hits in 100,000 shuffles give the interval
 #: 0.00019 to 0.00040, which 3 decimals would print "0.000 to 0.000", a false upper bound.
@@ -609,17 +611,21 @@ def fixed_cut_test(
 
 def bound_text(value: float) -> str:
     """One bound of a confidence interval for a probability, at :data:`BOUND_DIGITS`
-    significant figures, written out in full (no exponent), as a number, not as a
-    p-value: a bound of exactly 0 (no shuffle reached the observed statistic) reads "0",
-    never "< 0.001", and a bound above 0 never reads 0, however small. Halves round up
-    as the tables round them (:func:`nettx_utils.tables.decimal_value`).
+    significant figures, as a number, not as a p-value: a bound of exactly 0 (no shuffle
+    reached the observed statistic) reads "0", never "< 0.001", and a bound above 0 never
+    reads 0, however small. Down to 0.0001 it is written out in full; below, as a power
+    of ten (``3.7 × 10⁻⁵``, as :func:`nettx_utils.prose.p_significant` writes such a p),
+    so that no bound needs six or more decimals, whatever the number of permutations.
+    Halves round up as the tables round them (:func:`nettx_utils.tables.decimal_value`).
 
     Examples
     --------
     >>> bound_text(0.0), bound_text(0.000193), bound_text(0.0003995), bound_text(0.0125)
     ('0', '0.00019', '0.00040', '0.013')
     >>> bound_text(3.69e-5), bound_text(0.119), bound_text(1.0), bound_text(float("nan"))
-    ('0.000037', '0.12', '1.0', 'not computable')
+    ('3.7 × 10⁻⁵', '0.12', '1.0', 'not computable')
+    >>> bound_text(9.96e-5), bound_text(1.04e-7)
+    ('0.00010', '1.0 × 10⁻⁷')
     """
     if not math.isfinite(value):
         return NOT_COMPUTABLE
@@ -630,6 +636,10 @@ def bound_text(value: float) -> str:
     rounded = exact.quantize(quantum, rounding=ROUND_HALF_UP)
     if rounded.adjusted() > exact.adjusted():  # 0.000995 -> 0.0010: keep 2 figures
         rounded = rounded.quantize(quantum.scaleb(1), rounding=ROUND_HALF_UP)
+    if rounded.adjusted() < -4:  # below 0.0001: a power of ten, never six decimals
+        exponent = rounded.adjusted()
+        mantissa = rounded.scaleb(-exponent)
+        return f"{mantissa:f} × 10{str(exponent).translate(_SUPERSCRIPT)}"
     return f"{rounded:f}"
 
 

@@ -537,8 +537,11 @@ def test_small_interval_bounds_keep_two_significant_figures():
     low, high = beta.ppf(0.025, hits, b - hits + 1), beta.ppf(0.975, hits + 1, b - hits)
     assert np.allclose(res.monte_carlo_interval(), (low, high))
     assert cutoff_report.interval_text(res) == "0.00019 to 0.00040"
-    # 0 of 100,000: the upper bound 3.7e-5 is small but not 0, and no exponent is printed
-    assert cutoff_report.bound_text(1 - 0.025 ** (1 / b)) == "0.000037"
+    # 0 of 100,000: the upper bound 3.7e-5 is small but not 0; a power of ten, not the six
+    # decimals of "0.000037" that the page check refuses
+    assert cutoff_report.bound_text(1 - 0.025 ** (1 / b)) == "3.7 × 10⁻⁵"
+    assert cutoff_report.bound_text(1 - 0.025 ** (1 / 10**7)) == "3.7 × 10⁻⁷"
+    assert cutoff_report.bound_text(0.0001) == "0.00010"  # the last one written out
     # the reviewer's changed build: 0.0026 to 0.0033, not "0.003 to 0.003"
     assert cutoff_report.bound_text(0.002649) == "0.0026"
     assert cutoff_report.bound_text(0.003251) == "0.0033"

@@ -771,3 +771,23 @@ def test_chapter_8_exercise_1_does_not_say_the_deaths_median_ignores_follow_up()
     exercise = next(s for s in sources if s.startswith("**Exercise 1."))
     assert "nothing to do with how long follow-up lasted" not in exercise
     assert "deaths after the end of follow-up are never seen" in exercise
+
+
+def test_greenwood_column_stays_readable_on_a_large_cohort():
+    """Greenwood's terms shrink as 1/n²: on 300 patients a fixed-decimal column would need
+    six decimals (the page check refuses them); the column switches to powers of ten, and
+    on 32 patients it keeps the four decimals it had."""
+    import re
+
+    months = np.arange(1.0, 301.0)
+    table = teaching.life_table(months, np.ones(300, dtype=int))
+    terms = table["greenwood_term"][table["events"] > 0]
+    cell = teaching.column_cell(terms)
+    texts = [cell(v) for v in terms]
+    assert not any(re.search(r"\d\.\d{6,}", text) for text in texts)
+    first = terms.iloc[0]  # 1 / (300 * 299)
+    assert first == pytest.approx(1 / (300 * 299))
+    assert cell(first) == "1.1 × 10⁻⁵"
+    small = teaching.life_table(months[:32], np.ones(32, dtype=int))
+    small_terms = small["greenwood_term"][small["events"] > 0]
+    assert teaching.column_cell(small_terms)(small_terms.iloc[0]) == "0.0010"  # 1/(32*31)
