@@ -26,6 +26,7 @@ from nettx_utils.cutoffs import MaxSelectedResult
 from nettx_utils.prose import (
     NOT_COMPUTABLE,
     Items,
+    counted,
     number_text,
     p_phrase,
     p_text,
@@ -46,6 +47,7 @@ __all__ = [
     "best_split",
     "bonferroni",
     "bound_text",
+    "boundary_note",
     "chosen_cut_items",
     "correction_items",
     "cut_test_items",
@@ -177,6 +179,54 @@ def parameter_items(
             else "the paper's threshold",
         ),
     }
+
+
+def boundary_note(marker: Any, cut: float, published_cut: float, *, mark: str = "") -> str:
+    """Which side of the cut-off a value exactly at it falls on, in the book's code and in
+    the paper's labels.
+
+    The book's split is ``marker <= cut`` against ``marker > cut``
+    (:func:`nettx_utils.cutoffs.scan_cutoffs`): a recurrence exactly at the cut-off is
+    early. At the paper's cut-off the paper is not consistent: its Table 2 labels the
+    groups "<24 mo" and "≥24 mo" (a recurrence at exactly 24 months late), its Abstract
+    and Results "≤24" and ">24" (early, as the book). The readings differ only for a value
+    exactly at the cut-off, so the note counts those on the cohort (``mark`` labels the
+    count). At another cut-off only the book's side is stated.
+
+    Examples
+    --------
+    >>> boundary_note([10.0, 24.0, 30.0], 24, 24, mark="m")[-75:]
+    '1 patient recurs at exactly 24 months (m), so the two readings differ here.'
+    >>> boundary_note([10.0, 30.0], 24, 24).endswith("give the same groups.")
+    True
+    >>> boundary_note([10.0, 30.0], 36, 24)
+    'The book counts a value exactly at the cut-off (36) in the lower group (at or below it).'
+    """
+    values = pd.Series(marker, dtype=float).dropna()
+    if float(cut) != float(published_cut):
+        return (
+            f"The book counts a value exactly at the cut-off ({cut:g}) in the lower group "
+            "(at or below it)."
+        )
+    at_cut = int((values == float(cut)).sum())
+    label = f" ({mark})" if mark else ""
+    head = (
+        f"The book's code puts a recurrence exactly {cut:g} months after the transplant in the "
+        f"early group (at or below the cut-off). The paper is ambiguous on that side: its "
+        f'Table 2 labels the groups "<{cut:g} mo" and "≥{cut:g} mo", which would make it '
+        f'late, while its Abstract and Results write "≤{cut:g}" and ">{cut:g}", as the '
+        "book does. "
+    )
+    if at_cut:
+        verb = "recurs" if at_cut == 1 else "recur"
+        return head + (
+            f"{counted(at_cut, 'patient')} {verb} at exactly {cut:g} months{label}, so the two "
+            "readings differ here."
+        )
+    return head + (
+        f"No patient recurs at exactly {cut:g} months{label}, so both readings give the "
+        "same groups."
+    )
 
 
 def cut_test_items(row: pd.Series) -> Items:
