@@ -189,7 +189,8 @@ def boundary_note(marker: Any, cut: float, published_cut: float, *, mark: str = 
     (:func:`nettx_utils.cutoffs.scan_cutoffs`): a recurrence exactly at the cut-off is
     early. At the paper's cut-off the paper is not consistent: its Table 2 labels the
     groups "<24 mo" and "≥24 mo" (a recurrence at exactly 24 months late), its Abstract
-    and Results "≤24" and ">24" (early, as the book). The readings differ only for a value
+    and Results "≤24" and ">24" (early, as the book), its Discussion "<24" and ">24"
+    (neither). The readings differ only for a value
     exactly at the cut-off, so the note counts those on the cohort (``mark`` labels the
     count). At another cut-off only the book's side is stated.
 
@@ -214,8 +215,8 @@ def boundary_note(marker: Any, cut: float, published_cut: float, *, mark: str = 
         f"The book's code puts a recurrence exactly {cut:g} months after the transplant in the "
         f"early group (at or below the cut-off). The paper is ambiguous on that side: its "
         f'Table 2 labels the groups "<{cut:g} mo" and "≥{cut:g} mo", which would make it '
-        f'late, while its Abstract and Results write "≤{cut:g}" and ">{cut:g}", as the '
-        "book does. "
+        f'late, its Abstract and Results write "≤{cut:g}" and ">{cut:g}", as the book does, '
+        f'and its Discussion "<{cut:g}" and ">{cut:g}", which names neither side. '
     )
     if at_cut:
         verb = "recurs" if at_cut == 1 else "recur"

@@ -632,6 +632,7 @@ def test_boundary_note_says_which_side_the_cut_off_falls_on():
     note = cutoff_report.boundary_note(timing, 24, 24, mark="synthetic")
     assert "early group (at or below the cut-off)" in note
     assert '"<24 mo" and "≥24 mo"' in note and '"≤24" and ">24"' in note
+    assert 'Discussion "<24" and ">24", which names neither side' in note
     assert note.endswith("so both readings give the same groups.")  # none at exactly 24.0
     # the code's side, checked on the sweep itself: a value at the cut-off is in the low group
     months, died = np.array([5.0, 10.0, 15.0, 20.0]), np.array([1, 1, 1, 1])
