@@ -200,14 +200,14 @@ def boundary_note(marker: Any, cut: float, published_cut: float, *, mark: str = 
     '1 patient recurs at exactly 24 months (m), so the two readings differ here.'
     >>> boundary_note([10.0, 30.0], 24, 24).endswith("give the same groups.")
     True
-    >>> boundary_note([10.0, 30.0], 36, 24)
-    'The book counts a value exactly at the cut-off (36) in the lower group (at or below it).'
+    >>> boundary_note([10.0, 30.0], 36, 24)[-45:]
+    'in the early group (at or below the cut-off).'
     """
     values = pd.Series(marker, dtype=float).dropna()
     if float(cut) != float(published_cut):
         return (
-            f"The book counts a value exactly at the cut-off ({cut:g}) in the lower group "
-            "(at or below it)."
+            f"The book's code puts a recurrence exactly {cut:g} months after the transplant in "
+            "the early group (at or below the cut-off)."
         )
     at_cut = int((values == float(cut)).sum())
     label = f" ({mark})" if mark else ""
