@@ -36,6 +36,7 @@ __all__ = [
 ]
 
 _GREY = "#666666"
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 _LEGEND = {"fontsize": 8, "frameon": False}
 
 
@@ -193,8 +194,9 @@ def sweep_scale_note(scan: pd.DataFrame) -> str:
         return "Every p-value is drawn at its value."
     return (
         f"On this cohort the p-values reach {p_significant(float(ok.min()))}, at the bottom "
-        "of the axis, whose labels then skip powers of ten; every p is drawn at its value, "
-        f"but below {p_significant(TAIL_P)} the chi-square approximation of the log-rank "
+        "of the axis; every p is drawn at its value, "
+        f"but below 10{str(round(math.log10(TAIL_P))).translate(_SUPERSCRIPT)} the "
+        "chi-square approximation of the log-rank "
         "test is not accurate to any printed digit, so such a p says only that it lies far "
         "below any significance level, not how far."
     )
