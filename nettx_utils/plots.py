@@ -988,7 +988,9 @@ def reverse_km_figure(
     ax.set_xticks(ticks)
     ax.set_xlim(0, max(end, float(ticks[-1])) * 1.02)
     ax.set_xlabel("Months since recurrence")
-    ax.set_ylabel("Patients (%)")  # percent, as every survival axis of the book
+    # both curves are Kaplan-Meier estimates in percent of the patients: alive, or still
+    # followed; the caption says which curve is which, and what the dotted 50% line is
+    ax.set_ylabel("Estimated share of patients (%)")
     ax.set_ylim(0, 102)
     handles, names = ax.get_legend_handles_labels()
     _outside_legend(figure, handles, names)
