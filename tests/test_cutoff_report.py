@@ -309,7 +309,7 @@ def test_fixed_cut_items_with_no_shuffle_reaching_cannot_check_the_approximation
     assert "no shuffle reached" in sentence and "1/100,001" in sentence
     assert "too few to check the chi-square approximation" in sentence
     assert "find no fault" not in sentence
-    assert items["paper_perm_ci"][1] == "0 to 0.000037"
+    assert items["paper_perm_ci"][1] == "0 to 3.7 × 10⁻⁵"
     # the summary does not claim a check it cannot make ("< 0.001 against < 0.001")
     summary = cutoff_report.fixed_cut_items(never, row, what="x", mark="MARK")
     assert summary["paper_perm_summary"][1] == (
@@ -540,8 +540,11 @@ def test_small_interval_bounds_keep_two_significant_figures():
     low, high = beta.ppf(0.025, hits, b - hits + 1), beta.ppf(0.975, hits + 1, b - hits)
     assert np.allclose(res.monte_carlo_interval(), (low, high))
     assert cutoff_report.interval_text(res) == "0.00019 to 0.00040"
-    # 0 of 100,000: the upper bound 3.7e-5 is small but not 0, and no exponent is printed
-    assert cutoff_report.bound_text(1 - 0.025 ** (1 / b)) == "0.000037"
+    # 0 of 100,000: the upper bound 3.7e-5 is small but not 0; a power of ten, not the six
+    # decimals of "0.000037" that the page check refuses
+    assert cutoff_report.bound_text(1 - 0.025 ** (1 / b)) == "3.7 × 10⁻⁵"
+    assert cutoff_report.bound_text(1 - 0.025 ** (1 / 10**7)) == "3.7 × 10⁻⁷"
+    assert cutoff_report.bound_text(0.0001) == "0.00010"  # the last one written out
     # the reviewer's changed build: 0.0026 to 0.0033, not "0.003 to 0.003"
     assert cutoff_report.bound_text(0.002649) == "0.0026"
     assert cutoff_report.bound_text(0.003251) == "0.0033"
@@ -620,3 +623,26 @@ def test_chapter_11_on_a_small_real_cohort_leaves_the_counts_per_cut_off_out(tmp
     glued = "\n".join(str(output.get("data", {})) for cell in executed.cells
                       for output in cell.get("outputs", []))  # fmt: skip
     assert "are left out of the sweep" in glued
+
+
+def test_boundary_note_says_which_side_the_cut_off_falls_on():
+    """Review, round 4: the book's code puts a recurrence exactly at the cut-off in the early
+    group (marker <= cut); the paper's Table 2 labels ("<24", "≥24") would make it late, its
+    Abstract and Results ("≤24", ">24") early. The note says both, and counts the patients
+    for whom the readings differ."""
+    from nettx_utils.data.cohort import load_cohort
+
+    timing = load_cohort()["months_lt_to_recurrence"]
+    note = cutoff_report.boundary_note(timing, 24, 24, mark="synthetic")
+    assert "early group (at or below the cut-off)" in note
+    assert '"<24 mo" and "≥24 mo"' in note and '"≤24" and ">24"' in note
+    assert 'Discussion "<24" and ">24", which names neither side' in note
+    assert note.endswith("so both readings give the same groups.")  # none at exactly 24.0
+    # the code's side, checked on the sweep itself: a value at the cut-off is in the low group
+    months, died = np.array([5.0, 10.0, 15.0, 20.0]), np.array([1, 1, 1, 1])
+    row = cutoffs.scan_cutoffs(months, died, np.array([24.0, 10.0, 30.0, 40.0]), [24.0],
+                               min_fraction=0.0).iloc[0]  # fmt: skip
+    assert row["n_low"] == 2
+    moved = cutoff_report.boundary_note([24.0, 24.0, 30.0], 24, 24)
+    assert "2 patients recur at exactly 24 months, so the two readings differ here." in moved
+    assert "Table 2" not in cutoff_report.boundary_note(timing, 36, 24)

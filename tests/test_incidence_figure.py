@@ -48,3 +48,18 @@ def test_figure_follows_the_book_rules():
     fig.draw_without_rendering()
     legend = fig.legends[0].get_window_extent()
     assert legend.y0 >= ax.get_window_extent().y1 - 1  # the legend stands above the curves
+
+
+def test_landmark_line_is_named_in_the_legend_and_the_caption_sentence():
+    from nettx_utils.figures.plots import landmark_sentence
+
+    fig = cumulative_incidence_figure(T, C, landmarks=[6])
+    names = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert names[-1] == "Landmark (6 months)"
+    assert len(names) == 3  # two curves and one landmark entry
+    assert (
+        landmark_sentence([6])
+        == " The dotted line marks 6 months, the landmark quoted in the text."
+    )
+    no_landmark = cumulative_incidence_figure(T, C)
+    assert len(no_landmark.legends[0].get_texts()) == 2

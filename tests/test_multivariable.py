@@ -133,7 +133,9 @@ def test_bootstrap_rows_are_the_resamples_refitted(chapter_data):
         coef = cox_fit(X[pick], t[pick], e[pick], 0.1)[0]
         assert rows["predictor"].tolist() == used
         assert np.allclose(rows["penalised_coef"], coef, equal_nan=True)
-        assert rows["flipped"].tolist() == list(np.sign(coef) == -np.sign(full))
+        finite = np.isfinite(coef)
+        assert rows["penalised_ok"].tolist() == list(finite)
+        assert rows["flipped"].tolist() == list(finite & (np.sign(coef) == -np.sign(full)))
     assert (boot["selected"] <= boot["converged"]).all()  # selected only among converged fits
     empty, none = multivariable.bootstrap_coefficients(
         complete.head(1), used, penalizer=0.1, n_bootstrap=5, seed=7, alpha=0.05
@@ -146,6 +148,7 @@ HAND_BOOT = pd.DataFrame(
         "resample": [0, 0, 1, 1, 2, 2],
         "predictor": ["a", "b"] * 3,
         "penalised_coef": [0.1, -0.2, -0.3, -0.1, 0.2, 0.4],
+        "penalised_ok": [True] * 6,
         "flipped": [False, False, True, False, False, True],
         "converged": [True, True, False, False, True, True],
         "selected": [True, False, False, False, True, False],
@@ -171,6 +174,50 @@ def test_stability_table_and_items_by_hand():
     none = multivariable.stability_items(HAND_BOOT.head(0), empty, "A", 0.05)
     assert none["n_resamples"][0] == 0 and math.isnan(none["diverged"][0])
     assert none["max_flip_name"][0] == "none"
+
+
+def test_failed_penalised_fits_leave_the_sign_flip_share():
+    """A resample whose penalised fit gives NaN has no sign: it is neither a flip nor a
+    non-flip. Predictor B has one flip in two finite fits (1/2, not 1/3) and one failure."""
+    boot = HAND_BOOT.copy()
+    boot.loc[5, ["penalised_coef", "penalised_ok", "flipped"]] = [np.nan, False, False]
+    boot.loc[3, "flipped"] = True  # B flipped in resample 1
+    labels = {"a": "A", "b": "B"}
+    table = multivariable.stability_table(boot, np.log([2.0, 0.5]), ["a", "b"], labels, 0.05)
+    assert np.allclose(table["sign flipped"], [1 / 3, 1 / 2])
+    assert table["penalised fit failed"].tolist() == [0, 1]
+    items = multivariable.stability_items(boot, table, "A", 0.05)
+    assert items["ridge_failed"] == (1, "1 resample")
+    assert "unestimated in 1 resample (" in items["ridge_failed_sentence"][1]
+    assert items["max_flip"][1] == "50%" and items["max_flip_name"][0] == "B"
+    clean = multivariable.stability_items(HAND_BOOT, table, "A", 0.05)
+    assert clean["ridge_failed"][0] == 0
+    assert "every coefficient" in clean["ridge_failed_sentence"][1]
+
+
+def test_bootstrap_marks_a_predictor_constant_in_a_resample_as_failed():
+    """A binary predictor that is 1 for one patient only is constant in every resample that
+    misses that patient: cox_fit gives NaN there, and the row says the fit failed."""
+    rng = np.random.default_rng(3)
+    n = 30
+    complete = pd.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            "rare": np.r_[1.0, np.zeros(n - 1)],
+            "months": rng.exponential(30, n),
+            "died": rng.integers(0, 2, n),
+        }
+    )
+    complete.loc[:3, "died"] = 1
+    boot, _ = multivariable.bootstrap_coefficients(
+        complete, ["x", "rare"], penalizer=0.1, n_bootstrap=20, seed=1, alpha=0.05
+    )
+    rare = boot[boot["predictor"] == "rare"]
+    missing = rare["penalised_coef"].isna()
+    assert missing.any()  # some resamples miss the one patient
+    assert not rare.loc[missing, "penalised_ok"].any()
+    assert not rare.loc[missing, "flipped"].any()
+    assert not rare.loc[missing, "converged"].any()
 
 
 @pytest.mark.parametrize(

@@ -286,6 +286,32 @@ def test_auto_rule_on_the_lt_recurrence_comparison():
     assert auto.method.startswith("asymptotic")
 
 
+def test_paper_mann_whitney_p_is_written_as_the_paper_prints_it():
+    """On the synthetic cohort the paper's "P < 0.0001" (primary vs LT) is shown as printed,
+    not as the book's "< 0.001"; the signed-rank p, which the paper does not print, keeps
+    the book's form, and without the published values nothing changes."""
+    from nettx_utils.data.cohort import load_cohort
+    from nettx_utils.paper.published import load_published_values
+
+    paper = load_published_values()
+    row = paper.set_index("id").loc[pairing.PAPER_MANN_WHITNEY["primary_lt"]]
+    assert (row["bound"], float(row["value"])) == ("<", 0.0001)
+    tests = pairing.both_tests(load_cohort())
+    items = pairing.p_value_items(tests, 0.05, paper)
+    assert items["p_mw_primary_lt"][0] < 0.0001
+    assert items["p_mw_primary_lt"][1] == "< 0.0001"
+    assert items["p_mw_primary_lt_eq"][1] == "p < 0.0001"
+    assert items["p_mw_lt_recurrence"][1] == "0.016"  # the paper's 0.016
+    assert items["p_sr_primary_lt"][1] == "< 0.001"
+    assert pairing.p_value_items(tests, 0.05)["p_mw_primary_lt"][1] == "< 0.001"
+    view = pairing.view_of_tests(tests, paper)
+    mw = view[view["test"].str.contains("Mann-Whitney")].set_index("comparison")["p"]
+    assert mw[pairing.comparison_name("primary_lt")] == "< 0.0001"
+    assert mw[pairing.comparison_name("primary_recurrence")] == "< 0.001"  # not printed
+    # a value that does not reproduce the paper's bound is written with the book's rule
+    assert pairing.mann_whitney_p_text(0.003, "primary_lt", paper) == "0.0030"
+
+
 def test_views_have_readable_headers():
     view = pairing.view_of_tests(pairing.both_tests(HAND))
     assert "test_key" not in view.columns and "key" not in view.columns

@@ -564,3 +564,20 @@ def test_the_screen_caption_is_complete_without_the_page():
         assert "immortal-time bias" in caption and "* p < 0.05" in caption
     assert "not printed by the paper" in synthetic and "synthetic cohort only" in synthetic
     assert "synthetic" not in centre and "not printed" not in centre
+
+
+def test_shape_note_says_what_the_paper_prints_of_each_figure():
+    from nettx_utils.paper.prognostic import printed_group_values
+    from nettx_utils.paper.tables import curve_shape_note
+
+    # early_recurrence_months 36: the timing figure is no longer the paper's, but the
+    # surgery figure still is (its split does not depend on the cut-off)
+    timing = curve_shape_note(True, printed_group_values(False, True, 5), curves=True)
+    surgery = curve_shape_note(True, printed_group_values(True, True, 5), curves=True)
+    assert timing.startswith("The paper prints none of this figure's values")
+    assert surgery.startswith("The paper prints each group's size, its survival at 5 years")
+    # another landmark: the sizes and the log-rank p are still the paper's
+    other = printed_group_values(True, False, 3)
+    assert other == "each group's size and the log-rank p"
+    # a user's cohort: two curves, both theirs
+    assert curve_shape_note(False, "", curves=True) == "The curves are those of your cohort."

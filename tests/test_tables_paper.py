@@ -12,6 +12,7 @@ from nettx_utils import formatting
 from nettx_utils.data import derived
 from nettx_utils.data.cohort import load_cohort
 from nettx_utils.paper import tables
+from nettx_utils.stats import quartiles
 
 
 @pytest.fixture(scope="module")
@@ -217,3 +218,55 @@ def test_events_between_counts_by_hand():
     events = pd.Series([1, 1, 0, 1, 1, None])
     assert derived.events_between(times, events, 48, 60) == 2
     assert derived.events_between(times, events, 0, 100) == 4
+
+
+# --------------------------------------------------------------------------- Table 1 labels
+
+
+def test_table1_row_label_gives_the_denominator_of_its_statistic(cohort):
+    # the number of LRTs is counted only for the treated: its median is among them, not
+    # among all the cohort's patients, and the label says how many (from the data)
+    table = tables.table1(cohort)
+    treated = int(cohort["pre_lt_locoregional"].astype(bool).sum())
+    row = tables.row(table, "n_pre_lt_lrt")
+    assert row["denominator"] == treated < len(cohort)
+    assert row["label"] == f"Number of pre-LT LRTs ({treated} patients with a pre-LT LRT)"
+    # rows computed on every patient keep their plain label
+    assert tables.row(table, "age_at_lt_years")["label"] == "Age at LT (y)"
+
+
+def test_table1_labels_a_percentage_with_missing_values_by_its_denominator(cohort):
+    partial = cohort.copy()
+    partial.loc[partial.index[:2], "carcinoid_syndrome"] = pd.NA
+    row = tables.row(tables.table1(partial), "carcinoid_syndrome")
+    assert row["label"] == f"Carcinoid syndrome (yes) (of {len(cohort) - 2} patients with a value)"
+
+
+def test_coarser_paper_note_explains_the_mib1_median_beside_the_papers_2(cohort, scored):
+    from nettx_utils.paper.published import load_published_values, side_by_side
+
+    table = side_by_side(tables.table1(cohort), scored, "table1")
+    row = tables.row(table, "mib1_primary_pct")
+    assert row["paper"].startswith("2 (") and row["display"].startswith("1.75 (")
+    notes = tables.coarser_paper_notes(table, load_published_values())
+    # one note, for the only row whose paper figure is coarser than the book's
+    assert len(notes) == 1
+    assert notes[0].startswith("Mib-1 % of primary tumor: the paper's table prints the median")
+    assert "1.75" in notes[0] and "rounds to it" in notes[0]
+    assert notes[0].count("The paper's text prints") == 1
+
+
+def test_quartiles_text_shows_only_published_numbers_or_marks_them():
+    from nettx_utils.paper.published import load_published_values
+
+    published = load_published_values()
+    ids = {f: f"res_mib1_change_primary_lt_{f}" for f in ("median", "q1", "q3")}
+    # the paper: 87.5 (30–237.5); a Q1 of 30.3 rounds to its 30, 30.6 does not
+    near = quartiles.Quartiles(30.3, 87.5, 237.5, 32)
+    assert tables.quartiles_text(near, published, ids, synthetic=True, unit="%") == (
+        "87.5 (30–237.5) %"
+    )
+    far = quartiles.Quartiles(30.6, 87.5, 237.5, 32)
+    text = tables.quartiles_text(far, published, ids, synthetic=True, unit="%")
+    assert text == "87.5 (30.6–237.5) % " + formatting.unpublished_mark(True)
+    assert tables.quartiles_text(near, published, ids, synthetic=False) == "87.5 (30.3–237.5)"

@@ -771,3 +771,41 @@ def test_chapter_8_exercise_1_does_not_say_the_deaths_median_ignores_follow_up()
     exercise = next(s for s in sources if s.startswith("**Exercise 1."))
     assert "nothing to do with how long follow-up lasted" not in exercise
     assert "deaths after the end of follow-up are never seen" in exercise
+
+
+def test_greenwood_column_stays_readable_on_a_large_cohort():
+    """Greenwood's terms shrink as 1/n²: on 300 patients a fixed-decimal column would need
+    six decimals (the page check refuses them); the column switches to powers of ten, and
+    on 32 patients it keeps the four decimals it had."""
+    import re
+
+    months = np.arange(1.0, 301.0)
+    table = teaching.life_table(months, np.ones(300, dtype=int))
+    terms = table["greenwood_term"][table["events"] > 0]
+    cell = teaching.column_cell(terms)
+    texts = [cell(v) for v in terms]
+    assert not any(re.search(r"\d\.\d{6,}", text) for text in texts)
+    first = terms.iloc[0]  # 1 / (300 * 299)
+    assert first == pytest.approx(1 / (300 * 299))
+    assert cell(first) == "1.1 × 10⁻⁵"
+    small = teaching.life_table(months[:32], np.ones(32, dtype=int))
+    small_terms = small["greenwood_term"][small["events"] > 0]
+    assert teaching.column_cell(small_terms)(small_terms.iloc[0]) == "0.0010"  # 1/(32*31)
+
+
+def test_reverse_km_figure_axis_and_dotted_line_are_what_chapter_8_says():
+    """Review, round 4: figure 11's y axis read "Patients (%)" and its dotted 50% line was
+    not explained. The axis now says it holds an estimated share of the patients, and the
+    dotted line (the one the caption names) lies at 50%."""
+    from nettx_utils.figures import plots
+
+    months, died = np.array([2.0, 4.0, 6.0, 8.0]), np.array([1, 0, 1, 0])
+    survival = teaching.life_table(months, died)
+    follow_up = teaching.life_table(months, 1 - died)
+    median = teaching.median_with_ci(follow_up)[0]
+    ax = plots.reverse_km_figure(survival, follow_up, median).axes[0]
+    assert ax.get_ylabel() == "Estimated share of patients (%)"
+    dotted = [line for line in ax.lines if line.get_linestyle() == ":"]
+    assert len(dotted) == 1 and list(dotted[0].get_ydata()) == [50, 50]
+    dashed = [line for line in ax.lines if line.get_linestyle() == "--"]
+    assert len(dashed) == 1 and dashed[0].get_xdata()[0] == median

@@ -251,3 +251,38 @@ def test_a_logarithmic_axis_says_so_in_its_label():
         assert ax.get_yscale() == "log"
         assert "log scale" in ax.get_ylabel()
         assert ax.get_xscale() == "linear" and "log scale" not in ax.get_xlabel()
+
+
+def test_sweep_months_axis_follows_the_book_tick_rule():
+    """Review, round 4: the timing sweep's cut-off axis ticks on the book's months rule
+    (multiples of 24, or of 12 on a short range), not matplotlib's 20, 30, 40."""
+    grid = pd.DataFrame(
+        {"cutoff": np.arange(12.0, 61.0), "p_value": np.linspace(0.5, 0.01, 49), "admissible": True}
+    )
+    kwargs = {"xlabel": "x", "what": "times", "name": "the cut", "alpha": 0.05}
+    figure = teaching_figures.sweep_figure(grid, 24, [20.0], months_axis=True, **kwargs)
+    assert figure.axes[0].get_xticks().tolist() == [12.0, 24.0, 36.0, 48.0, 60.0]
+    wide = grid.assign(cutoff=np.linspace(0.0, 120.0, 49))
+    figure = teaching_figures.sweep_figure(wide, 24, [20.0], months_axis=True, **kwargs)
+    assert figure.axes[0].get_xticks().tolist() == [0.0, 24.0, 48.0, 72.0, 96.0, 120.0]
+    assert teaching_figures.month_ticks(0, 1200)[1] == 96.0  # 50 steps of 24: doubled
+
+
+def test_sweep_p_axis_readable_and_captioned_far_in_the_tail():
+    """Review, round 4: on a 300-patient cohort the p-values reach 1e-48. Every p is still
+    drawn where it is, the axis labels at most seven powers of ten, and the caption says how
+    far down the p-values go and what so small a p means; on the default range it says only
+    that every p is drawn at its value."""
+    tiny = scan().assign(p_value=[4.47e-49, 1e-30, 0.3, np.nan])
+    kwargs = {"xlabel": "x", "what": "times", "name": "the cut", "alpha": 0.05}
+    figure = teaching_figures.sweep_figure(tiny, 13, [13.0], **kwargs)
+    ax = figure.axes[0]
+    assert min(ax.lines[0].get_ydata()) == 4.47e-49
+    ticks = [t for t in ax.get_yticks() if ax.get_ylim()[0] <= t <= ax.get_ylim()[1]]
+    assert 2 <= len(ticks) <= 7
+    assert np.allclose(ticks, [1.0, 1e-10, 1e-20, 1e-30, 1e-40])
+    note = teaching_figures.sweep_scale_note(tiny)
+    assert "4.5 × 10⁻⁴⁹" in note and "far below any significance level" in note
+    default = scan().assign(p_value=[5.5e-5, 6.8e-5, 0.3, np.nan])
+    assert teaching_figures.sweep_scale_note(default) == "Every p-value is drawn at its value."
+    assert teaching_figures.p_axis_ticks(2.75e-5).tolist() == [1.0, 0.1, 0.01, 0.001, 0.0001]

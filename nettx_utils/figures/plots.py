@@ -220,6 +220,27 @@ CI_SCALES: dict[str, str] = {
 """How :func:`km_caption` names each ``ci_type`` of :func:`nettx_utils.stats.survival.fit_kaplan_meier`."""
 
 
+def landmark_sentence(landmarks: Sequence[float], unit: str = "months") -> str:
+    """The caption sentence for the dotted landmark lines of a figure (with a leading
+    space), or an empty string when none is drawn.
+
+    Examples
+    --------
+    >>> landmark_sentence([60])
+    ' The dotted line marks 60 months, the landmark quoted in the text.'
+    >>> landmark_sentence([60, 120.0]), landmark_sentence([])
+    (' The dotted lines mark the landmarks quoted in the text (60, 120 months).', '')
+    """
+    marks = [f"{float(t):g}" for t in landmarks]
+    if len(marks) == 1:
+        return f" The dotted line marks {marks[0]} {unit}, the landmark quoted in the text."
+    if marks:
+        return (
+            f" The dotted lines mark the landmarks quoted in the text ({', '.join(marks)} {unit})."
+        )
+    return ""
+
+
 def km_caption(
     ci_type: str,
     alpha: float,
@@ -260,13 +281,7 @@ def km_caption(
             f"Kaplan-Meier estimate with its pointwise {level} confidence band ({scale}); "
             "ticks on the curve mark censored patients."
         )
-    marks = [f"{float(t):g}" for t in landmarks]
-    if len(marks) == 1:
-        text += f" The dotted line marks {marks[0]} {unit}, the landmark quoted in the text."
-    elif marks:
-        text += (
-            f" The dotted lines mark the landmarks quoted in the text ({', '.join(marks)} {unit})."
-        )
+    text += landmark_sentence(landmarks, unit)
     whose = " of each group" if groups else ""
     text += (
         f" Under the axis, at each tick{whose}: the patients still at risk, and the "
@@ -924,7 +939,9 @@ def reverse_km_figure(
     ax.set_xticks(ticks)
     ax.set_xlim(0, max(end, float(ticks[-1])) * 1.02)
     ax.set_xlabel("Months since recurrence")
-    ax.set_ylabel("Patients (%)")  # percent, as every survival axis of the book
+    # both curves are Kaplan-Meier estimates in percent of the patients: alive, or still
+    # followed; the caption says which curve is which, and what the dotted 50% line is
+    ax.set_ylabel("Estimated share of patients (%)")
     ax.set_ylim(0, 102)
     handles, names = ax.get_legend_handles_labels()
     _outside_legend(figure, handles, names)
@@ -950,7 +967,8 @@ def cumulative_incidence_figure(
     ``AalenJohansenFitter`` with a fixed seed, draws the second curve). The curves are
     evaluated at every observed time and drawn as steps up to the last time with a
     patient at risk; the x axis follows the book's tick rule (:func:`book_ticks`),
-    landmarks are dotted and the legend stands above the axes, covering no curve.
+    landmarks are dotted lines, named in the legend ("Landmark (60 months)"), and the
+    legend stands above the axes, covering no curve.
     ``competing`` names the competing events in the legend. ``fig.incidence_curves``
     holds the drawn values (columns ``time``,
     ``one_minus_km``, ``aalen_johansen``).
@@ -960,6 +978,9 @@ def cumulative_incidence_figure(
     >>> fig = cumulative_incidence_figure([2, 3, 5, 8], [1, 2, 1, 0])
     >>> fig.incidence_curves[["one_minus_km", "aalen_johansen"]].iloc[-1].round(3).tolist()
     [0.625, 0.5]
+    >>> fig = cumulative_incidence_figure([2, 3, 5, 8], [1, 2, 1, 0], landmarks=[4])
+    >>> [t.get_text() for t in fig.legends[0].get_texts()][-1]
+    'Landmark (4 months)'
     """
     from nettx_utils.stats.survival import cumulative_incidence
 
@@ -990,8 +1011,13 @@ def cumulative_incidence_figure(
             ax.step(
                 grid, curves[column], where="post", color=colour, ls=style, label=label, zorder=3
             )
-        for at in landmarks:
-            ax.axvline(at, color="#666666", lw=0.9, ls=(0, (1, 2)), zorder=1)
+        marks = ", ".join(f"{float(at):g}" for at in landmarks)
+        for k, at in enumerate(landmarks):
+            # one legend entry names every dotted line
+            name = f"Landmark{'s' if len(landmarks) > 1 else ''} ({marks} months)"
+            ax.axvline(
+                at, color="#666666", lw=0.9, ls=(0, (1, 2)), zorder=1, label=None if k else name
+            )
         ax.set_xlim(-0.02 * t1, 1.02 * t1)
         ax.set_ylim(-0.02, 1.03)
         ax.xaxis.set_major_locator(FixedLocator(ticks))

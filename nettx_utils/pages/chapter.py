@@ -191,7 +191,9 @@ class Chapter:
             return styled(frame, caption, formats)
         return Markdown(
             f"*{caption}: not shown. This table lists single patients, and this cohort is "
-            "not the synthetic one, so the book prints no row-level data.*"
+            "not the synthetic one, so the book prints no table of single patients (its "
+            "Kaplan-Meier figures still show single death and censoring times, as any "
+            "Kaplan-Meier plot does).*"
         )
 
     def beside_the_paper(

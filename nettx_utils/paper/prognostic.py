@@ -887,6 +887,30 @@ def strata_sizes_text(
     return f"{counts}{count_label}; deaths in them: {deaths}{death_label}"
 
 
+def printed_group_values(same_split: bool, same_landmark: bool, landmark_years: float) -> str:
+    """What the paper prints of a two-group survival figure, at this run's choices.
+
+    The paper prints, for its own split of the patients, each group's size and the
+    log-rank p, and each group's survival at its landmark (5 years). ``same_split``
+    says whether this figure splits the paper's patients as the paper does (the
+    synthetic cohort at the paper's cut-off), ``same_landmark`` whether the landmark
+    is the paper's. An empty string: none of the figure's values.
+
+    Examples
+    --------
+    >>> printed_group_values(True, True, 5)
+    "each group's size, its survival at 5 years and the log-rank p"
+    >>> printed_group_values(True, False, 3)
+    "each group's size and the log-rank p"
+    >>> printed_group_values(False, True, 5)
+    ''
+    """
+    if not same_split:
+        return ""
+    survival = f", its survival at {landmark_years:g} years" if same_landmark else ""
+    return f"each group's size{survival} and the log-rank p"
+
+
 def same_split_as_paper(cohort: pd.DataFrame, mib1_threshold_pct: float) -> bool:
     """True when Mib-1 at recurrence split at ``mib1_threshold_pct`` gives the very groups of
     the paper's cut-off (:data:`PAPER_MIB1_THRESHOLD_PCT`): no measured value lies between

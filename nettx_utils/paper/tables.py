@@ -13,7 +13,8 @@ by meaning, never by position.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -22,8 +23,16 @@ from pandas.io.formats.style import Styler
 
 from nettx_utils.data import derived
 from nettx_utils.data.cohort import Dictionary, load_dictionary
-from nettx_utils.formatting import SYNTHETIC_ONLY, fixed, percent_text, row_text, styled
-from nettx_utils.stats.quartiles import SPSS_QUANTILES, quartiles
+from nettx_utils.formatting import (
+    SYNTHETIC_ONLY,
+    decimal_value,
+    fixed,
+    percent_text,
+    row_text,
+    styled,
+    unpublished_mark,
+)
+from nettx_utils.stats.quartiles import SPSS_QUANTILES, Quartiles, quartiles
 
 LOCOREGIONAL_MARK = "\u1d43"  # superscript a: the paper's footnote on locoregional nodes
 PREDOMINANT_MARK = "\u1d47"  # superscript b: the paper's footnote on the predominant treatment
@@ -79,21 +88,37 @@ def flow_paths_note(synthetic: bool, published: pd.DataFrame | None = None) -> s
     )
 
 
-def curve_shape_note(synthetic: bool, printed: str) -> str:
-    """A sentence under a survival curve: which of its values the paper prints, and that
+def curve_shape_note(synthetic: bool, printed: str, *, curves: bool = False) -> str:
+    """A sentence under a survival figure: which of its values the paper prints, and that
     the rest of its shape describes the synthetic cohort only.
+
+    ``printed`` names the values the paper prints; empty when it prints none of them
+    at this run's choices. ``curves`` for a figure with more than one curve.
 
     Examples
     --------
     >>> curve_shape_note(True, "its median")[:40]
     'The paper prints its median; the shape o'
-    >>> curve_shape_note(False, "its median")
-    'The curve is that of your cohort.'
+    >>> curve_shape_note(True, "", curves=True)
+    "The paper prints none of this figure's values at this run's choices; the curves are a property of the synthetic cohort only, not a finding."
+    >>> curve_shape_note(False, "its median"), curve_shape_note(False, "", curves=True)
+    ('The curve is that of your cohort.', 'The curves are those of your cohort.')
     """
     if not synthetic:
-        return "The curve is that of your cohort."
+        return (
+            "The curves are those of your cohort."
+            if curves
+            else "The curve is that of your cohort."
+        )
+    shape = "curves" if curves else "curve"
+    if not printed:
+        return (
+            "The paper prints none of this figure's values at this run's choices; the "
+            f"{shape} {'are' if curves else 'is'} a property of the synthetic cohort only, "
+            "not a finding."
+        )
     return (
-        f"The paper prints {printed}; the shape of the curve between and beyond those "
+        f"The paper prints {printed}; the shape of the {shape} between and beyond those "
         "values is a property of the synthetic cohort only, not a finding."
     )
 
@@ -119,6 +144,50 @@ def describe_landmarks(table: pd.DataFrame, *, decimals: int = 1) -> str:
         for row in table.itertuples()
     ]
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def quartiles_text(
+    q: Quartiles,
+    published: pd.DataFrame,
+    ids: Mapping[str, str],
+    *,
+    synthetic: bool,
+    decimals: int = 1,
+    unit: str = "",
+) -> str:
+    """``median (Q1–Q3)`` for the prose, with no unpublished number left unmarked.
+
+    ``ids`` maps ``"median"``, ``"q1"`` and ``"q3"`` to the ids of the paper's figures in
+    ``published`` (``id, value, decimals``). On the synthetic cohort, when each of the
+    three rounds (halves up) at the paper's precision to the paper's figure, the text is
+    printed at that precision, so it shows only published numbers; otherwise it is the
+    book's ``median (Q1–Q3)`` at ``decimals`` followed by :func:`unpublished_mark`. On a
+    user's cohort: ``q.format(decimals)``. A ``unit`` follows the numbers, before any mark.
+
+    Examples
+    --------
+    >>> paper = pd.DataFrame({"id": ["m", "a", "b"], "value": [87.5, 30.0, 237.5],
+    ...                       "decimals": [1, 0, 1]})
+    >>> ids = {"median": "m", "q1": "a", "q3": "b"}
+    >>> quartiles_text(Quartiles(30.3, 87.5, 237.5, 32), paper, ids, synthetic=True)
+    '87.5 (30–237.5)'
+    >>> quartiles_text(Quartiles(31.0, 87.5, 237.5, 32), paper, ids, synthetic=True, unit="%")[:37]
+    '87.5 (31.0–237.5) % (not printed by t'
+    >>> quartiles_text(Quartiles(30.3, 87.5, 237.5, 32), paper, ids, synthetic=False)
+    '87.5 (30.3–237.5)'
+    """
+    own = f"{q.format(decimals)} {unit}".rstrip()
+    if not synthetic or q.n == 0:
+        return own
+    values = published.set_index("id")
+    texts = {}
+    for field, pid in ids.items():
+        paper_decimals = int(values.at[pid, "decimals"])
+        paper = fixed(float(values.at[pid, "value"]), paper_decimals)
+        if fixed(getattr(q, field), paper_decimals) != paper:
+            return f"{own} {unpublished_mark(True)}"
+        texts[field] = paper
+    return f"{texts['median']} ({texts['q1']}–{texts['q3']}) {unit}".rstrip()
 
 
 def _count_row(key: str, label: str, mask: pd.Series, indent: int = 1) -> dict:
@@ -266,7 +335,114 @@ def table1(
         _header_row("Immunosuppressive treatment"),
         *_levels(cohort["immunosuppression"], "immunosuppression", d),
     ]
-    return _finish(rows)
+    among = {"n_pre_lt_lrt": "with a pre-LT LRT"}
+    return _finish([_with_denominator(row, len(cohort), among.get(row["key"])) for row in rows])
+
+
+def _with_denominator(row: dict, total: int, among: str | None = None) -> dict:
+    """The row with its denominator in the label when it is not every patient.
+
+    A statistic computed on fewer patients than the table's heading counts says on
+    how many: ``among`` names them (else "with a value").
+
+    Examples
+    --------
+    >>> lrt = {"label": "Number of pre-LT LRTs", "denominator": 18, "median": 2.0}
+    >>> _with_denominator(lrt, 32, "with a pre-LT LRT")["label"]
+    'Number of pre-LT LRTs (18 patients with a pre-LT LRT)'
+    >>> _with_denominator({"label": "Age at LT (y)", "denominator": 32}, 32)["label"]
+    'Age at LT (y)'
+    >>> _with_denominator({"label": "T3", "denominator": 1}, 32)["label"]
+    'T3 (of 1 patient with a value)'
+    """
+    denominator = row.get("denominator")
+    if denominator is None or pd.isna(denominator) or int(denominator) >= total:
+        return row
+    n = int(denominator)
+    patients = "patient" if n == 1 else "patients"
+    who = f"{patients} {among or 'with a value'}"
+    label = f"{row['label']} ({n} {who})" if "median" in row else f"{row['label']} (of {n} {who})"
+    return {**row, "label": label}
+
+
+_PARTS = {"median": "median", "q1": "first quartile", "q3": "third quartile"}
+
+
+def _decimals_of(text: str) -> int:
+    """Decimals of a printed number: ``"2"`` -> 0, ``"2.8"`` -> 1."""
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def coarser_paper_notes(
+    table: pd.DataFrame, published: pd.DataFrame, table_name: str = "table1"
+) -> list[str]:
+    """Notes for the rows where the paper's table prints a median or quartile with fewer
+    decimals than the book shows: what is compared, and what the paper's text prints.
+
+    ``table`` is :func:`nettx_utils.paper.published.side_by_side` output (with ``paper``);
+    ``published`` the published values (``id, source, value, decimals, spec``). The
+    book's value is compared at the precision the paper printed; where the paper's
+    text prints the same statistic with more decimals, the note gives that figure and
+    says whether the book's value rounds to it too.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"key": ["m"], "label": ["Mib-1 %"], "decimals": [1],
+    ...     "median": [1.75], "q1": [1.0], "q3": [2.8], "paper": ["2 (1.0–2.8)"]})
+    >>> published = pd.DataFrame({"id": ["t", "r", "d"],
+    ...     "source": ["Table 1", "Results", "Discussion"], "value": [2.0, 1.75, 1.75],
+    ...     "decimals": [0, 2, 2], "spec": ["table1:m@median"] * 3})
+    >>> coarser_paper_notes(table, published)[0]  # doctest: +NORMALIZE_WHITESPACE
+    "Mib-1 %: the paper's table prints the median as a whole number, 2; the book's
+    median, 1.75, is compared at that precision and rounds to it. The paper's text
+    prints this median as 1.75, and the book's value rounds to that too."
+    """
+    from nettx_utils.formatting import printed
+    from nettx_utils.paper.published import rounds_to
+
+    notes = []
+    for row in table.itertuples():
+        paper = getattr(row, "paper", "") or ""
+        found = re.fullmatch(r"(\S+) \((\S+)–(\S+)\)", paper)
+        if not found or pd.isna(row.median):
+            continue
+        own = 1 if pd.isna(row.decimals) else int(row.decimals)
+        for field, text in zip(_PARTS, found.groups(), strict=True):
+            coarse = _decimals_of(text)
+            if coarse >= own or text == "–":
+                continue
+            value, name = float(getattr(row, field)), _PARTS[field]
+            precision = "a whole number" if coarse == 0 else f"{coarse} decimal(s)"
+            verdict = "rounds" if rounds_to(value, float(text), coarse) else "does not round"
+            note = (
+                f"{row.label}: the paper's table prints the {name} as {precision}, {text}; "
+                f"the book's {name}, {shown_exact(value)}, is compared at that precision "
+                f"and {verdict} to it."
+            )
+            finer = published[
+                (published["spec"] == f"{table_name}:{row.key}@{field}")
+                & (published["decimals"].astype(int) > coarse)
+            ].drop_duplicates(["value", "decimals"])  # the Results and the Discussion agree
+            for other in finer.itertuples():
+                figure = printed(other.value, int(other.decimals))
+                agrees = rounds_to(value, float(other.value), int(other.decimals))
+                note += (
+                    f" The paper's text prints this {name} as {figure}, and the book's value "
+                    + ("rounds to that too." if agrees else "does not round to it.")
+                )
+            notes.append(note)
+    return notes
+
+
+def shown_exact(value: float) -> str:
+    """A value with the digits it has (at most 12 significant), no trailing zeros.
+
+    Examples
+    --------
+    >>> shown_exact(1.75), shown_exact(2.0), shown_exact(48.3 + 0.25 * 0.6)
+    ('1.75', '2', '48.45')
+    """
+    return format(decimal_value(value).normalize(), "f")
 
 
 def table2(
@@ -433,21 +609,26 @@ def cutoff_reading(
     )
 
 
-def table_notes(*notes: str, abbreviations: str = "") -> str:
-    """Markdown for the lines under a table: lettered notes, then the abbreviations.
+def table_notes(*notes: str, abbreviations: str = "", remarks: Sequence[str] = ()) -> str:
+    """Markdown for the lines under a table: lettered notes, unlettered remarks, then the
+    abbreviations.
 
     Each note is ``"a: text"``; the letter is printed as a superscript, as in the paper.
+    Each remark (such as a :func:`coarser_paper_notes` sentence) is a line of its own.
 
     Examples
     --------
     >>> print(table_notes("a: First note.", abbreviations="LT, liver transplantation."))
     <sup>a</sup> First note.<br>
     *Abbreviations.* LT, liver transplantation.
+    >>> print(table_notes(remarks=["Age: as printed."]))
+    Age: as printed.
     """
     lines = []
     for note in notes:
         letter, text = note.split(":", 1)
         lines.append(f"<sup>{letter.strip()}</sup> {text.strip()}")
+    lines.extend(remarks)
     if abbreviations:
         lines.append(f"*Abbreviations.* {abbreviations}")
     return "<br>\n".join(lines)

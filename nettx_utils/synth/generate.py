@@ -9,18 +9,30 @@ their printed precision. It describes no real patient.
 How it is built (see ``book/synthetic_cohort.md`` for the long version):
 
 1. **Exact by construction.** Every count of the tables is a fixed composition
-   of the 32 rows. Every median and IQR is obtained by fixing the order
-   statistics that SPSS's quartile rule (numpy ``method="weibull"``) reads.
-2. **Searched once.** The parts that no simple construction gives (the order
-   of deaths, censorings and untreatable progressions behind the Kaplan-Meier
-   figures and log-rank tests, and the Mib-1 triples behind the percentage
-   variations and the rank tests) were found by seeded simulated annealing
-   (:func:`search_survival`, :func:`search_mib1`, and :func:`search_mib1_ties`
-   for the exact ties that the Mann-Whitney p of the two variations needs),
-   finished by three small coded steps, and stored as the *base solution* in
-   :mod:`~nettx_utils.synth.base`, whose ``build_base`` is the whole chain (it
-   gives back the stored values except the Mib-1 triples and the times from
-   diagnosis to LT, see that module).
+   of the 32 rows (the numbers of pre-LT locoregional treatments are a fixed list).
+   Only some medians and IQRs are built by fixing the order statistics that SPSS's
+   quartile rule (numpy ``method="weibull"``) reads: the times from LT to
+   recurrence (the starting values of the survival search, which only permutes
+   them) and the Mib-1 values at the three moments (the specification from which
+   :func:`search_mib1` starts). The other medians and IQRs are not constructed:
+   the searches of point 2 reach them with a penalty for every quartile away from
+   the printed value (``_quartile_miss`` in :mod:`~nettx_utils.synth.search`).
+2. **Searched once.** The parts that no simple construction gives were found by
+   seeded simulated annealing: the order of deaths, censorings and untreatable
+   progressions behind the Kaplan-Meier figures and log-rank tests
+   (:func:`search_survival`, :func:`fit_untreatable_progression`); the Mib-1
+   triples behind the percentage variations and the rank tests
+   (:func:`search_mib1`, and :func:`search_mib1_ties` for the exact ties that the
+   Mann-Whitney p of the two variations needs); the pairings of CgA at recurrence
+   with surgery, of the times from diagnosis to LT with the Mib-1 variation and of
+   the ages with the times to recurrence and the survival times
+   (:func:`search_cga_recurrence`,
+   :func:`search_diagnosis_to_lt`, :func:`search_ages`); and the values of CgA
+   before LT, which only their printed quartiles constrain (:func:`search_cga_lt`).
+   Three small coded steps finish them, and the result is stored as the *base
+   solution* in :mod:`~nettx_utils.synth.base`, whose ``build_base`` is the whole
+   chain (it gives back the stored values except the Mib-1 triples and the times
+   from diagnosis to LT, see that module).
 3. **Seeded walk.** :func:`generate_cohort` starts from the base solution and
    takes a seeded random walk of small moves (jitter a time, a free value, swap
    two equivalent patients), accepting a move only if every target still holds.

@@ -34,6 +34,7 @@ __all__ = [
     "EXERCISE_INTRO",
     "check_answer",
     "ci_width_by_size",
+    "column_cell",
     "confidence_limits",
     "deaths_by_median",
     "decimals_for",
@@ -61,6 +62,7 @@ __all__ = [
     "piecewise_exponential",
     "proportion_text",
     "risk_table",
+    "significant_cell",
     "simulate_power",
     "simulate_trials",
     "unpublished_note",
@@ -846,6 +848,56 @@ def decimals_for(values: Any, significant: int = 2) -> int:
     if not shown.size:
         return significant
     return max(0, significant - 1 - math.floor(math.log10(shown.min())))
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def significant_cell(figures: int = 2) -> Any:
+    """A formatter writing every value with ``figures`` significant figures as a power of
+    ten (``1.1 × 10⁻⁵``), halves rounded up (:func:`nettx_utils.formatting.fixed`); 0 prints
+    ``0``, a value that does not exist prints "–".
+
+    Examples
+    --------
+    >>> cell = significant_cell(2)
+    >>> cell(1.1236e-5), cell(0.000995), cell(0.0128), cell(0.0), cell(float("nan"))
+    ('1.1 × 10⁻⁵', '1.0 × 10⁻³', '1.3 × 10⁻²', '0', '–')
+    """
+
+    def cell(value: float) -> str:
+        if value is None or not math.isfinite(value):
+            return "–"
+        if value == 0:
+            return "0"
+        exponent = math.floor(math.log10(abs(value)))
+        mantissa = fixed(value / 10.0**exponent, figures - 1)
+        if abs(float(mantissa)) >= 10:  # 9.96 -> 10: one power up
+            exponent += 1
+            mantissa = fixed(value / 10.0**exponent, figures - 1)
+        return f"{mantissa} × 10{str(exponent).translate(_SUPERSCRIPT)}"
+
+    return cell
+
+
+def column_cell(values: Any, significant: int = 2, max_decimals: int = 4) -> Any:
+    """One formatter for a whole table column whose values shrink with the cohort's size.
+
+    Fixed decimals (:func:`number_cell`) enough to show the smallest non-zero value with
+    ``significant`` digits (:func:`decimals_for`), as long as that takes at most
+    ``max_decimals``; beyond, every value of the column with ``significant`` significant
+    figures as a power of ten (:func:`significant_cell`), never six decimals. Greenwood's
+    terms are about 1/n²: 0.0011 on 32 patients, 1.1 × 10⁻⁵ on 300.
+
+    Examples
+    --------
+    >>> column_cell([0.001075, 0.0128])(0.0128), column_cell([1.1e-5, 0.02])(0.02)
+    ('0.0128', '2.0 × 10⁻²')
+    """
+    decimals = decimals_for(values, significant)
+    if decimals <= max_decimals:
+        return number_cell(decimals)
+    return significant_cell(significant)
 
 
 def p_phrase(p: float) -> str:

@@ -25,6 +25,7 @@ from nettx_utils.formatting import decimal_value
 from nettx_utils.pages.prose import (
     NOT_COMPUTABLE,
     Items,
+    counted,
     number_text,
     p_phrase,
     p_text,
@@ -46,6 +47,7 @@ __all__ = [
     "best_split",
     "bonferroni",
     "bound_text",
+    "boundary_note",
     "chosen_cut_items",
     "correction_items",
     "cut_test_items",
@@ -69,6 +71,8 @@ __all__ = [
     "sweep_items",
     "verdict_items",
 ]
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 #: Significant figures of a Monte Carlo interval's bounds (:func:`bound_text`). Not the
 #: 3 decimals of the book's p-values: 28 hits in 100,000 shuffles give the interval
@@ -175,6 +179,55 @@ def parameter_items(
             else "the paper's threshold",
         ),
     }
+
+
+def boundary_note(marker: Any, cut: float, published_cut: float, *, mark: str = "") -> str:
+    """Which side of the cut-off a value exactly at it falls on, in the book's code and in
+    the paper's labels.
+
+    The book's split is ``marker <= cut`` against ``marker > cut``
+    (:func:`nettx_utils.stats.cutoffs.scan_cutoffs`): a recurrence exactly at the cut-off is
+    early. At the paper's cut-off the paper is not consistent: its Table 2 labels the
+    groups "<24 mo" and "≥24 mo" (a recurrence at exactly 24 months late), its Abstract
+    and Results "≤24" and ">24" (early, as the book), its Discussion "<24" and ">24"
+    (neither). The readings differ only for a value
+    exactly at the cut-off, so the note counts those on the cohort (``mark`` labels the
+    count). At another cut-off only the book's side is stated.
+
+    Examples
+    --------
+    >>> boundary_note([10.0, 24.0, 30.0], 24, 24, mark="m")[-75:]
+    '1 patient recurs at exactly 24 months (m), so the two readings differ here.'
+    >>> boundary_note([10.0, 30.0], 24, 24).endswith("give the same groups.")
+    True
+    >>> boundary_note([10.0, 30.0], 36, 24)[-45:]
+    'in the early group (at or below the cut-off).'
+    """
+    values = pd.Series(marker, dtype=float).dropna()
+    if float(cut) != float(published_cut):
+        return (
+            f"The book's code puts a recurrence exactly {cut:g} months after the transplant in "
+            "the early group (at or below the cut-off)."
+        )
+    at_cut = int((values == float(cut)).sum())
+    label = f" ({mark})" if mark else ""
+    head = (
+        f"The book's code puts a recurrence exactly {cut:g} months after the transplant in the "
+        f"early group (at or below the cut-off). The paper is ambiguous on that side: its "
+        f'Table 2 labels the groups "<{cut:g} mo" and "≥{cut:g} mo", which would make it '
+        f'late, its Abstract and Results write "≤{cut:g}" and ">{cut:g}", as the book does, '
+        f'and its Discussion "<{cut:g}" and ">{cut:g}", which names neither side. '
+    )
+    if at_cut:
+        verb = "recurs" if at_cut == 1 else "recur"
+        return head + (
+            f"{counted(at_cut, 'patient')} {verb} at exactly {cut:g} months{label}, so the two "
+            "readings differ here."
+        )
+    return head + (
+        f"No patient recurs at exactly {cut:g} months{label}, so both readings give the "
+        "same groups."
+    )
 
 
 def cut_test_items(row: pd.Series) -> Items:
@@ -609,17 +662,21 @@ def fixed_cut_test(
 
 def bound_text(value: float) -> str:
     """One bound of a confidence interval for a probability, at :data:`BOUND_DIGITS`
-    significant figures, written out in full (no exponent), as a number, not as a
-    p-value: a bound of exactly 0 (no shuffle reached the observed statistic) reads "0",
-    never "< 0.001", and a bound above 0 never reads 0, however small. Halves round up
-    as the tables round them (:func:`nettx_utils.formatting.decimal_value`).
+    significant figures, as a number, not as a p-value: a bound of exactly 0 (no shuffle
+    reached the observed statistic) reads "0", never "< 0.001", and a bound above 0 never
+    reads 0, however small. Down to 0.0001 it is written out in full; below, as a power
+    of ten (``3.7 × 10⁻⁵``, as :func:`nettx_utils.pages.prose.p_significant` writes such a p),
+    so that no bound needs six or more decimals, whatever the number of permutations.
+    Halves round up as the tables round them (:func:`nettx_utils.formatting.decimal_value`).
 
     Examples
     --------
     >>> bound_text(0.0), bound_text(0.000193), bound_text(0.0003995), bound_text(0.0125)
     ('0', '0.00019', '0.00040', '0.013')
     >>> bound_text(3.69e-5), bound_text(0.119), bound_text(1.0), bound_text(float("nan"))
-    ('0.000037', '0.12', '1.0', 'not computable')
+    ('3.7 × 10⁻⁵', '0.12', '1.0', 'not computable')
+    >>> bound_text(9.96e-5), bound_text(1.04e-7)
+    ('0.00010', '1.0 × 10⁻⁷')
     """
     if not math.isfinite(value):
         return NOT_COMPUTABLE
@@ -630,6 +687,10 @@ def bound_text(value: float) -> str:
     rounded = exact.quantize(quantum, rounding=ROUND_HALF_UP)
     if rounded.adjusted() > exact.adjusted():  # 0.000995 -> 0.0010: keep 2 figures
         rounded = rounded.quantize(quantum.scaleb(1), rounding=ROUND_HALF_UP)
+    if rounded.adjusted() < -4:  # below 0.0001: a power of ten, never six decimals
+        exponent = rounded.adjusted()
+        mantissa = rounded.scaleb(-exponent)
+        return f"{mantissa:f} × 10{str(exponent).translate(_SUPERSCRIPT)}"
     return f"{rounded:f}"
 
 

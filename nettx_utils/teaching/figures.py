@@ -14,24 +14,29 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
-from nettx_utils.figures.plots import PALETTE
+from nettx_utils.figures.plots import BOOK_TIME_STEP, PALETTE
+from nettx_utils.pages.prose import p_significant
 from nettx_utils.stats.cutoffs import MaxSelectedResult
 from nettx_utils.teaching.cutoff_problem import SearchCorrection
 
 __all__ = [
     "bootstrap_figure",
     "message_figure",
+    "month_ticks",
     "null_max_caption",
     "null_max_figure",
     "observed_on_scale",
+    "p_axis_ticks",
     "pairing_figure",
     "power_figure",
     "sweep_figure",
+    "sweep_scale_note",
 ]
 
 _GREY = "#666666"
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 _LEGEND = {"fontsize": 8, "frameon": False}
 
 
@@ -50,6 +55,34 @@ def message_figure(text: str) -> Figure:
     return figure
 
 
+def month_ticks(low: float, high: float, step: float = BOOK_TIME_STEP) -> np.ndarray:
+    """Ticks of a months axis from ``low`` to ``high`` on the book's rule: the multiples
+    of ``step`` (24 months, :data:`nettx_utils.figures.plots.BOOK_TIME_STEP`, as the Kaplan-Meier
+    figures, :func:`nettx_utils.figures.plots.book_ticks`) inside the range. A range holding fewer
+    than three of them ticks every half step (12 months, the paper's other spacing); one
+    holding more than 15 doubles the step until it fits.
+
+    Examples
+    --------
+    >>> month_ticks(12, 60).tolist(), month_ticks(0, 120).tolist()
+    ([12.0, 24.0, 36.0, 48.0, 60.0], [0.0, 24.0, 48.0, 72.0, 96.0, 120.0])
+    >>> month_ticks(6, 30).tolist(), len(month_ticks(0, 1200))
+    ([12.0, 24.0], 13)
+    """
+
+    def inside(width: float) -> np.ndarray:
+        first, last = math.ceil(low / width - 1e-9), math.floor(high / width + 1e-9)
+        return width * np.arange(first, last + 1, dtype=float)
+
+    ticks = inside(step)
+    if len(ticks) < 3:
+        return inside(step / 2)
+    while len(ticks) > 15:
+        step *= 2
+        ticks = inside(step)
+    return ticks
+
+
 def sweep_figure(
     scan: pd.DataFrame,
     cut: float,
@@ -60,6 +93,7 @@ def sweep_figure(
     name: str,
     alpha: float,
     show_marker: bool = True,
+    months_axis: bool = False,
 ) -> Figure:
     """The unadjusted log-rank p against the cut-off (log scale), ``cut`` marked.
 
@@ -67,6 +101,11 @@ def sweep_figure(
     marker values are ticked along the bottom, since the p-value only changes
     where a patient moves from one group to the other. ``show_marker=False`` leaves
     the ticks out (on a real cohort they would show each patient's value).
+    ``months_axis=True`` ticks the cut-off axis on the book's months rule
+    (:func:`month_ticks`). The p axis ticks whole powers of ten at a stride that keeps
+    at most seven labels however far down the p-values go (:func:`p_axis_ticks`); every
+    p is drawn where it is, and :func:`sweep_scale_note` says in the caption how far
+    down they reach when that is beyond what the chi-square approximation can vouch for.
     """
     figure = Figure(figsize=(6.4, 3.6), layout="constrained")
     ax = figure.subplots()
@@ -78,7 +117,11 @@ def sweep_figure(
         ax.step(ok["cutoff"], shown, where="post", color=PALETTE[0], lw=1.4)
         ax.plot(ok["cutoff"], shown, "o", color=PALETTE[0], ms=2.5)
         ax.set_yscale("log")
-        ax.set_ylim(min(shown.min(), alpha) / 2, 1.05)
+        bottom = min(shown.min(), alpha) / 2
+        ax.set_ylim(bottom, 1.05)
+        ax.yaxis.set_major_locator(FixedLocator(p_axis_ticks(bottom)))
+        if p_axis_ticks(bottom).size > 1 and p_axis_ticks(bottom)[1] < 0.05:  # stride > 1
+            ax.yaxis.set_minor_locator(NullLocator())
     else:
         ax.text(0.5, 0.5, "no admissible cut-off on this cohort", transform=ax.transAxes,
                 ha="center")  # fmt: skip
@@ -92,6 +135,8 @@ def sweep_figure(
         ax.plot(seen, np.full(len(seen), 0.025), "|", color="#444444", ms=8,
                 transform=ax.get_xaxis_transform(), label=f"observed {what}")  # fmt: skip
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _p_tick(v)))
+    if months_axis:
+        ax.set_xticks(month_ticks(float(scan["cutoff"].min()), float(scan["cutoff"].max())))
     ax.set_xlabel(xlabel)
     ax.set_ylabel("Log-rank p (unadjusted)" + (", log scale" if len(ok) else ""))
     _legend_outside(figure, ax, ncols=3)
@@ -100,6 +145,61 @@ def sweep_figure(
 
 #: The smallest p-value a p axis writes as a decimal; below it ticks read as powers of 10.
 P_DECIMAL = 1e-4
+
+#: Below this p, the caption says that the chi-square approximation cannot vouch for the
+#: digits (:func:`sweep_scale_note`).
+TAIL_P = 1e-6
+
+
+def p_axis_ticks(bottom: float, most: int = 7) -> np.ndarray:
+    """Ticks of a logarithmic p axis from 1 down to ``bottom``: whole powers of ten at the
+    smallest stride of 1, 2, 5, 10, 20, 50, ... decades that gives at most ``most`` ticks.
+
+    Examples
+    --------
+    >>> p_axis_ticks(0.01).tolist(), p_axis_ticks(1.3e-5).tolist()[-1]
+    ([1.0, 0.1, 0.01], 0.0001)
+    >>> [f"{t:.0e}" for t in p_axis_ticks(2e-49)]
+    ['1e+00', '1e-10', '1e-20', '1e-30', '1e-40']
+    """
+    decades = max(1, math.floor(-math.log10(bottom) + 1e-9)) if bottom < 1 else 1
+    stride, factors = 1, (1, 2, 5)
+    power = 0
+    while decades // stride + 1 > most:
+        power += 1
+        stride = factors[power % 3] * 10 ** (power // 3)
+    return 10.0 ** -(stride * np.arange(decades // stride + 1, dtype=float))
+
+
+def sweep_scale_note(scan: pd.DataFrame) -> str:
+    """The sentence of a sweep figure's caption on how far down its p-values go.
+
+    When the smallest admissible p lies below :data:`TAIL_P`, the caption says so and
+    what such a p means: so far in the tail the chi-square approximation of the log-rank
+    test is not accurate to any digit one would print, so the p says only that it lies
+    far below any significance level. Otherwise it says that every p is drawn at its
+    value.
+
+    Examples
+    --------
+    >>> tiny = pd.DataFrame({"cutoff": [1.0, 2.0], "p_value": [4.47e-49, 0.2],
+    ...                      "admissible": [True, True]})
+    >>> sweep_scale_note(tiny)[:60]
+    'On this cohort the p-values reach 4.5 × 10⁻⁴⁹, at the bottom'
+    >>> sweep_scale_note(tiny.assign(p_value=[0.003, 0.2]))
+    'Every p-value is drawn at its value.'
+    """
+    ok = scan[scan["admissible"] & scan["p_value"].notna()]["p_value"]
+    if not len(ok) or float(ok.min()) >= TAIL_P:
+        return "Every p-value is drawn at its value."
+    return (
+        f"On this cohort the p-values reach {p_significant(float(ok.min()))}, at the bottom "
+        "of the axis; every p is drawn at its value, "
+        f"but below 10{str(round(math.log10(TAIL_P))).translate(_SUPERSCRIPT)} the "
+        "chi-square approximation of the log-rank "
+        "test is not accurate to any printed digit, so such a p says only that it lies far "
+        "below any significance level, not how far."
+    )
 
 
 def _p_tick(value: float) -> str:

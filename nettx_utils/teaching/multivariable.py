@@ -42,7 +42,15 @@ __all__ = [
 ]
 
 HR_COLUMNS = ["predictor", "HR", "lower 95%", "upper 95%", "p"]
-_BOOT_COLUMNS = ["resample", "predictor", "penalised_coef", "flipped", "converged", "selected"]
+_BOOT_COLUMNS = [
+    "resample",
+    "predictor",
+    "penalised_coef",
+    "penalised_ok",
+    "flipped",
+    "converged",
+    "selected",
+]
 
 
 def candidate_labels(early_recurrence_months: float) -> dict[str, str]:
@@ -258,9 +266,13 @@ def bootstrap_coefficients(
 
     Returns ``(boot, full_coef)``: ``full_coef`` the penalised coefficients on all
     the data; ``boot`` one row per resample and predictor with the penalised
-    coefficient, whether its sign is opposite to the full data's (``flipped``),
-    whether the unpenalised fit converged and whether it gave p < ``alpha``
-    (``selected``). A resample without deaths is skipped. When the model cannot be
+    coefficient, whether the penalised fit gave it as a finite estimate
+    (``penalised_ok``: Newton settled and the coefficient is not NaN, as it is for a
+    predictor that does not vary in the resample), whether its sign is opposite to
+    the full data's (``flipped``, False wherever ``penalised_ok`` is False: a failed
+    fit has no sign), whether the unpenalised fit converged to a finite coefficient
+    (``converged``) and whether it gave
+    p < ``alpha`` (``selected``). A resample without deaths is skipped. When the model cannot be
     fitted (:func:`can_fit`), ``boot`` is empty and ``full_coef`` None.
     """
     if not can_fit(complete, used):
@@ -273,18 +285,20 @@ def bootstrap_coefficients(
         pick = rng.integers(0, len(complete), len(complete))
         if e[pick].sum() < 1:
             continue
-        ridge_coef = cox_fit(X[pick], t[pick], e[pick], penalizer)[0]
+        ridge_coef, _, ridge_ok = cox_fit(X[pick], t[pick], e[pick], penalizer)
         plain_coef, plain_se, ok = cox_fit(X[pick], t[pick], e[pick], 0.0)
         p_values = 2 * norm.sf(np.abs(plain_coef / plain_se))
         for j, name in enumerate(used):
+            fitted = bool(ridge_ok and np.isfinite(ridge_coef[j]))
             rows.append(
                 {
                     "resample": b,
                     "predictor": name,
                     "penalised_coef": ridge_coef[j],
-                    "flipped": np.sign(ridge_coef[j]) == -np.sign(full_coef[j]),
-                    "converged": ok,
-                    "selected": ok and p_values[j] < alpha,
+                    "penalised_ok": fitted,
+                    "flipped": bool(fitted and np.sign(ridge_coef[j]) == -np.sign(full_coef[j])),
+                    "converged": bool(ok and np.isfinite(plain_coef[j])),
+                    "selected": bool(ok and p_values[j] < alpha),
                 }
             )
     return pd.DataFrame(rows, columns=_BOOT_COLUMNS), full_coef
@@ -297,15 +311,35 @@ def stability_table(
     labels: Mapping[str, str],
     alpha: float,
 ) -> pd.DataFrame:
-    """Per predictor: full-data hazard ratio, share of resamples with the sign flipped,
-    share with p < ``alpha`` among converged fits, share without a finite fit."""
+    """Per predictor: full-data hazard ratio, share of resamples with the sign flipped
+    among those whose penalised fit gave the coefficient (a failed fit has no sign, so it
+    is left out of the share, not counted as "not flipped"), the number of resamples whose
+    penalised fit failed, the share with p < ``alpha`` among converged unpenalised fits,
+    and the share without a finite unpenalised fit.
+
+    Examples
+    --------
+    >>> boot = pd.DataFrame({"resample": [0, 1, 2], "predictor": ["a"] * 3,
+    ...                      "penalised_coef": [-0.1, np.nan, 0.2],
+    ...                      "penalised_ok": [True, False, True],
+    ...                      "flipped": [True, False, False], "converged": [True] * 3,
+    ...                      "selected": [False] * 3})
+    >>> row = stability_table(boot, np.log([2.0]), ["a"], {"a": "A"}, 0.05).iloc[0]
+    >>> float(row["sign flipped"]), int(row["penalised fit failed"])
+    (0.5, 1)
+    """
     significant = f"p < {alpha:g}"
-    columns = ["predictor", "HR (penalised, full data)", "sign flipped", significant]
-    columns.append("no finite estimate")
+    columns = ["predictor", "HR (penalised, full data)", "sign flipped", "penalised fit failed"]
+    columns += [significant, "no finite estimate"]
     if not len(boot):
         return pd.DataFrame(columns=columns)
+    boot = boot.assign(
+        flipped=boot["flipped"].astype(bool) & boot["penalised_ok"].astype(bool),
+        penalised_ok=boot["penalised_ok"].astype(bool),
+    )
     stability = boot.groupby("predictor", sort=False).agg(
-        flipped=("flipped", "mean"),
+        flipped=("flipped", "sum"),
+        penalised_ok=("penalised_ok", "sum"),
         selected=("selected", "sum"),
         converged=("converged", "sum"),
         resamples=("converged", "size"),
@@ -314,21 +348,30 @@ def stability_table(
         stability["converged"] > 0
     )
     stability["no finite estimate"] = 1 - stability["converged"] / stability["resamples"]
+    stability["flipped"] = stability["flipped"] / stability["penalised_ok"].where(
+        stability["penalised_ok"] > 0
+    )
+    stability["penalised fit failed"] = stability["resamples"] - stability["penalised_ok"]
     stability = stability.reindex(list(used))
     stability.insert(0, "HR (penalised, full data)", np.exp(full_coef))
     stability.index = [labels[name] for name in stability.index]
     stability = stability.rename(columns={"flipped": "sign flipped", "selected": significant})
-    return stability.drop(columns=["converged", "resamples"]).rename_axis("predictor").reset_index()
+    stability = stability.drop(columns=["converged", "resamples", "penalised_ok"])
+    return stability.rename_axis("predictor").reset_index()[columns]
 
 
 def stability_items(
     boot: pd.DataFrame, stability: pd.DataFrame, early_label: str, alpha: float
 ) -> Items:
     """The bootstrap in the prose: resamples, the most often flipped predictor and how often,
-    the share of resamples without a finite fit, and how often ``early_label`` had p < alpha."""
+    the share of resamples without a finite unpenalised fit, the number whose penalised fit
+    failed for some predictor (``ridge_failed``, left out of the sign-flip shares by
+    :func:`stability_table`), and how often ``early_label`` had p < alpha."""
     flip = stability["sign flipped"].astype(float)
     max_flip = flip.max() if len(flip) else math.nan
-    diverged = 1 - boot.groupby("resample")["converged"].first().mean() if len(boot) else math.nan
+    by_resample = boot.groupby("resample") if len(boot) else None
+    diverged = 1 - by_resample["converged"].all().mean() if len(boot) else math.nan
+    failed = int((~by_resample["penalised_ok"].all()).sum()) if len(boot) else 0
     early_selected = (
         stability.set_index("predictor")[f"p < {alpha:g}"].get(early_label, math.nan)
         if len(stability)
@@ -348,6 +391,14 @@ def stability_items(
             None,
         ),
         "diverged": (diverged, share_text(diverged)),
+        "ridge_failed": (failed, counted(failed, "resample")),
+        "ridge_failed_sentence": (
+            failed,
+            f"The penalised fit left a coefficient unestimated in {counted(failed, 'resample')} "
+            "(not counted in that predictor's share of sign changes)."
+            if failed
+            else "The penalised fit gave every coefficient in every resample.",
+        ),
         "early_selected": (early_selected, share_text(early_selected)),
     }
 

@@ -28,12 +28,14 @@ from nettx_utils.pages.prose import (
     p_text,
     share_text,
 )
+from nettx_utils.paper.published import book_text
 from nettx_utils.stats import association
 
 __all__ = [
     "AUTO_EXACT_MAX",
     "AUTO_PERMUTATION_MAX",
     "COMPARISONS",
+    "PAPER_MANN_WHITNEY",
     "TIME_POINTS",
     "auto_rule_items",
     "both_tests",
@@ -42,6 +44,7 @@ __all__ = [
     "exact_demo_items",
     "exact_vs_asymptotic",
     "lt_only_items",
+    "mann_whitney_p_text",
     "p_value_items",
     "pair_counts",
     "simulate_paired_studies",
@@ -252,9 +255,54 @@ def both_tests(cohort: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def p_value_items(tests: pd.DataFrame, alpha: float) -> Items:
+#: The comparisons whose Mann-Whitney p the paper prints, with the id of that printed
+#: value in ``data/published_values.csv``.
+PAPER_MANN_WHITNEY = {
+    "primary_lt": "res_mib1_primary_vs_lt_p",
+    "lt_recurrence": "res_mib1_lt_vs_recurrence_p",
+}
+
+
+def mann_whitney_p_text(p: float, key: str, published: pd.DataFrame | None = None) -> str:
+    """A Mann-Whitney p of comparison ``key`` as the page writes it.
+
+    With ``published`` (the published values; pass them on the synthetic cohort only)
+    and a comparison whose p the paper prints (:data:`PAPER_MANN_WHITNEY`), the p is
+    written as the paper prints it when it reproduces it ("< 0.0001", not the book's
+    "< 0.001"), by :func:`nettx_utils.paper.published.book_text`; otherwise as the book
+    writes every p (:func:`nettx_utils.pages.prose.p_text`).
+
+    Examples
+    --------
+    >>> paper = pd.DataFrame({"id": ["res_mib1_primary_vs_lt_p"], "value": [0.0001],
+    ...                       "decimals": [4], "bound": ["<"]})
+    >>> mann_whitney_p_text(3e-6, "primary_lt", paper), mann_whitney_p_text(3e-6, "primary_lt")
+    ('< 0.0001', '< 0.001')
+    >>> mann_whitney_p_text(3e-6, "primary_recurrence", paper)
+    '< 0.001'
+    """
+    pid = PAPER_MANN_WHITNEY.get(key)
+    if published is None or pid is None or not np.isfinite(p):
+        return p_text(p)
+    row = published.set_index("id").loc[pid]
+    bound = row["bound"] if isinstance(row["bound"], str) and row["bound"].strip() else None
+    return book_text(p, int(row["decimals"]), float(row["value"]), bound, "p_value")
+
+
+def _phrase(text: str) -> str:
+    """ "p = ..." or "p < ..." around a p already written (:func:`nettx_utils.pages.prose.p_phrase`)."""
+    if text == NOT_COMPUTABLE:
+        return f"p {text}"
+    return f"p {text}" if text[0] in "<>" else f"p = {text}"
+
+
+def p_value_items(
+    tests: pd.DataFrame, alpha: float, published: pd.DataFrame | None = None
+) -> Items:
     """``p_mw_<key>`` and ``p_sr_<key>`` of :func:`both_tests`, and ``disagree``: the
-    comparisons where one test is below ``alpha`` and the other not."""
+    comparisons where one test is below ``alpha`` and the other not. With ``published``
+    (synthetic cohort only) the Mann-Whitney p-values the paper prints are written as it
+    prints them (:func:`mann_whitney_p_text`)."""
     items: Items = {}
     disagree = []
     for key in COMPARISONS:
@@ -263,8 +311,11 @@ def p_value_items(tests: pd.DataFrame, alpha: float) -> Items:
         for short, test in _TESTS.items():
             hit = sub[sub["test"].str.contains(test)]
             p[short] = float(hit["p_value"].iloc[0]) if len(hit) else math.nan
-            items[f"p_{short}_{key}"] = (p[short], p_text(p[short]))
-            items[f"p_{short}_{key}_eq"] = (p[short], p_phrase(p[short]))
+            text = (
+                mann_whitney_p_text(p[short], key, published) if short == "mw" else p_text(p[short])
+            )
+            items[f"p_{short}_{key}"] = (p[short], text)
+            items[f"p_{short}_{key}_eq"] = (p[short], _phrase(text))
         if all(np.isfinite(list(p.values()))) and (p["mw"] < alpha) != (p["sr"] < alpha):
             disagree.append(comparison_name(key))
     level = f"at the {alpha:g} level"
@@ -636,9 +687,12 @@ def zero_checks(x: Any, y: Any, *, name: str, mark: str = "") -> Items:
     }
 
 
-def view_of_tests(tests: pd.DataFrame) -> pd.DataFrame:
+def view_of_tests(tests: pd.DataFrame, published: pd.DataFrame | None = None) -> pd.DataFrame:
     """:func:`both_tests` as the chapter shows it: readable headers, p as the book writes
-    it (:func:`nettx_utils.pages.prose.p_text`), no internal keys."""
+    it (:func:`nettx_utils.pages.prose.p_text`; with ``published``, on the synthetic cohort, the
+    Mann-Whitney p-values the paper prints as it prints them, :func:`mann_whitney_p_text`),
+    no internal keys."""
+    keys = {comparison_name(key): key for key in COMPARISONS}
     view = pd.DataFrame(
         {
             "comparison": tests["comparison"],
@@ -648,7 +702,14 @@ def view_of_tests(tests: pd.DataFrame) -> pd.DataFrame:
             "statistic is": tests["statistic_name"]
             if "statistic_name" in tests
             else ["" for _ in range(len(tests))],
-            "p": [p_text(p) for p in tests["p_value"]],
+            "p": [
+                mann_whitney_p_text(p, keys.get(name, ""), published)
+                if "Mann-Whitney" in test
+                else p_text(p)
+                for p, name, test in zip(
+                    tests["p_value"], tests["comparison"], tests["test"], strict=True
+                )
+            ],
             "method": tests["method"],
         }
     )
