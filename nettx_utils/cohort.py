@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import datetime
 import difflib
+import functools
 import io
 import json
 import os
@@ -450,7 +451,7 @@ def _normalise_header(table: pd.DataFrame, dictionary: Dictionary, source: str) 
     renamed = {
         c: known[_key(c)] for c in table.columns if c not in known.values() and _key(c) in known
     }
-    table = table.rename(columns=renamed)
+    table = table.rename(columns=renamed) if renamed else table.copy(deep=False)  # cells not copied
     repeated = sorted({n for n in table.columns if list(table.columns).count(n) > 1})
     if repeated:
         raise CohortError(
@@ -584,21 +585,26 @@ class _Cells:
         else:
             codes, uniques = pd.factorize(raw.to_numpy(dtype=object), use_na_sentinel=False)
         self.codes, self.index = codes, raw.index
-        unstripped = pd.Series(uniques, dtype=object).astype(str)
-        self.text = unstripped.str.strip()
+        # numpy's string functions loop in C (pandas' .str calls Python per text): an
+        # identifier column has as many distinct texts as rows.
+        unstripped = np.asarray(uniques, dtype=object).astype(np.dtypes.StringDType())
+        stripped = np.strings.strip(unstripped)
+        self._strings, self._lengths = stripped, np.strings.str_len(stripped)
+        self.text = pd.Series(stripped.astype(object), dtype=object)
         # The raw texts are distinct; stripped, they stay so unless stripping changed one.
-        self.distinct = bool((self.text == unstripped).all()) or self.text.is_unique
+        self.distinct = bool((stripped == unstripped).all()) or self.text.is_unique
 
+    @functools.cached_property
     def missing(self) -> pd.Series:
         """Which distinct texts are a missing-value word (:data:`MISSING_WORDS`), in any case.
 
         Only texts as short as the longest word are lowered and looked up: an identifier
         column has as many distinct texts as rows.
         """
-        short = (self.text.str.len() <= max(map(len, MISSING_WORDS))).to_numpy(dtype=bool)
+        short = self._lengths <= max(map(len, MISSING_WORDS))
         found = np.zeros(len(self.text), dtype=bool)
-        lowered = pd.Series(self.text.to_numpy(dtype=object)[short], dtype=object).str.lower()
-        found[short] = lowered.isin(MISSING_WORDS).to_numpy(dtype=bool)
+        lowered = np.strings.lower(self._strings[short]).astype(object)
+        found[short] = pd.Series(lowered, dtype=object).isin(MISSING_WORDS).to_numpy(dtype=bool)
         return pd.Series(found, index=self.text.index)
 
     def repeated(self) -> np.ndarray:
@@ -625,7 +631,7 @@ def _convert(raw: pd.Series | _Cells, column: Column, source: str, decimal: str 
     """One column's text cells typed by its dictionary entry; a broken rule raises."""
     cells = raw if isinstance(raw, _Cells) else _Cells(raw)
     text = cells.text
-    is_missing = cells.missing()
+    is_missing = cells.missing
     if is_missing.any() and not column.missing:
         raise CohortError(
             f"{source}: column {column.name!r} has empty cells at "
