@@ -52,6 +52,7 @@ def summary(results: dict) -> dict[str, dict]:
                 [c["steps"][step]["seconds"] for c in children],
                 [c["steps"][step]["peak_rss_mib"] for c in children],
                 load,
+                [c["steps"][step].get("cpu_seconds", float("nan")) for c in children],
             )
     for case, label in (("synth", "synth"), ("permutation", "permutation test, 10,000")):
         runs = cases.get(case)

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from nettx_utils.data import derived
-from nettx_utils.data.cohort import load_cohort, load_dictionary, read_table
+from nettx_utils.data.cohort import load_dictionary, read_table, validate_cohort
 from nettx_utils.paper import prognostic, tables
 from nettx_utils.project import DEFAULT_COHORT
 from nettx_utils.stats.survival import (
@@ -74,14 +74,25 @@ def core_analyses(path: Path) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
 
     def timed(name: str, step: Callable[[], object]) -> object:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         value = step()
-        out[name] = {"seconds": time.perf_counter() - start, "peak_rss_mib": peak_rss_mib()}
+        out[name] = {
+            "seconds": time.perf_counter() - start,
+            "cpu_seconds": time.process_time() - cpu,
+            "peak_rss_mib": peak_rss_mib(),
+        }
         return value
+
+    def load() -> pd.DataFrame:
+        # Timed in its two parts: parsing the file into text cells, then checking and
+        # converting them by the dictionary (issue 14 asks for the second at <= 2 s).
+        table = timed("read the file", lambda: read_table(path))
+        rules = load_dictionary()
+        return timed("dictionary check", lambda: validate_cohort(table, rules, source=str(path)))
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # resampled durations above warn_above warn once
-        cohort = timed("dictionary check", lambda: load_cohort(path))
+        cohort = load()
     timed("Table 1", lambda: tables.table1(cohort))
     months = derived.os_from_lt_months(cohort)
     died = derived.event_flags(cohort["died"])

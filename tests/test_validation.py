@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -373,3 +374,89 @@ def test_an_age_gap_within_the_tolerance_is_accepted_silently(tmp_path):
     table.to_csv(path, index=False)
     (message,) = _age_warnings(path)
     assert "differs by +1.1 years" in message and "at row 2 (" in message
+
+
+# ------------------------------------------------------- several errors at once (issue 14)
+
+
+def _text_cohort(n: int) -> pd.DataFrame:
+    """The good base cohort's rows repeated to ``n`` patients, as text, with new ids."""
+    base = pd.read_csv(DATA / "good" / "base.csv", dtype=str, keep_default_na=False)
+    table = base.iloc[[i % len(base) for i in range(n)]].reset_index(drop=True)
+    table["patient_id"] = [f"P-{i:04d}" for i in range(n)]
+    return table
+
+
+def _message(table: pd.DataFrame, tmp_path: Path, capsys) -> str:
+    path = tmp_path / "planted.csv"
+    table.to_csv(path, index=False)
+    assert cli.main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {path}: ") and err.count("error:") == 1
+    assert "Traceback" not in err
+    return err
+
+
+def test_errors_planted_in_several_columns_are_each_reported_with_their_rows(tmp_path, capsys):
+    table = _text_cohort(40)
+    table.loc[[3, 17], "sex"] = "alien"
+    table.loc[5:11, "age_at_lt_years"] = "-1"  # 7 rows: the first 5 shown, then a count
+    table.loc[2, "n_pre_lt_lrt"] = "1.5"
+    table.loc[30, "mib1_lt_pct"] = "150"
+    table.loc[20, "died"] = "maybe"
+    err = _message(table, tmp_path, capsys)
+    expected = [  # dictionary order; spreadsheet rows (the header is row 1)
+        "column 'sex' has unknown value(s) 'alien', 'alien' at rows 5, 19; "
+        "expected one of female, male.",
+        "column 'age_at_lt_years' has value(s) '-1', '-1', '-1', '-1', '-1' at rows "
+        "7, 8, 9, 10, 11 and 2 more; expected 0 to 100 years.",
+        "column 'n_pre_lt_lrt' has non-integer value(s) '1.5' at row 4; expected a whole number.",
+        "column 'mib1_lt_pct' has value(s) '150' at row 32; expected 0 to 100 %.",
+        "column 'died' has 'maybe' at row 22; expected 0/1 (or yes/no, true/false).",
+    ]
+    positions = [err.find(text) for text in expected]
+    assert -1 not in positions, err
+    assert positions == sorted(positions)
+    assert len(err.strip().splitlines()) == len(expected)  # one line per broken column
+
+
+def test_rules_across_columns_are_each_reported_with_their_rows(tmp_path, capsys):
+    table = _text_cohort(40)
+    table.loc[25, "patient_id"] = " P-0001 "  # the same code as row 3 once stripped
+    alive = table.index[table["died"] == "0"][:2]
+    table.loc[alive, "death_cause"] = "other"
+    followup = pd.to_numeric(table.loc[10, "months_recurrence_to_last_followup"])
+    table.loc[10, "months_recurrence_to_untreatable_progression"] = f"{followup + 5:g}"
+    dead = table.index[table["died"] == "1"][-1]
+    table.loc[dead, "disease_free_at_last_followup"] = "1"
+    err = _message(table, tmp_path, capsys)
+    rows = ", ".join(str(i + 2) for i in alive)
+    expected = [
+        "column 'patient_id' repeats 'P-0001' at rows 3, 27; expected one row per patient.",
+        f"column 'death_cause' is filled for patients with died = 0 at rows {rows};",
+        "column 'months_recurrence_to_untreatable_progression' exceeds "
+        "'months_recurrence_to_last_followup' at row 12;",
+        f"column 'disease_free_at_last_followup' is 1 for patients who died at row {dead + 2};",
+    ]
+    positions = [err.find(text) for text in expected]
+    assert -1 not in positions, err
+    assert positions == sorted(positions)
+
+
+def test_repeated_identifiers_match_pandas_duplicated():
+    from nettx_utils.data.cohort import _Cells
+
+    rng = np.random.default_rng(14)
+    codes = [f"C-{i}" for i in rng.integers(0, 300, 500)]
+    padded = [f"{' ' * rng.integers(0, 2)}{c}{' ' * rng.integers(0, 2)}" for c in codes]
+    for raw in (pd.Series(codes, dtype="category"), pd.Series(padded, dtype="category")):
+        expected = pd.Series(codes).duplicated(keep=False).to_numpy()
+        assert (_Cells(raw).repeated() == expected).all()
+        assert _Cells(raw).repeated().sum() > 0
+
+
+def test_a_million_offending_rows_are_listed_compactly():
+    from nettx_utils.data.cohort import _rows
+
+    assert _rows(pd.RangeIndex(1_000_000)) == "rows 2, 3, 4, 5, 6 and 999995 more"
+    assert _rows(pd.Index([7])) == "row 9"
