@@ -137,22 +137,49 @@ def content_kind(values: pd.Series, missing: pd.Series | None = None) -> str | N
     ('an e-mail address', None)
     >>> content_kind(pd.Series(["RSSMRA85T10A562S", "P-2"]))
     'a fiscal or insurance code'
+
+    A categorical column is read through its categories, each weighted by its cells:
+
+    >>> dates = ["2019-03-01"] * 3 + ["P-1", "P-2", "P-3", "P-4"]
+    >>> content_kind(pd.Series(dates, dtype="category")), content_kind(pd.Series(dates))
+    (None, None)
+    >>> dates = ["2019-03-01"] * 4 + ["P-1", "P-2", "P-3", ""]
+    >>> content_kind(pd.Series(dates, dtype="category")), content_kind(pd.Series(dates))
+    ('a calendar date', 'a calendar date')
     """
-    text = np.strings.strip(values.astype(str).to_numpy(dtype=np.dtypes.StringDType()))
-    keep = ~missing.to_numpy(dtype=bool) if missing is not None else text != ""
-    filled = text[keep]
-    if filled.size == 0:
+    filled, counts = _distinct_filled(values, missing)
+    if counts.sum() == 0:
         return None
     starts_with_digit = np.isin(filled.astype("U1"), list("0123456789"))
-    if 2 * starts_with_digit.sum() >= filled.size:
-        dates = _matching(filled[starts_with_digit], DATE_VALUE).sum()
-        if dates >= 0.5 * filled.size:
+    if 2 * counts[starts_with_digit].sum() >= counts.sum():
+        dates = counts[starts_with_digit][_matching(filled[starts_with_digit], DATE_VALUE)].sum()
+        if dates >= 0.5 * counts.sum():
             return "a calendar date"
     if _matching(filled[np.strings.find(filled, "@") >= 0], EMAIL_VALUE).any():
         return "an e-mail address"
     if _matching(filled[np.strings.str_len(filled) == 16], FISCAL_CODE_VALUE).any():
         return "a fiscal or insurance code"
     return None
+
+
+def _distinct_filled(values: pd.Series, missing: pd.Series | None) -> tuple[np.ndarray, np.ndarray]:
+    """The filled cells' distinct stripped texts and how many cells hold each.
+
+    A categorical column (as :func:`nettx_utils.data.cohort.read_table` gives) is read
+    through its categories, so each distinct text is converted once.
+    """
+    if missing is None and isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+        counts = np.bincount(codes[codes >= 0], minlength=len(values.cat.categories))
+        texts = values.cat.categories.astype(str).to_numpy(dtype=np.dtypes.StringDType())
+    else:
+        keep = ~missing.to_numpy(dtype=bool) if missing is not None else np.ones(len(values), bool)
+        texts = values[keep].astype(str).to_numpy(dtype=np.dtypes.StringDType())
+        counts = np.ones(texts.size, dtype=np.int64)
+    texts = np.strings.strip(texts)
+    if missing is None:
+        counts = np.where(texts == "", 0, counts)
+    return texts[counts > 0], counts[counts > 0]
 
 
 def _matching(cells: np.ndarray, pattern: re.Pattern[str]) -> np.ndarray:
