@@ -54,12 +54,12 @@ def library_versions() -> str:
 
 
 def package_digest() -> str:
-    """The package's version, the content of its modules and the versions of the
-    libraries that compute (:func:`library_versions`): a change to any of them can
-    change what a notebook computes."""
+    """The package's version, the content of its modules (those of its subpackages
+    too) and the versions of the libraries that compute (:func:`library_versions`): a
+    change to any of them can change what a notebook computes."""
     from nettx_utils import __version__
 
-    sources = sorted(Path(__file__).parent.glob("*.py"))
+    sources = sorted(Path(__file__).parent.rglob("*.py"))
     return digest(
         __version__.encode(),
         library_versions().encode(),
