@@ -20,8 +20,8 @@ fits), :mod:`~nettx_utils.cutoffs` (scans and the maximally selected log-rank te
 the teaching chapters' :mod:`~nettx_utils.teaching`, :mod:`~nettx_utils.cutoff_report`,
 :mod:`~nettx_utils.multivariable`, :mod:`~nettx_utils.pairing` and
 :mod:`~nettx_utils.teaching_figures`, the prose helpers of :mod:`~nettx_utils.prose`,
-and the build's :mod:`~nettx_utils.execution` (papermill, warm kernels from
-:mod:`~nettx_utils.kernels`), :mod:`~nettx_utils.htmlbuild` (Jupyter Book) and
+and the build's :mod:`~nettx_utils.execution` (papermill, a fresh kernel per
+notebook), :mod:`~nettx_utils.htmlbuild` (Jupyter Book) and
 :mod:`~nettx_utils.privacy` (no patient id in a built book).
 """
 
