@@ -23,7 +23,7 @@ from bench import environment, measure, report
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
-CASES = ("book", "rebuild", "scale", "synth", "permutation")
+CASES = ("book", "rebuild", "plain", "plain-rebuild", "scale", "synth", "permutation")
 REBUILD_PARAMETER = "n_permutations"  # declared by 11_cutoff_problem only
 
 
@@ -82,6 +82,26 @@ def run_cases(args: argparse.Namespace) -> dict:
                 command = [*python, "-m", "bench.drivers", "book", str(build)]
                 runs += _runs([*command, REBUILD_PARAMETER, value], 1, project, env)
             results["cases"]["rebuild"] = runs
+        for case, driver in (("plain", "plain"), ("plain-rebuild", "plain")):
+            # the plain Jupyter Book build (bench.drivers.plain), from a clean folder and
+            # after one parameter changes; run with --project, it builds that checkout
+            if case not in args.cases:
+                continue
+            build = scratch / case
+            command = [*python, "-m", "bench.drivers", driver, str(build)]
+            print(f"{case}: papermill in fresh kernels, then jupyter-book build", file=sys.stderr)
+            if case == "plain":
+                results["cases"][case] = _runs(
+                    command, args.runs, project, env,
+                    before=lambda build=build: shutil.rmtree(build, ignore_errors=True),
+                )  # fmt: skip
+                continue
+            measure.run(command, cwd=project, env=env)
+            runs = []
+            for i in range(args.runs):
+                value = str(9_999 + 2 * (i % 2))
+                runs += _runs([*command, REBUILD_PARAMETER, value], 1, project, env)
+            results["cases"][case] = runs
         if "scale" in args.cases:
             results["cases"]["scale"] = {}
             for n in args.sizes:

@@ -54,17 +54,16 @@ def library_versions() -> str:
 
 
 def package_digest() -> str:
-    """The package's version, the content of its modules and the versions of the
-    libraries that compute (:func:`library_versions`): a change to any of them can
-    change what a notebook computes."""
+    """The package's version, the content of its modules (those of its subpackages
+    too) and the versions of the libraries that compute (:func:`library_versions`): a
+    change to any of them can change what a notebook computes."""
     from nettx_utils import __version__
 
-    package = Path(__file__).resolve().parent
-    sources = sorted(package.rglob("*.py"))
+    sources = sorted(Path(__file__).parent.rglob("*.py"))
     return digest(
         __version__.encode(),
         library_versions().encode(),
-        *(path.relative_to(package).as_posix().encode() + path.read_bytes() for path in sources),
+        *(path.read_bytes() for path in sources),
     )
 
 

@@ -1,4 +1,4 @@
-"""The execution cache, the shared score, warm kernels and parallel execution of the pipeline."""
+"""The execution cache, the shared score, fresh kernels and parallel execution of the pipeline."""
 
 from __future__ import annotations
 
@@ -13,9 +13,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from nettx_utils import fingerprint, project
 from nettx_utils.build import execution, pipeline
-from nettx_utils.build.kernels import WarmKernel
 from nettx_utils.data.cohort import load_cohort
-from nettx_utils.errors import NettxError
 from nettx_utils.pages import chapter
 from nettx_utils.pages.record import read_record
 from nettx_utils.project import DEFAULT_COHORT
@@ -68,9 +66,13 @@ def test_key_changes_with_a_module_of_the_package(notebook, cohort, tmp_path, mo
     shutil.copytree(Path(fingerprint.__file__).parent, package)
     monkeypatch.setattr(fingerprint, "__file__", str(package / "fingerprint.py"))
     assert pipeline.notebook_key(notebook, {}, cohort) == base
-    with (package / "stats" / "survival.py").open("a") as handle:
+    with (package / "survival.py").open("a") as handle:
         handle.write("\n# a change\n")
     assert pipeline.notebook_key(notebook, {}, cohort) != base
+    changed = pipeline.notebook_key(notebook, {}, cohort)
+    (package / "sub").mkdir()
+    (package / "sub" / "helpers.py").write_text("# a module of a subpackage\n")
+    assert pipeline.notebook_key(notebook, {}, cohort) != changed
 
 
 def test_key_changes_with_the_version_of_a_computing_library(notebook, cohort, monkeypatch):
@@ -144,89 +146,46 @@ def _write(path: Path, *sources: str) -> Path:
     return path
 
 
-def test_warm_kernel_gives_each_notebook_a_clean_slate(tmp_path):
-    """A notebook that changes the kernel's state, then one that checks it is pristine."""
-    first, second = tmp_path / "first", tmp_path / "second"
-    first.mkdir()
-    second.mkdir()
+def test_each_notebook_starts_from_a_clean_slate(tmp_path):
+    """Two notebooks executed one after the other by the same worker: the second sees
+    nothing the first changed (names, environment, working directory, warning filters,
+    pandas options, matplotlib settings, random state), since each has a kernel of its own."""
     messy = _write(
         tmp_path / "messy.ipynb",
-        "import os, sys, warnings, random\nimport numpy as np\nimport matplotlib as mpl\n"
-        "leftover = 1\nos.environ['NETTX_LEFTOVER'] = '1'\nsys.path.append('/nowhere')\n"
-        "warnings.simplefilter('error')\nmpl.rcParams['lines.linewidth'] = 9\n"
+        "import os, sys, warnings, random\nimport numpy as np\nimport pandas as pd\n"
+        "import matplotlib as mpl\nleftover = 1\nos.environ['NETTX_LEFTOVER'] = '1'\n"
+        "sys.path.append('/nowhere')\nwarnings.simplefilter('error')\n"
+        "pd.set_option('display.precision', 1)\nmpl.rcParams['lines.linewidth'] = 9\n"
         "np.random.seed(1)\nrandom.seed(1)\nnp.seterr(all='ignore')\nos.chdir('/')",
-        "import matplotlib.pyplot as plt\nplt.figure()",
     )
-    # The check imports the chapter module, as every chapter does: the warm kernel
-    # imported it before its snapshot, so the filters that scipy and numpy add on
-    # import are in both kernels.
     check = _write(
         tmp_path / "check.ipynb",
-        "import nettx_utils.pages.chapter\nimport os, sys, warnings, json\nimport matplotlib as mpl\nimport numpy as np\n"
-        "import matplotlib.pyplot as plt\n"
+        "import os, sys, warnings, json\nimport matplotlib as mpl\nimport numpy as np\n"
+        "import pandas as pd\n"
         "state = {'leftover': 'leftover' in globals(), 'env': 'NETTX_LEFTOVER' in os.environ,\n"
         "         'path': '/nowhere' in sys.path, 'cwd': os.getcwd(),\n"
         "         'record': os.environ['NETTX_RECORD_DIR'],\n"
-        "         'filters': [str(f) for f in warnings.filters],\n"
-        "         'linewidth': mpl.rcParams['lines.linewidth'], 'figures': plt.get_fignums(),\n"
+        "         'error_filter': any(f[0] == 'error' and f[2] is Warning for f in warnings.filters),\n"
+        "         'precision': pd.get_option('display.precision'),\n"
+        "         'linewidth': mpl.rcParams['lines.linewidth'],\n"
         "         'numpy_errors': np.geterr()}\n"
         "print(json.dumps(state))",
     )
-    kernel = WarmKernel(execution.kernel_name(), tmp_path)
-    try:
-        execution.execute_notebook(
-            messy, first / "messy.ipynb", {}, kernel=kernel.kernel_name, warm=kernel
-        )
-        execution.execute_notebook(
-            check, second / "check.ipynb", {}, kernel=kernel.kernel_name, warm=kernel
-        )
-        fresh = tmp_path / "fresh"
-        fresh.mkdir()
-        execution.execute_notebook(check, fresh / "check.ipynb", {}, kernel=execution.kernel_name())
-    finally:
-        kernel.shutdown()
-    assert kernel.starts == 1
-
-    def state(path: Path) -> dict:
-        cells = nbformat.read(path, as_version=4).cells
-        text = "".join(o.get("text", "") for o in cells[-1].outputs if o.get("name") == "stdout")
-        assert "ERROR!" not in text  # IPython's history complains when a session is reused
-        line = next(x for x in text.splitlines() if x.startswith("{"))
-        return json.loads(line), [c.execution_count for c in cells]
-
-    warm, counts = state(second / "check.ipynb")
-    assert counts == [1]  # not 3: the messy notebook ran two cells before
-    assert (warm["cwd"], warm["record"]) == (str(second), str(second))
-    cold, _ = state(fresh / "check.ipynb")
-    assert {**warm, "cwd": None, "record": None} == {**cold, "cwd": None, "record": None}
-    assert not cold["leftover"] and not cold["env"] and not cold["path"]
-    assert cold["linewidth"] != 9 and cold["figures"] == []
-    assert set(cold["numpy_errors"].values()) != {"ignore"}
-    assert "('error', None, <class 'Warning'>, None, 0)" not in warm["filters"]
-
-
-def test_warm_kernel_prints_nothing_of_its_own_into_the_next_notebooks(tmp_path):
-    """Numbering cells from 1 again in the same IPython history session makes IPython print
-    "ERROR! Session/line number was not unique" into a later notebook's output, which the
-    book would show; a new history session per notebook prints nothing."""
-    source = _write(
-        tmp_path / "cells.ipynb",
-        *[f"value_{i} = {i}\nimport time\ntime.sleep(0.05)\nprint(value_{i})" for i in range(6)],
+    out = tmp_path / "out"
+    out.mkdir()
+    plan = {"messy": {}, "check": {}}
+    execution.execute_all(
+        [messy, check], out, plan, kernel=execution.kernel_name(), jobs=1, report=lambda _: None
     )
-    kernel = WarmKernel(execution.kernel_name(), tmp_path)
-    outputs = []
-    try:
-        for run in range(5):
-            folder = tmp_path / f"run{run}"
-            folder.mkdir()
-            execution.execute_notebook(
-                source, folder / "cells.ipynb", {}, kernel=kernel.kernel_name, warm=kernel
-            )
-            cells = nbformat.read(folder / "cells.ipynb", as_version=4).cells
-            outputs.append("".join(o.get("text", "") for c in cells for o in c.outputs))
-    finally:
-        kernel.shutdown()
-    assert outputs == ["".join(f"{i}\n" for i in range(6))] * 5
+    cells = nbformat.read(out / "check.ipynb", as_version=4).cells
+    text = "".join(o.get("text", "") for o in cells[-1].outputs if o.get("name") == "stdout")
+    state = json.loads(next(x for x in text.splitlines() if x.startswith("{")))
+    assert [c.execution_count for c in cells] == [1]
+    assert (state["cwd"], state["record"]) == (str(out), str(out))
+    assert not state["leftover"] and not state["env"] and not state["path"]
+    assert not state["error_filter"]
+    assert state["precision"] == 6 and state["linewidth"] != 9
+    assert set(state["numpy_errors"].values()) != {"ignore"}
 
 
 @pytest.fixture
@@ -276,9 +235,9 @@ def test_a_notebook_left_out_by_only_is_executed_when_selected_later(own_book):
 
 
 @pytest.mark.slow
-def test_serial_parallel_warm_and_fresh_kernels_record_identical_numbers(default_book, tmp_path):
-    """The default book ran two workers, each with a warm kernel. Serially, in one warm
-    kernel and in the other order, or each in a fresh kernel, the records are the same."""
+def test_serial_and_parallel_execution_record_identical_numbers(default_book, tmp_path):
+    """The default book ran two workers at once; serially, in another order, the
+    records are the same."""
     computed = default_book.html_dir.parent / "source" / pipeline.COMPUTED
     notebooks = [
         project.NOTEBOOK_DIR / "04_outcomes.ipynb",
@@ -286,36 +245,8 @@ def test_serial_parallel_warm_and_fresh_kernels_record_identical_numbers(default
         project.NOTEBOOK_DIR / "11_cutoff_problem.ipynb",
     ]
     plan = {nb.stem: {} for nb in notebooks}
-    for reuse in (True, False):
-        out = tmp_path / ("warm" if reuse else "fresh")
-        out.mkdir()
-        execution.execute_all(
-            notebooks,
-            out,
-            plan,
-            kernel=execution.kernel_name(),
-            jobs=1,
-            report=lambda line: None,
-            reuse_kernels=reuse,
-        )
-        for nb in notebooks:
-            assert read_record(out, nb.stem) == read_record(computed, nb.stem), (nb.stem, reuse)
-
-
-def test_warm_kernel_reports_a_kernel_that_dies_and_starts_a_new_one(tmp_path):
-    """A kernel that dies while it is being prepared is reported in one message, not after
-    a minute's wait; the next notebook gets a new kernel."""
-    kernel = WarmKernel(execution.kernel_name(), tmp_path, timeout=600)
-    try:
-        kernel.launch()  # returns before the kernel has even started
-        # "died", not the timeout's "did not answer": the death is seen, not waited out
-        with pytest.raises(NettxError, match="died"):
-            kernel._wait(kernel._send("import os\nos._exit(1)"))
-        notebook = _write(tmp_path / "after.ipynb", "print(6 * 7)")
-        execution.execute_notebook(
-            notebook, tmp_path / "out.ipynb", {}, kernel=kernel.kernel_name, warm=kernel
-        )
-    finally:
-        kernel.shutdown()
-    assert kernel.starts == 2
-    assert "42" in (tmp_path / "out.ipynb").read_text()
+    execution.execute_all(
+        notebooks, tmp_path, plan, kernel=execution.kernel_name(), jobs=1, report=lambda _: None
+    )
+    for nb in notebooks:
+        assert read_record(tmp_path, nb.stem) == read_record(computed, nb.stem), nb.stem

@@ -605,7 +605,7 @@ def test_chapter_11_on_a_small_real_cohort_leaves_the_counts_per_cut_off_out(tmp
     parameters = {"data_path": str(data), "n_permutations": 99, "n_permutations_fixed": 99}
     execution.execute_all(
         [notebook], out, {notebook.stem: parameters}, kernel=execution.kernel_name(),
-        jobs=1, report=lambda line: None, reuse_kernels=False,
+        jobs=1, report=lambda line: None,
     )  # fmt: skip
     export = next(out.rglob("11_timing_cutoff_sweep.csv"))
     header = export.read_text(encoding="utf-8").splitlines()[0]

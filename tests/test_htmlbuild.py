@@ -1,12 +1,8 @@
-"""The Jupyter Book build started ahead of time, and the processes started without
-rfc3987_syntax (:mod:`nettx_utils.build.htmlbuild`, :mod:`nettx_utils.build.startup`)."""
+"""The Jupyter Book build of the staged book (:mod:`nettx_utils.build.htmlbuild`)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
+import shutil
 from pathlib import Path
 
 import pytest
@@ -28,41 +24,31 @@ def _tiny_book(folder: Path, text: str) -> Path:
     return folder
 
 
-def test_a_page_written_after_the_build_started_is_the_one_built(tmp_path):
-    """The process sets Sphinx up while the notebooks execute; what it builds is what the
-    sources are when it is told to go, both on a first build and on an incremental one."""
-    book = _tiny_book(tmp_path / "book", "first words")
+def test_a_rebuild_from_the_previous_sphinx_state_shows_the_changed_page(tmp_path):
+    """The pipeline's incremental build: a new staging folder at the same path, seeded
+    with the previous build's Sphinx state and HTML; the page changed since is the one
+    shown, and the unchanged one is still there."""
+    book = _tiny_book(tmp_path / "staging", "first words")
+    (book / "_toc.yml").write_text(
+        "format: jb-book\nroot: intro\nchapters:\n- file: page\n- file: other\n"
+    )
+    (book / "other.md").write_text("# Other\n\nunchanged words\n")
     html = htmlbuild.build_html(book)
     assert "first words" in (html / "page.html").read_text()
-
-    with htmlbuild.JupyterBookBuild(book) as build:
-        time.sleep(3)  # long enough for the process to be waiting, set up
-        assert build._process.poll() is None
-        (book / "page.md").write_text("# Page\n\nwords written while it waited\n")
-        html = build.finish()
-    assert "words written while it waited" in (html / "page.html").read_text()
+    build_dir = tmp_path / "build"
+    build_dir.mkdir()
+    (book / "_build" / "html").rename(build_dir / "html")
+    (book / "_build").rename(build_dir / htmlbuild.SPHINX_STATE)
+    sources = tmp_path / "sources"
+    shutil.copytree(book, sources, copy_function=shutil.copy2)
+    shutil.rmtree(book)
+    shutil.copytree(sources, book, copy_function=shutil.copy2)  # unchanged times
+    (book / "page.md").write_text("# Page\n\nwords of the second run\n")
+    htmlbuild.seed_sphinx_state(build_dir, book)
+    html = htmlbuild.build_html(book)
+    assert "words of the second run" in (html / "page.html").read_text()
     assert "first words" not in (html / "page.html").read_text()
-
-
-def test_a_cancelled_build_writes_nothing_and_ends_its_process(tmp_path):
-    book = _tiny_book(tmp_path / "book", "never built")
-    build = htmlbuild.JupyterBookBuild(book)
-    process = build._process
-    build.cancel()
-    build.cancel()  # twice is fine
-    assert process.poll() is not None
-    assert not (book / "_build" / "html" / "page.html").exists()
-    with pytest.raises(NettxError, match="cancelled or has finished"):
-        build.finish()
-
-
-def test_leaving_the_block_without_finishing_cancels(tmp_path):
-    book = _tiny_book(tmp_path / "book", "never built")
-    with pytest.raises(RuntimeError), htmlbuild.JupyterBookBuild(book) as build:
-        process = build._process
-        raise RuntimeError("a notebook failed")
-    assert process.poll() is not None
-    assert not (book / "_build" / "html").exists()
+    assert "unchanged words" in (html / "other.html").read_text()
 
 
 def test_a_failing_build_names_the_warning(tmp_path):
@@ -74,49 +60,9 @@ def test_a_failing_build_names_the_warning(tmp_path):
     assert "no-such-label" in message and "WARNING" in message
 
 
-def _imports(code: str) -> str:
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    ).stdout.strip()
-
-
-def test_the_pipeline_process_skips_rfc3987_syntax_and_still_validates_notebooks():
-    check = (
-        "import sys\n{setup}\nimport nbformat\n"
-        "nb = nbformat.v4.new_notebook()\nnbformat.validate(nb)\n"
-        "print('rfc3987_syntax' in sys.modules and sys.modules['rfc3987_syntax'] is not None)"
-    )
-    assert _imports(check.format(setup="import nettx_utils.build.pipeline")) == "False"
-    # a plain library import of the package leaves a user's process as it was: jsonschema
-    # imports the module where it is installed (JupyterLab's dependencies bring it; the
-    # book's own requirements do not)
-    installed = _imports(  # in a fresh process: this one may have hidden it already
-        "import importlib.util; print(importlib.util.find_spec('rfc3987_syntax') is not None)"
-    )
-    plain = _imports(check.format(setup="import nettx_utils, nettx_utils.pages.chapter"))
-    assert plain == installed
-
-
-def test_a_book_that_fails_before_sphinx_starts_is_reported(tmp_path):
-    """jupyter-book stops before it would wait (no table of contents): the build reports
-    it instead of waiting for the process."""
+def test_a_book_without_a_table_of_contents_is_reported(tmp_path):
+    """jupyter-book stops before Sphinx starts (no table of contents): reported too."""
     book = _tiny_book(tmp_path / "book", "text")
     (book / "_toc.yml").unlink()
     with pytest.raises(NettxError, match="Jupyter Book could not build the book"):
         htmlbuild.build_html(book)
-
-
-def test_the_waiting_process_ends_unbuilt_when_the_pipeline_goes_away(tmp_path):
-    """If the pipeline dies (its end of the pipe closes), the held build does not wait
-    for ever: it ends without building."""
-    book = _tiny_book(tmp_path / "book", "never built")
-    build = htmlbuild.JupyterBookBuild(book)
-    process = build._process
-    process.stdin.close()
-    assert process.wait(timeout=60) == 0
-    assert not (book / "_build" / "html" / "page.html").exists()
-    build.cancel()

@@ -14,8 +14,8 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# The build process runs jupyter-book in a child Python whose code is a string
-# (nettx_utils.build.htmlbuild), which ast cannot see as an import.
+# The build runs jupyter-book's command line in a child process (nettx_utils.build.htmlbuild),
+# which ast cannot see as an import.
 IMPORTED_IN_A_CHILD_PROCESS = {"jupyter-book"}
 
 

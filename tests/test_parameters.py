@@ -88,7 +88,7 @@ def nothing_may_run(monkeypatch):
     monkeypatch.setattr(execution, "execute_all", forbidden)
     monkeypatch.setattr(execution, "kernel_name", forbidden)
     monkeypatch.setattr(pipeline, "_checked_cohort", forbidden)
-    monkeypatch.setattr(htmlbuild, "JupyterBookBuild", forbidden)
+    monkeypatch.setattr(htmlbuild, "build_html", forbidden)
 
 
 @pytest.fixture

@@ -1,9 +1,9 @@
-"""Execute notebooks with papermill: one, or several at once in warm kernels.
+"""Execute notebooks with papermill, each in a fresh kernel, one or several at once.
 
-:func:`execute_notebook` runs one notebook into an output path and tidies it for the
-book; :func:`execute_all` runs a set of them, in worker processes that each keep a
-warm kernel (:mod:`nettx_utils.build.kernels`) when there are several, and stops at the
-first failure. The pipeline (:mod:`nettx_utils.build.pipeline`) and ``sweep`` use them.
+:func:`execute_notebook` runs one notebook into an output path, in a kernel of its
+own, and tidies it for the book; :func:`execute_all` runs a set of them, in worker
+processes when there are several, and stops at the first failure. The pipeline
+(:mod:`nettx_utils.build.pipeline`) and ``sweep`` use them.
 """
 
 from __future__ import annotations
@@ -14,19 +14,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from multiprocessing import get_context
-from multiprocessing.util import Finalize
 from pathlib import Path
 
-from nettx_utils.build import startup
-from nettx_utils.build.kernels import WarmKernel
 from nettx_utils.errors import NotebookFailed
 from nettx_utils.pages.record import RECORD_DIR_ENV
 
 KERNEL_NAME = "nettx"
-
-# This process executes notebooks: nbformat and papermill (imported where used, below)
-# import jsonschema, which must not compile rfc3987_syntax's grammars first.
-startup.hide_slow_optional_modules()
 
 
 def kernel_name() -> str:
@@ -42,12 +35,9 @@ def execute_notebook(
     parameters: Mapping[str, object],
     *,
     kernel: str,
-    warm: WarmKernel | None = None,
 ) -> None:
-    """Run one notebook with papermill into ``output``, then tidy it for the book.
-
-    With ``warm``, the notebook runs in that kernel, reset first
-    (:meth:`~nettx_utils.build.kernels.WarmKernel.prepare`); otherwise in a fresh kernel.
+    """Run one notebook with papermill into ``output``, in a fresh kernel, then tidy it
+    for the book. papermill writes the executed copy once, at the end (or on a failure).
 
     Raises
     ------
@@ -56,15 +46,9 @@ def execute_notebook(
     """
     import papermill
 
-    options = {}
-    own = None
+    manager = ipc_kernel_manager(kernel)
     try:
         with environment_variable(RECORD_DIR_ENV, str(output.parent)):
-            if warm is not None:
-                warm.prepare(output.parent)
-                options["km"] = warm.km
-            else:  # papermill starts it; a kernel manager it did not make, it leaves running
-                own = options["km"] = ipc_kernel_manager(kernel)
             papermill.execute_notebook(
                 str(notebook),
                 str(output),
@@ -76,7 +60,7 @@ def execute_notebook(
                 # Written once at the end (and on a failure), not after every cell: a
                 # chapter's figures made the per-cell saves cost a second a notebook.
                 request_save_on_cell_execute=False,
-                **options,
+                km=manager,
             )
     except papermill.PapermillExecutionError as exc:
         raise NotebookFailed(
@@ -84,10 +68,11 @@ def execute_notebook(
             f"(execution count {exc.exec_count}): {exc.ename}: {exc.evalue}"
         ) from None
     finally:
-        if own is not None and own.has_kernel:
+        # papermill leaves running a kernel whose manager it did not make
+        if manager.has_kernel:
             from jupyter_core.utils import run_sync
 
-            run_sync(own.shutdown_kernel)(now=True)
+            run_sync(manager.shutdown_kernel)(now=True)
     tidy_executed(output, notebook, parameters)
 
 
@@ -294,36 +279,12 @@ def used_values_markdown(defaults: Mapping[str, str], parameters: Mapping[str, o
     return "\n".join(lines)
 
 
-_WORKER_KERNEL: WarmKernel | None = None
-
-
-def _worker_kernel(kernel: str, cwd: Path) -> WarmKernel:
-    """This worker process's kernel, started on first use and stopped when the worker exits."""
-    global _WORKER_KERNEL
-    if _WORKER_KERNEL is None:
-        _WORKER_KERNEL = WarmKernel(kernel, cwd)
-        Finalize(None, _WORKER_KERNEL.shutdown, exitpriority=10)
-    return _WORKER_KERNEL
-
-
-def _timed_execute(
-    notebook: Path,
-    output: Path,
-    parameters: dict[str, object],
-    kernel: str,
-    warm: WarmKernel | None,
-) -> float:
+def _execute_job(job: tuple[Path, Path, dict[str, object], str]) -> float:
     """Execute one notebook (:func:`execute_notebook`); returns the seconds it took."""
+    notebook, output, parameters, kernel = job
     start = time.perf_counter()
-    execute_notebook(notebook, output, parameters, kernel=kernel, warm=warm)
+    execute_notebook(notebook, output, parameters, kernel=kernel)
     return time.perf_counter() - start
-
-
-def _execute_job(job: tuple[Path, Path, dict[str, object], str, bool]) -> float:
-    """One notebook in a worker process, in the worker's warm kernel when ``reuse``."""
-    notebook, output, parameters, kernel, reuse = job
-    warm = _worker_kernel(kernel, output.parent) if reuse else None
-    return _timed_execute(notebook, output, parameters, kernel, warm)
 
 
 def execute_all(
@@ -334,43 +295,26 @@ def execute_all(
     kernel: str,
     jobs: int | None,
     report: Callable[[str], None],
-    reuse_kernels: bool = True,
-    warm: WarmKernel | None = None,
     outputs: Mapping[str, Path] | None = None,
 ) -> dict[str, float]:
-    """Execute notebooks, several at once when ``jobs`` > 1; stop at the first failure.
+    """Execute notebooks, each in a fresh kernel, ``jobs`` at once in worker processes
+    (one after the other in this process when ``jobs`` is 1); stop at the first failure.
 
-    With ``reuse_kernels``, each worker starts one kernel and executes its notebooks
-    in it in turn (:class:`~nettx_utils.build.kernels.WarmKernel`), instead of one kernel
-    per notebook. ``warm``: the kernel of a serial run, launched already by the
-    caller (who shuts it down). ``outputs``: where a notebook's executed copy goes
-    instead of ``computed``, by its stem.
+    ``outputs``: where a notebook's executed copy goes instead of ``computed``, by its
+    stem. Returns the seconds each notebook took, by stem.
     """
     jobs = worker_count(jobs, len(notebooks))
     outputs = outputs or {}
     work = {
-        nb.stem: (
-            nb,
-            outputs.get(nb.stem, computed / nb.name),
-            dict(plan[nb.stem]),
-            kernel,
-            reuse_kernels,
-        )
+        nb.stem: (nb, outputs.get(nb.stem, computed / nb.name), dict(plan[nb.stem]), kernel)
         for nb in notebooks
     }
     seconds: dict[str, float] = {}
     if jobs == 1:
-        own = warm is None and reuse_kernels
-        if own:
-            warm = WarmKernel(kernel, computed)
-        try:
-            for stem, (notebook, output, parameters, _, _) in work.items():
-                report(f"{stem}: executing ...")
-                seconds[stem] = _timed_execute(notebook, output, parameters, kernel, warm)
-                report(f"{stem}: done in {seconds[stem]:.1f} s")
-        finally:
-            if own:
-                warm.shutdown()
+        for stem, job in work.items():
+            report(f"{stem}: executing ...")
+            seconds[stem] = _execute_job(job)
+            report(f"{stem}: done in {seconds[stem]:.1f} s")
         return seconds
     report(f"Executing {len(work)} notebook(s), {jobs} at a time ...")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:

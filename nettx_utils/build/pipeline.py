@@ -1,17 +1,18 @@
 """Execute the notebooks with papermill, then build the book with Jupyter Book.
 
-The data flow goes one way (CUPiD's two steps):
+The data flow goes one way, in CUPiD's two steps (papermill, then a plain Jupyter
+Book build):
 
 1. a fresh *staging* copy of the book's sources (``_config.yml``, ``_toc.yml``,
    ``book/``) is assembled inside the build folder;
 2. papermill executes each source notebook of ``notebooks/`` into
-   ``book/computed/`` of that staging copy, with the run's parameters, several at
-   once in warm kernels (:mod:`nettx_utils.build.execution`); a notebook whose inputs did
-   not change (:func:`notebook_key`) is copied from the previous run instead;
-3. Jupyter Book builds the staging copy with execution off, warnings as errors,
-   starting from the previous build's Sphinx state so that only changed pages are
-   read and written again; its process starts, and sets Sphinx up, while the
-   notebooks execute (:mod:`nettx_utils.build.htmlbuild`);
+   ``book/computed/`` of that staging copy, with the run's parameters, each in a
+   fresh kernel, several at once in worker processes (:mod:`nettx_utils.build.execution`);
+   a notebook whose inputs did not change (:func:`notebook_key`) is copied from the
+   previous run instead;
+3. ``jupyter-book build`` builds the staging copy with execution off and warnings
+   as errors (:mod:`nettx_utils.build.htmlbuild`), starting from the previous build's
+   Sphinx state, so that Sphinx reads and writes again only the changed pages;
 4. only when every step succeeded, the staging copy becomes ``source/`` and its
    HTML becomes ``html/``, replacing the previous ones by a rename.
 
@@ -34,18 +35,11 @@ from typing import TYPE_CHECKING
 
 from nettx_utils import fingerprint
 from nettx_utils.build import execution, htmlbuild
-from nettx_utils.build.kernels import WarmKernel
 from nettx_utils.data import datapackage, privacy
-from nettx_utils.data.cohort import ALLOW_COLUMNS_ENV, load_cohort
+from nettx_utils.data.cohort import ALLOW_COLUMNS_ENV, PROJECT_ROOT, load_cohort
 from nettx_utils.errors import NettxError, NotebookFailed
 from nettx_utils.pages.parameters import parse_parameters as parse_parameters  # the -p parser
-from nettx_utils.project import (
-    DATA_DIR,
-    DEFAULT_COHORT,
-    NOTEBOOK_DIR,
-    PROJECT_ROOT,
-    source_notebooks,
-)
+from nettx_utils.project import DATA_DIR, DEFAULT_COHORT, NOTEBOOK_DIR, source_notebooks
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -175,7 +169,6 @@ def run(
     allow_columns: Sequence[str] = (),
     jobs: int | None = None,
     use_cache: bool = True,
-    reuse_kernels: bool = True,
 ) -> RunResult:
     """Execute the notebooks and build the HTML book into ``build_dir``.
 
@@ -201,13 +194,11 @@ def run(
         the number of cores, at most 4.
     use_cache
         Reuse a notebook's executed copy from the previous run when its key
-        (:func:`notebook_key`) is unchanged, and the published-value score the
+        (:func:`notebook_key`) is unchanged, the published-value score the
         chapters share when the data and the package are
-        (:func:`nettx_utils.pages.chapter.shared_score`); ``False`` computes both again.
-    reuse_kernels
-        Execute each worker's notebooks one after the other in one kernel, reset
-        between notebooks (:mod:`nettx_utils.build.kernels`); ``False`` starts a kernel
-        per notebook.
+        (:func:`nettx_utils.pages.chapter.shared_score`), and the previous build's Sphinx
+        state (:func:`nettx_utils.build.htmlbuild.seed_sphinx_state`); ``False`` computes
+        all three again.
 
     Raises
     ------
@@ -287,21 +278,8 @@ def run(
                     report(
                         f"{notebook.stem}: not selected, but no previous run to reuse: executing"
                     )
-        jobs = execution.worker_count(jobs, len(to_run))
-        warm = None
-        if to_run and jobs == 1 and reuse_kernels:  # start it now, it imports meanwhile
-            warm = WarmKernel(kernel, staging / COMPUTED)
-            environment.callback(warm.shutdown)
-            warm.launch()
         if use_cache:
             htmlbuild.seed_sphinx_state(build_dir, staging)
-        # Jupyter Book starts now and waits, set up, while the notebooks execute. It
-        # lists the sources when it starts (only_build_toc_files excludes the files not
-        # in the table of contents), so each notebook to execute is in place already,
-        # empty until papermill writes it.
-        for notebook in to_run:
-            outputs.get(notebook.stem, staging / COMPUTED / notebook.name).touch()
-        book = environment.enter_context(htmlbuild.JupyterBookBuild(staging))
         seconds.update(
             execution.execute_all(
                 to_run,
@@ -310,13 +288,9 @@ def run(
                 kernel=kernel,
                 jobs=jobs,
                 report=report,
-                reuse_kernels=reuse_kernels,
-                warm=warm,
                 outputs=outputs,
             )
         )
-        if warm is not None:
-            warm.shutdown()  # now rather than after the build: its memory is not needed
         executed = [nb.stem for nb in to_run]
         # A notebook reused because --only left it out keeps the key of the copy it
         # reuses (the previous run's), not this run's: a later run that selects it must
@@ -330,7 +304,7 @@ def run(
         _write_run_record(staging, plan, executed, recorded, pages=outputs, cohort=cohort_sha)
         report("Building the HTML with Jupyter Book ...")
         start = time.perf_counter()
-        html = book.finish()
+        html = htmlbuild.build_html(staging)
         seconds["jupyter-book"] = time.perf_counter() - start
         if not synthetic:
             exports = staging / COMPUTED / "results"
