@@ -24,6 +24,13 @@ from bench import environment, measure, report
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 CASES = ("book", "rebuild", "plain", "plain-rebuild", "scale", "synth", "permutation")
+OPTIONAL_CASES = ("book-registry",)  # minutes: only when asked for with --cases
+REGISTRY_PATIENTS = 100_000
+# the parameters tests/test_cohort_sizes.py uses for its 1,000-patient book
+REGISTRY_PARAMETERS = (
+    "per_patient_figures", "True", "n_permutations", "999",
+    "n_permutations_fixed", "999", "n_bootstrap", "20",
+)  # fmt: skip
 REBUILD_PARAMETER = "n_permutations"  # declared by 11_cutoff_problem only
 
 
@@ -72,6 +79,22 @@ def run_cases(args: argparse.Namespace) -> dict:
                 env,
                 before=lambda: shutil.rmtree(build, ignore_errors=True),
             )
+        if "book-registry" in args.cases:
+            measure.run(
+                [*python, "-m", "bench.scale", str(REGISTRY_PATIENTS), "--prepare"],
+                cwd=project, env=env,
+            )  # fmt: skip
+            build = scratch / "book-registry"
+            data = RESULTS / "cohorts" / f"cohort_{REGISTRY_PATIENTS}_20210101.csv"
+            print(
+                f"book-registry: the whole book on {REGISTRY_PATIENTS:,} patients", file=sys.stderr
+            )
+            results["cases"]["book-registry"] = _runs(
+                [*python, "-m", "bench.drivers", "book", str(build), "data", str(data),
+                 *REGISTRY_PARAMETERS],
+                args.runs, project, env,
+                before=lambda: shutil.rmtree(build, ignore_errors=True),
+            )  # fmt: skip
         if "rebuild" in args.cases:
             build = scratch / "rebuild"
             print(f"rebuild: -p {REBUILD_PARAMETER} changes between runs", file=sys.stderr)
@@ -135,7 +158,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="runs of each case (default 3)")
     parser.add_argument(
-        "--cases", default=",".join(CASES), type=lambda s: s.split(","), help="comma-separated"
+        "--cases",
+        default=",".join(CASES),
+        type=lambda s: s.split(","),
+        help=f"comma-separated, of {', '.join(CASES + OPTIONAL_CASES)} (default: all but "
+        f"{', '.join(OPTIONAL_CASES)})",
     )
     parser.add_argument(
         "--sizes",

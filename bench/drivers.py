@@ -3,6 +3,7 @@
 ``python -m bench.drivers book BUILD_DIR [NAME VALUE]...``
     one pipeline run (``make book``'s) into BUILD_DIR, with papermill parameters;
     prints the total and the pipeline's own split (each notebook, Jupyter Book).
+    With ``data PATH`` among the pairs, on that cohort (the case ``book-registry``).
 ``python -m bench.drivers plain BUILD_DIR [NAME VALUE]...``
     the plain Jupyter Book build the pipeline is compared with (CUPiD's two steps):
     the book's sources copied into ``BUILD_DIR/book`` (once; a rebuild keeps the
@@ -23,11 +24,16 @@ from pathlib import Path
 
 
 def book(build_dir: str, *pairs: str) -> dict:
+    """One pipeline run; a pair ``data PATH`` gives the cohort (``--data``)."""
     from nettx_utils.build import pipeline
 
-    parameters = pipeline.parse_parameters(list(zip(pairs[::2], pairs[1::2], strict=True)))
+    named = dict(zip(pairs[::2], pairs[1::2], strict=True))
+    data = named.pop("data", None)
+    parameters = pipeline.parse_parameters(list(named.items()))
     start = time.perf_counter()
-    result = pipeline.run(build_dir=Path(build_dir), parameters=parameters, report=lambda _: None)
+    result = pipeline.run(
+        build_dir=Path(build_dir), parameters=parameters, data_path=data, report=lambda _: None
+    )
     from bench.cells import cell_times
 
     computed = Path(build_dir) / "source" / "book" / "computed"

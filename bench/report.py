@@ -21,7 +21,7 @@ def summary(results: dict) -> dict[str, dict]:
     """One row per measured quantity: ``{name: {median, low, high, runs, peak_mib, load}}``."""
     rows: dict[str, dict] = {}
     cases = results["cases"]
-    for case in ("book", "rebuild", "plain", "plain-rebuild"):
+    for case in ("book", "book-registry", "rebuild", "plain", "plain-rebuild"):
         runs = cases.get(case)
         if not runs:
             continue
