@@ -207,7 +207,7 @@ def test_the_synthetic_book_shows_its_per_patient_figures(default_book):
 
 def test_the_book_builds_on_a_registry_cohort_with_figures_aggregated(tmp_path):
     """1,000 patients: above the per-patient limit, so every per-patient figure is aggregated.
-    The whole book on 100,000 patients is a benchmark case (bench/, ``book_registry``): it
+    The whole book on 100,000 patients is a benchmark case (`python -m bench --cases book-registry`): it
     tests speed and memory, and takes minutes."""
     n = 1_000
     path = large_cohort(tmp_path / "registry.csv", n=n)
