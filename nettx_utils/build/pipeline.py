@@ -36,10 +36,16 @@ from typing import TYPE_CHECKING
 from nettx_utils import fingerprint
 from nettx_utils.build import execution, htmlbuild
 from nettx_utils.data import datapackage, privacy
-from nettx_utils.data.cohort import ALLOW_COLUMNS_ENV, PROJECT_ROOT, load_cohort
+from nettx_utils.data.cohort import ALLOW_COLUMNS_ENV, load_cohort
 from nettx_utils.errors import NettxError, NotebookFailed
 from nettx_utils.pages.parameters import parse_parameters as parse_parameters  # the -p parser
-from nettx_utils.project import DATA_DIR, DEFAULT_COHORT, NOTEBOOK_DIR, source_notebooks
+from nettx_utils.project import (
+    DATA_DIR,
+    DEFAULT_COHORT,
+    NOTEBOOK_DIR,
+    PROJECT_ROOT,
+    source_notebooks,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
