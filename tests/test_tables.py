@@ -61,7 +61,7 @@ def test_patient_listing_only_for_the_synthetic_cohort(tmp_path):
     copy.to_csv(path, index=False)
     other = open_chapter("07_kaplan_meier_by_hand", data_path=path, glue=False)
     note = other.listing(rows, "Shortest times")
-    assert "not shown" in note.data and "row-level" in note.data
+    assert "not shown" in note.data and "no table of single patients" in note.data
 
 
 def test_a_count_prints_whole_quartiles_without_decimals():
