@@ -19,7 +19,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from nettx_utils.figures.plots import BOOK_TIME_STEP, PALETTE
 from nettx_utils.pages.prose import p_significant
 from nettx_utils.stats.cutoffs import MaxSelectedResult
-from nettx_utils.teaching.cutoff_problem import SearchCorrection
+from nettx_utils.teaching.cutoff_search import SearchCorrection
 
 __all__ = [
     "bootstrap_figure",
