@@ -347,7 +347,7 @@ def pairing_figure(
 def power_figure(simulation: pd.DataFrame, *, alpha: float) -> Figure:
     """Power (true change) and size (no change) of both tests against the correlation.
 
-    ``simulation`` is :func:`nettx_utils.teaching.pairing.simulate_paired_studies` output.
+    ``simulation`` is :func:`nettx_utils.teaching.pairing_simulation.simulate_paired_studies` output.
     """
     power = simulation[simulation["true change"] > 0].set_index("rho")
     size = simulation[simulation["true change"] == 0].set_index("rho")
