@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 from nettx_utils.stats import association
-from nettx_utils.teaching import pairing
+from nettx_utils.teaching import pairing, pairing_methods, pairing_simulation
 
 NAN = float("nan")
 
@@ -139,7 +139,7 @@ def test_exact_vs_asymptotic_averages_over_data_sets_against_scipy():
     """Review, round 3: one data set per size mixed the error with the level of p (0.84
     against 0.003). Each size now averages |asymptotic - exact| over many null data
     sets, recomputed here with scipy from the same generator."""
-    demo = pairing.exact_vs_asymptotic(11, sizes=(6, 30), n_datasets=20)
+    demo = pairing_simulation.exact_vs_asymptotic(11, sizes=(6, 30), n_datasets=20)
     rng = np.random.default_rng(11)
     for (_, row), n in zip(demo.iterrows(), (6, 30), strict=True):
         gaps, exacts = [], []
@@ -154,7 +154,7 @@ def test_exact_vs_asymptotic_averages_over_data_sets_against_scipy():
         assert row["mean |difference|"] == pytest.approx(np.mean(gaps), rel=1e-9)
         assert row["largest |difference|"] == pytest.approx(np.max(gaps), rel=1e-9)
         assert row["median exact p"] == pytest.approx(np.median(exacts), rel=1e-9)
-    items = pairing.exact_demo_items(demo)
+    items = pairing_simulation.exact_demo_items(demo)
     assert items["pairs_small"][0] == 6 and items["pairs_large"][0] == 30
     assert items["diff_small"][1] == f"{demo['mean |difference|'].iloc[0]:.4f}"
     assert items["n_datasets"][0] == 20
@@ -163,7 +163,7 @@ def test_exact_vs_asymptotic_averages_over_data_sets_against_scipy():
 def test_exact_vs_asymptotic_error_shrinks_with_the_pairs_on_average():
     """Averaged at a like level of p (no true change), the error falls with every step
     of the chapter's sizes, which a single data set per size did not show."""
-    demo = pairing.exact_vs_asymptotic(20210101)
+    demo = pairing_simulation.exact_vs_asymptotic(20210101)
     errors = demo["mean |difference|"].to_numpy()
     assert (np.diff(errors) < 0).all()
     assert demo["median exact p"].between(0.3, 0.7).all()
@@ -176,7 +176,7 @@ def test_zero_checks_against_scipy_on_the_lt_recurrence_comparison():
 
     cohort = load_cohort()
     a, b = pairing.COMPARISONS["lt_recurrence"]
-    items = pairing.zero_checks(cohort[a], cohort[b], name="it", mark="synthetic")
+    items = pairing_methods.zero_checks(cohort[a], cohort[b], name="it", mark="synthetic")
     d = (cohort[a] - cohort[b]).dropna().to_numpy()
     assert items["zero_n"][0] == d.size == 21 and items["zero_count"][0] == 7
     assert items["sign_increases"][0] == 12 and items["sign_decreases"][0] == 2
@@ -193,7 +193,7 @@ def test_zero_checks_against_scipy_on_the_lt_recurrence_comparison():
     exact = stats.wilcoxon(nonzero, method=stats.PermutationMethod(n_resamples=np.inf)).pvalue
     assert items["signed_rank_permutation_p"][0] == pytest.approx(exact)
     assert "all 16,384 sign flips" in sentence
-    empty = pairing.zero_checks([1.0, 2.0], [1.0, 2.0], name="it")
+    empty = pairing_methods.zero_checks([1.0, 2.0], [1.0, 2.0], name="it")
     assert math.isnan(empty["sign_p"][0]) and "neither check" in empty["zero_sentence"][1]
 
 
@@ -208,12 +208,14 @@ def test_labels_stand_next_to_the_unpublished_numbers():
     sd = pairing.within_patient_change(cohort, "primary_lt", mark="MARK")[2]["sd_sentence"][1]
     assert re.search(r"a ratio of \d\.\d\d; MARK\)$", sd)
     a, b = pairing.COMPARISONS["lt_recurrence"]
-    rule = pairing.auto_rule_items(cohort[a], cohort[b], name="it", mark="MARK")["auto_rule"][1]
+    rule = pairing_methods.auto_rule_items(cohort[a], cohort[b], name="it", mark="MARK")[
+        "auto_rule"
+    ][1]
     assert "7 zero differences (MARK), so" in rule
 
 
 def test_simulation_study_by_study():
-    sim = pairing.simulate_paired_studies(
+    sim = pairing_simulation.simulate_paired_studies(
         [0.0, 0.8], shift=0.5, n_pairs=12, n_simulations=40, seed=3, alpha=0.05
     )
     assert sim[["rho", "true change"]].values.tolist() == [
@@ -229,7 +231,7 @@ def test_simulation_study_by_study():
         sr = [association.wilcoxon_signed_rank(a, b).p_value < 0.05 for a, b in pairs]
         mw = [association.mann_whitney(a, b).p_value < 0.05 for a, b in pairs]
         assert row["signed-rank"] == np.mean(sr) and row["Mann-Whitney"] == np.mean(mw)
-    items = pairing.simulation_items(sim)
+    items = pairing_simulation.simulation_items(sim)
     power = sim[sim["true change"] > 0].set_index("rho")
     assert items["power_sr_high"] == (
         power.loc[0.8, "signed-rank"],
@@ -256,7 +258,7 @@ def test_auto_rule_matches_scipy(d, method):
     """The rule chapter 13 states is scipy's own: the auto p-value equals the one of the
     method the rule names (scipy 1.17: exact up to 50 without ties or zeros; with ties,
     every sign flip up to 13, else the normal approximation)."""
-    items = pairing.auto_rule_items(d, np.zeros_like(d), name="the example")
+    items = pairing_methods.auto_rule_items(d, np.zeros_like(d), name="the example")
     assert method in items["auto_method"][0]
     auto = stats.wilcoxon(d, method="auto").pvalue
     named = {
@@ -266,7 +268,7 @@ def test_auto_rule_matches_scipy(d, method):
         "permutation": stats.wilcoxon(d, method=stats.PermutationMethod()).pvalue,
     }[method]
     assert auto == pytest.approx(named, rel=1e-12)
-    assert str(pairing.AUTO_EXACT_MAX) in items["auto_rule"][1]
+    assert str(pairing_methods.AUTO_EXACT_MAX) in items["auto_rule"][1]
     assert "(s)" not in items["auto_rule"][1]
     ours = association.wilcoxon_signed_rank(d, np.zeros_like(d), method="auto").p_value
     assert ours == pytest.approx(auto, rel=1e-10)
@@ -279,7 +281,7 @@ def test_auto_rule_on_the_lt_recurrence_comparison():
 
     cohort = load_cohort()
     a, b = pairing.COMPARISONS["lt_recurrence"]
-    items = pairing.auto_rule_items(cohort[a], cohort[b], name="it")
+    items = pairing_methods.auto_rule_items(cohort[a], cohort[b], name="it")
     assert items["auto_n"][0] == 14 and items["auto_zeros"][0] == 7
     assert items["auto_method"][0] == "the normal approximation"
     auto = association.wilcoxon_signed_rank(cohort[a], cohort[b], method="auto")
@@ -316,10 +318,10 @@ def test_views_have_readable_headers():
     view = pairing.view_of_tests(pairing.both_tests(HAND))
     assert "test_key" not in view.columns and "key" not in view.columns
     assert all(isinstance(p, str) for p in view["p"])
-    sim = pairing.simulate_paired_studies(
+    sim = pairing_simulation.simulate_paired_studies(
         [0.0], shift=0.5, n_pairs=8, n_simulations=10, seed=1, alpha=0.05
     )
-    assert "true change (log2)" in pairing.simulation_view(sim).columns
+    assert "true change (log2)" in pairing_simulation.simulation_view(sim).columns
 
 
 def test_simulation_sentences_say_only_what_the_simulation_shows():
@@ -331,14 +333,14 @@ def test_simulation_sentences_say_only_what_the_simulation_shows():
             "Mann-Whitney": [0.03, 0.3, 0.0, 0.2],
         }
     )
-    items = pairing.simulation_items(sim, alpha=0.05, n_simulations=2000)
+    items = pairing_simulation.simulation_items(sim, alpha=0.05, n_simulations=2000)
     assert items["power_sentence"][1].startswith("At ρ = 0.3")  # not "uncorrelated"
     assert "99.6%" in items["power_sentence"][1]  # not rounded up to 100%
     assert items["size_sentence"][0] is True and "conservative" in items["size_sentence"][1]
     assert "nominal 5%" in items["size_sentence"][1]  # one unit: not "0.0% ... 0.05"
     # 4.6% of 200 studies is not clearly below 5%: no claim of conservativeness
     near = sim.assign(**{"Mann-Whitney": [0.03, 0.3, 0.046, 0.2]})
-    items = pairing.simulation_items(near, alpha=0.05, n_simulations=200)
+    items = pairing_simulation.simulation_items(near, alpha=0.05, n_simulations=200)
     assert items["size_sentence"][0] is False and "not clearly below" in items["size_sentence"][1]
 
 

@@ -500,7 +500,7 @@ def test_expected_by_group_by_hand(data):
 
 def test_chi2_caveat_quotes_both_p_values_on_the_cohort():
     from nettx_utils.pages.prose import p_significant
-    from nettx_utils.teaching.cutoff_problem import fixed_cut_test
+    from nettx_utils.teaching.cutoff_fixed import fixed_cut_test
 
     months, died, groups = cohort_data()
     marker = load_cohort()["months_lt_to_recurrence"].to_numpy(float)
@@ -617,7 +617,7 @@ def test_every_cohort_table_of_chapters_7_to_10_carries_the_cohort_mark(name):
 
 def test_chi2_caveat_says_when_no_shuffle_reached_the_statistic():
     """With 0 hits the text gives p = 1/(B + 1) and a true bound, never "0.000 to 0.000"."""
-    from nettx_utils.teaching.cutoff_problem import fixed_cut_test
+    from nettx_utils.teaching.cutoff_fixed import fixed_cut_test
 
     months = np.arange(1.0, 41.0)  # the marker sorts survival perfectly: nothing beats it
     died = np.ones(40, dtype=int)

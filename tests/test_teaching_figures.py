@@ -13,7 +13,7 @@ from matplotlib.text import Text
 
 from nettx_utils.stats.cutoffs import MaxSelectedResult
 from nettx_utils.teaching import figures as teaching_figures
-from nettx_utils.teaching.cutoff_problem import SearchCorrection
+from nettx_utils.teaching.cutoff_search import SearchCorrection
 
 
 def texts(figure) -> str:

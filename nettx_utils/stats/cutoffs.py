@@ -470,7 +470,7 @@ def lausen_schumacher_p(statistic: float, lower: float = 0.1, upper: float = 0.9
     clipped to [0, 1] (1 when b <= 1). Asymptotic (many patients, a continuous marker); here only as a
     cross-check of the permutation p, which needs neither but assumes exchangeable
     patients under the null hypothesis. Pass the quantile range the admissible cut-offs
-    actually span (:func:`nettx_utils.teaching.cutoff_problem.quantile_range`), not a nominal one.
+    actually span (:func:`nettx_utils.teaching.cutoff_search.quantile_range`), not a nominal one.
 
     Examples
     --------

@@ -47,15 +47,27 @@ def _pick(rng: np.random.Generator, pool: list[int], k: int, weight=None) -> lis
 
 def _attach(s: dict, rng: np.random.Generator) -> pd.DataFrame:
     """All columns for the 32 slots of a numeric state."""
+    col: dict[str, list] = {c: [None] * N for c in COLUMNS}
+    ssa = _attach_recurrence(s, rng, col)
+    _attach_outcome(s, rng, col)
+    _attach_primary_and_transplant(s, rng, col, ssa)
+    for name in _NUMERIC_STATE:  # the measured values; flags and LRT counts are set above
+        if name in BOOLEAN_COLUMNS or name == "n_pre_lt_lrt":
+            continue
+        col[name] = [None if np.isnan(x) else round(float(x), 2) for x in s[name]]
+    frame = pd.DataFrame({c: col[c] for c in COLUMNS if c != "patient_id"})
+    return frame
+
+
+def _attach_recurrence(s: dict, rng: np.random.Generator, col: dict[str, list]) -> set[int]:
+    """The recurrence's presentation, treatments and response into ``col``; returns the
+    slots treated with somatostatin analogs (the functioning tumours are drawn among them)."""
     idx = list(range(N))
     died = s["died"].astype(bool)
     up = s["untreatable_progression"].astype(bool)
     dfree = s["disease_free_at_last_followup"].astype(bool)
     surgery = s["surgery_at_recurrence"].astype(bool)
     r = s["mib1_recurrence_pct"]
-    col: dict[str, list] = {c: [None] * N for c in COLUMNS}
-
-    # ---- recurrence: presentation, treatment, response ----------------------------
     surg = [i for i in idx if surgery[i]]
     rest = [i for i in idx if not surgery[i]]
     # the one incomplete removal (progressive disease): a surgical patient with UP
@@ -121,8 +133,15 @@ def _attach(s: dict, rng: np.random.Generator) -> pd.DataFrame:
         col["predominant_treatment"][i] = pred[i]
         col["predominant_treatment_response"][i] = response[i]
         col["surgery_complete_removal"][i] = (int(i != failed)) if surgery[i] else None
+    return ssa
 
-    # ---- outcome ------------------------------------------------------------------
+
+def _attach_outcome(s: dict, rng: np.random.Generator, col: dict[str, list]) -> None:
+    """Death and its cause, disease-free and progression flags, and elevated CgA into ``col``."""
+    idx = list(range(N))
+    died = s["died"].astype(bool)
+    up = s["untreatable_progression"].astype(bool)
+    dfree = s["disease_free_at_last_followup"].astype(bool)
     up_deaths = [i for i in idx if died[i] and up[i]]
     other_up = set(_pick(rng, up_deaths, 2))
     for i in idx:
@@ -136,7 +155,13 @@ def _attach(s: dict, rng: np.random.Generator) -> pd.DataFrame:
     for i in idx:
         col["cga_recurrence_elevated"][i] = int(i in top)
 
-    # ---- primary tumour and transplant (Table 1) ----------------------------------
+
+def _attach_primary_and_transplant(
+    s: dict, rng: np.random.Generator, col: dict[str, list], ssa: set[int]
+) -> None:
+    """The primary tumour and the transplant (Table 1) into ``col``; ``ssa`` are the slots
+    treated with somatostatin analogs at recurrence."""
+    idx = list(range(N))
     p = s["mib1_primary_pct"]
     g2 = set(np.argsort(-p, kind="stable")[:7].tolist())  # the seven highest are G2
     functioning = set(_pick(rng, sorted(ssa), 17))
@@ -205,10 +230,3 @@ def _attach(s: dict, rng: np.random.Generator) -> pd.DataFrame:
         col["lymph_nodes_at_lt"][i] = int(i in ln_lt)
         col["acute_rejection"][i] = int(i in rejection)
         col["immunosuppression"][i] = "cyclosporine" if i in cyclosporine else "tacrolimus"
-
-    for name in _NUMERIC_STATE:  # the measured values; flags and LRT counts are set above
-        if name in BOOLEAN_COLUMNS or name == "n_pre_lt_lrt":
-            continue
-        col[name] = [None if np.isnan(x) else round(float(x), 2) for x in s[name]]
-    frame = pd.DataFrame({c: col[c] for c in COLUMNS if c != "patient_id"})
-    return frame

@@ -1124,7 +1124,7 @@ def permutation_p_text(permutation: Any) -> str:
 
     Examples
     --------
-    >>> from nettx_utils.teaching.cutoff_problem import fixed_cut_test
+    >>> from nettx_utils.teaching.cutoff_fixed import fixed_cut_test
     >>> months, died, marker = [1, 2, 3, 4, 5, 6], [1, 1, 1, 1, 0, 1], [1, 2, 3, 4, 5, 6]
     >>> permutation_p_text(fixed_cut_test(months, died, marker, 3, n_permutations=999, seed=1))
     'p = 0.10'
@@ -1150,7 +1150,7 @@ def chi2_caveat(
     smaller_group: int, fewer_expected: float, asymptotic_p: float, permutation: Any, shuffled: str
 ) -> str:
     """The caveat on a log-rank p from the chi-square distribution, with the permutation p
-    at the same cut-off (:func:`nettx_utils.teaching.cutoff_problem.fixed_cut_test`) beside it.
+    at the same cut-off (:func:`nettx_utils.teaching.cutoff_fixed.fixed_cut_test`) beside it.
 
     ``smaller_group``: patients in the smaller group; ``fewer_expected``: the smaller of
     the two groups' expected deaths (:func:`expected_by_group`); ``permutation``: the
@@ -1158,11 +1158,11 @@ def chi2_caveat(
     permutations shuffle. Both p values carry two significant figures, the book's
     precision for a p compared with a permutation p (:func:`permutation_p_text`,
     :func:`nettx_utils.pages.prose.p_significant`), and the sentence says so; the Monte Carlo
-    interval is Clopper-Pearson (:func:`nettx_utils.teaching.cutoff_problem.interval_text`).
+    interval is Clopper-Pearson (:func:`nettx_utils.teaching.cutoff_fixed.interval_text`).
 
     Examples
     --------
-    >>> from nettx_utils.teaching.cutoff_problem import fixed_cut_test
+    >>> from nettx_utils.teaching.cutoff_fixed import fixed_cut_test
     >>> months, died, marker = [1, 2, 3, 4, 5, 6], [1, 1, 1, 1, 0, 1], [1, 2, 3, 4, 5, 6]
     >>> perm = fixed_cut_test(months, died, marker, 3, n_permutations=999, seed=1)
     >>> text = chi2_caveat(3, 1.15, 0.0246, perm, "marker values")
@@ -1181,7 +1181,7 @@ def chi2_caveat(
     'The log-rank test cannot be computed here, so neither can a permutation test.'
     """
     from nettx_utils.pages.prose import p_significant
-    from nettx_utils.teaching.cutoff_problem import interval_text
+    from nettx_utils.teaching.cutoff_fixed import interval_text
 
     usable = permutation is not None and math.isfinite(permutation.p_value)
     if not (usable and math.isfinite(asymptotic_p)):

@@ -19,7 +19,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from nettx_utils.figures.plots import BOOK_TIME_STEP, PALETTE
 from nettx_utils.pages.prose import p_significant
 from nettx_utils.stats.cutoffs import MaxSelectedResult
-from nettx_utils.teaching.cutoff_problem import SearchCorrection
+from nettx_utils.teaching.cutoff_search import SearchCorrection
 
 __all__ = [
     "bootstrap_figure",
@@ -347,7 +347,7 @@ def pairing_figure(
 def power_figure(simulation: pd.DataFrame, *, alpha: float) -> Figure:
     """Power (true change) and size (no change) of both tests against the correlation.
 
-    ``simulation`` is :func:`nettx_utils.teaching.pairing.simulate_paired_studies` output.
+    ``simulation`` is :func:`nettx_utils.teaching.pairing_simulation.simulate_paired_studies` output.
     """
     power = simulation[simulation["true change"] > 0].set_index("rho")
     size = simulation[simulation["true change"] == 0].set_index("rho")
