@@ -10,7 +10,8 @@ import pytest
 
 from nettx_utils.errors import NettxError
 from nettx_utils.paper import scoring
-from nettx_utils.paper.published import load_consistency_audit, load_published_values, score_line
+from nettx_utils.paper.comparison import score_line
+from nettx_utils.paper.published import load_consistency_audit, load_published_values
 from nettx_utils.paper.scoring import (
     Atom,
     derive,

@@ -22,7 +22,8 @@ from scipy import stats
 from nettx_utils.data.cohort import load_cohort
 from nettx_utils.errors import NettxError
 from nettx_utils.paper import prognostic
-from nettx_utils.paper.published import load_consistency_audit, load_published_values, score_line
+from nettx_utils.paper.comparison import score_line
+from nettx_utils.paper.published import load_consistency_audit, load_published_values
 from nettx_utils.paper.scoring import score
 from nettx_utils.synth import base as synth_base
 from nettx_utils.synth import generate as synth

@@ -113,7 +113,7 @@ def test_site_summary_counts_single_sites_and_says_when_there_is_none(cohort):
 
 
 def test_status_beside_paper_prints_the_published_numbers(cohort, scored):
-    from nettx_utils.paper.published import DATA_DIR
+    from nettx_utils.project import DATA_DIR
 
     published = pd.read_csv(DATA_DIR / "published_values.csv", dtype=str).set_index("id")
     status = tables.status_beside_paper(tables.status_table(cohort), scored).set_index("key")
@@ -243,7 +243,8 @@ def test_table1_labels_a_percentage_with_missing_values_by_its_denominator(cohor
 
 
 def test_coarser_paper_note_explains_the_mib1_median_beside_the_papers_2(cohort, scored):
-    from nettx_utils.paper.published import load_published_values, side_by_side
+    from nettx_utils.paper.comparison import side_by_side
+    from nettx_utils.paper.published import load_published_values
 
     table = side_by_side(tables.table1(cohort), scored, "table1")
     row = tables.row(table, "mib1_primary_pct")

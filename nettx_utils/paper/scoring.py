@@ -71,7 +71,8 @@ import pandas as pd
 from nettx_utils.data import derived
 from nettx_utils.errors import NettxError
 from nettx_utils.paper import prognostic, tables
-from nettx_utils.paper.published import compare, flagged_ids
+from nettx_utils.paper.comparison import compare
+from nettx_utils.paper.published import flagged_ids
 from nettx_utils.stats import association, quartiles, survival
 
 __all__ = [
@@ -555,7 +556,7 @@ def score(
         Columns ``id, section, source, label, published, reproduced, match, flagged, mark,
         computable, kind, decimals, bound, unit, spec``: ``mark`` is ``"✓"``/``"✗"``, or ``"–"`` for a value that is not
         computable or that the audit flags as inconsistent (its ``match`` is still shown).
-        :func:`nettx_utils.paper.published.score_line` summarises it.
+        :func:`nettx_utils.paper.comparison.score_line` summarises it.
     """
     reproduced = reproduce_published(cohort, published, quantile_method=quantile_method)
     table = compare(published, reproduced, flagged=flagged_ids(audit))

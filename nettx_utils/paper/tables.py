@@ -379,7 +379,7 @@ def coarser_paper_notes(
     """Notes for the rows where the paper's table prints a median or quartile with fewer
     decimals than the book shows: what is compared, and what the paper's text prints.
 
-    ``table`` is :func:`nettx_utils.paper.published.side_by_side` output (with ``paper``);
+    ``table`` is :func:`nettx_utils.paper.comparison.side_by_side` output (with ``paper``);
     ``published`` the published values (``id, source, value, decimals, spec``). The
     book's value is compared at the precision the paper printed; where the paper's
     text prints the same statistic with more decimals, the note gives that figure and
@@ -398,7 +398,7 @@ def coarser_paper_notes(
     prints this median as 1.75, and the book's value rounds to that too."
     """
     from nettx_utils.formatting import printed
-    from nettx_utils.paper.published import rounds_to
+    from nettx_utils.paper.rounding import rounds_to
 
     notes = []
     for row in table.itertuples():
@@ -787,10 +787,11 @@ def paper_layout(table: pd.DataFrame, title: str, n: int, *, synthetic: bool = T
 
     The value column is headed "This book (synthetic cohort)", or "Your cohort" when
     ``synthetic`` is false. When ``table`` carries the paper's values
-    (:func:`nettx_utils.paper.published.side_by_side`), they stand in a second column with the
+    (:func:`nettx_utils.paper.comparison.side_by_side`), they stand in a second column with the
     match mark.
     """
-    from nettx_utils.paper.published import COHORT_COLUMN, SYNTHETIC_COLUMN
+    from nettx_utils.paper.comparison import SYNTHETIC_COLUMN
+    from nettx_utils.paper.context import COHORT_COLUMN
 
     labels = [
         "\u2003" * int(indent) + label
