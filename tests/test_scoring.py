@@ -251,7 +251,7 @@ def test_screen_significant_counts_characteristics_by_lifelines_logrank():
     from lifelines.statistics import multivariate_logrank_test
 
     from nettx_utils.data.cohort import load_cohort
-    from nettx_utils.paper.prognostic import univariable_screen
+    from nettx_utils.paper.univariable import univariable_screen
 
     cohort = load_cohort()
     planted = cohort.copy()

@@ -17,10 +17,7 @@ from fractions import Fraction
 import pandas as pd
 
 from nettx_utils.errors import NettxError
-from nettx_utils.paper.published import (
-    AUDIT_COLUMNS,
-    _split_ids,
-)
+from nettx_utils.paper.published import AUDIT_COLUMNS, split_ids
 from nettx_utils.paper.rounding import rounds_to
 
 __all__ = [
@@ -283,7 +280,7 @@ def audit_frame(
     where = published.set_index("id")
 
     def labels(cell: str, reason: str) -> str:
-        ids = _split_ids(cell)
+        ids = split_ids(cell)
         if not ids:
             return f"none: {reason}" if reason else "none"
         return "; ".join(f"{where.at[i, 'source']}: {where.at[i, 'label']}" for i in ids)

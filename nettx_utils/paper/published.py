@@ -41,6 +41,7 @@ __all__ = [
     "load_published_values",
     "paper_count_label",
     "source_mark",
+    "split_ids",
 ]
 
 DEFAULT_PUBLISHED = DATA_DIR / "published_values.csv"
@@ -254,7 +255,8 @@ def load_published_values(path: str | Path | None = None) -> pd.DataFrame:
     return table
 
 
-def _split_ids(cell: str) -> list[str]:
+def split_ids(cell: str) -> list[str]:
+    """The ids of an audit cell (``"a; b"``), in order, blanks dropped."""
     return [part.strip() for part in cell.split(";") if part.strip()]
 
 
@@ -295,14 +297,14 @@ def load_consistency_audit(
         seen[aid] = line
         if row["check"] not in AUDIT_CHECKS:
             raise _fail(path, line, "check", f"unknown check {row['check']!r} (id {aid})")
-        if not _split_ids(row["published_ids"]):
+        if not split_ids(row["published_ids"]):
             raise _fail(path, line, "published_ids", f"no published id named (id {aid})")
-        flagged = _split_ids(row["flagged_ids"])
+        flagged = split_ids(row["flagged_ids"])
         if flagged and not row["reason"]:
             raise _fail(path, line, "reason", f"flagged ids need a reason (id {aid})")
         if known is not None:
             for column in ("published_ids", "flagged_ids"):
-                unknown = [pid for pid in _split_ids(row[column]) if pid not in known]
+                unknown = [pid for pid in split_ids(row[column]) if pid not in known]
                 if unknown:
                     raise _fail(
                         path, line, column, f"unknown published id(s) {', '.join(unknown)} ({aid})"
@@ -315,7 +317,7 @@ def flagged_ids(audit: pd.DataFrame) -> set[str]:
     """The set M: every published id that the audit excludes from the score."""
     out: set[str] = set()
     for cell in audit["flagged_ids"]:
-        out.update(_split_ids(cell))
+        out.update(split_ids(cell))
     return out
 
 
