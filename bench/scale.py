@@ -27,7 +27,7 @@ import pandas as pd
 
 from nettx_utils.data import derived
 from nettx_utils.data.cohort import load_dictionary, read_table, validate_cohort
-from nettx_utils.paper import prognostic, tables
+from nettx_utils.paper import tables, univariable
 from nettx_utils.project import DEFAULT_COHORT
 from nettx_utils.stats.survival import (
     fit_kaplan_meier,
@@ -107,7 +107,7 @@ def core_analyses(path: Path) -> dict[str, dict[str, float]]:
     timed("reverse Kaplan-Meier", lambda: median_followup(after, died))
     timing = pd.Series(derived.recurrence_timing(cohort, 24), index=cohort.index)
     timed("log-rank", lambda: logrank_test(after, died, timing))
-    timed("univariable screen", lambda: prognostic.univariable_screen(cohort))
+    timed("univariable screen", lambda: univariable.univariable_screen(cohort))
     return out
 
 

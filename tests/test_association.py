@@ -232,7 +232,7 @@ def test_paper_correlations_are_scipys_spearman_and_tolerate_a_tiny_cohort():
 
 
 def test_each_rank_test_row_names_its_statistic_and_the_value_matches_the_name():
-    from nettx_utils.paper.tables import rank_tests_view
+    from nettx_utils.paper.results import rank_tests_view
     from nettx_utils.stats.association import paired_and_independent
 
     # first - second = [2, 0, -1, 4, 4]: non-zero |d| = 2, 1, 4, 4 -> ranks 2, 1, 3.5, 3.5.

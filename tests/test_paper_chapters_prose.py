@@ -128,6 +128,6 @@ def test_chapters_4_and_5_export_the_tables_they_show(name):
         made = re.search(rf"^{variable} = ([\w.]+)\(", code, re.M)
         assert made, variable
         assert made.group(1) in {
-            "formatting.styled", "tables.landmark_view", "plots.km_figure",
+            "formatting.styled", "results.landmark_view", "plots.km_figure",
             "plots.cumulative_incidence_figure",
         }, (variable, made.group(1))  # fmt: skip

@@ -10,12 +10,9 @@ from lifelines.statistics import logrank_test, multivariate_logrank_test
 
 from nettx_utils.data.cohort import load_cohort, load_dictionary
 from nettx_utils.errors import NettxError
-from nettx_utils.paper.prognostic import (
-    ScreenSpec,
-    default_screen,
-    screen_summary,
-    univariable_screen,
-)
+from nettx_utils.paper import univariable
+from nettx_utils.paper.prognostic import ScreenSpec, default_screen
+from nettx_utils.paper.univariable import screen_summary, univariable_screen
 
 T, E = "months_recurrence_to_last_followup", "died"
 
@@ -273,7 +270,7 @@ def test_spec_validation():
 
 def test_surgery_within_mib1_strata_matches_lifelines(cohort):
     """Each stratum is the surgery split of its own patients, tested with lifelines."""
-    from nettx_utils.paper.prognostic import surgery_within_mib1_strata
+    from nettx_utils.paper.strata import surgery_within_mib1_strata
 
     for threshold in (2, 5):
         table = surgery_within_mib1_strata(cohort, threshold)
@@ -288,7 +285,7 @@ def test_surgery_within_mib1_strata_matches_lifelines(cohort):
 
 def test_surgery_within_strata_notes_an_empty_stratum(cohort):
     """A threshold above every Mib-1 leaves the high stratum empty: a note, not an error."""
-    from nettx_utils.paper.prognostic import surgery_within_mib1_strata
+    from nettx_utils.paper.strata import surgery_within_mib1_strata
 
     table = surgery_within_mib1_strata(cohort, 1000)
     high = table[table["stratum"] == "Mib-1 >1000%"]
@@ -329,21 +326,24 @@ from lifelines import CoxPHFitter  # noqa: E402
 from scipy.stats import chi2  # noqa: E402
 
 from nettx_utils.formatting import format_p  # noqa: E402
-from nettx_utils.paper.prognostic import (  # noqa: E402
-    identical_splits,
+from nettx_utils.paper.effect_modification import (  # noqa: E402
     interaction_text,
+    surgery_mib1_interaction,
+)
+from nettx_utils.paper.prognostic import same_split_as_paper, same_split_text  # noqa: E402
+from nettx_utils.paper.published import load_published_values  # noqa: E402
+from nettx_utils.paper.strata import (  # noqa: E402
     mib1_missing_by_treatment_text,
-    published_screen_p,
-    same_split_as_paper,
-    same_split_text,
-    screen_count_text,
-    screen_table,
     strata_sizes_text,
     strata_table,
-    surgery_mib1_interaction,
     surgery_within_mib1_strata,
 )
-from nettx_utils.paper.published import load_published_values  # noqa: E402
+from nettx_utils.paper.univariable import (  # noqa: E402
+    identical_splits,
+    published_screen_p,
+    screen_count_text,
+    screen_table,
+)
 
 
 def test_identical_splits_are_shown_and_counted_once(cohort):
@@ -554,21 +554,20 @@ def test_strata_sizes_label_the_deaths_not_the_published_counts(cohort):
 def test_the_screen_caption_is_complete_without_the_page():
     """The exported screen has no note below it: its caption explains † itself and, on the
     synthetic cohort only, says that the rows the paper does not print are not findings."""
-    from nettx_utils.paper import prognostic
 
-    synthetic = prognostic.screen_caption(0.05, True)
-    centre = prognostic.screen_caption(0.05, False)
+    synthetic = univariable.screen_caption(0.05, True)
+    centre = univariable.screen_caption(0.05, False)
     for caption in (synthetic, centre):
         assert "note below" not in caption
-        assert f"{prognostic.POST_BASELINE_MARK} known only after the recurrence" in caption
+        assert f"{univariable.POST_BASELINE_MARK} known only after the recurrence" in caption
         assert "immortal-time bias" in caption and "* p < 0.05" in caption
     assert "not printed by the paper" in synthetic and "synthetic cohort only" in synthetic
     assert "synthetic" not in centre and "not printed" not in centre
 
 
 def test_shape_note_says_what_the_paper_prints_of_each_figure():
+    from nettx_utils.paper.footnotes import curve_shape_note
     from nettx_utils.paper.prognostic import printed_group_values
-    from nettx_utils.paper.tables import curve_shape_note
 
     # early_recurrence_months 36: the timing figure is no longer the paper's, but the
     # surgery figure still is (its split does not depend on the cut-off)

@@ -11,24 +11,22 @@ import pytest
 from nettx_utils.data.cohort import load_cohort
 from nettx_utils.errors import NettxError
 from nettx_utils.pages import report
-from nettx_utils.paper.published import (
-    CONTEXT_EXCLUDED_KINDS,
-    CONTEXT_KINDS,
-    KINDS,
+from nettx_utils.paper.comparison import compare, one_per_quantity, quantity_key, score_line
+from nettx_utils.paper.consistency import (
     audit_frame,
-    compare,
-    flagged_ids,
     grim_audit,
     grim_consistent,
     grim_possible,
     km_attainable,
+)
+from nettx_utils.paper.context import CONTEXT_EXCLUDED_KINDS, CONTEXT_KINDS
+from nettx_utils.paper.published import (
+    KINDS,
+    flagged_ids,
     load_consistency_audit,
     load_published_values,
-    one_per_quantity,
-    quantity_key,
-    rounds_to,
-    score_line,
 )
+from nettx_utils.paper.rounding import rounds_to
 from nettx_utils.paper.scoring import score
 
 # The N (%) cells of the paper's tables, transcribed independently of the CSV, in print order.
@@ -346,7 +344,7 @@ def test_compare_and_score_line(published: pd.DataFrame):
 
 def test_shown_prints_the_extra_digit_only_where_the_tie_rule_matched():
     """6 of 32 is 18.75 exactly: shown as 18.75 beside a paper's 18.7, as 18.8 beside 18.8."""
-    from nettx_utils.paper.published import shown
+    from nettx_utils.paper.rounding import shown
 
     assert shown(100 * 6 / 32, 1, paper=18.7) == "18.75"
     assert shown(100 * 6 / 32, 1, paper=18.8) == "18.8"
@@ -366,7 +364,7 @@ def test_shown_follows_the_rule_it_states():
     not 12.50), else enough digits not to round to the paper's figure (19.048, not the
     false half 19.05, which rounds to the paper's 19.1); the note's words say so."""
     from nettx_utils.formatting import fixed
-    from nettx_utils.paper.published import SHOWN_RULE, shown
+    from nettx_utils.paper.rounding import SHOWN_RULE, shown
 
     assert shown(100 * 4 / 32, 1, paper=12.4) == "12.5"
     assert shown(100 * 4 / 32, 1, paper=13) == "12.5"
@@ -382,7 +380,7 @@ def test_side_by_side_shows_halves_that_match_either_neighbour():
     """A Table 1 row exactly on a half shows the extra digit next to the paper's value."""
     import pandas as pd
 
-    from nettx_utils.paper.published import side_by_side
+    from nettx_utils.paper.comparison import side_by_side
 
     table = pd.DataFrame(
         {
@@ -582,7 +580,8 @@ def test_a_chapter_context_table_uses_the_reports_printing_of_a_quantity():
     """14 of 32 operated is printed 43.7 (Table 2) and 43.8 (Abstract, Results): a chapter
     that leaves Table 2 out must still compare the cohort with the printing the report
     uses, so that the two pages print one Paper value and one difference."""
-    from nettx_utils.paper.published import context_frame, one_per_quantity, reported_printings
+    from nettx_utils.paper.comparison import one_per_quantity
+    from nettx_utils.paper.context import context_frame, reported_printings
 
     values = load_published_values()
     spec = "table2:surgery_at_recurrence@percent"

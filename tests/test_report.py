@@ -24,23 +24,20 @@ from nettx_utils.formatting import printed
 from nettx_utils.pages import report
 from nettx_utils.pages.chapter import open_chapter
 from nettx_utils.pages.export import CAPTION_COLUMN
-from nettx_utils.paper.published import (
-    COHORT_COLUMN,
-    CONTEXT_KINDS,
-    HALF_DOWN_MARK,
+from nettx_utils.paper.comparison import (
     SYNTHETIC_COLUMN,
-    audit_frame,
     book_text,
     comparison_frame,
     comparison_view,
-    context_frame,
-    load_consistency_audit,
-    load_published_values,
     one_per_quantity,
     quantity_key,
     tally,
     tally_text,
 )
+from nettx_utils.paper.consistency import audit_frame
+from nettx_utils.paper.context import COHORT_COLUMN, CONTEXT_KINDS, context_frame
+from nettx_utils.paper.published import load_consistency_audit, load_published_values
+from nettx_utils.paper.rounding import HALF_DOWN_MARK
 from nettx_utils.paper.scoring import score
 
 MARKS = {"✓", "✗", "⚑"}

@@ -10,7 +10,8 @@ import pytest
 
 from nettx_utils.errors import NettxError
 from nettx_utils.paper import scoring
-from nettx_utils.paper.published import load_consistency_audit, load_published_values, score_line
+from nettx_utils.paper.comparison import score_line
+from nettx_utils.paper.published import load_consistency_audit, load_published_values
 from nettx_utils.paper.scoring import (
     Atom,
     derive,
@@ -250,7 +251,7 @@ def test_screen_significant_counts_characteristics_by_lifelines_logrank():
     from lifelines.statistics import multivariate_logrank_test
 
     from nettx_utils.data.cohort import load_cohort
-    from nettx_utils.paper.prognostic import univariable_screen
+    from nettx_utils.paper.univariable import univariable_screen
 
     cohort = load_cohort()
     planted = cohort.copy()

@@ -21,8 +21,9 @@ from scipy import stats
 
 from nettx_utils.data.cohort import load_cohort
 from nettx_utils.errors import NettxError
-from nettx_utils.paper import prognostic
-from nettx_utils.paper.published import load_consistency_audit, load_published_values, score_line
+from nettx_utils.paper import univariable
+from nettx_utils.paper.comparison import score_line
+from nettx_utils.paper.published import load_consistency_audit, load_published_values
 from nettx_utils.paper.scoring import score
 from nettx_utils.synth import base as synth_base
 from nettx_utils.synth import generate as synth
@@ -430,7 +431,7 @@ def test_screen_finds_only_the_time_to_recurrence(
 ) -> None:
     """The paper: only the time from LT to recurrence is significant at univariable analysis."""
     cohort = default_cohort if which == "default" else other_cohort
-    screen = prognostic.univariable_screen(cohort).drop_duplicates("variable")
+    screen = univariable.univariable_screen(cohort).drop_duplicates("variable")
     significant = screen.loc[screen["logrank_p"] < 0.05, "variable"].tolist()
     assert significant == ["months_lt_to_recurrence"]
 

@@ -137,7 +137,7 @@ def test_landmark_table_and_export_round_halves_as_the_prose(tmp_path):
     import openpyxl
 
     from nettx_utils.pages.export import save_table
-    from nettx_utils.paper.tables import describe_landmarks, landmark_view
+    from nettx_utils.paper.results import describe_landmarks, landmark_view
 
     frame = pd.DataFrame(
         {"years": [5], "months": [60.0], "survival": [26 / 32], "lower": [0.6], "upper": [0.9],
@@ -157,7 +157,7 @@ def test_landmark_table_and_export_round_halves_as_the_prose(tmp_path):
 
 
 def test_rate_view_rounds_halves_up():
-    from nettx_utils.paper.tables import rate_view
+    from nettx_utils.paper.results import rate_view
 
     table = pd.DataFrame({"group": ["A"], "n": [16], "surgery": [1], "percent": [6.25]})
     view = rate_view(table, "c", what="surgery", header="Operated")

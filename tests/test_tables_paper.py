@@ -11,7 +11,7 @@ import pytest
 from nettx_utils import formatting
 from nettx_utils.data import derived
 from nettx_utils.data.cohort import load_cohort
-from nettx_utils.paper import tables
+from nettx_utils.paper import footnotes, results, tables
 from nettx_utils.stats import quartiles
 
 
@@ -61,25 +61,25 @@ def test_table2_has_every_block_of_the_papers_table(cohort):
 
 def test_cutoff_note_counts_recurrences_at_exactly_the_cutoff():
     months = pd.Series([10.0, 24.0, 24.0, 30.0, float("nan")])
-    note = tables.cutoff_reading(months, 24, synthetic=False)
+    note = footnotes.cutoff_reading(months, 24, synthetic=False)
     assert "2 patients recurred exactly 24 months" in note
     assert "different groups" in note and "same two groups" not in note
     assert "this cohort" in note and "synthetic" not in note
     # the same cohort read at another cut-off: nobody at 36 months, and the run says so
-    note36 = tables.cutoff_reading(months, 36, synthetic=True)
+    note36 = footnotes.cutoff_reading(months, 36, synthetic=True)
     assert "same two groups" in note36 and "synthetic cohort" in note36
     assert "cut-off of 36 months instead of the paper's 24" in note36
-    assert "1 patient recurred" in tables.cutoff_reading(pd.Series([24.0, 3.0]), 24)
+    assert "1 patient recurred" in footnotes.cutoff_reading(pd.Series([24.0, 3.0]), 24)
 
 
 def test_cutoff_note_is_true_on_the_synthetic_cohort(cohort):
     at_cutoff = int((cohort["months_lt_to_recurrence"] == 24).sum())
-    note = tables.cutoff_reading(cohort["months_lt_to_recurrence"], 24)
+    note = footnotes.cutoff_reading(cohort["months_lt_to_recurrence"], 24)
     assert ("same two groups" in note) == (at_cutoff == 0)
 
 
 def test_table2_notes_carry_both_footnotes_the_cutoff_and_abbreviations():
-    notes = tables.table2_notes(pd.Series([24.0, 50.0]), 24, synthetic=False)
+    notes = footnotes.table2_notes(pd.Series([24.0, 50.0]), 24, synthetic=False)
     for letter in ("a", "b", "c"):
         assert f"<sup>{letter}</sup>" in notes
     assert "mesenteric" in notes and "most aggressive" in notes
@@ -113,7 +113,7 @@ def test_site_summary_counts_single_sites_and_says_when_there_is_none(cohort):
 
 
 def test_status_beside_paper_prints_the_published_numbers(cohort, scored):
-    from nettx_utils.paper.published import DATA_DIR
+    from nettx_utils.project import DATA_DIR
 
     published = pd.read_csv(DATA_DIR / "published_values.csv", dtype=str).set_index("id")
     status = tables.status_beside_paper(tables.status_table(cohort), scored).set_index("key")
@@ -155,11 +155,11 @@ def test_rank_tests_view_prints_p_as_the_paper_does():
             "p_value": [1e-6, 0.01574, math.nan],
         }
     )
-    frame = tables.rank_tests_view(rows, "c", alpha=0.05, paper=["x", "y", "z"]).data
+    frame = results.rank_tests_view(rows, "c", alpha=0.05, paper=["x", "y", "z"]).data
     assert frame["P"].tolist() == ["< 0.0001", "0.0157", "NA"]
     assert frame["P < 0.05"].tolist() == ["yes", "yes", "–"]
     assert frame["In the paper"].tolist() == ["x", "y", "z"]
-    html = tables.rank_tests_view(rows, "c", alpha=0.05).to_html()
+    html = results.rank_tests_view(rows, "c", alpha=0.05).to_html()
     assert "0.0000" not in html and "p_value" not in html
 
 
@@ -183,9 +183,9 @@ def test_views_have_no_snake_case_headers(cohort):
         cohort["months_recurrence_to_last_followup"], derived.event_flags(cohort["died"])
     )
     views = [
-        tables.landmark_view(landmark_table(km, [5, 10]), "c"),
-        tables.correlations_view(paper_correlations(cohort), "c"),
-        tables.rate_view(
+        results.landmark_view(landmark_table(km, [5, 10]), "c"),
+        results.correlations_view(paper_correlations(cohort), "c"),
+        results.rate_view(
             tables.rate_by_group(
                 derived.presentation(cohort),
                 cohort["surgery_at_recurrence"],
@@ -201,14 +201,14 @@ def test_views_have_no_snake_case_headers(cohort):
         for header in view.data.columns:
             assert "_" not in header and not header[0].islower(), header
     assert "Why not computed" not in views[1].data.columns
-    tiny = tables.correlations_view(paper_correlations(cohort.head(2)), "c").data
+    tiny = results.correlations_view(paper_correlations(cohort.head(2)), "c").data
     assert tiny["P"].eq("NA").all() and "Why not computed" in tiny.columns
 
 
 def test_months_text_and_unpublished_mark():
-    assert tables.months_text(80.6) == "81 months"
-    assert tables.months_text(math.inf) == "not reached"
-    assert tables.months_text(math.nan) == "not estimable"
+    assert results.months_text(80.6) == "81 months"
+    assert results.months_text(math.inf) == "not reached"
+    assert results.months_text(math.nan) == "not estimable"
     assert "synthetic" in formatting.unpublished_mark(True)
     assert "synthetic" not in formatting.unpublished_mark(False)
 
@@ -243,12 +243,13 @@ def test_table1_labels_a_percentage_with_missing_values_by_its_denominator(cohor
 
 
 def test_coarser_paper_note_explains_the_mib1_median_beside_the_papers_2(cohort, scored):
-    from nettx_utils.paper.published import load_published_values, side_by_side
+    from nettx_utils.paper.comparison import side_by_side
+    from nettx_utils.paper.published import load_published_values
 
     table = side_by_side(tables.table1(cohort), scored, "table1")
     row = tables.row(table, "mib1_primary_pct")
     assert row["paper"].startswith("2 (") and row["display"].startswith("1.75 (")
-    notes = tables.coarser_paper_notes(table, load_published_values())
+    notes = footnotes.coarser_paper_notes(table, load_published_values())
     # one note, for the only row whose paper figure is coarser than the book's
     assert len(notes) == 1
     assert notes[0].startswith("Mib-1 % of primary tumor: the paper's table prints the median")
@@ -263,10 +264,10 @@ def test_quartiles_text_shows_only_published_numbers_or_marks_them():
     ids = {f: f"res_mib1_change_primary_lt_{f}" for f in ("median", "q1", "q3")}
     # the paper: 87.5 (30–237.5); a Q1 of 30.3 rounds to its 30, 30.6 does not
     near = quartiles.Quartiles(30.3, 87.5, 237.5, 32)
-    assert tables.quartiles_text(near, published, ids, synthetic=True, unit="%") == (
+    assert results.quartiles_text(near, published, ids, synthetic=True, unit="%") == (
         "87.5 (30–237.5) %"
     )
     far = quartiles.Quartiles(30.6, 87.5, 237.5, 32)
-    text = tables.quartiles_text(far, published, ids, synthetic=True, unit="%")
+    text = results.quartiles_text(far, published, ids, synthetic=True, unit="%")
     assert text == "87.5 (30.6–237.5) % " + formatting.unpublished_mark(True)
-    assert tables.quartiles_text(near, published, ids, synthetic=False) == "87.5 (30.3–237.5)"
+    assert results.quartiles_text(near, published, ids, synthetic=False) == "87.5 (30.3–237.5)"

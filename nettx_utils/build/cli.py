@@ -84,12 +84,9 @@ def _score(args: argparse.Namespace) -> int:
     from nettx_utils.data.datapackage import is_synthetic
     from nettx_utils.formatting import printed
     from nettx_utils.pages.export import SOURCE_COLUMN, SYNTHETIC_CAPTION
-    from nettx_utils.paper.published import (
-        load_consistency_audit,
-        load_published_values,
-        score_line,
-        shown,
-    )
+    from nettx_utils.paper.comparison import score_line
+    from nettx_utils.paper.published import load_consistency_audit, load_published_values
+    from nettx_utils.paper.rounding import shown
     from nettx_utils.paper.scoring import score
     from nettx_utils.synth import generate as synth
 

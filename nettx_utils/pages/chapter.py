@@ -148,7 +148,7 @@ class Chapter:
 
     def comparison_text(self) -> str:
         """One sentence for the prose: how the paper's numbers are shown, or why they are not."""
-        from nettx_utils.paper.published import SHOWN_RULE
+        from nettx_utils.paper.rounding import SHOWN_RULE
 
         if self.comparable:
             return (
@@ -202,15 +202,16 @@ class Chapter:
         """The chapter's published values beside the cohort's.
 
         On the synthetic cohort with the paper's parameters: scored, with marks
-        (:func:`~nettx_utils.paper.published.comparison_view`). On another cohort: the
+        (:func:`~nettx_utils.paper.comparison.comparison_view`). On another cohort: the
         context view, no score and no marks
-        (:func:`~nettx_utils.paper.published.context_view`), after a note saying why. On the
+        (:func:`~nettx_utils.paper.context.context_view`), after a note saying why. On the
         synthetic cohort with other parameters: only the note why nothing is compared.
         Values printed in ``exclude_sources`` are left out (the chapter's tables show them).
         """
         from IPython.display import Markdown, display
 
-        from nettx_utils.paper.published import comparison_view, context_view
+        from nettx_utils.paper.comparison import comparison_view
+        from nettx_utils.paper.context import context_view
 
         if self.comparable or not self.synthetic:
             rows = self.published[~self.published["source"].isin(exclude_sources)]

@@ -66,7 +66,7 @@ class NotebookRecord:
         ``table`` is :func:`nettx_utils.stats.survival.landmark_table` output.
         """
         from nettx_utils.formatting import percent_text
-        from nettx_utils.paper.tables import describe_landmarks
+        from nettx_utils.paper.results import describe_landmarks
 
         for row in table.itertuples():
             value = 100 * row.survival

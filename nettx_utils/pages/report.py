@@ -19,17 +19,15 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from nettx_utils.paper.published import (
-    HALF_DOWN_MARK,
+from nettx_utils.paper.comparison import (
     comparison_frame,
     comparison_view,
-    context_frame,
-    context_rows,
-    context_view,
     one_per_quantity,
     score_line,
     tally,
 )
+from nettx_utils.paper.context import context_frame, context_rows, context_view
+from nettx_utils.paper.rounding import HALF_DOWN_MARK
 
 if TYPE_CHECKING:
     from nettx_utils.pages.chapter import Chapter
@@ -203,7 +201,7 @@ def opening(chapter: Chapter) -> str:
 
 def audit_introduction(chapter: Chapter) -> str:
     """The paragraph above the consistency audit; it names the columns this run shows
-    (:func:`nettx_utils.paper.published.audit_frame` with the same mode).
+    (:func:`nettx_utils.paper.consistency.audit_frame` with the same mode).
 
     Examples
     --------
@@ -390,7 +388,7 @@ def _per_chapter(chapter: Chapter, scored: pd.DataFrame) -> dict[str, pd.DataFra
     """The rows of each chapter's table. On another cohort a quantity the paper prints
     in several places (even in several chapters) appears once, in the chapter where the
     paper first prints it, against its most precise printing
-    (:func:`nettx_utils.paper.published.one_per_quantity`)."""
+    (:func:`nettx_utils.paper.comparison.one_per_quantity`)."""
     if mode(chapter) == "context":
         scored = one_per_quantity(context_rows(scored))
     return {key: scored[scored["section"] == key] for key in SECTIONS}

@@ -42,7 +42,7 @@ logrank:OUTCOME~GROUP     log-rank p across the levels of GROUP                 
 mannwhitney:A,B           Mann-Whitney p, column A vs column B                   association.mann_whitney
 mannwhitney:COL~GROUP     Mann-Whitney p of COL between the two levels of GROUP  association.mann_whitney
 spearman:A,B@rho, A,B@p  Spearman's rho or its p-value                          association.spearman
-screen_significant:       characteristics of Tables 1 and 2 (the screen's rows    prognostic.univariable_screen
+screen_significant:       characteristics of Tables 1 and 2 (the screen's rows    univariable.univariable_screen
 os_recurrence@ALPHA       of source Table 1 or 2, a shared split once) with
                           recurrence OS log-rank p < ALPHA (paper's cut-offs)
 ========================  =====================================================  ==========
@@ -70,8 +70,9 @@ import pandas as pd
 
 from nettx_utils.data import derived
 from nettx_utils.errors import NettxError
-from nettx_utils.paper import prognostic, tables
-from nettx_utils.paper.published import compare, flagged_ids
+from nettx_utils.paper import tables, univariable
+from nettx_utils.paper.comparison import compare
+from nettx_utils.paper.published import flagged_ids
 from nettx_utils.stats import association, quartiles, survival
 
 __all__ = [
@@ -402,7 +403,7 @@ class _Reproducer:
         """The univariable screen of the spec's patients, one row per characteristic."""
         key = spec.text.partition("|")[2]
         if key not in self._screens:
-            screen = prognostic.univariable_screen(
+            screen = univariable.univariable_screen(
                 self.subset(spec), quantile_method=self.quantile_method, merge_identical=True
             )
             self._screens[key] = screen.drop_duplicates("variable")
@@ -555,7 +556,7 @@ def score(
         Columns ``id, section, source, label, published, reproduced, match, flagged, mark,
         computable, kind, decimals, bound, unit, spec``: ``mark`` is ``"✓"``/``"✗"``, or ``"–"`` for a value that is not
         computable or that the audit flags as inconsistent (its ``match`` is still shown).
-        :func:`nettx_utils.paper.published.score_line` summarises it.
+        :func:`nettx_utils.paper.comparison.score_line` summarises it.
     """
     reproduced = reproduce_published(cohort, published, quantile_method=quantile_method)
     table = compare(published, reproduced, flagged=flagged_ids(audit))

@@ -9,13 +9,17 @@ default ``"linear"`` is R's type 7).
 Each row carries a stable ``key`` (``sex=female``, ``age_at_lt_years``,
 ``recurrence_timing=early``...) so that published values are matched to rows
 by meaning, never by position.
+
+The module also builds the patients' status at last follow-up beside the paper's
+(:func:`status_table`, :func:`status_beside_paper`) and rates by group
+(:func:`rate_by_group`), and lays a table out as the paper does (:func:`paper_layout`).
+The notes under the tables are :mod:`nettx_utils.paper.footnotes`; the Results' smaller
+views and phrases are :mod:`nettx_utils.paper.results`.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -24,170 +28,19 @@ from pandas.io.formats.style import Styler
 from nettx_utils.data import derived
 from nettx_utils.data.cohort import Dictionary, load_dictionary
 from nettx_utils.formatting import (
-    SYNTHETIC_ONLY,
-    decimal_value,
-    fixed,
-    percent_text,
     row_text,
     styled,
-    unpublished_mark,
 )
-from nettx_utils.stats.quartiles import SPSS_QUANTILES, Quartiles, quartiles
+from nettx_utils.stats.quartiles import SPSS_QUANTILES, quartiles
 
 LOCOREGIONAL_MARK = "\u1d43"  # superscript a: the paper's footnote on locoregional nodes
 PREDOMINANT_MARK = "\u1d47"  # superscript b: the paper's footnote on the predominant treatment
 CUTOFF_MARK = "\u1d9c"  # superscript c: the book's note on the early/late cut-off
 
-TABLE1_ABBREVIATIONS = (
-    "IQR, interquartile range; LRT, locoregional treatment; LT, liver transplantation; "
-    "Mib-1, Ki-67 proliferation index (MIB-1 antibody staining); NET, neuroendocrine tumour; "
-    "PD, progressive disease; PR, partial response; PRRT, peptide receptor radionuclide "
-    "therapy; SD, stable disease; WHO, World Health Organization."
-)
-"""The abbreviations of Table 1, in the book's words."""
-
-TABLE2_ABBREVIATIONS = (
-    "CgA, chromogranin A; IQR, interquartile range; LT, liver transplantation; Mib-1, "
-    "Ki-67 proliferation index (MIB-1 antibody staining); NET, neuroendocrine tumour; "
-    "PRRT, peptide receptor radionuclide therapy; pts, patients."
-)
-"""The abbreviations of Table 2, in the book's words."""
-
-
-def flow_paths_note(synthetic: bool, published: pd.DataFrame | None = None) -> str:
-    """The sentence under the flow figure (the paper's Figure 2): which of its numbers the
-    paper prints, and that the paths between the columns are the synthetic cohort's.
-
-    The paper prints each column's totals (presentations, predominant treatments and
-    their outcomes in Table 2, the status at last follow-up in its text) and how many
-    patients of each presentation were operated on; the book takes no count of the
-    paths from a treatment to a response or to a status from it.
-
-    Examples
-    --------
-    >>> flow_paths_note(True)[:45]
-    'The book checks against the paper only the to'
-    >>> flow_paths_note(False)
-    'The paths are those of your cohort.'
-    """
-    if not synthetic:
-        return "The paths are those of your cohort."
-    from nettx_utils.paper.published import load_published_values
-
-    values = (load_published_values() if published is None else published).set_index("id")
-    removed = values.at["res_surgery_complete_n", "value"]
-    responded = values.at["t2_outcome_cr_n", "value"]
-    return (
-        "The book checks against the paper only the totals of each column and the number "
-        "operated on in each presentation. The paper's text also says that surgery removed "
-        f"every site with a complete response in {removed:g} of the operated patients, which "
-        f"conflicts with Table 2's {responded:g} complete responses in all; the figure follows Table 2, "
-        "and its band from surgery to stable disease is how the synthetic cohort resolves "
-        "the conflict (see the consistency audit in the reproduction report). Which other "
-        f"treatment group ended in which response and status is {SYNTHETIC_ONLY}."
-    )
-
-
-def curve_shape_note(synthetic: bool, printed: str, *, curves: bool = False) -> str:
-    """A sentence under a survival figure: which of its values the paper prints, and that
-    the rest of its shape describes the synthetic cohort only.
-
-    ``printed`` names the values the paper prints; empty when it prints none of them
-    at this run's choices. ``curves`` for a figure with more than one curve.
-
-    Examples
-    --------
-    >>> curve_shape_note(True, "its median")[:40]
-    'The paper prints its median; the shape o'
-    >>> curve_shape_note(True, "", curves=True)
-    "The paper prints none of this figure's values at this run's choices; the curves are a property of the synthetic cohort only, not a finding."
-    >>> curve_shape_note(False, "its median"), curve_shape_note(False, "", curves=True)
-    ('The curve is that of your cohort.', 'The curves are those of your cohort.')
-    """
-    if not synthetic:
-        return (
-            "The curves are those of your cohort."
-            if curves
-            else "The curve is that of your cohort."
-        )
-    shape = "curves" if curves else "curve"
-    if not printed:
-        return (
-            "The paper prints none of this figure's values at this run's choices; the "
-            f"{shape} {'are' if curves else 'is'} a property of the synthetic cohort only, "
-            "not a finding."
-        )
-    return (
-        f"The paper prints {printed}; the shape of the {shape} between and beyond those "
-        "values is a property of the synthetic cohort only, not a finding."
-    )
-
 
 TABLE_COLUMNS = [
     "key", "label", "indent", "n", "denominator", "percent", "median", "q1", "q3", "decimals",
 ]  # fmt: skip
-
-
-def describe_landmarks(table: pd.DataFrame, *, decimals: int = 1) -> str:
-    """A landmark table as a phrase for the prose, rounded as the tables are.
-
-    ``table`` is :func:`nettx_utils.stats.survival.landmark_table` output.
-
-    Examples
-    --------
-    >>> describe_landmarks(pd.DataFrame({"years": [1, 5, 10], "survival": [1, 0.8125, 0.59375]}))
-    '100.0% at 1 year, 81.3% at 5 years and 59.4% at 10 years'
-    """
-    parts = [
-        f"{percent_text(100 * row.survival, decimals)} at {row.years:g} "
-        + ("year" if row.years == 1 else "years")
-        for row in table.itertuples()
-    ]
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
-def quartiles_text(
-    q: Quartiles,
-    published: pd.DataFrame,
-    ids: Mapping[str, str],
-    *,
-    synthetic: bool,
-    decimals: int = 1,
-    unit: str = "",
-) -> str:
-    """``median (Q1–Q3)`` for the prose, with no unpublished number left unmarked.
-
-    ``ids`` maps ``"median"``, ``"q1"`` and ``"q3"`` to the ids of the paper's figures in
-    ``published`` (``id, value, decimals``). On the synthetic cohort, when each of the
-    three rounds (halves up) at the paper's precision to the paper's figure, the text is
-    printed at that precision, so it shows only published numbers; otherwise it is the
-    book's ``median (Q1–Q3)`` at ``decimals`` followed by :func:`unpublished_mark`. On a
-    user's cohort: ``q.format(decimals)``. A ``unit`` follows the numbers, before any mark.
-
-    Examples
-    --------
-    >>> paper = pd.DataFrame({"id": ["m", "a", "b"], "value": [87.5, 30.0, 237.5],
-    ...                       "decimals": [1, 0, 1]})
-    >>> ids = {"median": "m", "q1": "a", "q3": "b"}
-    >>> quartiles_text(Quartiles(30.3, 87.5, 237.5, 32), paper, ids, synthetic=True)
-    '87.5 (30–237.5)'
-    >>> quartiles_text(Quartiles(31.0, 87.5, 237.5, 32), paper, ids, synthetic=True, unit="%")[:37]
-    '87.5 (31.0–237.5) % (not printed by t'
-    >>> quartiles_text(Quartiles(30.3, 87.5, 237.5, 32), paper, ids, synthetic=False)
-    '87.5 (30.3–237.5)'
-    """
-    own = f"{q.format(decimals)} {unit}".rstrip()
-    if not synthetic or q.n == 0:
-        return own
-    values = published.set_index("id")
-    texts = {}
-    for field, pid in ids.items():
-        paper_decimals = int(values.at[pid, "decimals"])
-        paper = fixed(float(values.at[pid, "value"]), paper_decimals)
-        if fixed(getattr(q, field), paper_decimals) != paper:
-            return f"{own} {unpublished_mark(True)}"
-        texts[field] = paper
-    return f"{texts['median']} ({texts['q1']}–{texts['q3']}) {unit}".rstrip()
 
 
 def _count_row(key: str, label: str, mask: pd.Series, indent: int = 1) -> dict:
@@ -365,84 +218,41 @@ def _with_denominator(row: dict, total: int, among: str | None = None) -> dict:
     return {**row, "label": label}
 
 
-_PARTS = {"median": "median", "q1": "first quartile", "q3": "third quartile"}
+def _site_rows(
+    cohort: pd.DataFrame, extent: pd.Series, d: Dictionary
+) -> tuple[list[dict], list[dict]]:
+    """Table 2's rows of the single-site locations (abdominal lymph nodes split into
+    locoregional and distant) and of the multiple-site locations; a location no patient
+    has is left out."""
+    flags = derived.site_flags(cohort)
+    single = extent == "single"
+    multiple = extent == "multiple"
+    ln_type = cohort["recurrence_abdominal_ln_type"].astype("object")
 
+    def among(mask: pd.Series, subset: pd.Series) -> pd.Series:
+        return mask.astype("boolean").where(subset)
 
-def _decimals_of(text: str) -> int:
-    """Decimals of a printed number: ``"2"`` -> 0, ``"2.8"`` -> 1."""
-    return len(text.split(".")[1]) if "." in text else 0
-
-
-def coarser_paper_notes(
-    table: pd.DataFrame, published: pd.DataFrame, table_name: str = "table1"
-) -> list[str]:
-    """Notes for the rows where the paper's table prints a median or quartile with fewer
-    decimals than the book shows: what is compared, and what the paper's text prints.
-
-    ``table`` is :func:`nettx_utils.paper.published.side_by_side` output (with ``paper``);
-    ``published`` the published values (``id, source, value, decimals, spec``). The
-    book's value is compared at the precision the paper printed; where the paper's
-    text prints the same statistic with more decimals, the note gives that figure and
-    says whether the book's value rounds to it too.
-
-    Examples
-    --------
-    >>> table = pd.DataFrame({"key": ["m"], "label": ["Mib-1 %"], "decimals": [1],
-    ...     "median": [1.75], "q1": [1.0], "q3": [2.8], "paper": ["2 (1.0–2.8)"]})
-    >>> published = pd.DataFrame({"id": ["t", "r", "d"],
-    ...     "source": ["Table 1", "Results", "Discussion"], "value": [2.0, 1.75, 1.75],
-    ...     "decimals": [0, 2, 2], "spec": ["table1:m@median"] * 3})
-    >>> coarser_paper_notes(table, published)[0]  # doctest: +NORMALIZE_WHITESPACE
-    "Mib-1 %: the paper's table prints the median as a whole number, 2; the book's
-    median, 1.75, is compared at that precision and rounds to it. The paper's text
-    prints this median as 1.75, and the book's value rounds to that too."
-    """
-    from nettx_utils.formatting import printed
-    from nettx_utils.paper.published import rounds_to
-
-    notes = []
-    for row in table.itertuples():
-        paper = getattr(row, "paper", "") or ""
-        found = re.fullmatch(r"(\S+) \((\S+)–(\S+)\)", paper)
-        if not found or pd.isna(row.median):
-            continue
-        own = 1 if pd.isna(row.decimals) else int(row.decimals)
-        for field, text in zip(_PARTS, found.groups(), strict=True):
-            coarse = _decimals_of(text)
-            if coarse >= own or text == "–":
-                continue
-            value, name = float(getattr(row, field)), _PARTS[field]
-            precision = "a whole number" if coarse == 0 else f"{coarse} decimal(s)"
-            verdict = "rounds" if rounds_to(value, float(text), coarse) else "does not round"
-            note = (
-                f"{row.label}: the paper's table prints the {name} as {precision}, {text}; "
-                f"the book's {name}, {shown_exact(value)}, is compared at that precision "
-                f"and {verdict} to it."
-            )
-            finer = published[
-                (published["spec"] == f"{table_name}:{row.key}@{field}")
-                & (published["decimals"].astype(int) > coarse)
-            ].drop_duplicates(["value", "decimals"])  # the Results and the Discussion agree
-            for other in finer.itertuples():
-                figure = printed(other.value, int(other.decimals))
-                agrees = rounds_to(value, float(other.value), int(other.decimals))
-                note += (
-                    f" The paper's text prints this {name} as {figure}, and the book's value "
-                    + ("rounds to that too." if agrees else "does not round to it.")
+    site_rows: list[dict] = []
+    for site, label in derived.RECURRENCE_SITES.items():
+        site_rows.append(_count_row(f"single_site={site}", label, among(flags[site], single)))
+        if site == "abdominal_ln":
+            for kind in ("locoregional", "distant"):
+                site_rows.append(
+                    _count_row(
+                        f"single_site=abdominal_ln_{kind}",
+                        d.level_label("recurrence_abdominal_ln_type", kind)
+                        + (LOCOREGIONAL_MARK if kind == "locoregional" else ""),
+                        among(flags[site] & (ln_type == kind), single),
+                        indent=2,
+                    )
                 )
-            notes.append(note)
-    return notes
-
-
-def shown_exact(value: float) -> str:
-    """A value with the digits it has (at most 12 significant), no trailing zeros.
-
-    Examples
-    --------
-    >>> shown_exact(1.75), shown_exact(2.0), shown_exact(48.3 + 0.25 * 0.6)
-    ('1.75', '2', '48.45')
-    """
-    return format(decimal_value(value).normalize(), "f")
+    site_rows = [row for row in site_rows if row["n"] > 0]
+    multiple_rows = [
+        _count_row(f"multiple_site={site}", label, among(flags[site], multiple))
+        for site, label in derived.RECURRENCE_SITES.items()
+    ]
+    multiple_rows = [row for row in multiple_rows if row["n"] > 0]
+    return site_rows, multiple_rows
 
 
 def table2(
@@ -470,38 +280,14 @@ def table2(
         derived.mib1_group(cohort["mib1_recurrence_pct"], mib1_cuts), index=cohort.index
     )
     extent = pd.Series(derived.recurrence_extent(cohort), index=cohort.index)
-    flags = derived.site_flags(cohort)
     single = extent == "single"
     multiple = extent == "multiple"
-    ln_type = cohort["recurrence_abdominal_ln_type"].astype("object")
     n_mib1 = int(mib1.notna().sum())
-
-    def among(mask: pd.Series, subset: pd.Series) -> pd.Series:
-        return mask.astype("boolean").where(subset)
 
     def treated(column: str, label: str) -> dict:
         return _count_row(column, label, cohort[column])
 
-    site_rows: list[dict] = []
-    for site, label in derived.RECURRENCE_SITES.items():
-        site_rows.append(_count_row(f"single_site={site}", label, among(flags[site], single)))
-        if site == "abdominal_ln":
-            for kind in ("locoregional", "distant"):
-                site_rows.append(
-                    _count_row(
-                        f"single_site=abdominal_ln_{kind}",
-                        d.level_label("recurrence_abdominal_ln_type", kind)
-                        + (LOCOREGIONAL_MARK if kind == "locoregional" else ""),
-                        among(flags[site] & (ln_type == kind), single),
-                        indent=2,
-                    )
-                )
-    site_rows = [row for row in site_rows if row["n"] > 0]
-    multiple_rows = [
-        _count_row(f"multiple_site={site}", label, among(flags[site], multiple))
-        for site, label in derived.RECURRENCE_SITES.items()
-    ]
-    multiple_rows = [row for row in multiple_rows if row["n"] > 0]
+    site_rows, multiple_rows = _site_rows(cohort, extent, d)
 
     rows: list[dict] = [
         _quartile_row(
@@ -554,126 +340,6 @@ def table2(
     table = _finish(rows)
     table["part"] = pd.Series([row.get("part") for row in rows]).ffill().fillna("recurrence")
     return table
-
-
-def cutoff_reading(
-    months: pd.Series, cutoff: float, *, paper_cutoff: float = 24, synthetic: bool = True
-) -> str:
-    """The note on the early/late cut-off under Table 2, true for this cohort and cut-off.
-
-    The paper's Table 2 labels its groups "<24 mo" and "≥24 mo"; its abstract and
-    Results say "≤24" and ">24" (its Discussion "<24"). The book follows the abstract
-    and Results (:func:`derived.recurrence_timing` puts a recurrence at exactly the
-    cut-off in the early group). The two readings
-    differ only for recurrences at exactly the cut-off; the note counts them.
-
-    Parameters
-    ----------
-    months
-        Months from LT to recurrence, one value per patient (missing values ignored).
-    cutoff
-        The run's cut-off in months.
-    paper_cutoff
-        The paper's cut-off, named when the run uses another one.
-    synthetic
-        Whether ``months`` is the synthetic cohort (names the cohort in the note).
-
-    Examples
-    --------
-    >>> cutoff_reading(pd.Series([10.0, 30.0]), 24)[-60:]
-    'synthetic cohort, so both readings give the same two groups.'
-    >>> "1 patient" in cutoff_reading(pd.Series([24.0, 30.0]), 24, synthetic=False)
-    True
-    """
-    cut = f"{cutoff:g}"
-    text = (
-        f"The paper's Table 2 labels the groups “<{paper_cutoff:g} mo” and "
-        f"“≥{paper_cutoff:g} mo”, while its abstract and Results say “≤{paper_cutoff:g}” "
-        f"and “>{paper_cutoff:g}” (its Discussion, “<{paper_cutoff:g}”). The book follows "
-        "the abstract and Results: a recurrence at exactly the cut-off counts as early. "
-    )
-    if cutoff != paper_cutoff:
-        text += f"This run uses a cut-off of {cut} months instead of the paper's {paper_cutoff:g}. "
-    who = "the synthetic cohort" if synthetic else "this cohort"
-    at = int((pd.to_numeric(months, errors="coerce") == cutoff).sum())
-    if at == 0:
-        return text + (
-            f"No recurrence came exactly {cut} months after LT in {who}, so both readings "
-            "give the same two groups."
-        )
-    patients = "1 patient" if at == 1 else f"{at} patients"
-    return text + (
-        f"In {who}, {patients} recurred exactly {cut} months after LT: counted here as "
-        f"early (≤{cut} mo), they would be late under the table's “≥{cut} mo” reading, so "
-        "the two readings give different groups."
-    )
-
-
-def table_notes(*notes: str, abbreviations: str = "", remarks: Sequence[str] = ()) -> str:
-    """Markdown for the lines under a table: lettered notes, unlettered remarks, then the
-    abbreviations.
-
-    Each note is ``"a: text"``; the letter is printed as a superscript, as in the paper.
-    Each remark (such as a :func:`coarser_paper_notes` sentence) is a line of its own.
-
-    Examples
-    --------
-    >>> print(table_notes("a: First note.", abbreviations="LT, liver transplantation."))
-    <sup>a</sup> First note.<br>
-    *Abbreviations.* LT, liver transplantation.
-    >>> print(table_notes(remarks=["Age: as printed."]))
-    Age: as printed.
-    """
-    lines = []
-    for note in notes:
-        letter, text = note.split(":", 1)
-        lines.append(f"<sup>{letter.strip()}</sup> {text.strip()}")
-    lines.extend(remarks)
-    if abbreviations:
-        lines.append(f"*Abbreviations.* {abbreviations}")
-    return "<br>\n".join(lines)
-
-
-TABLE2_NOTE_A = (
-    "a: Locoregional lymph nodes are the lymph-node stations that drained the primary "
-    "tumour (for a primary in the ileum, the mesenteric nodes); a recurrence there is "
-    "counted apart from one in more distant abdominal nodes."
-)
-TABLE2_NOTE_B = (
-    "b: The predominant treatment is the most aggressive one a patient received for the "
-    "recurrence: a patient given both surgery and somatostatin analogs counts under "
-    "surgery, so each patient appears once in that block."
-)
-"""The paper's two footnotes to Table 2, in the book's words."""
-
-
-def table2_notes(
-    months: pd.Series, early_recurrence_months: float, *, synthetic: bool = True
-) -> str:
-    """The notes under the book's Table 2: the paper's two footnotes (in the book's words),
-    the cut-off note (:func:`cutoff_reading`) and the abbreviations."""
-    return table_notes(
-        TABLE2_NOTE_A,
-        TABLE2_NOTE_B,
-        "c: " + cutoff_reading(months, early_recurrence_months, synthetic=synthetic),
-        abbreviations=TABLE2_ABBREVIATIONS,
-    )
-
-
-def months_text(value: float, decimals: int = 0) -> str:
-    """A time in months for the prose: ``81 months``, ``not reached`` (infinite) or
-    ``not estimable`` (missing).
-
-    Examples
-    --------
-    >>> months_text(81.2), months_text(float("inf")), months_text(float("nan"))
-    ('81 months', 'not reached', 'not estimable')
-    """
-    if value is None or pd.isna(value):
-        return "not estimable"
-    if np.isinf(value):
-        return "not reached"
-    return f"{fixed(value, decimals)} months"
 
 
 def commonest_label(table: pd.DataFrame, prefix: str) -> str:
@@ -787,10 +453,11 @@ def paper_layout(table: pd.DataFrame, title: str, n: int, *, synthetic: bool = T
 
     The value column is headed "This book (synthetic cohort)", or "Your cohort" when
     ``synthetic`` is false. When ``table`` carries the paper's values
-    (:func:`nettx_utils.paper.published.side_by_side`), they stand in a second column with the
+    (:func:`nettx_utils.paper.comparison.side_by_side`), they stand in a second column with the
     match mark.
     """
-    from nettx_utils.paper.published import COHORT_COLUMN, SYNTHETIC_COLUMN
+    from nettx_utils.paper.comparison import SYNTHETIC_COLUMN
+    from nettx_utils.paper.context import COHORT_COLUMN
 
     labels = [
         "\u2003" * int(indent) + label
@@ -842,128 +509,3 @@ def status_table(cohort: pd.DataFrame, dictionary: Dictionary | None = None) -> 
         _count_row("status=alive_with_disease", "Alive with disease", ~died & ~free, 0),
     ]
     return _finish(rows)
-
-
-LANDMARK_HEADERS = {
-    "years": "Years",
-    "months": "Months",
-    "survival": "Survival",
-    "lower": "Lower limit",
-    "upper": "Upper limit",
-    "at_risk": "At risk",
-}
-"""Printed headers of a landmark table's columns."""
-
-
-def percent_cell(decimals: int = 1) -> Callable[[float], str]:
-    """A table formatter for a proportion printed as a percentage, halves rounded up as the
-    prose rounds them (:func:`percent_text`; Python's ``"{:.1%}"`` prints 0.8125 as 81.2%).
-
-    Examples
-    --------
-    >>> percent_cell()(0.8125), percent_cell(0)(0.125), percent_cell()(float("nan"))
-    ('81.3%', '13%', '–')
-    """
-
-    def cell(value: float) -> str:
-        if value is None or pd.isna(value) or not np.isfinite(value):
-            return "–"
-        return f"{fixed(100 * value, decimals)}%"
-
-    return cell
-
-
-def number_cell(decimals: int = 1) -> Callable[[float], str]:
-    """A table formatter for a number at ``decimals``, halves rounded up as
-    :func:`fixed` (and the prose) round them; a missing value prints "–".
-
-    Examples
-    --------
-    >>> number_cell()(6.25), "{:.1f}".format(6.25), number_cell(0)(float("nan"))
-    ('6.3', '6.2', '–')
-    """
-    return lambda value: fixed(value, decimals)
-
-
-def landmark_view(landmarks: pd.DataFrame, caption: str) -> Styler:
-    """A landmark table (:func:`nettx_utils.stats.survival.landmark_table`) as printed in a chapter:
-    years, months, survival and its interval in % (one decimal, halves up as in the prose:
-    :func:`describe_landmarks`), patients at risk, under readable headers.
-
-    Examples
-    --------
-    >>> frame = pd.DataFrame({"years": [5], "months": [60.0], "survival": [0.8125],
-    ...                       "lower": [0.6], "upper": [0.9], "at_risk": [20]})
-    >>> landmark_view(frame, "c").to_string(delimiter=";").splitlines()[1]
-    '5;60;81.3%;60.0%;90.0%;20'
-    """
-    formats: dict[str, Any] = {"Years": "{:g}", "Months": "{:.0f}", "At risk": "{:.0f}"}
-    formats.update(dict.fromkeys(("Survival", "Lower limit", "Upper limit"), percent_cell()))
-    return styled(landmarks.rename(columns=LANDMARK_HEADERS), caption, formats)
-
-
-def rate_view(table: pd.DataFrame, caption: str, *, what: str, header: str) -> Styler:
-    """:func:`rate_by_group` output as printed: group, patients, ``header`` (the column
-    ``what``) and the percentage at one decimal (halves up, as the prose rounds)."""
-    frame = table.rename(columns={"group": "Group", "n": "Patients", what: header, "percent": "%"})
-    return styled(frame, caption, {"%": number_cell(1)})
-
-
-def rank_tests_view(
-    tests: pd.DataFrame, caption: str, *, alpha: float, paper: Sequence[str] | None = None
-) -> Styler:
-    """Rank tests (:func:`nettx_utils.stats.association.paired_and_independent` rows) as printed.
-
-    Each row names its statistic (``statistic_name``: W⁺ of first − second for the
-    signed-rank test, U of the first sample for Mann-Whitney; see
-    :data:`nettx_utils.stats.association.STATISTIC_NAMES`) beside its value.
-    p-values are written by :func:`nettx_utils.formatting.format_p` at four decimals, so a
-    p below 0.0001 reads "< 0.0001" as the paper prints it. ``paper`` adds a column
-    saying, row by row, what the paper prints (see
-    :func:`nettx_utils.stats.association.paper_test_column`).
-
-    Examples
-    --------
-    >>> rows = pd.DataFrame({"comparison": ["A vs B"], "test": ["T"], "n": [10],
-    ...                      "statistic": [3.0], "statistic_name": ["U of the first sample"],
-    ...                      "p_value": [0.00001]})
-    >>> view = rank_tests_view(rows, "x", alpha=0.05)
-    >>> view.data[["Statistic is", "P", "P < 0.05"]].iloc[0].tolist()
-    ['U of the first sample', '< 0.0001', 'yes']
-    """
-    from nettx_utils.formatting import format_p
-
-    p = tests["p_value"].astype(float)
-    frame = pd.DataFrame(
-        {
-            "Comparison": tests["comparison"],
-            "Test": tests["test"],
-            "n": tests["n"],
-            "Statistic is": tests["statistic_name"],
-            "Statistic": tests["statistic"],
-            "P": [format_p(value, 4) for value in p],
-            f"P < {alpha:g}": np.where(p.isna(), "–", np.where(p < alpha, "yes", "no")),
-        }
-    )
-    if paper is not None:
-        frame["In the paper"] = list(paper)
-    return styled(frame, caption, {"Statistic": "{:.1f}"})
-
-
-def correlations_view(table: pd.DataFrame, caption: str) -> Styler:
-    """Spearman correlations (:func:`nettx_utils.stats.association.correlation_table`) as printed:
-    ρ and p at three decimals (p by :func:`nettx_utils.formatting.format_p`); the note column
-    only when some correlation could not be computed."""
-    from nettx_utils.formatting import format_p
-
-    frame = pd.DataFrame(
-        {
-            "Correlation": table["correlation"],
-            "Pairs": table["n"],
-            "Spearman's ρ": table["rho"],
-            "P": [format_p(value) for value in table["p_value"].astype(float)],
-        }
-    )
-    if table["note"].astype(bool).any():
-        frame["Why not computed"] = table["note"]
-    return styled(frame, caption, {"Spearman's ρ": "{:.3f}"})

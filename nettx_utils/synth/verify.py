@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from nettx_utils.paper import prognostic
+from nettx_utils.paper import prognostic, univariable
 from nettx_utils.synth.fast_stats import SCREEN_ALPHA, _logrank_p
 from nettx_utils.synth.targets import COUNT_TARGETS, EXACT_TARGETS, TARGETS, N, matches
 
@@ -167,10 +167,10 @@ def check_cohort(cohort: pd.DataFrame) -> list[str]:
 def screen_problems(cohort: pd.DataFrame) -> list[str]:
     """Characteristics other than the time from LT to recurrence with log-rank p < 0.05.
 
-    The book's own screen (:func:`nettx_utils.paper.prognostic.univariable_screen`, default
+    The book's own screen (:func:`nettx_utils.paper.univariable.univariable_screen`, default
     parameters); the paper finds only the time from LT to recurrence significant.
     """
-    screen = prognostic.univariable_screen(cohort).drop_duplicates("variable")
+    screen = univariable.univariable_screen(cohort).drop_duplicates("variable")
     hits = screen[(screen["logrank_p"] < SCREEN_ALPHA) & (screen["variable"] != SCREEN_SIGNIFICANT)]
     return [
         f"univariable screen: {row.variable} log-rank p = {row.logrank_p:.4f} < {SCREEN_ALPHA}"

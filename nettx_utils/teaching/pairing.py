@@ -26,7 +26,7 @@ from nettx_utils.pages.prose import (
     p_phrase,
     p_text,
 )
-from nettx_utils.paper.published import book_text
+from nettx_utils.paper.comparison import book_text
 from nettx_utils.stats import association
 
 __all__ = [
@@ -258,7 +258,7 @@ def mann_whitney_p_text(p: float, key: str, published: pd.DataFrame | None = Non
     With ``published`` (the published values; pass them on the synthetic cohort only)
     and a comparison whose p the paper prints (:data:`PAPER_MANN_WHITNEY`), the p is
     written as the paper prints it when it reproduces it ("< 0.0001", not the book's
-    "< 0.001"), by :func:`nettx_utils.paper.published.book_text`; otherwise as the book
+    "< 0.001"), by :func:`nettx_utils.paper.comparison.book_text`; otherwise as the book
     writes every p (:func:`nettx_utils.pages.prose.p_text`).
 
     Examples
