@@ -76,17 +76,19 @@ def product_limit(
     return np.cumprod(factor, axis=axis), np.cumsum(term, axis=axis)
 
 
-def logrank_weights(at_risk: np.ndarray, deaths: np.ndarray, weighting: str) -> np.ndarray:
-    """The weight of each death time (axis 0): ``"logrank"`` 1, ``"wilcoxon"`` the number
-    at risk n, ``"tarone-ware"`` sqrt(n), ``"peto"`` Peto-Peto's running product of
-    1 - d/(n + 1). ``at_risk`` and ``deaths`` are the totals over the groups."""
+def logrank_weights(
+    at_risk: np.ndarray, deaths: np.ndarray, weighting: str, axis: int = 0
+) -> np.ndarray:
+    """The weight of each death time (along ``axis``): ``"logrank"`` 1, ``"wilcoxon"`` the
+    number at risk n, ``"tarone-ware"`` sqrt(n), ``"peto"`` Peto-Peto's running product
+    of 1 - d/(n + 1). ``at_risk`` and ``deaths`` are the totals over the groups."""
     n = np.asarray(at_risk, dtype=float)
     if weighting == "wilcoxon":
         return n
     if weighting == "tarone-ware":
         return np.sqrt(n)
     if weighting == "peto":
-        return np.cumprod(1.0 - deaths / (n + 1), axis=0)
+        return np.cumprod(1.0 - deaths / (n + 1), axis=axis)
     return np.ones_like(n)
 
 

@@ -22,7 +22,8 @@ import pandas as pd
 from scipy.stats import chi2, norm
 
 from nettx_utils.errors import NettxError
-from nettx_utils.stats.survival import _validate
+from nettx_utils.stats.risk_sets import logrank_weights, product_limit, risk_set_counts
+from nettx_utils.stats.survival import WEIGHTINGS, _validate
 
 __all__ = [
     "BEFORE_FIRST",
@@ -53,13 +54,16 @@ def risk_table(durations: Any, events: Any) -> pd.DataFrame:
     {'time': [2.0, 4.0, 6.0], 'at_risk': [4, 3, 1], 'events': [1, 1, 0], 'censored': [0, 1, 1]}
     """
     time, event = _validate(durations, events)  # clear errors for bad input
-    data = pd.DataFrame({"time": time, "event": event})
-    # Count, at each distinct time, how many left the study and how many of them died.
-    table = data.groupby("time")["event"].agg(events="sum", leaving="count").reset_index()
-    table["censored"] = table["leaving"] - table["events"]
-    # At risk just before t: everybody minus those who left at earlier times.
-    table["at_risk"] = len(data) - table["leaving"].cumsum().shift(fill_value=0)
-    return table[["time", "at_risk", "events", "censored"]]
+    # Count, at each distinct time, who is still at risk, who died and who left.
+    times, at_risk, deaths, leaving = risk_set_counts(time, event)
+    return pd.DataFrame(
+        {
+            "time": times,
+            "at_risk": at_risk[:, 0],
+            "events": deaths[:, 0],
+            "censored": leaving[:, 0] - deaths[:, 0],
+        }
+    )
 
 
 def confidence_limits(survival: Any, greenwood_sum: Any, z: float, ci_type: str) -> tuple:
@@ -113,11 +117,13 @@ def life_table(
     table = risk_table(durations, events)
     n, d = table["at_risk"], table["events"]
     # Kaplan-Meier: multiply the conditional chances of surviving each time.
+    # (The running product and sum are the package's one core, risk_sets.product_limit.)
     table["conditional"] = 1 - d / n
-    table["survival"] = table["conditional"].cumprod()
+    survival, greenwood_sum = product_limit(n, d)
+    table["survival"] = survival
     # Greenwood: Var(log S) is the running sum of d / (n (n - d)).
     table["greenwood_term"] = d / (n * (n - d))
-    table["greenwood_sum"] = table["greenwood_term"].cumsum()
+    table["greenwood_sum"] = greenwood_sum
     table["variance"] = table["survival"] ** 2 * table["greenwood_sum"]  # delta method
     table["std_err"] = np.sqrt(table["variance"])
     z = norm.ppf(1 - alpha / 2)
@@ -238,14 +244,14 @@ def logrank_table(durations: Any, events: Any, groups: Any) -> pd.DataFrame:
     if len(labels) != 2:
         raise NettxError(f"logrank_table compares exactly 2 groups, got {len(labels)}")
     one = (data["group"] == labels[0]).to_numpy()
-    # A matrix with a row per death time and a column per patient.
-    death_times = np.unique(time[event == 1])
-    at_risk = time[None, :] >= death_times[:, None]
-    dies = (time[None, :] == death_times[:, None]) & (event[None, :] == 1)
-    table = pd.DataFrame({"time": death_times})
-    table["n1"], table["n2"] = (at_risk & one).sum(axis=1), (at_risk & ~one).sum(axis=1)
+    # At risk and deaths per group at each distinct time (the package's one core), kept
+    # at the death times only.
+    times, at_risk, deaths, _ = risk_set_counts(time, event, (~one).astype(int), 2)
+    death_time = deaths.sum(axis=1) > 0
+    table = pd.DataFrame({"time": times[death_time]})
+    table["n1"], table["n2"] = at_risk[death_time, 0], at_risk[death_time, 1]
     table["n"] = table["n1"] + table["n2"]
-    table["d1"], table["d2"] = (dies & one).sum(axis=1), (dies & ~one).sum(axis=1)
+    table["d1"], table["d2"] = deaths[death_time, 0], deaths[death_time, 1]
     table["d"] = table["d1"] + table["d2"]
     # Expected deaths in group 1 under the null, and the hypergeometric variance.
     share = table["n1"] / table["n"]
@@ -266,16 +272,10 @@ def weights(table: Any, weighting: str = "logrank") -> np.ndarray:
     ``table`` is a :func:`logrank_table` or columns ``n`` and ``d`` with one row per
     simulated trial (rows with d = 0 then count for nothing).
     """
+    if weighting not in WEIGHTINGS:
+        raise NettxError(f"unknown weighting {weighting!r}")
     n, d = np.asarray(table["n"], dtype=float), np.asarray(table["d"], dtype=float)
-    if weighting == "logrank":
-        return np.ones_like(n)
-    if weighting == "wilcoxon":
-        return n
-    if weighting == "tarone-ware":
-        return np.sqrt(n)
-    if weighting == "peto":
-        return np.cumprod(1 - d / (n + 1), axis=-1)
-    raise NettxError(f"unknown weighting {weighting!r}")
+    return logrank_weights(n, d, weighting, axis=-1)
 
 
 def weighted_chi2(table: Any, weighting: str = "logrank") -> dict[str, Any]:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from nettx_utils.stats.risk_sets import product_limit
 from nettx_utils.stats.survival import _validate
 from nettx_utils.teaching.by_hand import (
     _before_first,
@@ -179,9 +180,7 @@ def life_tables(
     """
     counts = _by_distinct_time(durations, {"n": np.ones(durations.shape[-1]), "d": events})
     n, d = counts["n_from"], counts["d_at"]
-    survival = np.cumprod(1 - d / n, axis=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        greenwood_sum = np.cumsum(np.where(d > 0, d / (n * (n - d)), 0.0), axis=-1)
+    survival, greenwood_sum = product_limit(n, d, axis=-1)
     lower, upper = confidence_limits(survival, greenwood_sum, norm.ppf(1 - alpha / 2), ci_type)
     return {"time": counts["time"], "last": counts["last"], "survival": survival,
             "lower": lower, "upper": upper}  # fmt: skip
