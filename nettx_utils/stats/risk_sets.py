@@ -126,5 +126,9 @@ def logrank_chi2(
     ix = np.arange(k)
     v[ix, ix] = v[ix, ix] - v[-1, ix]
     v = v[: k - 1, : k - 1]
-    stat = float(z[:-1] @ np.linalg.pinv(v) @ z[:-1])
+    if k == 2:  # the pseudo-inverse of a 1 x 1 matrix, without an SVD (the same number)
+        inverse = 1.0 / v[0, 0] if v[0, 0] != 0 else 0.0
+        stat = float(z[0] * inverse * z[0])
+    else:
+        stat = float(z[:-1] @ np.linalg.pinv(v) @ z[:-1])
     return stat, d_g.sum(axis=0), expected.sum(axis=0)
