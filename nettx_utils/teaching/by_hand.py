@@ -2,7 +2,10 @@
 
 Each table keeps the columns a student reads beside the mathematics (at risk,
 deaths, d/n, Greenwood's terms; observed and expected deaths, the hypergeometric
-variance, the weights). The results equal lifelines' and
+variance, the weights). :func:`risk_table` and :func:`life_table`, whose code chapter 7
+shows, stay written out in pandas, one formula a step; the log-rank tables and the
+simulations take their counts, products and weights from the package's one core,
+:mod:`nettx_utils.stats.risk_sets`. The results equal lifelines' and
 :mod:`nettx_utils.stats.survival`'s (``tests/test_teaching.py`` checks them to 1e-10);
 the book's analyses themselves use :mod:`nettx_utils.stats.survival`. The same tables
 for many simulated trials at once are in :mod:`nettx_utils.teaching.simulations`;
@@ -22,7 +25,7 @@ import pandas as pd
 from scipy.stats import chi2, norm
 
 from nettx_utils.errors import NettxError
-from nettx_utils.stats.risk_sets import logrank_weights, product_limit, risk_set_counts
+from nettx_utils.stats.risk_sets import logrank_weights, risk_set_counts
 from nettx_utils.stats.survival import WEIGHTINGS, _validate
 
 __all__ = [
@@ -54,16 +57,13 @@ def risk_table(durations: Any, events: Any) -> pd.DataFrame:
     {'time': [2.0, 4.0, 6.0], 'at_risk': [4, 3, 1], 'events': [1, 1, 0], 'censored': [0, 1, 1]}
     """
     time, event = _validate(durations, events)  # clear errors for bad input
-    # Count, at each distinct time, who is still at risk, who died and who left.
-    times, at_risk, deaths, leaving = risk_set_counts(time, event)
-    return pd.DataFrame(
-        {
-            "time": times,
-            "at_risk": at_risk[:, 0],
-            "events": deaths[:, 0],
-            "censored": leaving[:, 0] - deaths[:, 0],
-        }
-    )
+    data = pd.DataFrame({"time": time, "event": event})
+    # Count, at each distinct time, how many left the study and how many of them died.
+    table = data.groupby("time")["event"].agg(events="sum", leaving="count").reset_index()
+    table["censored"] = table["leaving"] - table["events"]
+    # At risk just before t: everybody minus those who left at earlier times.
+    table["at_risk"] = len(data) - table["leaving"].cumsum().shift(fill_value=0)
+    return table[["time", "at_risk", "events", "censored"]]
 
 
 def confidence_limits(survival: Any, greenwood_sum: Any, z: float, ci_type: str) -> tuple:
@@ -117,13 +117,11 @@ def life_table(
     table = risk_table(durations, events)
     n, d = table["at_risk"], table["events"]
     # Kaplan-Meier: multiply the conditional chances of surviving each time.
-    # (The running product and sum are the package's one core, risk_sets.product_limit.)
     table["conditional"] = 1 - d / n
-    survival, greenwood_sum = product_limit(n, d)
-    table["survival"] = survival
+    table["survival"] = table["conditional"].cumprod()
     # Greenwood: Var(log S) is the running sum of d / (n (n - d)).
     table["greenwood_term"] = d / (n * (n - d))
-    table["greenwood_sum"] = greenwood_sum
+    table["greenwood_sum"] = table["greenwood_term"].cumsum()
     table["variance"] = table["survival"] ** 2 * table["greenwood_sum"]  # delta method
     table["std_err"] = np.sqrt(table["variance"])
     z = norm.ppf(1 - alpha / 2)
