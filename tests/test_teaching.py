@@ -15,6 +15,13 @@ from nettx_utils.data.cohort import load_cohort
 from nettx_utils.errors import NettxError
 from nettx_utils.stats.survival import CI_TYPES, fit_kaplan_meier, landmark_table, median_followup
 from nettx_utils.teaching import by_hand as teaching
+from nettx_utils.teaching import (
+    exercises,
+    landmark_vs_binomial,
+    simulations,
+    survival_figures,
+    survival_text,
+)
 
 TOL = 1e-10
 
@@ -154,13 +161,13 @@ def test_small_and_degenerate_inputs():
 
 
 def test_simulations_are_reproducible():
-    first = teaching.simulate_power((2.0, 2.0), n_per_group=10, n_sim=5, seed=1)
-    assert first.equals(teaching.simulate_power((2.0, 2.0), n_per_group=10, n_sim=5, seed=1))
+    first = simulations.simulate_power((2.0, 2.0), n_per_group=10, n_sim=5, seed=1)
+    assert first.equals(simulations.simulate_power((2.0, 2.0), n_per_group=10, n_sim=5, seed=1))
     durations, events, _ = cohort_data()
-    widths = teaching.ci_width_by_size(durations, events, [8, 32], month=24, n_sim=5, seed=3)
+    widths = simulations.ci_width_by_size(durations, events, [8, 32], month=24, n_sim=5, seed=3)
     assert widths["n"].tolist() == [8, 32]
     assert widths.equals(
-        teaching.ci_width_by_size(durations, events, [8, 32], month=24, n_sim=5, seed=3)
+        simulations.ci_width_by_size(durations, events, [8, 32], month=24, n_sim=5, seed=3)
     )
 
 
@@ -173,8 +180,8 @@ def power_trial_by_trial(hazard_ratios, n_per_group, n_sim, seed, weightings, al
     for _ in range(n_sim):
         times = np.concatenate(
             [
-                teaching.piecewise_exponential(rng, n_per_group, (base, base), cut),
-                teaching.piecewise_exponential(
+                simulations.piecewise_exponential(rng, n_per_group, (base, base), cut),
+                simulations.piecewise_exponential(
                     rng, n_per_group, tuple(base * np.array(hazard_ratios)), cut
                 ),
             ]
@@ -192,14 +199,14 @@ WEIGHTINGS = ("logrank", "wilcoxon", "tarone-ware", "peto")
 @pytest.mark.parametrize("hazard_ratios", [(2.0, 2.0), (3.0, 1 / 3), (1.0, 1.0)])
 def test_vectorised_power_equals_trial_by_trial(hazard_ratios):
     expected = power_trial_by_trial(hazard_ratios, 15, 60, 7, WEIGHTINGS)
-    got = teaching.simulate_power(
+    got = simulations.simulate_power(
         hazard_ratios, n_per_group=15, n_sim=60, seed=7, weightings=WEIGHTINGS
     )
     pd.testing.assert_series_equal(got, expected, check_exact=True)
 
 
 def batch_statistics_equal_by_hand(durations, events, in_group_1):
-    tables = teaching.logrank_tables(durations, events, in_group_1)
+    tables = simulations.logrank_tables(durations, events, in_group_1)
     groups = np.where(in_group_1, "a", "b")
     for weighting in WEIGHTINGS:
         batch = teaching.weighted_chi2(tables, weighting)
@@ -212,7 +219,7 @@ def batch_statistics_equal_by_hand(durations, events, in_group_1):
 
 
 def test_batch_logrank_equals_by_hand_on_simulated_trials():
-    durations, events = teaching.simulate_trials((3.0, 1.0), n_per_group=12, n_sim=40, seed=5)
+    durations, events = simulations.simulate_trials((3.0, 1.0), n_per_group=12, n_sim=40, seed=5)
     batch_statistics_equal_by_hand(durations, events, np.arange(24) < 12)
 
 
@@ -231,7 +238,7 @@ def test_batch_life_tables_equal_life_table(ci_type):
     rng = np.random.default_rng(11)
     picks = rng.integers(0, durations.size, size=(30, 16))
     picks[0] = 0  # one patient sixteen times: heavy ties
-    tables = teaching.life_tables(durations[picks], events[picks], ci_type=ci_type)
+    tables = simulations.life_tables(durations[picks], events[picks], ci_type=ci_type)
     prefix = teaching.CI_COLUMNS[ci_type]
     for row, pick in enumerate(picks):
         table = teaching.life_table(durations[pick], events[pick], ci_types=(ci_type,))
@@ -244,17 +251,17 @@ def test_batch_life_tables_equal_life_table(ci_type):
             )
         for month in (0.5, 24.0, 60.0, 1000.0):
             for side in ("lower", "upper"):
-                assert teaching.values_at(tables, month, side)[row] == pytest.approx(
+                assert simulations.values_at(tables, month, side)[row] == pytest.approx(
                     teaching.value_at(table, month, f"{prefix}_{side}"), abs=TOL, nan_ok=True
                 )
         median, _, upper = teaching.median_with_ci(table, ci_type)
-        assert teaching.first_times_at_half(tables, "survival")[row] == median
-        assert teaching.first_times_at_half(tables, "upper")[row] == upper
+        assert simulations.first_times_at_half(tables, "survival")[row] == median
+        assert simulations.first_times_at_half(tables, "upper")[row] == upper
 
 
-@pytest.mark.parametrize("batch_cells", [teaching.BATCH_CELLS, 100])
+@pytest.mark.parametrize("batch_cells", [simulations.BATCH_CELLS, 100])
 def test_ci_width_by_size_equals_resample_by_resample(monkeypatch, batch_cells):
-    monkeypatch.setattr(teaching, "BATCH_CELLS", batch_cells)  # 100: several batches per size
+    monkeypatch.setattr(simulations, "BATCH_CELLS", batch_cells)  # 100: several batches per size
     durations, events, _ = cohort_data()
     sizes, month, n_sim = [4, 32, 64], 60.0, 25
     rng, rows = np.random.default_rng(9), []
@@ -271,58 +278,58 @@ def test_ci_width_by_size_equals_resample_by_resample(monkeypatch, batch_cells):
             reached, closed = reached + np.isfinite(median), closed + np.isfinite(upper)
         mean = float(np.nanmean(widths)) if np.isfinite(widths).any() else np.nan
         rows.append([size, mean, reached / n_sim, closed / n_sim])
-    got = teaching.ci_width_by_size(durations, events, sizes, month=month, n_sim=n_sim, seed=9)
+    got = simulations.ci_width_by_size(durations, events, sizes, month=month, n_sim=n_sim, seed=9)
     np.testing.assert_allclose(got.to_numpy(float), np.array(rows, float), rtol=0, atol=TOL)
 
 
 def test_check_answer():
-    assert teaching.check_answer(None, 1.0).startswith("Not answered")
-    assert teaching.check_answer([1.0, 2.0], [1.0, 2.0]) == "Correct."
-    assert teaching.check_answer(0.5, 0.6).startswith("Not quite")
+    assert exercises.check_answer(None, 1.0).startswith("Not answered")
+    assert exercises.check_answer([1.0, 2.0], [1.0, 2.0]) == "Correct."
+    assert exercises.check_answer(0.5, 0.6).startswith("Not quite")
 
 
 def test_check_answer_says_not_quite_in_one_line_instead_of_raising():
     """Review, round 3: chapter 12's exercise 1 answered from the table's 3.7 (the
     solution is 11/3) ended in an AssertionError traceback. A wrong answer now gets one
     line with the expected value and the tolerance: 1e-4 * 11/3 = 0.000367."""
-    message = teaching.check_answer(3.7, 11 / 3)
+    message = exercises.check_answer(3.7, 11 / 3)
     assert message == "Not quite: expected about 3.6667 (to within 0.00037)."
     assert "\n" not in message
-    assert teaching.check_answer(11 / 3 + 3e-4, 11 / 3) == "Correct."  # inside 0.000367
-    assert teaching.check_answer(11 / 3 + 4e-4, 11 / 3).startswith("Not quite")  # outside
-    assert teaching.check_answer([1.0], [1.0, 2.0]).startswith("Not quite: expected 2 values")
-    assert teaching.check_answer("three", 3.0).startswith("Not quite: expected a number")
-    assert teaching.check_answer(float("nan"), float("nan")) == "Correct."
+    assert exercises.check_answer(11 / 3 + 3e-4, 11 / 3) == "Correct."  # inside 0.000367
+    assert exercises.check_answer(11 / 3 + 4e-4, 11 / 3).startswith("Not quite")  # outside
+    assert exercises.check_answer([1.0], [1.0, 2.0]).startswith("Not quite: expected 2 values")
+    assert exercises.check_answer("three", 3.0).startswith("Not quite: expected a number")
+    assert exercises.check_answer(float("nan"), float("nan")) == "Correct."
 
 
 def test_check_answer_accepts_the_rounded_quantile_and_rejects_a_wrong_level():
     """Chapters 7 and 10 print 1.96 as the rounded value of norm.ppf(0.975): a reader who
     uses it must pass (the reviewer's log interval failed at 1e-6), one who uses the 90%
     quantile, or misses by a tenth of a percentage point, must not."""
-    assert teaching.check_answer([0.61121758, 0.95287015], [0.61122007, 0.95286626]) == "Correct."
+    assert exercises.check_answer([0.61121758, 0.95287015], [0.61122007, 0.95286626]) == "Correct."
     s, sigma = 0.78, 0.12  # the log interval S exp(-/+ z sigma), upper limit cut at 1
     exact = [
         s * math.exp(-norm.ppf(0.975) * sigma),
         min(1.0, s * math.exp(norm.ppf(0.975) * sigma)),
     ]
     rounded = [s * math.exp(-1.96 * sigma), min(1.0, s * math.exp(1.96 * sigma))]
-    assert teaching.check_answer(rounded, exact) == "Correct."
+    assert exercises.check_answer(rounded, exact) == "Correct."
     width = 2 * norm.ppf(0.975) * math.sqrt(0.4 * 0.6 / 32)
-    assert teaching.check_answer(2 * 1.96 * math.sqrt(0.4 * 0.6 / 32), width) == "Correct."
-    assert teaching.check_answer([s * math.exp(-1.645 * sigma), exact[1]], exact).startswith(
+    assert exercises.check_answer(2 * 1.96 * math.sqrt(0.4 * 0.6 / 32), width) == "Correct."
+    assert exercises.check_answer([s * math.exp(-1.645 * sigma), exact[1]], exact).startswith(
         "Not quite"
     )
-    assert teaching.check_answer(0.781, 0.78).startswith("Not quite")
+    assert exercises.check_answer(0.781, 0.78).startswith("Not quite")
 
 
 def test_check_answer_is_relative_so_a_small_p_value_is_not_matched_by_another():
     """Review, round 4: with an absolute tolerance of 1e-4, chapter 11's exercise accepted 0,
     or the p-value of the wrong split (6.83e-5), for the solution 5.53e-5."""
-    assert teaching.check_answer(5.528e-5, 5.528e-5) == "Correct."
-    assert teaching.check_answer(0.0, 5.528e-5).startswith("Not quite")
-    assert teaching.check_answer(6.83e-5, 5.528e-5).startswith("Not quite")
-    assert teaching.check_answer(0.0002, 2.764e-4).startswith("Not quite")
-    assert teaching.check_answer(0.0, 0.0) == "Correct."
+    assert exercises.check_answer(5.528e-5, 5.528e-5) == "Correct."
+    assert exercises.check_answer(0.0, 5.528e-5).startswith("Not quite")
+    assert exercises.check_answer(6.83e-5, 5.528e-5).startswith("Not quite")
+    assert exercises.check_answer(0.0002, 2.764e-4).startswith("Not quite")
+    assert exercises.check_answer(0.0, 0.0) == "Correct."
 
 
 def test_value_at_agrees_with_landmark_table_beyond_a_curve_that_reached_zero():
@@ -345,21 +352,23 @@ def test_percent_cell_rounds_as_the_prose():
     # Python's "{:.1%}" prints 81.2%.
     assert f"{26 / 32:.1%}" == "81.2%"
     for k in range(33):
-        assert teaching.percent_cell()(k / 32) == teaching.proportion_text(k / 32)
-    assert teaching.percent_cell()(26 / 32) == "81.3%"
-    assert teaching.percent_cell(0)(0.125) == "13%"
-    assert teaching.percent_cell()(math.nan) == "–"
+        assert survival_text.percent_cell()(k / 32) == survival_text.proportion_text(k / 32)
+    assert survival_text.percent_cell()(26 / 32) == "81.3%"
+    assert survival_text.percent_cell(0)(0.125) == "13%"
+    assert survival_text.percent_cell()(math.nan) == "–"
 
 
 def test_chapter_8_table_and_prose_round_alike():
     # Chapter 8's "count censored as alive": 1 - deaths before 60 months / patients.
     months, died, _ = cohort_data()
     counted_alive = 1 - ((months < 60) & (died == 1)).sum() / len(months)
-    assert teaching.percent_cell()(counted_alive) == teaching.proportion_text(counted_alive)
+    assert survival_text.percent_cell()(counted_alive) == survival_text.proportion_text(
+        counted_alive
+    )
 
 
 def test_number_cell():
-    cell = teaching.number_cell(3, signed=True)
+    cell = survival_text.number_cell(3, signed=True)
     assert [cell(v) for v in (0.7745, -0.2083, 0.0, math.nan, math.inf)] == [
         "+0.775",
         "-0.208",
@@ -367,29 +376,29 @@ def test_number_cell():
         "–",
         "–",
     ]
-    assert teaching.number_cell(1)(2.25) == "2.3"
+    assert survival_text.number_cell(1)(2.25) == "2.3"
 
 
 def test_median_reached_with_fewer_than_half_dead_on_the_cohort():
     # Chapter 10: under censoring the median needs the curve, not half the patients, to fall.
     months, died, _ = cohort_data()
     table = teaching.life_table(months, died)
-    found = teaching.deaths_by_median(table)
+    found = survival_text.deaths_by_median(table)
     assert math.isfinite(found["median"])
     assert found["median"] == KaplanMeierFitter().fit(months, died).median_survival_time_
     assert found["patients"] == len(months)
     assert found["deaths"] == int(died[months <= found["median"]].sum())
     assert 2 * int(died.sum()) < len(months)  # fewer than half died at all
-    assert "fewer than half" in teaching.median_sentence(table)
+    assert "fewer than half" in survival_text.median_sentence(table)
 
 
 def test_deaths_by_median_by_hand():
     # S = 5/6 after the death at 1; 3 censored; at 5, 1 of 2 dies: S = 5/12 <= 0.5.
     table = teaching.life_table([1, 2, 3, 4, 5, 6], [1, 0, 0, 0, 1, 0])
-    assert teaching.deaths_by_median(table) == {"median": 5.0, "deaths": 2, "patients": 6}
+    assert survival_text.deaths_by_median(table) == {"median": 5.0, "deaths": 2, "patients": 6}
     not_reached = teaching.life_table([1, 2, 3], [1, 0, 0])
-    assert teaching.deaths_by_median(not_reached)["median"] == math.inf
-    assert "not reached" in teaching.median_sentence(not_reached)
+    assert survival_text.deaths_by_median(not_reached)["median"] == math.inf
+    assert "not reached" in survival_text.median_sentence(not_reached)
 
 
 TEACHING_NOTEBOOKS = [
@@ -414,7 +423,7 @@ def notebook_cells(name):
 @pytest.mark.parametrize("name", TEACHING_NOTEBOOKS)
 def test_exercises_follow_the_common_format(name):
     cells = notebook_cells(name)
-    assert teaching.exercise_problems(cells) == []
+    assert exercises.exercise_problems(cells) == []
     assert sum("**Exercise" in "".join(c["source"]) for c in cells) >= 1
 
 
@@ -423,11 +432,11 @@ def test_a_why_question_needs_an_answer_in_words():
     cells = [dict(c) for c in notebook_cells("07_kaplan_meier_by_hand")]
     index = next(i for i, c in enumerate(cells) if "".join(c["source"]).startswith("**Exercise 3."))
     assert "why" in "".join(cells[index]["source"]).lower()
-    assert teaching.exercise_problems(cells) == []
+    assert exercises.exercise_problems(cells) == []
     solution = "".join(cells[index + 2]["source"]).splitlines()
     bare = [line for line in solution if not line.startswith("# ") or line == "# Solution"]
     cells[index + 2] = dict(cells[index + 2], source="\n".join(bare))
-    assert teaching.exercise_problems(cells) == [
+    assert exercises.exercise_problems(cells) == [
         "exercise 3: asks why, but the solution answers in no comment"
     ]
 
@@ -449,7 +458,7 @@ def test_dropping_censored_patients_never_raises_the_share_alive(seed):
         kept = ~(~died & (months < t))
         dropped = float(1 - (died[kept] & (months[kept] <= t)).mean())
         counted = float(1 - (died & (months <= t)).mean())
-        status = teaching.landmark_status(months, died.astype(int), t)
+        status = landmark_vs_binomial.landmark_status(months, died.astype(int), t)
         assert status["dropped"] == pytest.approx(dropped)
         assert status["counted_alive"] == pytest.approx(counted)
         assert dropped <= km + 1e-12
@@ -458,25 +467,25 @@ def test_dropping_censored_patients_never_raises_the_share_alive(seed):
 
 def test_landmark_status_by_hand():
     # t = 5: deaths at 2 and 5 count; the censoring at 3 is before, the one at 5 is not
-    status = teaching.landmark_status([2, 3, 5, 5, 8, 9], [1, 0, 1, 0, 1, 0], 5)
+    status = landmark_vs_binomial.landmark_status([2, 3, 5, 5, 8, 9], [1, 0, 1, 0, 1, 0], 5)
     assert status["died_by"] == 2 and status["censored_before"] == 1
     assert status["known"] == 5 and status["known_alive"] == 3
     assert status["dropped"] == pytest.approx(3 / 5)
     assert status["counted_alive"] == pytest.approx(4 / 6)
     # nobody censored before t: both shortcuts equal Kaplan-Meier
     table = teaching.life_table([2, 3, 5, 5, 8, 9], [1, 0, 1, 0, 1, 0])
-    early = teaching.landmark_status([2, 3, 5, 5, 8, 9], [1, 0, 1, 0, 1, 0], 2.5)
+    early = landmark_vs_binomial.landmark_status([2, 3, 5, 5, 8, 9], [1, 0, 1, 0, 1, 0], 2.5)
     assert early["dropped"] == early["counted_alive"] == teaching.value_at(table, 2.5)
 
 
 def test_landmark_widths_without_and_with_censoring():
     z = norm.ppf(0.975)
     complete = teaching.life_table([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [1] * 10)
-    widths = teaching.landmark_widths(complete, 3.5)  # S = 0.7, nobody censored
+    widths = landmark_vs_binomial.landmark_widths(complete, 3.5)  # S = 0.7, nobody censored
     assert widths["binomial"] == pytest.approx(2 * z * math.sqrt(0.7 * 0.3 / 10), abs=TOL)
     assert widths["plain"] == pytest.approx(widths["binomial"], abs=TOL)
     censored = teaching.life_table([1, 2, 3, 4, 5, 6, 7, 8], [1, 1, 0, 1, 0, 0, 1, 0])
-    widths = teaching.landmark_widths(censored, 4.5)  # by hand: S = 0.6
+    widths = landmark_vs_binomial.landmark_widths(censored, 4.5)  # by hand: S = 0.6
     greenwood = 1 / (8 * 7) + 1 / (7 * 6) + 1 / (5 * 4)
     assert widths["plain"] == pytest.approx(2 * z * 0.6 * math.sqrt(greenwood), abs=TOL)
     k = math.exp(z * math.sqrt(greenwood) / abs(math.log(0.6)))
@@ -494,8 +503,8 @@ def test_expected_by_group_by_hand(data):
         share = (at_risk & (groups == first)).sum() / at_risk.sum()
         expected[0] += deaths * share
         expected[1] += deaths * (1 - share)
-    assert teaching.expected_by_group(table) == pytest.approx(tuple(expected), abs=1e-9)
-    assert sum(teaching.expected_by_group(table)) == pytest.approx(events.sum())
+    assert survival_text.expected_by_group(table) == pytest.approx(tuple(expected), abs=1e-9)
+    assert sum(survival_text.expected_by_group(table)) == pytest.approx(events.sum())
 
 
 def test_chi2_caveat_quotes_both_p_values_on_the_cohort():
@@ -508,8 +517,8 @@ def test_chi2_caveat_quotes_both_p_values_on_the_cohort():
     asymptotic = multivariate_logrank_test(months, groups, died).p_value
     table = teaching.logrank_table(months, died, groups)
     smaller = int(min((groups == "early").sum(), (groups == "late").sum()))
-    text = teaching.chi2_caveat(
-        smaller, min(teaching.expected_by_group(table)), asymptotic, permutation, "times"
+    text = survival_text.chi2_caveat(
+        smaller, min(survival_text.expected_by_group(table)), asymptotic, permutation, "times"
     )
     assert f"p = {p_significant(permutation.p_value)} (Monte Carlo" in text
     assert f"against p = {p_significant(asymptotic)} from the chi-square" in text
@@ -524,23 +533,23 @@ def test_teaching_figures_follow_the_book_tick_rule():
 
     months, died, groups = cohort_data()
     table = teaching.life_table(months, died)
-    for ax in teaching.ci_scales_figure(table, 60).axes:
+    for ax in survival_figures.ci_scales_figure(table, 60).axes:
         assert ax.get_xticks().tolist() == book_ticks(months.max()).tolist()
     lr_table, _ = teaching.logrank_by_hand(months, died, groups, weighting="wilcoxon")
-    ax = teaching.weights_figure({"Wilcoxon": lr_table}).axes[0]
+    ax = survival_figures.weights_figure({"Wilcoxon": lr_table}).axes[0]
     assert ax.get_xticks().tolist() == book_ticks(lr_table["time"].max()).tolist()
     assert all(tick % 24 == 0 for tick in ax.get_xticks())
 
 
 def test_binomial_comparison_on_the_cohort_counts_as_landmark_status():
     months, died, _ = cohort_data()
-    status = teaching.landmark_status(months, died, 60)
-    text = teaching.binomial_comparison(months, died, 60)
+    status = landmark_vs_binomial.landmark_status(months, died, 60)
+    text = landmark_vs_binomial.binomial_comparison(months, died, 60)
     assert text.startswith(
         f"{status['censored_before']} of the {len(months)} patients were censored before"
     )
     assert f"known for {status['known']} of them" in text
-    assert teaching.proportion_text(status["dropped"]) in text
+    assert survival_text.proportion_text(status["dropped"]) in text
 
 
 def test_exercise_problems_finds_each_break():
@@ -553,7 +562,7 @@ def test_exercise_problems_finds_each_break():
             cells[start + offset]["source"] = source
         if tags is not None:
             cells[start + offset]["metadata"]["tags"] = tags
-        return teaching.exercise_problems(cells)
+        return exercises.exercise_problems(cells)
 
     assert broken(0, "## Exercises\n\nTry these.")  # another intro
     assert broken(2, "answer_1 = 0.5")  # an answer filled in
@@ -623,7 +632,7 @@ def test_chi2_caveat_says_when_no_shuffle_reached_the_statistic():
     died = np.ones(40, dtype=int)
     permutation = fixed_cut_test(months, died, months, 20, n_permutations=9_999, seed=1)
     assert permutation.n_reaching == 0
-    text = teaching.chi2_caveat(20, 9.0, 1e-6, permutation, "times")
+    text = survival_text.chi2_caveat(20, 9.0, 1e-6, permutation, "times")
     assert "no shuffle of the 9,999 reached the observed statistic, so p = 1/10,000 < 0.001" in text
     assert permutation.p_value == 1 / 10_000 < 0.001
     assert "against p = 1.0 × 10⁻⁶ from the chi-square" in text
@@ -641,32 +650,32 @@ def test_value_at_before_the_first_time_is_a_curve_known_without_error():
     assert teaching.value_at(table, 5, "std_err") == pytest.approx(0.8 * math.sqrt(1 / 20))
     with pytest.raises(NettxError, match="step function"):
         teaching.value_at(table, 3, "at_risk")
-    tables = teaching.life_tables(np.array([[5.0, 8, 8, 12, 16]]), np.array([[1.0, 1, 0, 1, 0]]))
-    assert teaching.values_at(tables, 3, "lower").tolist() == [1.0]
+    tables = simulations.life_tables(np.array([[5.0, 8, 8, 12, 16]]), np.array([[1.0, 1, 0, 1, 0]]))
+    assert simulations.values_at(tables, 3, "lower").tolist() == [1.0]
 
 
 def test_monte_carlo_se_by_hand():
-    assert float(teaching.monte_carlo_se(0.7, 200)) == pytest.approx(math.sqrt(0.21 / 200))
-    assert teaching.monte_carlo_se([0.0, 1.0], 50).tolist() == [0.0, 0.0]
+    assert float(simulations.monte_carlo_se(0.7, 200)) == pytest.approx(math.sqrt(0.21 / 200))
+    assert simulations.monte_carlo_se([0.0, 1.0], 50).tolist() == [0.0, 0.0]
 
 
 def test_paper_survival_months_are_the_published_landmarks():
     from nettx_utils.pages.chapter import PAPER_PARAMETERS
 
     months = {12.0 * years for years in PAPER_PARAMETERS["landmark_years"]}
-    assert teaching.paper_survival_months() == months
+    assert survival_text.paper_survival_months() == months
 
 
 def test_entry_rule_text_on_the_cohort_and_by_hand():
     durations, events, _ = cohort_data()
-    text = teaching.entry_rule_text(durations, events, 6)
+    text = survival_text.entry_rule_text(durations, events, 6)
     first = durations.min()
     first_death = durations[events == 1].min()
     assert text.startswith("nobody died or was last seen before 6 months")
     assert f"at {first:.1f} months and the first death comes at {first_death:.1f} months" in text
-    early = teaching.entry_rule_text([1, 2, 3, 9], [1, 1, 0, 1], 6)
+    early = survival_text.entry_rule_text([1, 2, 3, 9], [1, 1, 0, 1], 6)
     assert early.startswith("2 patients died and 1 was last seen before 6 months")
-    both = teaching.entry_rule_text([7, 7, 7, 9], [1, 0, 0, 1], 6)
+    both = survival_text.entry_rule_text([7, 7, 7, 9], [1, 0, 0, 1], 6)
     assert "is a death and 2 censorings at 7.0 months and the first death comes at 7.0" in both
 
 
@@ -702,10 +711,10 @@ def test_chapter_10_glues_the_papers_minimum_follow_up():
 
 def test_difference_text_says_largest_only_of_a_largest_difference():
     """Chapter 9 compares one pair of statistics: 'a difference', not 'a largest' one."""
-    assert teaching.difference_text(1.78e-15, largest=False) == (
+    assert survival_text.difference_text(1.78e-15, largest=False) == (
         "a difference of 1.8e-15, floating-point rounding"
     )
-    assert teaching.difference_text(1.78e-15).startswith("a largest difference of 1.8e-15")
+    assert survival_text.difference_text(1.78e-15).startswith("a largest difference of 1.8e-15")
 
 
 def test_chapter_9_exercise_3_standardises_by_the_weighted_variance():
@@ -742,7 +751,8 @@ def test_chapter_9_caveat_note_names_the_chi_square_p(comparable, expected):
     cell = next(c for c in notebook_cells("09_logrank_by_hand") if c["id"] == "cell-10-caveat")
     source = "".join(cell["source"])
     namespace = {"chapter": SimpleNamespace(comparable=comparable)}
-    exec(source[source.index('what = "') : source.index('glue("note_caveat"')], namespace)
+    start = source.index('what = "')
+    exec(source[start : source.index("glue(", start)], namespace)
     assert expected in namespace["what"]
 
 
@@ -782,7 +792,7 @@ def test_greenwood_column_stays_readable_on_a_large_cohort():
     months = np.arange(1.0, 301.0)
     table = teaching.life_table(months, np.ones(300, dtype=int))
     terms = table["greenwood_term"][table["events"] > 0]
-    cell = teaching.column_cell(terms)
+    cell = survival_text.column_cell(terms)
     texts = [cell(v) for v in terms]
     assert not any(re.search(r"\d\.\d{6,}", text) for text in texts)
     first = terms.iloc[0]  # 1 / (300 * 299)
@@ -790,7 +800,7 @@ def test_greenwood_column_stays_readable_on_a_large_cohort():
     assert cell(first) == "1.1 × 10⁻⁵"
     small = teaching.life_table(months[:32], np.ones(32, dtype=int))
     small_terms = small["greenwood_term"][small["events"] > 0]
-    assert teaching.column_cell(small_terms)(small_terms.iloc[0]) == "0.0010"  # 1/(32*31)
+    assert survival_text.column_cell(small_terms)(small_terms.iloc[0]) == "0.0010"  # 1/(32*31)
 
 
 def test_reverse_km_figure_axis_and_dotted_line_are_what_chapter_8_says():

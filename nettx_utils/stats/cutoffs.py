@@ -8,7 +8,8 @@ statistic over the admissible cut-offs as *the* test statistic; its null
 distribution is obtained here by permuting the marker (which keeps the survival
 data and the group sizes of every cut-off fixed).
 
-Everything is computed in numpy, for every cut-off and every permutation at once.
+Everything is computed in numpy, for every cut-off and every permutation at once,
+from the pooled risk sets of :func:`nettx_utils.stats.risk_sets.risk_set_counts`.
 With distinct event times t_j (n_j at risk, d_j deaths) and group 1 = ``marker <= c``
 (n_1j at risk, d_1j deaths),
 
@@ -46,6 +47,7 @@ from scipy.stats import binomtest, chi2, norm
 
 from nettx_utils.errors import NettxError
 from nettx_utils.stats.arrays import as_float_array
+from nettx_utils.stats.risk_sets import risk_set_counts
 
 __all__ = [
     "MaxSelectedResult",
@@ -99,10 +101,13 @@ def _prepare(durations: Any, events: Any, marker: Any) -> _Prepared:
         raise NettxError("durations must be finite numbers >= 0 (no missing values)")
     if not np.isin(e, (0.0, 1.0)).all():
         raise NettxError("events must be 0 (censored) or 1 (event), with no missing values")
-    times = np.unique(d[e == 1])
+    # The pooled risk sets at the death times, from the package's one core.
+    all_times, at_risk, died, _ = risk_set_counts(d, e)
+    death_time = died[:, 0] > 0
+    times = all_times[death_time]
+    n_j = at_risk[death_time, 0].astype(float)
+    deaths = died[death_time, 0].astype(float)
     tbin = np.searchsorted(times, d, side="right")
-    n_j = (d.size - np.cumsum(np.bincount(tbin, minlength=times.size + 1))[:-1]).astype(float)
-    deaths = np.bincount(tbin[e == 1] - 1, minlength=times.size).astype(float)
     hazard = deaths / n_j
     cumulative = np.concatenate([[0.0], np.cumsum(hazard)])
     score = e - cumulative[tbin]  # e_i minus the cumulative hazard at d_i

@@ -1,12 +1,11 @@
 """Kaplan-Meier estimation, medians, reverse Kaplan-Meier follow-up and log-rank tests.
 
-A thin, explicit layer checked against :mod:`lifelines`. The product-limit
-estimate and Greenwood's variance are computed here from the risk table (so that
-every confidence-interval type uses the same numbers); lifelines' own fit is on
-``KaplanMeier.lifelines_`` for plotting and cross-checks, and the log-rank
-statistic follows :func:`lifelines.statistics.multivariate_logrank_test` step by
-step, in numpy (one sort, no table per group: 10^6 patients take a fraction of a
-second).
+A thin, explicit layer checked against :mod:`lifelines`. The numbers come from the
+package's one numpy core, :mod:`nettx_utils.stats.risk_sets` (risk sets, product
+limit with Greenwood's sum, the log-rank chi-square of
+:func:`lifelines.statistics.multivariate_logrank_test`; 10^6 patients take a fraction
+of a second), so that every confidence-interval type uses the same numbers;
+lifelines' own fit is on ``KaplanMeier.lifelines_`` for plotting and cross-checks.
 
 Conventions, in one place:
 
@@ -37,6 +36,7 @@ from scipy.stats import chi2, norm
 
 from nettx_utils.errors import NettxError
 from nettx_utils.stats.arrays import as_float_array
+from nettx_utils.stats.risk_sets import logrank_chi2, product_limit, risk_set_counts
 
 if TYPE_CHECKING:  # lifelines is imported on first use: it is most of this module's import
     from lifelines import KaplanMeierFitter
@@ -201,16 +201,13 @@ class KaplanMeier:
         self.label_ = label if label is not None else "KM_estimate"
         self.n_, self.n_events_ = int(d.size), int(e.sum())
 
-        times, inverse = np.unique(d, return_inverse=True)
-        n_events = np.bincount(inverse, weights=e, minlength=times.size).astype(int)
-        observed = np.bincount(inverse, minlength=times.size)
-        n_cens = observed - n_events
-        # Observations before each distinct time, for the numbers at risk (one sort only).
-        self._before = np.concatenate([[0], np.cumsum(observed)])
-        at_risk = self.n_ - self._before[:-1]
-        surv = np.cumprod(1.0 - n_events / at_risk)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            var_log = np.cumsum(n_events / (at_risk * (at_risk - n_events).astype(float)))
+        times, *counts = risk_set_counts(d, e)
+        at_risk, n_events, leaving = (c[:, 0] for c in counts)
+        n_cens = leaving - n_events
+        # Observations before each distinct time, for the numbers at risk at any t.
+        self._before = np.concatenate([[0], np.cumsum(leaving)])
+        surv, var_log = product_limit(at_risk, n_events)
+        with np.errstate(invalid="ignore"):
             std_err = np.where(surv > 0, surv * np.sqrt(var_log), np.nan)
         self._z = float(norm.ppf(1.0 - self.alpha / 2.0))
         lower, upper = _ci(surv, var_log, self._z, self.ci_type)
@@ -354,49 +351,6 @@ def median_followup(
     return KaplanMeier(ci_type=ci_type, alpha=alpha).fit(d, 1 - e, label="reverse KM").median_
 
 
-def _logrank_statistic(
-    d: np.ndarray, e: np.ndarray, codes: np.ndarray, k: int, weighting: str
-) -> tuple[float, np.ndarray, np.ndarray]:
-    """The (weighted) log-rank chi-square of k groups, with observed and expected deaths.
-
-    The arithmetic of :func:`lifelines.statistics.multivariate_logrank_test` (observed
-    minus expected per group, its hypergeometric covariance, a pseudo-inverse over the
-    first k - 1 groups), with the risk table built from one sort and two ``bincount``s
-    over the distinct times: O(n log n) time and O(distinct times x k) memory, where
-    lifelines builds a table per group with pandas joins. Times without a death add
-    nothing to either sum and are dropped. Returns the chi-square, the deaths per group
-    and the unweighted expected deaths per group.
-    """
-    times, inverse = np.unique(d, return_inverse=True)
-    flat = inverse * k + codes
-    removed = np.bincount(flat, minlength=times.size * k).reshape(times.size, k)
-    deaths = np.bincount(flat, weights=e, minlength=times.size * k).reshape(times.size, k)
-    at_risk = removed[::-1].cumsum(axis=0)[::-1]  # per group: duration >= t
-    with_death = deaths.sum(axis=1) > 0
-    n_g, d_g = at_risk[with_death].astype(float), deaths[with_death]
-    n, dead = n_g.sum(axis=1), d_g.sum(axis=1)
-    expected = n_g * (dead / n)[:, None]
-    if weighting == "wilcoxon":
-        w = n
-    elif weighting == "tarone-ware":
-        w = np.sqrt(n)
-    elif weighting == "peto":
-        w = np.cumprod(1.0 - dead / (n + 1))  # Peto-Peto's modified survival
-    else:
-        w = np.ones_like(n)
-    z = (d_g * w[:, None]).sum(axis=0) - (expected * w[:, None]).sum(axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(n > 1, (n - dead) / (n - 1), 1.0)
-    factor = ratio * dead / n**2
-    rows = np.column_stack([n_g, n]) * (w * np.sqrt(factor))[:, None]
-    v = -(rows.T @ rows)
-    ix = np.arange(k)
-    v[ix, ix] = v[ix, ix] - v[-1, ix]
-    v = v[: k - 1, : k - 1]
-    stat = float(z[:-1] @ np.linalg.pinv(v) @ z[:-1])
-    return stat, d_g.sum(axis=0), expected.sum(axis=0)
-
-
 def _group_codes(groups: ArrayLike) -> tuple[int, np.ndarray, list, np.ndarray]:
     """The number of labels, which have a group (not missing), the groups in order
     (category order, else sorted, else first appearance), and the group number of each
@@ -427,7 +381,7 @@ def logrank_test(
 
     One routine for any k, with the arithmetic of lifelines'
     :func:`~lifelines.statistics.multivariate_logrank_test` done in numpy
-    (:func:`_logrank_statistic`, fast on a registry of 10^6 patients); with two groups
+    (:func:`nettx_utils.stats.risk_sets.logrank_chi2`, fast on a registry of 10^6 patients); with two groups
     it equals lifelines' ``logrank_test`` and R ``survdiff``.
     Observations whose group label is missing (None/NaN) are dropped before anything
     else. Groups are listed in category order for a categorical ``groups``, otherwise
@@ -459,7 +413,8 @@ def logrank_test(
     if len(labels) < 2:
         raise NettxError(f"log-rank needs at least 2 non-empty groups, got {len(labels)}")
 
-    stat, observed, expected = _logrank_statistic(d, e, codes, len(labels), weighting)
+    _, at_risk, deaths, _ = risk_set_counts(d, e, codes, len(labels))
+    stat, observed, expected = logrank_chi2(at_risk, deaths, weighting)
     counts = np.bincount(codes, minlength=len(labels))
     summary = pd.DataFrame(
         {"group": labels, "n": counts, "observed": observed.astype(int), "expected": expected}
