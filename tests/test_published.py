@@ -378,6 +378,19 @@ def test_shown_follows_the_rule_it_states():
     assert "19.048" in SHOWN_RULE and "18.75" in SHOWN_RULE
 
 
+def test_the_report_shows_a_median_the_paper_prints_whole_as_chapter_1_shows_it():
+    """Table 1 prints the primary's Mib-1 median as 2; the book's is 1.75, and chapter 1's
+    table shows 1.75: the report's row must not print the book's value as "2"."""
+    from nettx_utils.paper.published import SHOWN_RULE, book_text, shown
+
+    assert book_text(1.75, 0, 2.0, kind="median") == "1.75" == shown(1.75, 1, paper=2)
+    assert book_text(2.8, 0, 2.0, kind="q3") == "2.8"
+    assert book_text(1.96, 0, 2.0, kind="median") == "2.0"  # one decimal, the tables' least
+    assert book_text(1.0, 0, 1.0, kind="q1") == "1"  # a whole value stays as printed
+    assert book_text(1.75, 0, 2.0, kind="count") == "2"  # not a median: the paper's precision
+    assert "1.75 beside the paper's 2" in SHOWN_RULE
+
+
 def test_side_by_side_shows_halves_that_match_either_neighbour():
     """A Table 1 row exactly on a half shows the extra digit next to the paper's value."""
     import pandas as pd

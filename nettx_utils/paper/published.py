@@ -853,7 +853,10 @@ SHOWN_RULE = (
     "or two more make it exact (6 of 32 is 18.75%, beside the paper's 18.7: a percentage "
     "half rounds to either neighbour, and the paper rounds such halves both ways), and "
     "otherwise with as many more digits as it takes to show that it does not round to the "
-    "paper's figure (4 of 21 is 19.048%, beside the paper's 19.1: 19.05 would round to it)."
+    "paper's figure (4 of 21 is 19.048%, beside the paper's 19.1: 19.05 would round to it). "
+    "A median or quartile that the paper prints as a whole number and that is not whole in "
+    "the book is shown with at least one decimal, as the book's tables show it (1.75 "
+    "beside the paper's 2)."
 )
 """The rule :func:`shown` follows, in words, for the notes beside the marks."""
 
@@ -1070,6 +1073,8 @@ def book_text(
     ('0.00012', '< 0.001')
     >>> book_text(0.061948, 3, 0.062, "", "p_value"), book_text(100 * 6 / 32, 1, 18.7)
     ('0.062', '18.75')
+    >>> book_text(1.75, 0, 2.0, kind="median"), book_text(1.0, 0, 1.0, kind="q1")
+    ('1.75', '1')
     """
     if value is None or pd.isna(value):
         return "–"
@@ -1083,6 +1088,8 @@ def book_text(
         if bound and text == printed(paper, decimals):
             text = format_p(float(value), digits + 1)
         return text
+    if kind in _SUMMARY_FIELDS and int(decimals) == 0 and float(value) != round(float(value)):
+        decimals = 1  # as the book's tables show it: a median of 1.75 beside the paper's 2
     return shown(value, decimals, paper)
 
 
