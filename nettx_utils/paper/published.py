@@ -1029,6 +1029,9 @@ def one_per_quantity(scored: pd.DataFrame) -> pd.DataFrame:
     (the first in the file among equals), in the place of the quantity's first row, so
     that it stays in the chapter where the paper first prints it; its ``source`` lists
     every place that prints the quantity (``Table 1; Results: opening paragraphs``).
+    Equally precise printings of different values (14 of 32 printed 43.7 in Table 2 and
+    43.8 in the Abstract) are both kept, one row per printed value, each with the places
+    that print it (the less precise places go with the first).
 
     Examples
     --------
@@ -1038,6 +1041,9 @@ def one_per_quantity(scored: pd.DataFrame) -> pd.DataFrame:
     ...     "published": [2.0, 1.75, 1.75], "decimals": [0, 2, 2]})
     >>> one_per_quantity(rows)[["id", "section", "source", "published"]].values.tolist()
     [['res', 'a', 'Table 1; Results; Discussion', 1.75]]
+    >>> tie = rows.assign(published=[43.7, 43.8, 43.8], decimals=[1, 1, 1])
+    >>> one_per_quantity(tie)[["id", "source", "published"]].values.tolist()
+    [['t1', 'Table 1', 43.7], ['res', 'Results; Discussion', 43.8]]
     """
     if scored.empty:
         return scored.copy()
@@ -1046,10 +1052,18 @@ def one_per_quantity(scored: pd.DataFrame) -> pd.DataFrame:
     chosen, sections, sources = [], [], []
     for key in dict.fromkeys(keys):
         group = frame[keys == key]
-        chosen.append(group["decimals"].astype(int).idxmax())  # the first among equals
-        sections.append(group.iloc[0]["section"])
-        places = (place for cell in group["source"] for place in str(cell).split("; "))
-        sources.append("; ".join(dict.fromkeys(places)))
+        decimals = group["decimals"].astype(int)
+        finest = group[decimals == decimals.max()]
+        values = list(dict.fromkeys(finest["published"]))
+        for i, value in enumerate(values):
+            same = finest[finest["published"] == value]
+            chosen.append(same.index[0])  # the first among equals
+            sections.append(group.iloc[0]["section"])
+            cells = group["source"] if len(values) == 1 else same["source"]
+            if i == 0 and len(values) > 1:  # the less precise places go with the first
+                cells = pd.concat([cells, group.loc[decimals < decimals.max(), "source"]])
+            places = (place for cell in cells for place in str(cell).split("; "))
+            sources.append("; ".join(dict.fromkeys(places)))
     out = frame.loc[chosen].reset_index(drop=True)
     return out.assign(section=sections, source=sources)
 
@@ -1285,10 +1299,12 @@ def as_reported(rows: pd.DataFrame, printings: pd.DataFrame | None = None) -> pd
     """``rows`` (one per quantity) with the paper's printing that the report uses.
 
     A chapter's context table holds only the chapter's rows, so :func:`one_per_quantity`
-    alone could pick another printing of a quantity than the report does (14 of 32
-    operated: Table 2's 43.7 in the report, the Abstract's 43.8 in a chapter that leaves
-    Table 2 out). Each quantity takes the printing, decimals and places of
-    :func:`reported_printings` (and its label); a quantity it does not know keeps its own.
+    alone could pick another printing of a quantity than the report does (a median the
+    Results print as 1.75 and Table 1 as 2, in a chapter that leaves the Results out).
+    Each quantity takes the printing, decimals and places of :func:`reported_printings`
+    (and its label): the one that prints the row's own value where the report keeps
+    several (14 of 32 operated: 43.7 in Table 2, 43.8 in the Abstract), else the first;
+    a quantity it does not know keeps its own.
 
     Examples
     --------
@@ -1301,11 +1317,15 @@ def as_reported(rows: pd.DataFrame, printings: pd.DataFrame | None = None) -> pd
     """
     printings = reported_printings() if printings is None else printings
     out = rows.copy()
-    keys = out["spec"].map(quantity_key)
-    known = keys.isin(printings.index).to_numpy()
-    for column in printings.columns.intersection(["published", "decimals", "source", "label"]):
-        values = printings.loc[keys[known], column].to_numpy()
-        out.loc[known, column] = values
+    columns = printings.columns.intersection(["published", "decimals", "source", "label"])
+    for position, (key, value) in enumerate(zip(out["spec"].map(quantity_key), out["published"])):
+        if key not in printings.index:
+            continue
+        options = printings.loc[[key]]  # two rows where equal precisions print two values
+        same = options[options["published"] == value]
+        pick = (same if len(same) else options).iloc[0]
+        for column in columns:
+            out.iloc[position, out.columns.get_loc(column)] = pick[column]
     out["decimals"] = out["decimals"].astype(int)
     return out
 
