@@ -398,7 +398,9 @@ def test_another_cohorts_report_shows_each_quantity_once_against_its_best_printi
     frames = [view.data for view in views]
     shown = pd.concat(frames, ignore_index=True)
     chosen = one_per_quantity(other_scored)
-    keys = [f"{quantity_key(s)}={v}" for s, v in zip(chosen["spec"], chosen["published"])]
+    keys = [
+        f"{quantity_key(s)}={v}" for s, v in zip(chosen["spec"], chosen["published"], strict=True)
+    ]
     assert len(keys) == len(set(keys))
     labels = shown["What"] + " | " + shown["Unit"]
     dx = shown[shown["What"] == "Months from NET diagnosis to LT, median"]

@@ -1318,7 +1318,9 @@ def as_reported(rows: pd.DataFrame, printings: pd.DataFrame | None = None) -> pd
     printings = reported_printings() if printings is None else printings
     out = rows.copy()
     columns = printings.columns.intersection(["published", "decimals", "source", "label"])
-    for position, (key, value) in enumerate(zip(out["spec"].map(quantity_key), out["published"])):
+    for position, (key, value) in enumerate(
+        zip(out["spec"].map(quantity_key), out["published"], strict=True)
+    ):
         if key not in printings.index:
             continue
         options = printings.loc[[key]]  # two rows where equal precisions print two values
