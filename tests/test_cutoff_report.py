@@ -17,7 +17,13 @@ from nettx_utils.formatting import format_p
 from nettx_utils.stats import cutoffs
 from nettx_utils.stats.cutoffs import MaxSelectedResult
 from nettx_utils.stats.survival import logrank_test
-from nettx_utils.teaching import cutoff_fixed, cutoff_gap, cutoff_mib1, cutoff_search, cutoff_sweep
+from nettx_utils.teaching import (
+    cutoff_fixed,
+    cutoff_gap,
+    cutoff_mib1,
+    cutoff_search,
+    cutoff_sweep,
+)
 
 NAN = float("nan")
 

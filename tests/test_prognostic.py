@@ -327,6 +327,7 @@ from scipy.stats import chi2  # noqa: E402
 
 from nettx_utils.formatting import format_p  # noqa: E402
 from nettx_utils.paper.effect_modification import (  # noqa: E402
+    InteractionTest,
     interaction_text,
     surgery_mib1_interaction,
 )
@@ -580,3 +581,16 @@ def test_shape_note_says_what_the_paper_prints_of_each_figure():
     assert other == "each group's size and the log-rank p"
     # a user's cohort: two curves, both theirs
     assert curve_shape_note(False, "", curves=True) == "The curves are those of your cohort."
+
+
+@pytest.mark.parametrize("p", [0.003, 0.16])
+def test_interaction_text_speaks_of_the_hazard_ratio_not_of_an_effect_of_surgery(p):
+    # the surgery comparison is confounded and favoured by immortal time: the sentence
+    # about the strata must describe an association, whichever side of alpha p falls
+    test = InteractionTest(21, 8, 1.97, p, 0.08, 0.003, 2.41, "", 0.002, 1.9)
+    meaning = interaction_text(test, 0.05).split(": ", 1)[1]
+    assert "hazard ratio of surgery" in meaning
+    for causal in ("effect of surgery", "surgery works"):
+        assert causal not in meaning
+    if p < 0.05:
+        assert "an association" in meaning and "immortal-time" in meaning

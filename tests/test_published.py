@@ -376,6 +376,20 @@ def test_shown_follows_the_rule_it_states():
     assert "19.048" in SHOWN_RULE and "18.75" in SHOWN_RULE
 
 
+def test_the_report_shows_a_median_the_paper_prints_whole_as_chapter_1_shows_it():
+    """Table 1 prints the primary's Mib-1 median as 2; the book's is 1.75, and chapter 1's
+    table shows 1.75: the report's row must not print the book's value as "2"."""
+    from nettx_utils.paper.comparison import book_text
+    from nettx_utils.paper.rounding import SHOWN_RULE, shown
+
+    assert book_text(1.75, 0, 2.0, kind="median") == "1.75" == shown(1.75, 1, paper=2)
+    assert book_text(2.8, 0, 2.0, kind="q3") == "2.8"
+    assert book_text(1.96, 0, 2.0, kind="median") == "2.0"  # one decimal, the tables' least
+    assert book_text(1.0, 0, 1.0, kind="q1") == "1"  # a whole value stays as printed
+    assert book_text(1.75, 0, 2.0, kind="count") == "2"  # not a median: the paper's precision
+    assert "1.75 beside the paper's 2" in SHOWN_RULE
+
+
 def test_side_by_side_shows_halves_that_match_either_neighbour():
     """A Table 1 row exactly on a half shows the extra digit next to the paper's value."""
     import pandas as pd
@@ -576,10 +590,10 @@ def test_one_per_quantity_keeps_the_most_precise_printing(published):
     assert best["published"] == 1.75 and best["source"].startswith("Table 1; ")
 
 
-def test_a_chapter_context_table_uses_the_reports_printing_of_a_quantity():
-    """14 of 32 operated is printed 43.7 (Table 2) and 43.8 (Abstract, Results): a chapter
-    that leaves Table 2 out must still compare the cohort with the printing the report
-    uses, so that the two pages print one Paper value and one difference."""
+def test_equally_precise_printings_of_different_values_stay_apart():
+    """14 of 32 operated (43.75%) is printed 43.7 (Table 2) and 43.8 (Abstract, Results),
+    both at one decimal: neither is the "most precise", so the report keeps a row for each
+    printing, and a chapter that leaves Table 2 out compares with the 43.8 row."""
     from nettx_utils.paper.comparison import one_per_quantity
     from nettx_utils.paper.context import context_frame, reported_printings
 
@@ -590,11 +604,13 @@ def test_a_chapter_context_table_uses_the_reports_printing_of_a_quantity():
     scored = values.rename(columns={"value": "published"}).assign(
         reproduced=values["value"].where(~same, 100 * 14 / 32 - 1.42), flagged=False
     )
-    assert reported_printings().at[spec, "published"] == 43.7
+    assert sorted(reported_printings().loc[[spec], "published"]) == [43.7, 43.8]
     report = context_frame(one_per_quantity(scored))
     chapter = context_frame(scored[scored["source"] != "Table 2"])
-    for frame in (report, chapter):
-        row = frame[frame["What"].str.contains("surgery at recurrence|Operated with radical")]
-        assert row[["What", "Paper", "Difference"]].values.tolist() == [
-            ["Any surgery at recurrence, percent", "43.7", "-1.37"]
-        ]
+    what = "surgery at recurrence|Operated with radical"
+    rows = report[report["What"].str.contains(what)]
+    assert rows[["Paper", "Difference"]].values.tolist() == [["43.7", "-1.37"], ["43.8", "-1.47"]]
+    assert rows["Where"].tolist()[0] == "Table 2"
+    assert "Table 2" not in rows["Where"].tolist()[1] and "Abstract" in rows["Where"].tolist()[1]
+    rows = chapter[chapter["What"].str.contains(what)]
+    assert rows[["Paper", "Difference"]].values.tolist() == [["43.8", "-1.47"]]

@@ -232,3 +232,15 @@ def test_sweep_of_a_users_cohort_leaves_out_the_counts_and_the_runs(user_cohort,
     assert sorted(p.name for p in out.iterdir()) == ["sweep.csv", "sweep.png"]  # no run folder
     assert user_cohort.read_bytes() == cohort_bytes
     assert sorted((p.name, p.stat().st_mtime_ns) for p in DATA_DIR.rglob("*")) == data_before
+
+
+def test_an_empty_early_group_is_said_to_be_an_empty_cell_in_the_csv(tmp_path):
+    """The sweep's CSV writes a missing p-value as an empty cell (pandas' default), and the
+    sentence about a cut-off with no early recurrence says so, not "NaN"."""
+    table = pd.DataFrame(
+        {"early_recurrence_months": [6.0, 24.0], "n_early": [0, 8], "timing_p": [np.nan, 0.01]}
+    )
+    text = sweep._reading(table)
+    assert "empty cells in the CSV" in text and "NaN" not in text
+    table.to_csv(tmp_path / "sweep.csv", index=False)
+    assert (tmp_path / "sweep.csv").read_text().splitlines()[1] == "6.0,0,"

@@ -230,7 +230,9 @@ def test_table1_row_label_gives_the_denominator_of_its_statistic(cohort):
     treated = int(cohort["pre_lt_locoregional"].astype(bool).sum())
     row = tables.row(table, "n_pre_lt_lrt")
     assert row["denominator"] == treated < len(cohort)
-    assert row["label"] == f"Number of pre-LT LRTs ({treated} patients with a pre-LT LRT)"
+    assert row["label"] == f"Number of pre-LT LRTs\u1d43 ({treated} patients with a pre-LT LRT)"
+    # the mark leads to the note that the denominator is the book's reading, not the paper's
+    assert tables.TABLE1_NOTE_A.startswith("a: The paper prints no denominator")
     # rows computed on every patient keep their plain label
     assert tables.row(table, "age_at_lt_years")["label"] == "Age at LT (y)"
 

@@ -641,7 +641,7 @@ def _reading(table: pd.DataFrame) -> str:
         sentences.append(
             f"At {_words(no_early)} months no patient had an early recurrence: there is "
             "nothing to compare, so the p-value and the early group's survival are empty "
-            "(NaN in the CSV)."
+            "(empty cells in the CSV)."
         )
     tested = table.dropna(subset=["timing_p"])
     if len(tested) > 1:

@@ -269,6 +269,9 @@ def one_per_quantity(scored: pd.DataFrame) -> pd.DataFrame:
     (the first in the file among equals), in the place of the quantity's first row, so
     that it stays in the chapter where the paper first prints it; its ``source`` lists
     every place that prints the quantity (``Table 1; Results: opening paragraphs``).
+    Equally precise printings of different values (14 of 32 printed 43.7 in Table 2 and
+    43.8 in the Abstract) are both kept, one row per printed value, each with the places
+    that print it (the less precise places go with the first).
 
     Examples
     --------
@@ -278,6 +281,9 @@ def one_per_quantity(scored: pd.DataFrame) -> pd.DataFrame:
     ...     "published": [2.0, 1.75, 1.75], "decimals": [0, 2, 2]})
     >>> one_per_quantity(rows)[["id", "section", "source", "published"]].values.tolist()
     [['res', 'a', 'Table 1; Results; Discussion', 1.75]]
+    >>> tie = rows.assign(published=[43.7, 43.8, 43.8], decimals=[1, 1, 1])
+    >>> one_per_quantity(tie)[["id", "source", "published"]].values.tolist()
+    [['t1', 'Table 1', 43.7], ['res', 'Results; Discussion', 43.8]]
     """
     if scored.empty:
         return scored.copy()
@@ -286,10 +292,18 @@ def one_per_quantity(scored: pd.DataFrame) -> pd.DataFrame:
     chosen, sections, sources = [], [], []
     for key in dict.fromkeys(keys):
         group = frame[keys == key]
-        chosen.append(group["decimals"].astype(int).idxmax())  # the first among equals
-        sections.append(group.iloc[0]["section"])
-        places = (place for cell in group["source"] for place in str(cell).split("; "))
-        sources.append("; ".join(dict.fromkeys(places)))
+        decimals = group["decimals"].astype(int)
+        finest = group[decimals == decimals.max()]
+        values = list(dict.fromkeys(finest["published"]))
+        for i, value in enumerate(values):
+            same = finest[finest["published"] == value]
+            chosen.append(same.index[0])  # the first among equals
+            sections.append(group.iloc[0]["section"])
+            cells = group["source"] if len(values) == 1 else same["source"]
+            if i == 0 and len(values) > 1:  # the less precise places go with the first
+                cells = pd.concat([cells, group.loc[decimals < decimals.max(), "source"]])
+            places = (place for cell in cells for place in str(cell).split("; "))
+            sources.append("; ".join(dict.fromkeys(places)))
     out = frame.loc[chosen].reset_index(drop=True)
     return out.assign(section=sections, source=sources)
 
@@ -313,6 +327,8 @@ def book_text(
     ('0.00012', '< 0.001')
     >>> book_text(0.061948, 3, 0.062, "", "p_value"), book_text(100 * 6 / 32, 1, 18.7)
     ('0.062', '18.75')
+    >>> book_text(1.75, 0, 2.0, kind="median"), book_text(1.0, 0, 1.0, kind="q1")
+    ('1.75', '1')
     """
     if value is None or pd.isna(value):
         return "–"
@@ -326,6 +342,8 @@ def book_text(
         if bound and text == printed(paper, decimals):
             text = format_p(float(value), digits + 1)
         return text
+    if kind in _SUMMARY_FIELDS and int(decimals) == 0 and float(value) != round(float(value)):
+        decimals = 1  # as the book's tables show it: a median of 1.75 beside the paper's 2
     return shown(value, decimals, paper)
 
 

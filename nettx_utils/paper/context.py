@@ -127,10 +127,12 @@ def as_reported(rows: pd.DataFrame, printings: pd.DataFrame | None = None) -> pd
     """``rows`` (one per quantity) with the paper's printing that the report uses.
 
     A chapter's context table holds only the chapter's rows, so :func:`one_per_quantity`
-    alone could pick another printing of a quantity than the report does (14 of 32
-    operated: Table 2's 43.7 in the report, the Abstract's 43.8 in a chapter that leaves
-    Table 2 out). Each quantity takes the printing, decimals and places of
-    :func:`reported_printings` (and its label); a quantity it does not know keeps its own.
+    alone could pick another printing of a quantity than the report does (a median the
+    Results print as 1.75 and Table 1 as 2, in a chapter that leaves the Results out).
+    Each quantity takes the printing, decimals and places of :func:`reported_printings`
+    (and its label): the one that prints the row's own value where the report keeps
+    several (14 of 32 operated: 43.7 in Table 2, 43.8 in the Abstract), else the first;
+    a quantity it does not know keeps its own.
 
     Examples
     --------
@@ -143,11 +145,17 @@ def as_reported(rows: pd.DataFrame, printings: pd.DataFrame | None = None) -> pd
     """
     printings = reported_printings() if printings is None else printings
     out = rows.copy()
-    keys = out["spec"].map(quantity_key)
-    known = keys.isin(printings.index).to_numpy()
-    for column in printings.columns.intersection(["published", "decimals", "source", "label"]):
-        values = printings.loc[keys[known], column].to_numpy()
-        out.loc[known, column] = values
+    columns = printings.columns.intersection(["published", "decimals", "source", "label"])
+    for position, (key, value) in enumerate(
+        zip(out["spec"].map(quantity_key), out["published"], strict=True)
+    ):
+        if key not in printings.index:
+            continue
+        options = printings.loc[[key]]  # two rows where equal precisions print two values
+        same = options[options["published"] == value]
+        pick = (same if len(same) else options).iloc[0]
+        for column in columns:
+            out.iloc[position, out.columns.get_loc(column)] = pick[column]
     out["decimals"] = out["decimals"].astype(int)
     return out
 

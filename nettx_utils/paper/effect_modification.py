@@ -166,14 +166,15 @@ def interaction_text(test: InteractionTest, alpha: float = 0.05, label: str = ""
     )
     if test.p < alpha:
         meaning = (
-            f"at the {alpha:g} level the effect of surgery differs between the strata; as the "
+            f"at the {alpha:g} level the hazard ratio of surgery (an association, open to the "
+            "selection and immortal-time biases above) differs between the strata; as the "
             "paper does not say the strata were chosen in advance, that is a hypothesis to "
             "test in other patients"
         )
     else:
         meaning = (
-            "the data cannot tell whether surgery works differently at high and at low "
-            "Mib-1: a small p in one stratum and a large one in the other is not evidence "
+            "the data cannot tell whether the hazard ratio of surgery differs between high "
+            "and low Mib-1: a small p in one stratum and a large one in the other is not evidence "
             "of a difference between them, and the profile-likelihood interval of the "
             "ratio, which follows the likelihood where few deaths make the Wald interval "
             "unreliable, shows how large a difference the data still allow"

@@ -127,7 +127,10 @@ SHOWN_RULE = (
     "or two more make it exact (6 of 32 is 18.75%, beside the paper's 18.7: a percentage "
     "half rounds to either neighbour, and the paper rounds such halves both ways), and "
     "otherwise with as many more digits as it takes to show that it does not round to the "
-    "paper's figure (4 of 21 is 19.048%, beside the paper's 19.1: 19.05 would round to it)."
+    "paper's figure (4 of 21 is 19.048%, beside the paper's 19.1: 19.05 would round to it). "
+    "A median or quartile that the paper prints as a whole number and that is not whole in "
+    "the book is shown with at least one decimal, as the book's tables show it (1.75 "
+    "beside the paper's 2)."
 )
 """The rule :func:`shown` follows, in words, for the notes beside the marks."""
 

@@ -27,15 +27,19 @@ from pandas.io.formats.style import Styler
 
 from nettx_utils.data import derived
 from nettx_utils.data.cohort import Dictionary, load_dictionary
-from nettx_utils.formatting import (
-    row_text,
-    styled,
-)
+from nettx_utils.formatting import row_text, styled
 from nettx_utils.stats.quartiles import SPSS_QUANTILES, quartiles
 
 LOCOREGIONAL_MARK = "\u1d43"  # superscript a: the paper's footnote on locoregional nodes
 PREDOMINANT_MARK = "\u1d47"  # superscript b: the paper's footnote on the predominant treatment
 CUTOFF_MARK = "\u1d9c"  # superscript c: the book's note on the early/late cut-off
+READING_MARK = "\u1d43"  # superscript a (Table 1): the book's reading of a denominator
+TABLE1_NOTE_A = (
+    "a: The paper prints no denominator for the number of pre-LT LRTs. The book counts it "
+    "among the patients with at least one pre-LT LRT (their number is in the row's label): "
+    "its reading, the only one under which the paper's median and quartiles are possible "
+    "(chapter 6's consistency audit)."
+)
 
 
 TABLE_COLUMNS = [
@@ -166,7 +170,11 @@ def table1(
         yes("pre_lt_chemotherapy", "Chemotherapy", 1),
         yes("pre_lt_prrt", "PRRT", 1),
         _quartile_row(
-            "n_pre_lt_lrt", "Number of pre-LT LRTs", cohort["n_pre_lt_lrt"], q, counts=True
+            "n_pre_lt_lrt",
+            f"Number of pre-LT LRTs{READING_MARK}",
+            cohort["n_pre_lt_lrt"],
+            q,
+            counts=True,
         ),
         _header_row("Response to pre-LT treatments"),
         *_levels(cohort["pre_lt_response"], "pre_lt_response", d),
