@@ -804,7 +804,7 @@ def test_reverse_km_figure_axis_and_dotted_line_are_what_chapter_8_says():
     follow_up = teaching.life_table(months, 1 - died)
     median = teaching.median_with_ci(follow_up)[0]
     ax = plots.reverse_km_figure(survival, follow_up, median).axes[0]
-    assert ax.get_ylabel() == "Estimated share of patients (%)"
+    assert ax.get_ylabel() == "Kaplan-Meier estimate (%)"
     dotted = [line for line in ax.lines if line.get_linestyle() == ":"]
     assert len(dotted) == 1 and list(dotted[0].get_ydata()) == [50, 50]
     dashed = [line for line in ax.lines if line.get_linestyle() == "--"]
