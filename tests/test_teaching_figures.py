@@ -49,6 +49,18 @@ def test_sweep_figure_draws_the_admissible_p_values_and_marks():
     assert "no admissible cut-off" in texts(empty)
 
 
+def test_sweep_figure_can_tick_every_observed_value():
+    """Fig. 18 ticks every measured Mib-1 value, the largest (no threshold there) included,
+    and the x axis is widened to hold it."""
+    marker = [5.0, 12.5, 13.0, 14.0, 30.0, np.nan]
+    kwargs = {"xlabel": "x", "what": "values", "name": "the cut", "alpha": 0.05}
+    figure = teaching_figures.sweep_figure(scan(), 13, marker, every_value=True, **kwargs)
+    ax = figure.axes[0]
+    assert sorted(ax.lines[-1].get_xdata().tolist()) == [5.0, 12.5, 13.0, 14.0, 30.0]
+    low, high = ax.get_xlim()
+    assert low <= 5.0 and high > 30.0
+
+
 def test_sweep_figure_without_marker_draws_no_patient_values():
     """On a real cohort the ticks of each patient's marker value are left out."""
     marker = [5.0, 12.5, 13.0, 14.0, 30.0, np.nan]

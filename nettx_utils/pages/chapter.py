@@ -195,9 +195,7 @@ class Chapter:
             return styled(frame, caption, formats)
         return Markdown(
             f"*{caption}: not shown. This table lists single patients, one row each, and "
-            "this cohort is not the synthetic one."
-            + (f" {shown}" if shown else "")
-            + "*"
+            "this cohort is not the synthetic one." + (f" {shown}" if shown else "") + "*"
         )
 
     def beside_the_paper(

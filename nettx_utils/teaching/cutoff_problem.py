@@ -28,12 +28,32 @@ from nettx_utils.pages.prose import (
     counted,
     number_text,
     p_phrase,
+    p_significant,
     p_text,
     share_text,
     value_text,
 )
 from nettx_utils.stats import cutoffs
 from nettx_utils.stats.cutoffs import MaxSelectedResult
+
+
+def _sig(p: float) -> str:
+    """A p compared with a permutation p, at 2 significant figures as chapter 9 prints
+    them (:func:`nettx_utils.pages.prose.p_significant`): "0.0036", not "0.004"."""
+    return p_significant(p)
+
+
+def _sig_phrase(p: float) -> str:
+    """:func:`_sig` as a sentence needs it ("p = 0.0036", "p > 0.99", "p not computable").
+
+    Examples
+    --------
+    >>> _sig_phrase(0.0036219), _sig_phrase(0.9996), _sig_phrase(float("nan"))
+    ('p = 0.0036', 'p > 0.99', 'p not computable')
+    """
+    text = _sig(p)
+    return f"p {text}" if text[0] in "<>" or text == NOT_COMPUTABLE else f"p = {text}"
+
 
 __all__ = [
     "BOUND_DIGITS",
@@ -422,11 +442,11 @@ def chosen_cut_items(result: MaxSelectedResult | None, at_cut: pd.Series, *, cut
         sentence = (
             f"the chance that the largest chi-square of a sweep over shuffled data reaches "
             f"the one at {cut:g} months ({number_text(statistic)}), "
-            f"{p_text(p)} here. The best split of the sweep, at {result.cutoff:g} "
+            f"{_sig(p)} here. The best split of the sweep, at {result.cutoff:g} "
             f"months, has the larger chi-square {number_text(result.statistic)} and the "
-            f"corrected p-value {p_text(result.p_value)}."
+            f"corrected p-value {_sig(result.p_value)}."
         )
-    return {"cut_search_p": (p, p_text(p)), "chosen_reading": (p, sentence)}
+    return {"cut_search_p": (p, _sig(p)), "chosen_reading": (p, sentence)}
 
 
 def correction_items(
@@ -439,12 +459,12 @@ def correction_items(
     return {
         "n_permutations": (n_permutations, f"{n_permutations:,}"),
         "max_chi2": (statistic, number_text(statistic)),
-        "perm_p": (correction.perm_p, p_text(correction.perm_p)),
+        "perm_p": (correction.perm_p, _sig(correction.perm_p)),
         "perm_ci": (
             list(result.monte_carlo_interval()) if result else [math.nan] * 2,
             interval_text(result),
         ),
-        "approx_p": (correction.approx, p_text(correction.approx)),
+        "approx_p": (correction.approx, _sig(correction.approx)),
         "approx_range": (
             [correction.lower, correction.upper],
             f"{share_text(correction.lower)} to {share_text(correction.upper)}"
@@ -491,7 +511,7 @@ def mib1_summary(
     summary = (
         f"{n_mib1} patients measured, {result.n_cutoffs} admissible thresholds; "
         f"smallest unadjusted p {p_text(result.smallest_raw_p)} at "
-        f"{result.cutoff:g}%, permutation p {p_text(result.p_value)}"
+        f"{result.cutoff:g}%, permutation p {_sig(result.p_value)}"
     )
     return result, result.table, summary
 
@@ -556,7 +576,7 @@ def mib1_items(
         "mib1_paper_p": (paper_p, p_text(paper_p)),
         "mib1_min_p": (get("smallest_raw_p"), p_text(get("smallest_raw_p"))),
         "mib1_min_cut": (get("cutoff"), value_text(get("cutoff"))),
-        "mib1_perm_p": (get("p_value"), p_text(get("p_value"))),
+        "mib1_perm_p": (get("p_value"), _sig(get("p_value"))),
         "mib1_n_thresholds": (result.n_cutoffs if result is not None else 0, None),
     }
 
@@ -593,15 +613,15 @@ def verdict_items(
     elif perm_p < alpha:
         verdict = (
             f"On this cohort the split survives the correction: even allowing for a search "
-            f"{span} {p_text(perm_p)}, below {alpha:g}."
+            f"{span} {_sig(perm_p)}, below {alpha:g}."
         )
     else:
         verdict = (
             f"On this cohort the split does not survive the correction: allowing for a search "
-            f"{span} {p_text(perm_p)}, not below {alpha:g}. The unadjusted "
+            f"{span} {_sig(perm_p)}, not below {alpha:g}. The unadjusted "
             f"{p_phrase(at_cut['p_value'])} at {cut:g} months"
             + (
-                f" (by permutation, with the cut-off fixed: {p_text(fixed_perm_p)})"
+                f" (by permutation, with the cut-off fixed: {_sig(fixed_perm_p)})"
                 if math.isfinite(fixed_perm_p)
                 else ""
             )
@@ -616,8 +636,8 @@ def verdict_items(
         else f"{name} is not the best split of the sweep on this cohort."
     )
     both = (
-        f"{p_phrase(at_cut['p_value'])} by the chi-square approximation, "
-        f"{p_text(fixed_perm_p)} by permutation, which does without the "
+        f"{_sig_phrase(at_cut['p_value'])} by the chi-square approximation, "
+        f"{_sig(fixed_perm_p)} by permutation, which does without the "
         "large-sample approximation but assumes exchangeable patients under the null hypothesis"
     )
     reading = (
@@ -787,10 +807,9 @@ def _relation(asymptotic: float, result: MaxSelectedResult) -> str:
 
 
 def _asymptotic_text(p: float) -> str:
-    """An asymptotic p beside a Monte Carlo interval: the book's p and, so that the reader
-    can see where it lies against bounds printed at 2 significant figures, the same p at
-    those figures ("p = 0.002, 0.0021 to 2 significant figures")."""
-    return f"{p_phrase(p)}, {bound_text(p)} to {BOUND_DIGITS} significant figures"
+    """An asymptotic p beside a permutation p and its Monte Carlo interval: at 2 significant
+    figures as they are ("p = 0.0021"), so the reader can see where it lies."""
+    return _sig_phrase(p)
 
 
 def fixed_cut_items(
@@ -828,7 +847,7 @@ def fixed_cut_items(
     ok = fixed is not None and math.isfinite(fixed.p_value)
     perm = fixed.p_value if ok else math.nan
     items: Items = {
-        "paper_perm_p": (perm, p_text(perm)),
+        "paper_perm_p": (perm, _sig(perm)),
         "paper_perm_ci": (
             list(fixed.monte_carlo_interval()) if ok else [math.nan] * 2,
             interval_text(fixed if ok else None),
@@ -860,7 +879,7 @@ def fixed_cut_items(
             f"then at its floor, 1/{fixed.n_permutations + 1:,} (one over the number of "
             "shuffles plus one), and only says that the exact permutation p is very small "
             f"(Monte Carlo 95% interval {interval_text(fixed)}, Clopper-Pearson). The "
-            f"asymptotic p ({p_phrase(asymptotic)}) is smaller than anything this many "
+            f"asymptotic p ({_sig_phrase(asymptotic)}) is smaller than anything this many "
             "shuffles can resolve: they are too few to check the chi-square approximation "
             "here.",
         )
@@ -873,7 +892,7 @@ def fixed_cut_items(
     relation = _relation(asymptotic, fixed)
     sentence += (
         f"the chi-square reached the observed one in {fixed.n_reaching:,} shuffles, so "
-        f"{p_phrase(perm)} (Monte Carlo 95% interval {interval_text(fixed)}, "
+        f"{_sig_phrase(perm)} (Monte Carlo 95% interval {interval_text(fixed)}, "
         "Clopper-Pearson). "
     )
     sentence += {
@@ -893,7 +912,7 @@ def fixed_cut_items(
     items["paper_perm_sentence"] = (relation, sentence)
     items["paper_perm_summary"] = (
         relation,
-        f"checks it (here {p_text(perm)} by permutation against {p_text(asymptotic)}{label})",
+        f"checks it (here {_sig(perm)} by permutation against {_sig(asymptotic)}{label})",
     )
     return items
 
@@ -980,7 +999,7 @@ def gap_table(
          bonf.permutation, "–"),
     ]  # fmt: skip
     frame = pd.DataFrame(rows, columns=["", "p", columns[1]])
-    frame.insert(1, columns[0], [p_text(p) for p in frame["p"]])
+    frame.insert(1, columns[0], [_sig(p) for p in frame["p"]])
     frame[columns[2]] = frame["p"] / naive if naive > 0 else math.nan
     # a permutation p resting on no shuffle is a floor, not an estimate: no factor
     floors = [False, fixed_best.n_reaching == 0, result.n_reaching == 0, False]
@@ -1026,7 +1045,7 @@ def gap_items(
         first = (
             f"Testing the best cut-off as if it had been fixed in advance, but with a permutation "
             f"test instead of the chi-square approximation, already gives "
-            f"{p_text(fixed)}, {_factor_text(approx)} times the naive p. That part of "
+            f"{_sig(fixed)}, {_factor_text(approx)} times the naive p. That part of "
             "the gap is not the search: it is consistent with the chi-square approximation "
             "being poor for small groups"
             + (
@@ -1040,7 +1059,7 @@ def gap_items(
     else:
         first = (
             f"Testing the best cut-off as if it had been fixed in advance with a permutation "
-            f"test gives {p_text(fixed)}, "
+            f"test gives {_sig(fixed)}, "
             + (
                 "above the naive p: the chi-square approximation errs on the cautious side "
                 "here, and the whole gap is the search."
@@ -1050,14 +1069,14 @@ def gap_items(
             )
         )
     gap = (
-        f"The naive p at the best cut-off is {p_text(naive)}; corrected for the "
-        f"search it is {p_text(perm)}, {_factor_text(perm / naive)} times "
+        f"The naive p at the best cut-off is {_sig(naive)}; corrected for the "
+        f"search it is {_sig(perm)}, {_factor_text(perm / naive)} times "
         f"larger. {first} The search itself multiplies the fixed-cut-off permutation p "
         f"by {_factor_text(search)}."
     )
     if floor:
         gap = (
-            f"The naive p at the best cut-off is {p_text(naive)}. With the "
+            f"The naive p at the best cut-off is {_sig(naive)}. With the "
             f"cut-off fixed, {fixed_best.n_reaching:,} of {fixed_best.n_permutations:,} "
             f"shuffles reached the observed chi-square; over the search, "
             f"{result.n_reaching:,} of {result.n_permutations:,}. A permutation p resting on "
@@ -1073,26 +1092,26 @@ def gap_items(
         )
     if bonf.asymptotic < perm and where == "below" and not floor:
         asym_clause = (
-            f"is {p_text(bonf.asymptotic)}, below the permutation p of the "
+            f"is {_sig(bonf.asymptotic)}, below the permutation p of the "
             "search. That is not Bonferroni being too lenient: each of its terms is a "
             "chi-square tail, thinner here than the permutation tail (see above for why)."
         )
     elif bonf.asymptotic < perm and floor:
         asym_clause = (
-            f"is {p_text(bonf.asymptotic)}, below the permutation p of the "
+            f"is {_sig(bonf.asymptotic)}, below the permutation p of the "
             "search, which with this many shuffles cannot go below about one over their "
             "number."
         )
     elif bonf.asymptotic < perm:
-        asym_clause = f"is {p_text(bonf.asymptotic)}, below the permutation p of the search."
+        asym_clause = f"is {_sig(bonf.asymptotic)}, below the permutation p of the search."
     else:
-        asym_clause = f"is {p_text(bonf.asymptotic)}, not below the permutation p of the search."
+        asym_clause = f"is {_sig(bonf.asymptotic)}, not below the permutation p of the search."
     bonf_text = (
         f"Bonferroni bounds the chance that one of the {bonf.n_splits} different splits "
         f"reaches the observed maximum by the sum of their single chances. Taking each "
         f"chance from the chi-square distribution ({bonf.n_splits} × the naive p), the bound "
         f"{asym_clause} Taking each from the same shuffles, it is "
-        f"{p_text(bonf.permutation)}"
+        f"{_sig(bonf.permutation)}"
     )
     if result.n_reaching == 0:
         bonf_text += (
@@ -1108,11 +1127,11 @@ def gap_items(
     else:
         bonf_text += ": with a single split there is nothing to correct."
     return {
-        "best_fixed_p": (fixed, p_text(fixed)),
+        "best_fixed_p": (fixed, _sig(fixed)),
         "factor_approx": (approx, NOT_COMPUTABLE if floor else _factor_text(approx)),
         "factor_search": (search, NOT_COMPUTABLE if floor else _factor_text(search)),
-        "bonf_asym": (bonf.asymptotic, p_text(bonf.asymptotic)),
-        "bonf_perm": (bonf.permutation, p_text(bonf.permutation)),
+        "bonf_asym": (bonf.asymptotic, _sig(bonf.asymptotic)),
+        "bonf_perm": (bonf.permutation, _sig(bonf.permutation)),
         "gap_sentence": (where, gap),
         "bonferroni_sentence": (bonf.permutation >= perm, bonf_text),
     }
@@ -1132,7 +1151,7 @@ def result_summary(result: MaxSelectedResult | None, unit: str) -> pd.DataFrame:
         ("smallest admissible group", f"{result.min_group} patients"),
         ("permutations (seed)", f"{result.n_permutations:,} ({result.seed})"),
         ("permutations whose maximum reached M", f"{result.n_reaching:,}"),
-        ("permutation p, corrected for the search", p_text(result.p_value)),
+        ("permutation p, corrected for the search", _sig(result.p_value)),
         ("Monte Carlo 95% interval (Clopper-Pearson)", interval_text(result)),
     ]
     return pd.DataFrame(rows, columns=["", "value"])

@@ -94,6 +94,7 @@ def sweep_figure(
     alpha: float,
     show_marker: bool = True,
     months_axis: bool = False,
+    every_value: bool = False,
 ) -> Figure:
     """The unadjusted log-rank p against the cut-off (log scale), ``cut`` marked.
 
@@ -102,7 +103,8 @@ def sweep_figure(
     where a patient moves from one group to the other. ``show_marker=False`` leaves
     the ticks out (on a real cohort they would show each patient's value).
     ``months_axis=True`` ticks the cut-off axis on the book's months rule
-    (:func:`month_ticks`). The p axis ticks whole powers of ten at a stride that keeps
+    (:func:`month_ticks`). ``every_value=True`` ticks every observed value, the x axis
+    widened to hold them (else only those within the scanned cut-offs). The p axis ticks whole powers of ten at a stride that keeps
     at most seven labels however far down the p-values go (:func:`p_axis_ticks`); every
     p is drawn where it is, and :func:`sweep_scale_note` says in the caption how far
     down they reach when that is beyond what the chi-square approximation can vouch for.
@@ -128,7 +130,8 @@ def sweep_figure(
     ax.axhline(alpha, color=_GREY, lw=0.9, ls="--", label=f"p = {alpha:g}")
     ax.axvline(cut, color=PALETTE[1], lw=1.2, label=f"{name} ({cut:g})")
     seen = pd.Series(marker).dropna()
-    seen = seen[(seen >= scan["cutoff"].min()) & (seen <= scan["cutoff"].max())]
+    if not every_value:
+        seen = seen[(seen >= scan["cutoff"].min()) & (seen <= scan["cutoff"].max())]
     if show_marker:
         # inside the axes, just above the bottom line: below it they would print over
         # the tick labels
@@ -137,6 +140,10 @@ def sweep_figure(
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _p_tick(v)))
     if months_axis:
         ax.set_xticks(month_ticks(float(scan["cutoff"].min()), float(scan["cutoff"].max())))
+    if show_marker and every_value and len(seen):
+        low, high = ax.get_xlim()
+        span = max(float(seen.max()), high) - min(float(seen.min()), low)
+        ax.set_xlim(min(float(seen.min()), low), max(float(seen.max()) + 0.02 * span, high))
     ax.set_xlabel(xlabel)
     ax.set_ylabel("Log-rank p (unadjusted)" + (", log scale" if len(ok) else ""))
     _legend_outside(figure, ax, ncols=3)
@@ -390,7 +397,9 @@ def power_figure(simulation: pd.DataFrame, *, alpha: float) -> Figure:
         ax.plot(power.index, power[test], "o-", color=colour, label=f"{test}: power")
         ax.plot(size.index, size[test], "s--", color=colour, ms=4, lw=1, label=f"{test}: size")
     # a wide pale band behind the curves: a size line on the level stays visible on it
-    ax.axhline(alpha, color="#d0d0d0", lw=6, ls="-", zorder=0, label=f"significance level ({alpha:g})")
+    ax.axhline(
+        alpha, color="#d0d0d0", lw=6, ls="-", zorder=0, label=f"significance level ({alpha:g})"
+    )
     ax.set_ylim(0, 1.04)  # a margin so that a point at 100% is not cut in half
     ax.set_xlabel("Correlation of the two measurements (rho)")
     ax.set_ylabel(f"Share of studies with p < {alpha:g}")
