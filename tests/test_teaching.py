@@ -590,6 +590,12 @@ def test_no_code_cell_echoes_a_bare_value(name):
         last = body[-1] if body else None
         if isinstance(last, ast.Expr):
             assert not isinstance(last.value, (ast.Name, ast.Constant, ast.Subscript)), cell["id"]
+            # record() returns its value: as a cell's last line it prints it ("73.7" above
+            # chapter 8's Fig. 11) unless a semicolon silences it
+            call = last.value.func if isinstance(last.value, ast.Call) else None
+            name = getattr(call, "id", getattr(call, "attr", None))
+            silenced = "".join(cell["source"]).rstrip().endswith(";")
+            assert name != "record" or silenced, cell["id"]
 
 
 @pytest.mark.parametrize("name", TEACHING_NOTEBOOKS[:4])
