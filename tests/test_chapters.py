@@ -170,3 +170,34 @@ def test_reproduction_report_accounts_for_every_value(default_book):
     assert parts == numbers["n_computable"]
     assert numbers["n_computable"] + numbers["n_context"] == numbers["n_published"]
     assert numbers["score_line"].startswith(f"reproduced {numbers['n_reproduced']} of")
+
+
+METHODS_CHAPTERS = [
+    "07_kaplan_meier_by_hand",
+    "08_censoring_and_followup",
+    "09_logrank_by_hand",
+    "10_landmarks_and_medians",
+    "11_cutoff_problem",
+    "12_multivariable_models",
+    "13_paired_vs_independent",
+]
+
+
+def test_no_methods_chapter_cell_shows_a_bare_number(run):
+    """A code cell's result shown as plain text that is only a number ("73.7" above
+    chapter 8's Fig. 11 was a record() call's return value) is raw program output."""
+    import json
+
+    book, _, _ = run
+    number = re.compile(r"[\[(]?'?[-+]?\d[\d.,eE+-]*'?[\])]?|np\.float64\(.*\)|nan|inf")
+    for notebook in METHODS_CHAPTERS:
+        path = book.html_dir.parent / "source" / COMPUTED / f"{notebook}.ipynb"
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        for cell in cells:
+            for output in cell.get("outputs", []):
+                if output["output_type"] not in ("execute_result", "display_data"):
+                    continue
+                if set(output["data"]) != {"text/plain"}:
+                    continue
+                text = "".join(output["data"]["text/plain"]).strip()
+                assert not number.fullmatch(text), (notebook, cell.get("id"), text)

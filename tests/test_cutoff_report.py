@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 
 import numpy as np
 import pandas as pd
@@ -14,6 +13,7 @@ from nettx_utils import formatting, project
 from nettx_utils.data import derived
 from nettx_utils.data.cohort import load_cohort
 from nettx_utils.formatting import format_p
+from nettx_utils.pages.prose import p_significant
 from nettx_utils.stats import cutoffs
 from nettx_utils.stats.cutoffs import MaxSelectedResult
 from nettx_utils.stats.survival import logrank_test
@@ -261,7 +261,7 @@ def test_permutation_p_at_the_paper_cut_off_is_above_the_asymptotic_p(survival):
     assert items["paper_perm_sentence"][0] == "below"
     assert "lies below that interval" in items["paper_perm_sentence"][1]
     assert (
-        "The asymptotic p (p = 0.001, 0.0011 to 2 significant figures)"
+        "The asymptotic p (p = 0.0011)"  # 2 significant figures, as the permutation p
         in items["paper_perm_sentence"][1]
     )
     assert "7 patients in the smaller group" in items["paper_perm_sentence"][1]
@@ -277,7 +277,7 @@ def test_permutation_p_at_the_paper_cut_off_is_above_the_asymptotic_p(survival):
     assert followup.text() in hedged
     summary = cutoff_fixed.fixed_cut_items(fixed, row, what="x", mark="MARK")
     assert summary["paper_perm_summary"][1] == (
-        f"checks it (here {format_p(fixed.p_value)} by permutation against 0.001; MARK)"
+        f"checks it (here {p_significant(fixed.p_value)} by permutation against 0.0011; MARK)"
     )
 
 
@@ -483,8 +483,8 @@ def test_fixed_reading_names_this_runs_cut_off_when_changed():
     kwargs = {"alpha": 0.05, "sweep_from": 12, "sweep_to": 60, "cut": 15, "fixed_perm_p": 0.31}
     paper = cutoff_sweep.verdict_items(0.2, cutoff_sweep.best_split(HAND_SCAN), row, **kwargs)
     assert paper["fixed_reading"][1] == (
-        "the test at that one cut-off is the right one: p = 0.300 by the chi-square "
-        "approximation, 0.310 by permutation, which does without the large-sample "
+        "the test at that one cut-off is the right one: p = 0.30 by the chi-square "
+        "approximation, 0.31 by permutation, which does without the large-sample "
         "approximation but assumes exchangeable patients under the null hypothesis."
     )
     run = cutoff_sweep.verdict_items(
@@ -494,20 +494,20 @@ def test_fixed_reading_names_this_runs_cut_off_when_changed():
 
 
 def test_every_p_value_of_the_chapter_uses_the_book_formatter(search):
-    """One rule for p-values on chapter 11 (review, issue 13): the 3 decimals of
-    plots.format_p, "< 0.001" below; never 4 decimals in a table or a sentence."""
+    """Two rules for p-values on chapter 11 (review, issue 13): a p alone has the 3
+    decimals of format_p ("< 0.001" below); a permutation p, and an approximation set
+    beside it, has 2 significant figures (prose.p_significant), as in chapter 9."""
     result = search[0]
     summary = cutoff_search.result_summary(result, "months").set_index("")["value"]
     assert summary["its unadjusted p"] == "< 0.001"  # 4.6e-5 by hand: chi2 16.26 on 1 df
-    assert summary["permutation p, corrected for the search"] == format_p(result.p_value)
+    assert summary["permutation p, corrected for the search"] == p_significant(result.p_value)
     items = cutoff_search.correction_items(
         result, cutoff_search.search_correction(result, alpha=0.05, min_fraction=0.1), 10
     )
-    for key in ("perm_p", "approx_p", "critical_p"):
-        text = items[key][1]
-        assert re.fullmatch(r"< 0\.001|\d\.\d{3}|0\.0\d{3}", text), (key, text)
-        # "0.0\d{3}" only for format_p's guard against rounding across 0.05 (0.0499)
-        assert text == format_p(items[key][0])
+    assert items["critical_p"][1] == format_p(items["critical_p"][0])
+    for key in ("perm_p", "approx_p"):
+        assert items[key][1] == p_significant(items[key][0]), key
+    assert p_significant(0.0036) == "0.0036" and format_p(0.0036) == "0.004"
 
 
 def test_interval_bounds_are_numbers_not_p_values():

@@ -280,3 +280,19 @@ def test_early_factor_is_the_papers_only_at_the_papers_cut_off():
     assert changed.startswith("recurrence at most 36 months")
     assert "the paper's significant factor was recurrence at most 24 months" in changed
     assert multivariable.candidate_labels(36)["early_recurrence"].startswith("Recurrence ≤36")
+
+
+def test_diverged_sentence_gives_any_coefficient_share_and_per_predictor_range():
+    """The prose share counts resamples with at least one non-finite coefficient (1 of 3
+    here: resample 1); each predictor's share comes from the table (1/3 each here)."""
+    labels = {"a": "A", "b": "B"}
+    table = multivariable.stability_table(HAND_BOOT, np.log([2.0, 0.5]), ["a", "b"], labels, 0.05)
+    items = multivariable.stability_items(HAND_BOOT, table, "A", 0.05)
+    sentence = items["diverged_sentence"][1]
+    assert sentence.startswith("At least one unpenalised coefficient had no finite estimate in 33%")
+    assert sentence.endswith("(33% for every predictor, table)")
+    boot = HAND_BOOT.copy()
+    boot.loc[4, "converged"] = False  # A also fails in resample 2: A 2/3, B 1/3, any 2/3
+    table = multivariable.stability_table(boot, np.log([2.0, 0.5]), ["a", "b"], labels, 0.05)
+    sentence = multivariable.stability_items(boot, table, "A", 0.05)["diverged_sentence"][1]
+    assert "estimate in 67% of the resamples (33% to 67% per predictor, table)" in sentence

@@ -61,7 +61,11 @@ def test_patient_listing_only_for_the_synthetic_cohort(tmp_path):
     copy.to_csv(path, index=False)
     other = open_chapter("07_kaplan_meier_by_hand", data_path=path, glue=False)
     note = other.listing(rows, "Shortest times")
-    assert "not shown" in note.data and "no table of single patients" in note.data
+    assert "not shown" in note.data and "single patients" in note.data
+    # the notice claims nothing about the rest of the page, unless told what it shows
+    assert "prints no table" not in note.data and note.data.endswith("synthetic one.*")
+    told = other.listing(rows, "Shortest times", shown="The life tables show each time.")
+    assert told.data.endswith("synthetic one. The life tables show each time.*")
 
 
 def test_a_count_prints_whole_quartiles_without_decimals():

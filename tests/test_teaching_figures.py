@@ -49,6 +49,18 @@ def test_sweep_figure_draws_the_admissible_p_values_and_marks():
     assert "no admissible cut-off" in texts(empty)
 
 
+def test_sweep_figure_can_tick_every_observed_value():
+    """Fig. 18 ticks every measured Mib-1 value, the largest (no threshold there) included,
+    and the x axis is widened to hold it."""
+    marker = [5.0, 12.5, 13.0, 14.0, 30.0, np.nan]
+    kwargs = {"xlabel": "x", "what": "values", "name": "the cut", "alpha": 0.05}
+    figure = teaching_figures.sweep_figure(scan(), 13, marker, every_value=True, **kwargs)
+    ax = figure.axes[0]
+    assert sorted(ax.lines[-1].get_xdata().tolist()) == [5.0, 12.5, 13.0, 14.0, 30.0]
+    low, high = ax.get_xlim()
+    assert low <= 5.0 and high > 30.0
+
+
 def test_sweep_figure_without_marker_draws_no_patient_values():
     """On a real cohort the ticks of each patient's marker value are left out."""
     marker = [5.0, 12.5, 13.0, 14.0, 30.0, np.nan]
@@ -116,6 +128,7 @@ def test_pairing_figure_boxes_and_changes():
     assert sum(p.get_height() for p in right.patches) == 3
     zero_bar = right.containers[-1]  # the zero change has a bar of its own, not a rise
     assert [bar.get_height() for bar in zero_bar] == [1]
+    assert right.get_xlabel() == "log2(second / first) within patient"
     empty = teaching_figures.pairing_figure(values.assign(a=np.nan), change.head(0), ["f", "s"])
     assert not empty.axes[1].patches
 
@@ -133,6 +146,12 @@ def test_power_figure_plots_power_and_size_per_test():
     by_label = {line.get_label(): list(np.asarray(line.get_ydata())) for line in ax.lines}
     assert by_label["signed-rank: power"] == [0.4, 0.99]
     assert by_label["Mann-Whitney: size"] == [0.05, 0.0]
+    # the level is a wide pale band behind the curves, not a thin line a size line could hide
+    level = next(line for line in ax.lines if line.get_label().startswith("significance"))
+    size_line = next(line for line in ax.lines if line.get_label() == "signed-rank: size")
+    assert level.get_linewidth() >= 4 * size_line.get_linewidth()
+    assert level.get_color() not in {size_line.get_color(), "#666666"}
+    assert level.get_zorder() < size_line.get_zorder()
     assert ax.get_ylim() == (0.0, 1.04)  # shares, with room for a point at 100%
 
 
@@ -286,3 +305,17 @@ def test_sweep_p_axis_readable_and_captioned_far_in_the_tail():
     default = scan().assign(p_value=[5.5e-5, 6.8e-5, 0.3, np.nan])
     assert teaching_figures.sweep_scale_note(default) == "Every p-value is drawn at its value."
     assert teaching_figures.p_axis_ticks(2.75e-5).tolist() == [1.0, 0.1, 0.01, 0.001, 0.0001]
+
+
+def test_pairing_boxes_use_the_books_quartiles():
+    """The boxes are the book's (SPSS, p(n + 1)) quartiles of the values in %, drawn in log2:
+    for 1, 2, 4, 8, 16, 32 % they are 1.75 and 20, where matplotlib's default (numpy's
+    linear rule) would give 2.5 and 14 (on the log2 values: 2**1.25 and 2**3.75)."""
+    values = pd.DataFrame({"a": np.log2([1.0, 2.0, 4.0, 8.0, 16.0, 32.0]), "b": np.log2([2.0] * 6)})
+    figure = teaching_figures.pairing_figure(values, pd.Series([1.0]), ["first", "second"])
+    # bxp draws, per box: the box outline first, then whiskers, caps, median and fliers
+    outline = np.asarray(figure.axes[0].lines[0].get_ydata())
+    assert sorted(set(np.round(2**outline, 6))) == [1.75, 20.0]
+    linear = teaching_figures.pairing_figure(values, pd.Series([1.0]), ["f", "s"], method="linear")
+    linear_outline = np.asarray(linear.axes[0].lines[0].get_ydata())
+    assert sorted(set(np.round(2**linear_outline, 6))) == [2.5, 14.0]

@@ -941,7 +941,7 @@ def reverse_km_figure(
     ax.set_xlabel("Months since recurrence")
     # both curves are Kaplan-Meier estimates in percent of the patients: alive, or still
     # followed; the caption says which curve is which, and what the dotted 50% line is
-    ax.set_ylabel("Estimated share of patients (%)")
+    ax.set_ylabel("Kaplan-Meier estimate (%)")
     ax.set_ylim(0, 102)
     handles, names = ax.get_legend_handles_labels()
     _outside_legend(figure, handles, names)

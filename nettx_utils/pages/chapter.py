@@ -177,11 +177,15 @@ class Chapter:
 
         return PER_PATIENT_LIMIT if per_patient_allowed(opt_in, self.synthetic) else 0
 
-    def listing(self, frame: pd.DataFrame, caption: str, formats: dict | None = None) -> Any:
+    def listing(
+        self, frame: pd.DataFrame, caption: str, formats: dict | None = None, shown: str = ""
+    ) -> Any:
         """A table with one row per patient: shown for the synthetic cohort only.
 
         On any other cohort the page says why the rows are left out, so a book built
         on a centre's patients carries no row-level listing (see "Using your own data").
+        ``shown`` names what the page does show of single patients instead (for example
+        life tables whose rows are distinct event times), so that the notice stays true.
         """
         from IPython.display import Markdown
 
@@ -190,10 +194,8 @@ class Chapter:
         if self.synthetic:
             return styled(frame, caption, formats)
         return Markdown(
-            f"*{caption}: not shown. This table lists single patients, and this cohort is "
-            "not the synthetic one, so the book prints no table of single patients (its "
-            "Kaplan-Meier figures still show single death and censoring times, as any "
-            "Kaplan-Meier plot does).*"
+            f"*{caption}: not shown. This table lists single patients, one row each, and "
+            "this cohort is not the synthetic one." + (f" {shown}" if shown else "") + "*"
         )
 
     def beside_the_paper(

@@ -104,6 +104,21 @@ def p_significant(p: float, figures: int = 2) -> str:
     return text
 
 
+def p_significant_phrase(p: float) -> str:
+    """:func:`p_significant` as a sentence needs it: "p = 0.0036", "p > 0.99", "p not
+    computable".
+
+    Examples
+    --------
+    >>> p_significant_phrase(0.0036219), p_significant_phrase(0.9996)
+    ('p = 0.0036', 'p > 0.99')
+    >>> p_significant_phrase(float("nan"))
+    'p not computable'
+    """
+    text = p_significant(p)
+    return f"p {text}" if text[0] in "<>" or text == NOT_COMPUTABLE else f"p = {text}"
+
+
 def number_text(value: float, digits: int = 2) -> str:
     """``value`` with ``digits`` decimals, or "not computable".
 

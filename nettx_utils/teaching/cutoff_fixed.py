@@ -21,8 +21,8 @@ from nettx_utils.formatting import decimal_value
 from nettx_utils.pages.prose import (
     NOT_COMPUTABLE,
     Items,
-    p_phrase,
-    p_text,
+    p_significant,
+    p_significant_phrase,
 )
 from nettx_utils.stats import cutoffs
 from nettx_utils.stats.cutoffs import MaxSelectedResult
@@ -201,10 +201,9 @@ def interval_relation(asymptotic: float, result: MaxSelectedResult) -> str:
 
 
 def _asymptotic_text(p: float) -> str:
-    """An asymptotic p beside a Monte Carlo interval: the book's p and, so that the reader
-    can see where it lies against bounds printed at 2 significant figures, the same p at
-    those figures ("p = 0.002, 0.0021 to 2 significant figures")."""
-    return f"{p_phrase(p)}, {bound_text(p)} to {BOUND_DIGITS} significant figures"
+    """An asymptotic p beside a permutation p and its Monte Carlo interval: at 2 significant
+    figures as they are ("p = 0.0021"), so the reader can see where it lies."""
+    return p_significant_phrase(p)
 
 
 def fixed_cut_items(
@@ -242,7 +241,7 @@ def fixed_cut_items(
     ok = fixed is not None and math.isfinite(fixed.p_value)
     perm = fixed.p_value if ok else math.nan
     items: Items = {
-        "paper_perm_p": (perm, p_text(perm)),
+        "paper_perm_p": (perm, p_significant(perm)),
         "paper_perm_ci": (
             list(fixed.monte_carlo_interval()) if ok else [math.nan] * 2,
             interval_text(fixed if ok else None),
@@ -286,7 +285,7 @@ def _no_shuffle_reached_items(
             f"then at its floor, 1/{fixed.n_permutations + 1:,} (one over the number of "
             "shuffles plus one), and only says that the exact permutation p is very small "
             f"(Monte Carlo 95% interval {interval_text(fixed)}, Clopper-Pearson). The "
-            f"asymptotic p ({p_phrase(asymptotic)}) is smaller than anything this many "
+            f"asymptotic p ({p_significant_phrase(asymptotic)}) is smaller than anything this many "
             "shuffles can resolve: they are too few to check the chi-square approximation "
             "here.",
         ),
@@ -313,7 +312,7 @@ def _compared_items(
     relation = interval_relation(asymptotic, fixed)
     sentence = opening + (
         f"the chi-square reached the observed one in {fixed.n_reaching:,} shuffles, so "
-        f"{p_phrase(perm)} (Monte Carlo 95% interval {interval_text(fixed)}, "
+        f"{p_significant_phrase(perm)} (Monte Carlo 95% interval {interval_text(fixed)}, "
         "Clopper-Pearson). "
     )
     sentence += {
@@ -334,6 +333,6 @@ def _compared_items(
         "paper_perm_sentence": (relation, sentence),
         "paper_perm_summary": (
             relation,
-            f"checks it (here {p_text(perm)} by permutation against {p_text(asymptotic)}{label})",
+            f"checks it (here {p_significant(perm)} by permutation against {p_significant(asymptotic)}{label})",
         ),
     }

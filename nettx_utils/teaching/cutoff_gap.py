@@ -17,7 +17,7 @@ import pandas as pd
 from nettx_utils.pages.prose import (
     NOT_COMPUTABLE,
     Items,
-    p_text,
+    p_significant,
 )
 from nettx_utils.stats import cutoffs
 from nettx_utils.stats.cutoffs import MaxSelectedResult
@@ -119,7 +119,7 @@ def gap_table(
          bonf.permutation, "–"),
     ]  # fmt: skip
     frame = pd.DataFrame(rows, columns=["", "p", columns[1]])
-    frame.insert(1, columns[0], [p_text(p) for p in frame["p"]])
+    frame.insert(1, columns[0], [p_significant(p) for p in frame["p"]])
     frame[columns[2]] = frame["p"] / naive if naive > 0 else math.nan
     # a permutation p resting on no shuffle is a floor, not an estimate: no factor
     floors = [False, fixed_best.n_reaching == 0, result.n_reaching == 0, False]
@@ -165,11 +165,11 @@ def gap_items(
     gap = _gap_sentence(result, fixed_best, where, floor, followup)
     bonf_text = _bonferroni_sentence(result, bonf, where, floor)
     return {
-        "best_fixed_p": (fixed, p_text(fixed)),
+        "best_fixed_p": (fixed, p_significant(fixed)),
         "factor_approx": (approx, NOT_COMPUTABLE if floor else _factor_text(approx)),
         "factor_search": (search, NOT_COMPUTABLE if floor else _factor_text(search)),
-        "bonf_asym": (bonf.asymptotic, p_text(bonf.asymptotic)),
-        "bonf_perm": (bonf.permutation, p_text(bonf.permutation)),
+        "bonf_asym": (bonf.asymptotic, p_significant(bonf.asymptotic)),
+        "bonf_perm": (bonf.permutation, p_significant(bonf.permutation)),
         "gap_sentence": (where, gap),
         "bonferroni_sentence": (bonf.permutation >= perm, bonf_text),
     }
@@ -183,7 +183,7 @@ def _fixed_clause(fixed: float, approx: float, where: str, followup: Followup | 
         first = (
             f"Testing the best cut-off as if it had been fixed in advance, but with a permutation "
             f"test instead of the chi-square approximation, already gives "
-            f"{p_text(fixed)}, {_factor_text(approx)} times the naive p. That part of "
+            f"{p_significant(fixed)}, {_factor_text(approx)} times the naive p. That part of "
             "the gap is not the search: it is consistent with the chi-square approximation "
             "being poor for small groups"
             + (
@@ -197,7 +197,7 @@ def _fixed_clause(fixed: float, approx: float, where: str, followup: Followup | 
     else:
         first = (
             f"Testing the best cut-off as if it had been fixed in advance with a permutation "
-            f"test gives {p_text(fixed)}, "
+            f"test gives {p_significant(fixed)}, "
             + (
                 "above the naive p: the chi-square approximation errs on the cautious side "
                 "here, and the whole gap is the search."
@@ -223,14 +223,14 @@ def _gap_sentence(
     first = _fixed_clause(fixed, fixed / naive, where, followup)
     search = perm / fixed
     gap = (
-        f"The naive p at the best cut-off is {p_text(naive)}; corrected for the "
-        f"search it is {p_text(perm)}, {_factor_text(perm / naive)} times "
+        f"The naive p at the best cut-off is {p_significant(naive)}; corrected for the "
+        f"search it is {p_significant(perm)}, {_factor_text(perm / naive)} times "
         f"larger. {first} The search itself multiplies the fixed-cut-off permutation p "
         f"by {_factor_text(search)}."
     )
     if floor:
         gap = (
-            f"The naive p at the best cut-off is {p_text(naive)}. With the "
+            f"The naive p at the best cut-off is {p_significant(naive)}. With the "
             f"cut-off fixed, {fixed_best.n_reaching:,} of {fixed_best.n_permutations:,} "
             f"shuffles reached the observed chi-square; over the search, "
             f"{result.n_reaching:,} of {result.n_permutations:,}. A permutation p resting on "
@@ -255,26 +255,28 @@ def _bonferroni_sentence(
     perm = result.p_value
     if bonf.asymptotic < perm and where == "below" and not floor:
         asym_clause = (
-            f"is {p_text(bonf.asymptotic)}, below the permutation p of the "
+            f"is {p_significant(bonf.asymptotic)}, below the permutation p of the "
             "search. That is not Bonferroni being too lenient: each of its terms is a "
             "chi-square tail, thinner here than the permutation tail (see above for why)."
         )
     elif bonf.asymptotic < perm and floor:
         asym_clause = (
-            f"is {p_text(bonf.asymptotic)}, below the permutation p of the "
+            f"is {p_significant(bonf.asymptotic)}, below the permutation p of the "
             "search, which with this many shuffles cannot go below about one over their "
             "number."
         )
     elif bonf.asymptotic < perm:
-        asym_clause = f"is {p_text(bonf.asymptotic)}, below the permutation p of the search."
+        asym_clause = f"is {p_significant(bonf.asymptotic)}, below the permutation p of the search."
     else:
-        asym_clause = f"is {p_text(bonf.asymptotic)}, not below the permutation p of the search."
+        asym_clause = (
+            f"is {p_significant(bonf.asymptotic)}, not below the permutation p of the search."
+        )
     bonf_text = (
         f"Bonferroni bounds the chance that one of the {bonf.n_splits} different splits "
         f"reaches the observed maximum by the sum of their single chances. Taking each "
         f"chance from the chi-square distribution ({bonf.n_splits} × the naive p), the bound "
         f"{asym_clause} Taking each from the same shuffles, it is "
-        f"{p_text(bonf.permutation)}"
+        f"{p_significant(bonf.permutation)}"
     )
     if result.n_reaching == 0:
         bonf_text += (

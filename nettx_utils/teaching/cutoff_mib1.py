@@ -16,6 +16,7 @@ import pandas as pd
 
 from nettx_utils.pages.prose import (
     Items,
+    p_significant,
     p_text,
     value_text,
 )
@@ -62,7 +63,7 @@ def mib1_summary(
     summary = (
         f"{n_mib1} patients measured, {result.n_cutoffs} admissible thresholds; "
         f"smallest unadjusted p {p_text(result.smallest_raw_p)} at "
-        f"{result.cutoff:g}%, permutation p {p_text(result.p_value)}"
+        f"{result.cutoff:g}%, permutation p {p_significant(result.p_value)}"
     )
     return result, result.table, summary
 
@@ -127,6 +128,6 @@ def mib1_items(
         "mib1_paper_p": (paper_p, p_text(paper_p)),
         "mib1_min_p": (get("smallest_raw_p"), p_text(get("smallest_raw_p"))),
         "mib1_min_cut": (get("cutoff"), value_text(get("cutoff"))),
-        "mib1_perm_p": (get("p_value"), p_text(get("p_value"))),
+        "mib1_perm_p": (get("p_value"), p_significant(get("p_value"))),
         "mib1_n_thresholds": (result.n_cutoffs if result is not None else 0, None),
     }

@@ -21,6 +21,7 @@ from nettx_utils.pages.prose import (
     NOT_COMPUTABLE,
     Items,
     number_text,
+    p_significant,
     p_text,
     share_text,
 )
@@ -175,11 +176,11 @@ def chosen_cut_items(result: MaxSelectedResult | None, at_cut: pd.Series, *, cut
         sentence = (
             f"the chance that the largest chi-square of a sweep over shuffled data reaches "
             f"the one at {cut:g} months ({number_text(statistic)}), "
-            f"{p_text(p)} here. The best split of the sweep, at {result.cutoff:g} "
+            f"{p_significant(p)} here. The best split of the sweep, at {result.cutoff:g} "
             f"months, has the larger chi-square {number_text(result.statistic)} and the "
-            f"corrected p-value {p_text(result.p_value)}."
+            f"corrected p-value {p_significant(result.p_value)}."
         )
-    return {"cut_search_p": (p, p_text(p)), "chosen_reading": (p, sentence)}
+    return {"cut_search_p": (p, p_significant(p)), "chosen_reading": (p, sentence)}
 
 
 def correction_items(
@@ -192,12 +193,12 @@ def correction_items(
     return {
         "n_permutations": (n_permutations, f"{n_permutations:,}"),
         "max_chi2": (statistic, number_text(statistic)),
-        "perm_p": (correction.perm_p, p_text(correction.perm_p)),
+        "perm_p": (correction.perm_p, p_significant(correction.perm_p)),
         "perm_ci": (
             list(result.monte_carlo_interval()) if result else [math.nan] * 2,
             interval_text(result),
         ),
-        "approx_p": (correction.approx, p_text(correction.approx)),
+        "approx_p": (correction.approx, p_significant(correction.approx)),
         "approx_range": (
             [correction.lower, correction.upper],
             f"{share_text(correction.lower)} to {share_text(correction.upper)}"
@@ -225,7 +226,7 @@ def result_summary(result: MaxSelectedResult | None, unit: str) -> pd.DataFrame:
         ("smallest admissible group", f"{result.min_group} patients"),
         ("permutations (seed)", f"{result.n_permutations:,} ({result.seed})"),
         ("permutations whose maximum reached M", f"{result.n_reaching:,}"),
-        ("permutation p, corrected for the search", p_text(result.p_value)),
+        ("permutation p, corrected for the search", p_significant(result.p_value)),
         ("Monte Carlo 95% interval (Clopper-Pearson)", interval_text(result)),
     ]
     return pd.DataFrame(rows, columns=["", "value"])

@@ -23,6 +23,8 @@ from nettx_utils.pages.prose import (
     counted,
     number_text,
     p_phrase,
+    p_significant,
+    p_significant_phrase,
     p_text,
 )
 
@@ -284,15 +286,15 @@ def verdict_items(
     elif perm_p < alpha:
         verdict = (
             f"On this cohort the split survives the correction: even allowing for a search "
-            f"{span} {p_text(perm_p)}, below {alpha:g}."
+            f"{span} {p_significant(perm_p)}, below {alpha:g}."
         )
     else:
         verdict = (
             f"On this cohort the split does not survive the correction: allowing for a search "
-            f"{span} {p_text(perm_p)}, not below {alpha:g}. The unadjusted "
+            f"{span} {p_significant(perm_p)}, not below {alpha:g}. The unadjusted "
             f"{p_phrase(at_cut['p_value'])} at {cut:g} months"
             + (
-                f" (by permutation, with the cut-off fixed: {p_text(fixed_perm_p)})"
+                f" (by permutation, with the cut-off fixed: {p_significant(fixed_perm_p)})"
                 if math.isfinite(fixed_perm_p)
                 else ""
             )
@@ -307,8 +309,8 @@ def verdict_items(
         else f"{name} is not the best split of the sweep on this cohort."
     )
     both = (
-        f"{p_phrase(at_cut['p_value'])} by the chi-square approximation, "
-        f"{p_text(fixed_perm_p)} by permutation, which does without the "
+        f"{p_significant_phrase(at_cut['p_value'])} by the chi-square approximation, "
+        f"{p_significant(fixed_perm_p)} by permutation, which does without the "
         "large-sample approximation but assumes exchangeable patients under the null hypothesis"
     )
     reading = (

@@ -94,6 +94,7 @@ def sweep_figure(
     alpha: float,
     show_marker: bool = True,
     months_axis: bool = False,
+    every_value: bool = False,
 ) -> Figure:
     """The unadjusted log-rank p against the cut-off (log scale), ``cut`` marked.
 
@@ -102,7 +103,8 @@ def sweep_figure(
     where a patient moves from one group to the other. ``show_marker=False`` leaves
     the ticks out (on a real cohort they would show each patient's value).
     ``months_axis=True`` ticks the cut-off axis on the book's months rule
-    (:func:`month_ticks`). The p axis ticks whole powers of ten at a stride that keeps
+    (:func:`month_ticks`). ``every_value=True`` ticks every observed value, the x axis
+    widened to hold them (else only those within the scanned cut-offs). The p axis ticks whole powers of ten at a stride that keeps
     at most seven labels however far down the p-values go (:func:`p_axis_ticks`); every
     p is drawn where it is, and :func:`sweep_scale_note` says in the caption how far
     down they reach when that is beyond what the chi-square approximation can vouch for.
@@ -128,7 +130,8 @@ def sweep_figure(
     ax.axhline(alpha, color=_GREY, lw=0.9, ls="--", label=f"p = {alpha:g}")
     ax.axvline(cut, color=PALETTE[1], lw=1.2, label=f"{name} ({cut:g})")
     seen = pd.Series(marker).dropna()
-    seen = seen[(seen >= scan["cutoff"].min()) & (seen <= scan["cutoff"].max())]
+    if not every_value:
+        seen = seen[(seen >= scan["cutoff"].min()) & (seen <= scan["cutoff"].max())]
     if show_marker:
         # inside the axes, just above the bottom line: below it they would print over
         # the tick labels
@@ -137,6 +140,10 @@ def sweep_figure(
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _p_tick(v)))
     if months_axis:
         ax.set_xticks(month_ticks(float(scan["cutoff"].min()), float(scan["cutoff"].max())))
+    if show_marker and every_value and len(seen):
+        low, high = ax.get_xlim()
+        span = max(float(seen.max()), high) - min(float(seen.min()), low)
+        ax.set_xlim(min(float(seen.min()), low), max(float(seen.max()) + 0.02 * span, high))
     ax.set_xlabel(xlabel)
     ax.set_ylabel("Log-rank p (unadjusted)" + (", log scale" if len(ok) else ""))
     _legend_outside(figure, ax, ncols=3)
@@ -316,16 +323,49 @@ def bootstrap_figure(
     return figure
 
 
+def _box_stats(log2_values: pd.Series, method: str) -> dict:
+    """One box of :func:`pairing_figure` on the log2 axis: the median and quartiles of the
+    values in % by the book's rule (``method``, :func:`nettx_utils.stats.quartiles.quartiles`),
+    then in log2 (the same points as on the % scale), whiskers to the most extreme value
+    within 1.5 box lengths of the box, and the values beyond them as points.
+
+    Examples
+    --------
+    >>> box = _box_stats(pd.Series(np.log2([1.0, 2.0, 3.0, 4.0, 40.0])), "weibull")
+    >>> [float(round(2 ** box[k], 2)) for k in ("q1", "med", "q3", "whislo", "whishi")]
+    [1.5, 3.0, 22.0, 1.0, 40.0]
+    >>> _box_stats(pd.Series(np.log2([1.0] * 6 + [2.0, 64.0])), "weibull")["fliers"]
+    [6.0]
+    """
+    from nettx_utils.stats.quartiles import quartiles
+
+    q = quartiles(2.0**log2_values, method=method)
+    q1, median, q3 = (math.log2(value) for value in (q.q1, q.median, q.q3))
+    reach = 1.5 * (q3 - q1)
+    inside = log2_values[(log2_values >= q1 - reach) & (log2_values <= q3 + reach)]
+    outside = log2_values[(log2_values < q1 - reach) | (log2_values > q3 + reach)]
+    return {
+        "med": median, "q1": q1, "q3": q3,
+        "whislo": float(min(inside.min(), q1)), "whishi": float(max(inside.max(), q3)),
+        "fliers": [float(v) for v in outside],
+    }  # fmt: skip
+
+
 def pairing_figure(
-    log2_values: pd.DataFrame, log2_change: pd.Series, labels: Sequence[str]
+    log2_values: pd.DataFrame,
+    log2_change: pd.Series,
+    labels: Sequence[str],
+    method: str = "weibull",
 ) -> Figure:
     """Two views of the same measurements: as two samples (boxes of the two columns of
-    ``log2_values``) and as within-patient changes (histogram of ``log2_change``)."""
+    ``log2_values``, quartiles by ``method`` as in the book's tables: :func:`_box_stats`)
+    and as within-patient changes (histogram of ``log2_change``, second column over first)."""
     figure = Figure(figsize=(6.4, 3.0), layout="constrained")
     left, right = figure.subplots(1, 2, width_ratios=[1.1, 1])
     values = [log2_values[column].dropna() for column in log2_values.columns]
     if all(len(v) for v in values):
-        left.boxplot(values, widths=0.5, medianprops={"color": PALETTE[1], "lw": 2})
+        stats = [_box_stats(v, method) for v in values]
+        left.bxp(stats, widths=0.5, medianprops={"color": PALETTE[1], "lw": 2})
     left.set_xticks([1, 2], list(labels))
     left.set_ylabel("log2 Mib-1 (%)")
     left.set_title("Two samples", loc="left")
@@ -338,7 +378,7 @@ def pairing_figure(
         right.bar(0, int(zero.sum()), width=0.12, color=PALETTE[1], label="no change")
         right.legend(loc="upper right", frameon=False, fontsize="small")
     right.axvline(0, color=_GREY, ls="--", lw=0.9)
-    right.set_xlabel("log2 change within patient")
+    right.set_xlabel(f"log2({labels[1]} / {labels[0]}) within patient")
     right.set_ylabel("Patients")
     right.set_title("Within-patient changes", loc="left")
     return figure
@@ -356,7 +396,10 @@ def power_figure(simulation: pd.DataFrame, *, alpha: float) -> Figure:
     for test, colour in (("signed-rank", PALETTE[0]), ("Mann-Whitney", PALETTE[1])):
         ax.plot(power.index, power[test], "o-", color=colour, label=f"{test}: power")
         ax.plot(size.index, size[test], "s--", color=colour, ms=4, lw=1, label=f"{test}: size")
-    ax.axhline(alpha, color=_GREY, lw=0.8, ls=":", label=f"significance level ({alpha:g})")
+    # a wide pale band behind the curves: a size line on the level stays visible on it
+    ax.axhline(
+        alpha, color="#d0d0d0", lw=6, ls="-", zorder=0, label=f"significance level ({alpha:g})"
+    )
     ax.set_ylim(0, 1.04)  # a margin so that a point at 100% is not cut in half
     ax.set_xlabel("Correlation of the two measurements (rho)")
     ax.set_ylabel(f"Share of studies with p < {alpha:g}")

@@ -360,6 +360,34 @@ def stability_table(
     return stability.rename_axis("predictor").reset_index()[columns]
 
 
+def _diverged_sentence(diverged: float, stability: pd.DataFrame) -> str:
+    """How often the unpenalised fit had no finite estimate: the share of resamples with at
+    least one such coefficient, then the range of the per-predictor shares of the stability
+    table (a range needs two predictors with different shares).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"no finite estimate": [0.31, 0.05, 0.12]})
+    >>> _diverged_sentence(0.32, table)[-56:]
+    'in 32% of the resamples (5% to 31% per predictor, table)'
+    >>> _diverged_sentence(0.31, table.head(1))[-34:]
+    '(31% for the one predictor, table)'
+    """
+    head = (
+        "At least one unpenalised coefficient had no finite estimate in "
+        f"{share_text(diverged)} of the resamples"
+    )
+    shares = stability["no finite estimate"].astype(float).dropna() if len(stability) else []
+    if not len(shares):
+        return head
+    low, high = share_text(min(shares)), share_text(max(shares))
+    if len(shares) == 1:
+        return f"{head} ({high} for the one predictor, table)"
+    if low == high:
+        return f"{head} ({high} for every predictor, table)"
+    return f"{head} ({low} to {high} per predictor, table)"
+
+
 def stability_items(
     boot: pd.DataFrame, stability: pd.DataFrame, early_label: str, alpha: float
 ) -> Items:
@@ -391,6 +419,7 @@ def stability_items(
             None,
         ),
         "diverged": (diverged, share_text(diverged)),
+        "diverged_sentence": (diverged, _diverged_sentence(diverged, stability)),
         "ridge_failed": (failed, counted(failed, "resample")),
         "ridge_failed_sentence": (
             failed,
