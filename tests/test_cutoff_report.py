@@ -489,7 +489,7 @@ def test_fixed_reading_names_this_runs_cut_off_when_changed():
 
 def test_every_p_value_of_the_chapter_uses_the_book_formatter(search):
     """One rule for p-values on chapter 11 (review, issue 13): the 3 decimals of
-    plots.format_p, "< 0.001" below; never 4 decimals in a table or a sentence."""
+    formatting.format_p, "< 0.001" below; never 4 decimals in a table or a sentence."""
     result = search[0]
     summary = cutoff_report.result_summary(result, "months").set_index("")["value"]
     assert summary["its unadjusted p"] == "< 0.001"  # 4.6e-5 by hand: chi2 16.26 on 1 df

@@ -460,7 +460,7 @@ def test_every_file_a_chapter_exports_says_where_its_numbers_come_from(
     PNG and SVG carries the synthetic label on the first, and on the second the cohort
     file's name (never its folder) and nowhere "synthetic"."""
     from nettx_utils.data import derived
-    from nettx_utils.figures.plots import km_figure
+    from nettx_utils.figures.km import km_figure
     from nettx_utils.pages.chapter import open_chapter
     from nettx_utils.pages.record import RECORD_DIR_ENV
     from nettx_utils.project import DEFAULT_COHORT

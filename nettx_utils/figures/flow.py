@@ -30,7 +30,7 @@ from matplotlib.path import Path
 from nettx_utils.data import derived
 from nettx_utils.data.cohort import load_dictionary
 from nettx_utils.errors import NettxError
-from nettx_utils.figures.plots import BOOK_RC, PALETTE
+from nettx_utils.figures.style import BOOK_RC, PALETTE
 
 __all__ = ["NOT_ASSESSED", "STATUSES", "flow_counts", "flow_figure", "response_text"]
 
@@ -296,7 +296,7 @@ def flow_figure(
     left out), with heights proportional to their number of patients; bands
     between columns have widths proportional to the patients on each path and
     keep the colour of the presentation they start from
-    (:data:`~nettx_utils.figures.plots.PALETTE`). Each box carries its name and count
+    (:data:`~nettx_utils.figures.style.PALETTE`). Each box carries its name and count
     inside it, where no band runs, in the largest of 8, 7.5, 7 and 6.5 pt at
     which every label fits its box (only a box too small for one line at 6.5 pt
     lets its text overhang into the empty gap above and below it).

@@ -21,7 +21,7 @@ import pandas as pd
 
 from nettx_utils.data.cohort import load_cohort
 from nettx_utils.data.datapackage import is_synthetic
-from nettx_utils.figures import plots
+from nettx_utils.figures import style
 from nettx_utils.fingerprint import SCORE_CACHE_ENV, inputs_digest
 from nettx_utils.pages.export import SYNTHETIC_CAPTION
 from nettx_utils.pages.record import RECORD_DIR_ENV, NotebookRecord
@@ -171,9 +171,9 @@ class Chapter:
 
     def per_patient_lines(self, opt_in: bool | None) -> int:
         """How many per-patient lines a figure may draw: up to
-        :data:`nettx_utils.figures.plots.PER_PATIENT_LIMIT` on the synthetic cohort, or where the
+        :data:`nettx_utils.figures.style.PER_PATIENT_LIMIT` on the synthetic cohort, or where the
         reader opted in (``per_patient_figures=True``); none on any other cohort."""
-        from nettx_utils.figures.plots import PER_PATIENT_LIMIT
+        from nettx_utils.figures.style import PER_PATIENT_LIMIT
 
         return PER_PATIENT_LIMIT if per_patient_allowed(opt_in, self.synthetic) else 0
 
@@ -334,7 +334,7 @@ def open_chapter(
         The notebook's parameters; those in :data:`PAPER_PARAMETERS` decide whether
         published values are compared.
     """
-    plots.use_book_style()
+    style.use_book_style()
     _show_figures_inline()
     _check_notebook_parameters(parameters)
     path = Path(data_path) if data_path is not None else DEFAULT_COHORT

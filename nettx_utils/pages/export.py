@@ -455,7 +455,7 @@ def _caption_text(caption: str | None, shown: ShownTable, marks_legend: str | No
     return " ".join(part if part.endswith((".", "?", "!")) else f"{part}." for part in parts)
 
 
-def _check_name(name: str) -> str:
+def check_name(name: str) -> str:
     if not _NAME.match(name) or name.endswith((".", "-")) or len(name) > 100:
         raise NettxError(
             f"{name!r} cannot name a results file: use letters, digits, '_', '-' and '.', "
@@ -512,7 +512,7 @@ def save_table(
     list[Path]
         The two files, CSV first.
     """
-    _check_name(name)
+    check_name(name)
     if isinstance(table, Styler):
         shown = shown_table(table)
     elif isinstance(table, pd.DataFrame):
@@ -621,7 +621,7 @@ def save_figure(
     list[Path]
         The two files, PNG first.
     """
-    _check_name(name)
+    check_name(name)
     figure = fig if isinstance(fig, mpl.figure.Figure) else getattr(fig, "figure", None)
     if not isinstance(figure, mpl.figure.Figure):
         raise NettxError(f"save_figure takes a matplotlib Figure, not {type(fig).__name__}.")
@@ -629,7 +629,7 @@ def save_figure(
     folder.mkdir(parents=True, exist_ok=True)
     png, svg = folder / f"{name}.png", folder / f"{name}.svg"
     label = data_label(synthetic, cohort_file, simulation_seed=simulation_seed)
-    footer = _add_footer(figure, label)
+    footer = add_footer(figure, label)
     try:
         figure.savefig(
             png,
@@ -648,7 +648,7 @@ def save_figure(
     return [png, svg]
 
 
-def _add_footer(figure: mpl.figure.Figure, text: str) -> mpl.text.Text:
+def add_footer(figure: mpl.figure.Figure, text: str) -> mpl.text.Text:
     """Draw ``text`` as one small line under everything the figure shows, left-aligned
     with its content; ``bbox_inches="tight"`` then keeps it in the saved file."""
     figure.draw_without_rendering()  # run the layout, so the extent is the saved one
