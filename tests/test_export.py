@@ -18,18 +18,15 @@ from PIL import Image
 
 from nettx_utils.errors import NettxError
 from nettx_utils.formatting import format_p, styled
-from nettx_utils.pages.export import (
+from nettx_utils.pages.export import FIGURE_DPI, links_markdown
+from nettx_utils.pages.figure_export import save_figure
+from nettx_utils.pages.provenance import SYNTHETIC_CAPTION, data_label, simulation_label
+from nettx_utils.pages.table_export import (
     ABOUT_SHEET,
     CAPTION_COLUMN,
-    FIGURE_DPI,
     SOURCE_COLUMN,
-    SYNTHETIC_CAPTION,
-    data_label,
-    links_markdown,
-    save_figure,
     save_table,
     shown_table,
-    simulation_label,
     table_caption,
 )
 

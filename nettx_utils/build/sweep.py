@@ -36,9 +36,10 @@ import pandas as pd
 from nettx_utils import project
 from nettx_utils.build import execution, pipeline
 from nettx_utils.errors import NettxError, NotebookFailed
-from nettx_utils.pages.export import SOURCE_COLUMN, add_footer
+from nettx_utils.pages.figure_export import add_footer
 from nettx_utils.pages.parameters import parameter_defaults
 from nettx_utils.pages.record import read_record
+from nettx_utils.pages.table_export import SOURCE_COLUMN
 from nettx_utils.project import DATA_DIR, PROJECT_ROOT
 
 __all__ = [
@@ -257,9 +258,9 @@ def disclosive_columns(table: pd.DataFrame, parameter: str) -> list[str]:
 
 def _data_label(cohort_path: Path) -> str:
     """The label of the sweep's CSV and figure: whose patients the runs read, as every
-    exported file says it (:func:`nettx_utils.pages.export.data_label`: the file's name only)."""
+    exported file says it (:func:`nettx_utils.pages.provenance.data_label`: the file's name only)."""
     from nettx_utils.data.datapackage import is_synthetic
-    from nettx_utils.pages.export import data_label
+    from nettx_utils.pages.provenance import data_label
 
     return data_label(is_synthetic(cohort_path), cohort_path)
 
@@ -591,7 +592,7 @@ def preview(values: Sequence[float] = (12, 24, 36)) -> Preview:
     """
     from nettx_utils.data.datapackage import is_synthetic
     from nettx_utils.formatting import format_p, styled
-    from nettx_utils.pages.export import SYNTHETIC_CAPTION
+    from nettx_utils.pages.provenance import SYNTHETIC_CAPTION
     from nettx_utils.project import DEFAULT_COHORT
 
     table = timing_preview(values)

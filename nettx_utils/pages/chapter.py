@@ -23,7 +23,7 @@ from nettx_utils.data.cohort import load_cohort
 from nettx_utils.data.datapackage import is_synthetic
 from nettx_utils.figures import style
 from nettx_utils.fingerprint import SCORE_CACHE_ENV, inputs_digest
-from nettx_utils.pages.export import SYNTHETIC_CAPTION
+from nettx_utils.pages.provenance import SYNTHETIC_CAPTION
 from nettx_utils.pages.record import RECORD_DIR_ENV, NotebookRecord
 from nettx_utils.project import DEFAULT_COHORT, PROJECT_ROOT
 
@@ -233,7 +233,7 @@ class Chapter:
         Pass a table as the page shows it (the Styler of
         :func:`nettx_utils.formatting.styled` or a view built on it): the files then hold
         its displayed headers and rounded numbers (see
-        :func:`nettx_utils.pages.export.shown_table`) and its caption (``caption`` replaces
+        :func:`nettx_utils.pages.table_export.shown_table`) and its caption (``caption`` replaces
         the Styler's; a DataFrame has none otherwise), followed, where the table shows
         the marks ✓ ✗ ⚑ on a scored run, by what the marks mean. Files go to
         ``results/`` beside the executed notebook (so the page can link them, and the
@@ -247,7 +247,8 @@ class Chapter:
         """
         from matplotlib.figure import Figure
 
-        from nettx_utils.pages.export import save_figure, save_table
+        from nettx_utils.pages.figure_export import save_figure
+        from nettx_utils.pages.table_export import save_table
 
         directory = self._results_dir()
         where = {
