@@ -8,6 +8,32 @@ tick (the last two cumulative, so the three rows add up to the group's N).
 :func:`km_caption` writes the caption sentences that say how it was drawn.
 
 All numbers come from :mod:`nettx_utils.stats.survival`; this module only draws.
+
+What :func:`km_figure` returns: a figure outside pyplot's registry, so a notebook
+shows it only where it displays or glues it, and it is freed with its last
+reference; ``fig.axes[0]`` holds the curves and ``fig.axes[1]`` the table; the
+legend (two or more groups) is a figure legend above the curves, outside the
+plotting area, ``fig.km_legend`` (None without one). Attached for tests and
+notebooks: ``fig.km_counts`` (DataFrame ``group, time, at_risk, censored,
+events``: the table as drawn), ``fig.km_fits`` (display label -> fitted
+``KaplanMeier``), ``fig.km_group_keys`` (display label -> group key),
+``fig.km_logrank`` (``LogRankResult`` or None) and ``fig.km_empty`` (display label
+-> key of each group left out for having no patient). Artists carry gids:
+``km-curve``, ``km-ci``, ``km-censor``, ``km-landmark``, ``km-landmark-label``,
+``km-logrank``, ``km-table-group`` (a group's name over its rows of the table).
+
+It raises :class:`~nettx_utils.errors.NettxError` for no patients, mismatched
+lengths, a group without patients, data groups missing from ``group_order``, or
+non-increasing ``times``. With the book's tick rule (the default ``tick_step``)
+``times`` is ignored, so that every figure of the book has the same ticks, and the
+x axis ends at the last time with a patient at risk. A chapter passes
+``drop_empty_groups`` to draw on a cohort where a split leaves one side empty (the
+log-rank test needs two non-empty groups). The figure is drawn in
+:data:`~nettx_utils.figures.style.BOOK_RC` whether or not
+:func:`~nettx_utils.figures.style.use_book_style` was called, but save settings
+(300 dpi, editable SVG text) are read when saving, so call it once per notebook.
+Without ``groups`` the single group's key is ``"All patients"`` (rename it with
+``group_labels={"All patients": ...}``).
 """
 
 from __future__ import annotations
@@ -183,18 +209,17 @@ def km_figure(
 ) -> Figure:
     """Draw a KMunicate-style Kaplan-Meier figure with its at-risk table.
 
+    What the figure holds (axes, legend, attributes, gids), what raises and how the
+    style applies: see the module's docstring.
+
     Parameters
     ----------
     durations, events : array-like
         Follow-up time and event indicator (1 = event, 0 = censored) per patient.
     groups : array-like, optional
-        Group of each patient; patients whose group is NaN/None are dropped.
-        Without ``groups`` all patients form one group, "All patients".
+        Group of each patient (NaN/None dropped); without it, one group "All patients".
     times : sequence of float, optional
-        Only with ``tick_step=None``: increasing x ticks, which are also the
-        columns of the table; the x axis spans ``times[0]`` to ``times[-1]``.
-        With the book's rule (the default ``tick_step``) ``times`` is ignored,
-        so that every figure of the book has the same ticks.
+        Only with ``tick_step=None``: increasing x ticks, also the table's columns.
     group_order : sequence, optional
         Groups to draw, in order (colours follow :data:`PALETTE`). Default:
         categories of a categorical ``groups``, else the sorted labels.
@@ -207,57 +232,17 @@ def km_figure(
     ci_type, alpha : str, float
         Passed to :func:`nettx_utils.stats.survival.fit_kaplan_meier`.
     show_logrank : bool, default True
-        With two or more groups, add "Log-rank p = ..." (see :func:`format_p`)
-        to the legend.
+        With two or more groups, add "Log-rank p = ..." (:func:`format_p`) to the legend.
     landmarks : sequence of float
-        Times marked by vertical dotted lines, each labelled with its time at the foot
-        of the line; they are not ticks or table columns (the book keeps one tick grid,
-        and gives the estimates at a landmark in the chapters' landmark tables).
+        Times marked by dotted lines labelled with their time; not ticks or columns.
     width, axes_height : float
-        Figure width and height of the curve panel, in inches; the table
-        below adds 0.16 in per row.
+        Figure width and height of the curve panel, in inches (the table adds 0.16 in a row).
     tick_step : float or None, default :data:`BOOK_TIME_STEP` (24)
-        The book's rule (:func:`book_ticks`): ticks and table columns every
-        ``tick_step`` from 0, and an x axis that ends at the last time with a
-        patient at risk. ``None``: ``times`` if given, else 0 to the longest
-        follow-up in a round step (1, 2, 3, 5, 6, 12, 24, 36, ...), at most 8
-        intervals (for data in other units, as in the tests).
+        The book's rule (:func:`book_ticks`, ``times`` ignored). ``None``: ``times`` if
+        given, else 0 to the longest follow-up in a round step, at most 8 intervals.
     drop_empty_groups : bool, default False
-        Leave out groups without patients (named in the legend as "no patient",
-        listed in ``fig.km_empty``) instead of refusing them, so a chapter still
-        draws on a cohort where a split leaves one side empty. The log-rank test
-        needs two non-empty groups.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        A figure outside pyplot's registry, so a notebook shows it only where
-        it displays or glues it, and it is freed with its last reference;
-        ``fig.axes[0]`` holds the curves and
-        ``fig.axes[1]`` the table; the legend (two or more groups) is a figure
-        legend above the curves, outside the plotting area, ``fig.km_legend``
-        (None without one). Attached for tests and notebooks:
-        ``fig.km_counts`` (DataFrame ``group, time, at_risk, censored,
-        events``: the table as drawn), ``fig.km_fits`` (display label ->
-        fitted ``KaplanMeier``), ``fig.km_group_keys`` (display label -> group
-        key), ``fig.km_logrank`` (``LogRankResult`` or None) and ``fig.km_empty``
-        (display label -> key of each group left out for having no patient). Artists carry gids: ``km-curve``, ``km-ci``, ``km-censor``,
-        ``km-landmark``, ``km-landmark-label``, ``km-logrank``, ``km-table-group`` (a group's name over its rows
-        of the table).
-
-    Raises
-    ------
-    NettxError
-        No patients, mismatched lengths, a group without patients, data
-        groups missing from ``group_order``, or non-increasing ``times``.
-
-    Notes
-    -----
-    The figure is drawn in :data:`BOOK_RC` whether or not :func:`use_book_style`
-    was called, but save settings (300 dpi, editable SVG text) are read when
-    saving, so call :func:`use_book_style` once per notebook. Without ``groups``
-    the single group's key is ``"All patients"`` (rename it with
-    ``group_labels={"All patients": ...}``).
+        Leave out groups without patients (named in the legend as "no patient", listed
+        in ``fig.km_empty``) instead of refusing them.
 
     Examples
     --------
@@ -266,6 +251,42 @@ def km_figure(
     >>> fig.km_counts.groupby("group").size().to_dict()  # ticks 0, 6, 12, 18
     {'A': 4, 'B': 4}
     """
+    d, e, gvals, keys, labels, empty = _km_data(
+        durations, events, groups, group_order, group_labels, drop_empty_groups
+    )
+    fits = {
+        lab: fit_kaplan_meier(
+            d[gvals == key], e[gvals == key], ci_type=ci_type, alpha=alpha, label=lab
+        )
+        for key, lab in zip(keys, labels, strict=True)
+    }
+    ticks, t0, t1 = _km_ticks(d, times, tick_step)
+    table_height = 0.16 * (4 * len(keys)) + 0.1  # per group: a name row and three counts
+    with mpl.rc_context(BOOK_RC):
+        fig = Figure(figsize=(width, axes_height + table_height), layout="constrained")
+        grid = fig.add_gridspec(2, 1, height_ratios=[axes_height, table_height])
+        ax = fig.add_subplot(grid[0])
+        tab = fig.add_subplot(grid[1], sharex=ax)
+        counts = [
+            _draw_curve(ax, PALETTE[i % len(PALETTE)], lab, fit, ticks, (t0, t1), ci)
+            for i, (lab, fit) in enumerate(fits.items())
+        ]
+        _draw_landmarks(ax, landmarks, t0, t1)
+        _format_km_axes(ax, ticks, t0, t1, (xlabel, ylabel, title))
+        logrank, legend = _km_legend(fig, ax, (d, e, gvals), len(keys), show_logrank, empty)
+        table = pd.concat(counts, ignore_index=True)[
+            ["group", "time", "at_risk", "censored", "events"]
+        ]
+        _draw_table(tab, table, labels)
+    fig.km_counts, fig.km_fits, fig.km_logrank = table, fits, logrank
+    fig.km_group_keys = dict(zip(labels, keys, strict=True))
+    fig.km_empty, fig.km_legend = empty, legend
+    return fig
+
+
+def _km_data(durations, events, groups, group_order, group_labels, drop_empty) -> tuple:
+    """Checked arrays of the patients drawn: (durations, events, group of each, group
+    keys in order, their labels, the empty groups as label -> key)."""
     try:
         d = np.asarray(durations, dtype=float)
         e = np.asarray(events, dtype=float)
@@ -275,22 +296,21 @@ def km_figure(
         raise NettxError(f"km_figure: durations {d.shape} and events {e.shape} do not match")
     if d.size == 0:
         raise NettxError("km_figure: no patients to plot (durations is empty)")
-    keep, keys, labels, empty = _groups(
-        groups, d.size, group_order, group_labels, drop_empty_groups
-    )
+    keep, keys, labels, empty = _groups(groups, d.size, group_order, group_labels, drop_empty)
     gvals = (
         np.full(d.size, "All patients", dtype=object)
         if groups is None
         else pd.Series(groups).to_numpy(dtype=object)
     )
-    d, e, gvals = d[keep], e[keep], gvals[keep]
+    return d[keep], e[keep], gvals[keep], keys, labels, empty
 
-    fits = {
-        lab: fit_kaplan_meier(
-            d[gvals == key], e[gvals == key], ci_type=ci_type, alpha=alpha, label=lab
-        )
-        for key, lab in zip(keys, labels, strict=True)
-    }
+
+def _km_ticks(d: np.ndarray, times: Sequence[float] | None, tick_step: float | None) -> tuple:
+    """The x ticks (also the table's columns) and the span of the axis, ``(ticks, t0, t1)``.
+
+    The book keeps one tick grid: a landmark is a dotted line labelled with its time,
+    not an extra tick (60 between 48 and 72 would crowd the axis and the table).
+    """
     if times is not None:
         asked = np.asarray(times, dtype=float)
         if asked.ndim != 1 or asked.size < 2 or np.any(np.diff(asked) <= 0):
@@ -298,107 +318,88 @@ def km_figure(
     last = float(np.nanmax(d))  # the last time with a patient at risk
     if tick_step is not None:
         ticks = book_ticks(last, tick_step)
-        t0, t1 = float(ticks[0]), max(last, float(ticks[-1]))
-    elif times is None:
-        ticks = round_ticks(last)
-        t0, t1 = float(ticks[0]), float(ticks[-1])
-    else:
-        ticks = asked
-        t0, t1 = float(ticks[0]), float(ticks[-1])
-    # The book keeps one tick grid: a landmark is a dotted line labelled with its time,
-    # not an extra tick (60 between 48 and 72 would crowd the axis and the table).
+        return ticks, float(ticks[0]), max(last, float(ticks[-1]))
+    ticks = round_ticks(last) if times is None else asked
+    return ticks, float(ticks[0]), float(ticks[-1])
+
+
+def _draw_curve(ax: Axes, colour: str, lab: str, fit, ticks, span: tuple, ci: bool):
+    """One group's step curve, band and censor ticks; returns its counts at the ticks."""
+    t0, t1 = span
+    steps = fit.table_.sort_values("time")
+    x = np.r_[min(0.0, t0), steps["time"].to_numpy(float)]
+    y = np.r_[1.0, steps["survival"].to_numpy(float)]
+    ax.step(x, y, where="post", color=colour, label=lab, gid="km-curve", zorder=3)
+    if ci:
+        lo, hi = _band_limits(y, steps["lower"], steps["upper"])
+        ax.fill_between(
+            x, lo, hi, step="post", color=colour, alpha=0.15, lw=0, gid="km-ci", zorder=2
+        )
+    cens = np.unique(fit.durations_[fit.events_ == 0])
+    cens = cens[(cens >= t0) & (cens <= t1)]
+    if cens.size:
+        at = fit.survival_at(cens)["survival"].to_numpy(float)
+        ax.plot(
+            cens, at, ls="none", marker="|", ms=6, mew=1.1, color=colour, gid="km-censor", zorder=4
+        )
+    c = fit.counts_at(ticks)[["time", "at_risk", "censored", "events"]]
+    return c.assign(group=lab)
+
+
+def _draw_landmarks(ax: Axes, landmarks: Sequence[float], t0: float, t1: float) -> None:
+    """A dotted vertical line at each landmark, labelled with its time at its foot."""
+    for t in landmarks:
+        ax.axvline(t, color="#666666", lw=0.9, ls=(0, (1, 2)), gid="km-landmark", zorder=1)
+        if t0 <= float(t) <= t1:
+            ax.text(
+                float(t),
+                0.01,
+                f" {float(t):g}",
+                transform=ax.get_xaxis_transform(),
+                ha="left",
+                va="bottom",
+                fontsize=8,
+                color="#555555",
+                gid="km-landmark-label",
+            )
+
+
+def _format_km_axes(ax: Axes, ticks, t0: float, t1: float, texts: tuple) -> None:
+    """Limits, ticks, percent y axis, trimmed spines, and the labels ``(x, y, title)``."""
+    xlabel, ylabel, title = texts
     pad = 0.02 * (t1 - t0)
+    ax.set_xlim(t0 - pad, t1 + pad)
+    ax.set_ylim(-0.02, 1.03)
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.yaxis.set_major_locator(FixedLocator([0, 0.25, 0.5, 0.75, 1.0]))
+    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
+    ax.spines["left"].set_bounds(0, 1)
+    ax.spines["bottom"].set_bounds(t0, t1)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
 
-    n_rows = 4 * len(keys)  # per group: a name row, then At risk / Censored / Events
-    table_height = 0.16 * n_rows + 0.1
-    with mpl.rc_context(BOOK_RC):
-        fig = Figure(figsize=(width, axes_height + table_height), layout="constrained")
-        grid = fig.add_gridspec(2, 1, height_ratios=[axes_height, table_height])
-        ax = fig.add_subplot(grid[0])
-        tab = fig.add_subplot(grid[1], sharex=ax)
-        counts = []
-        for i, (lab, fit) in enumerate(fits.items()):
-            colour = PALETTE[i % len(PALETTE)]
-            steps = fit.table_.sort_values("time")
-            x = np.r_[min(0.0, t0), steps["time"].to_numpy(float)]
-            y = np.r_[1.0, steps["survival"].to_numpy(float)]
-            ax.step(x, y, where="post", color=colour, label=lab, gid="km-curve", zorder=3)
-            if ci:
-                lo, hi = _band_limits(y, steps["lower"], steps["upper"])
-                ax.fill_between(
-                    x, lo, hi, step="post", color=colour, alpha=0.15, lw=0, gid="km-ci", zorder=2
-                )
-            cens = np.unique(fit.durations_[fit.events_ == 0])
-            cens = cens[(cens >= t0) & (cens <= t1)]
-            if cens.size:
-                at = fit.survival_at(cens)["survival"].to_numpy(float)
-                ax.plot(
-                    cens,
-                    at,
-                    ls="none",
-                    marker="|",
-                    ms=6,
-                    mew=1.1,
-                    color=colour,
-                    gid="km-censor",
-                    zorder=4,
-                )
-            c = fit.counts_at(ticks)[["time", "at_risk", "censored", "events"]]
-            counts.append(c.assign(group=lab))
-        for t in landmarks:
-            ax.axvline(t, color="#666666", lw=0.9, ls=(0, (1, 2)), gid="km-landmark", zorder=1)
-            if t0 <= float(t) <= t1:
-                ax.text(
-                    float(t),
-                    0.01,
-                    f" {float(t):g}",
-                    transform=ax.get_xaxis_transform(),
-                    ha="left",
-                    va="bottom",
-                    fontsize=8,
-                    color="#555555",
-                    gid="km-landmark-label",
-                )
 
-        ax.set_xlim(t0 - pad, t1 + pad)
-        ax.set_ylim(-0.02, 1.03)
-        ax.xaxis.set_major_locator(FixedLocator(ticks))
-        ax.yaxis.set_major_locator(FixedLocator([0, 0.25, 0.5, 0.75, 1.0]))
-        ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
-        ax.spines["left"].set_bounds(0, 1)
-        ax.spines["bottom"].set_bounds(t0, t1)
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel(ylabel)
-        if title:
-            ax.set_title(title)
-
-        logrank = None
-        handles, names = ax.get_legend_handles_labels()
-        if len(keys) >= 2 and show_logrank:
-            logrank = logrank_test(d, e, gvals)
-            p = format_p(logrank.p_value)
-            handles.append(Line2D([], [], ls="none"))
-            names.append(f"Log-rank p {p}" if p[0] in "<>" else f"Log-rank p = {p}")
-        for lab in empty:
-            handles.append(Line2D([], [], ls="none"))
-            names.append(f"{lab}: no patient")
-        legend = None
-        if len(keys) >= 2 or empty:
-            legend = outside_legend(fig, handles, names)
-            if logrank is not None:
-                legend.get_texts()[-1 - len(empty)].set_gid("km-logrank")
-
-        table = pd.concat(counts, ignore_index=True)[
-            ["group", "time", "at_risk", "censored", "events"]
-        ]
-        _draw_table(tab, table, labels)
-    fig.km_counts = table
-    fig.km_fits = fits
-    fig.km_logrank = logrank
-    fig.km_group_keys = dict(zip(labels, keys, strict=True))
-    fig.km_empty = empty
-    fig.km_legend = legend
-    return fig
+def _km_legend(fig: Figure, ax: Axes, data: tuple, n_groups: int, show_logrank: bool, empty):
+    """The legend above the curves (two or more groups, or an empty one), with the log-rank
+    p of ``data = (durations, events, groups)``; returns ``(logrank or None, legend or None)``."""
+    logrank = None
+    handles, names = ax.get_legend_handles_labels()
+    if n_groups >= 2 and show_logrank:
+        logrank = logrank_test(*data)
+        p = format_p(logrank.p_value)
+        handles.append(Line2D([], [], ls="none"))
+        names.append(f"Log-rank p {p}" if p[0] in "<>" else f"Log-rank p = {p}")
+    for lab in empty:
+        handles.append(Line2D([], [], ls="none"))
+        names.append(f"{lab}: no patient")
+    legend = None
+    if n_groups >= 2 or empty:
+        legend = outside_legend(fig, handles, names)
+        if logrank is not None:
+            legend.get_texts()[-1 - len(empty)].set_gid("km-logrank")
+    return logrank, legend
 
 
 def _band_limits(survival: np.ndarray, lower: pd.Series, upper: pd.Series) -> tuple:

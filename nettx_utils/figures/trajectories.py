@@ -169,20 +169,7 @@ def trajectories_figure(
         raise NettxError(f"{who}: max_lines must be >= 0, got {max_lines}")
 
     x = np.arange(frame.shape[1], dtype=float)
-    rows = []
-    for column, label in zip(frame.columns, names, strict=True):
-        q = quartiles(frame[column], method=quantile_method)
-        rows.append(
-            {
-                "time_point": column,
-                "label": label,
-                "n": q.n,
-                "q1": q.q1,
-                "median": q.median,
-                "q3": q.q3,
-            }
-        )
-    summary = pd.DataFrame(rows)
+    summary = _summary(frame, names, quantile_method)
     n_patients = int(frame.notna().any(axis=1).sum())
     show_lines = n_patients <= max_lines
 
@@ -196,117 +183,165 @@ def trajectories_figure(
         elif log_scale:
             ax.set_yscale("symlog", linthresh=1.0, linscale=0.5)
         if show_lines:
-            for row in data:
-                seen = ~np.isnan(row)
-                if seen.sum() >= 2:
-                    ax.plot(
-                        x[seen],
-                        row[seen],
-                        color=PALETTE[0],
-                        lw=0.8,
-                        alpha=0.35,
-                        marker="o",
-                        ms=2.5,
-                        gid="trajectory-line",
-                        zorder=2,
-                    )
-                elif seen.sum() == 1:
-                    ax.plot(
-                        x[seen],
-                        row[seen],
-                        ls="none",
-                        color=PALETTE[0],
-                        alpha=0.5,
-                        marker="o",
-                        ms=2.5,
-                        gid="trajectory-point",
-                        zorder=2,
-                    )
+            _draw_patients(ax, x, data)
         else:
-            for xi, column in zip(x, frame.columns, strict=True):
-                _violin(ax, xi, frame[column].dropna().to_numpy(), 0.55, PALETTE[0])
-            note = ax.set_title(
-                (
-                    f"N = {n_patients}: per-patient lines are not drawn above {max_lines} "
-                    "patients;\nshaded violins show the distribution at each time point"
-                    if max_lines > 0
-                    else f"N = {n_patients}: per-patient lines are not drawn for this cohort;"
-                    "\nshaded violins show the distribution at each time point"
-                ),
-                loc="left",
-                fontsize=8,
-                fontweight="normal",
-                color="#444444",
-            )
-            note.set_gid("trajectory-note")
-        shift = _SUMMARY_SHIFT if show_lines else 0.0
-        for xi, r in zip(x, summary.itertuples(), strict=True):
-            if r.n == 0:
-                continue
-            ax.plot(
-                [xi + shift] * 2,
-                [r.q1, r.q3],
-                color="#111111",
-                lw=2.2,
-                solid_capstyle="butt",
-                gid="trajectory-iqr",
-                zorder=4,
-            )
-            for y in (r.q1, r.q3):
-                ax.plot(
-                    [xi + shift - 0.05, xi + shift + 0.05],
-                    [y, y],
-                    color="#111111",
-                    lw=1.4,
-                    gid="trajectory-iqr",
-                    zorder=4,
-                )
-            ax.plot(
-                xi + shift,
-                r.median,
-                marker="o",
-                ms=7,
-                mfc="white",
-                mec="#111111",
-                mew=2.0,
-                ls="none",
-                gid="trajectory-median",
-                zorder=5,
-            )
-
-        key = [Line2D([], [], color="#111111", lw=2.2, marker="o", ms=6, mfc="white", mew=1.8)]
-        names_key = ["Median (IQR)"]
-        if show_lines:
-            key.insert(0, Line2D([], [], color=PALETTE[0], lw=0.8, alpha=0.6, marker="o", ms=2.5))
-            names_key.insert(0, "One patient")
-        fig.legend(  # outside the plotting area: it can cover no patient's line
-            key,
-            names_key,
-            loc="outside upper left",
-            ncols=len(key),
-            handlelength=1.8,
-            frameon=False,
-        )
-        ax.set_xlim(-0.35, x[-1] + 0.45)
-        ax.xaxis.set_major_locator(FixedLocator(x))
-        ax.set_xticklabels([f"{lab}\nn = {n}" for lab, n in zip(names, summary["n"], strict=True)])
-        ax.tick_params(axis="x", length=0)
-        top = float(np.nanmax(data))
-        if log_scale:
-            ceiling = next((t for t in _LOG_TICKS if t >= top), top * 1.1)
-            if positive:
-                low = float(np.nanmin(data))
-                floor = max((t for t in _LOG_TICKS if 0 < t <= low), default=low / 1.1)
-                ticks = [t for t in _LOG_TICKS if floor <= t <= ceiling]
-                ax.set_ylim(floor / 1.15, ceiling * 1.05)
-            else:
-                ticks = [t for t in _LOG_TICKS if t <= ceiling]
-                ax.set_ylim(min(0.0, float(np.nanmin(data))), max(ceiling, 1.0))
-            ax.yaxis.set_major_locator(FixedLocator(ticks))
-            ax.yaxis.set_minor_locator(FixedLocator([]))
-            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-        else:
-            ax.set_ylim(min(0.0, float(np.nanmin(data))), top * 1.08 if top > 0 else 1.0)
+            _draw_violins(ax, x, frame, n_patients, max_lines)
+        _draw_summary(ax, x, summary, _SUMMARY_SHIFT if show_lines else 0.0)
+        _key_legend(fig, show_lines)
+        _x_axis(ax, x, names, summary["n"])
+        _y_axis(ax, data, log_scale, positive)
         ax.set_ylabel(_scale_label(ylabel, log_scale, positive))
     fig.trajectory_summary = summary
     return fig
+
+
+def _summary(frame: pd.DataFrame, names: list[str], quantile_method: str) -> pd.DataFrame:
+    """``time_point, label, n, q1, median, q3`` of each column (:func:`quartiles`)."""
+    rows = []
+    for column, label in zip(frame.columns, names, strict=True):
+        q = quartiles(frame[column], method=quantile_method)
+        rows.append(
+            {
+                "time_point": column,
+                "label": label,
+                "n": q.n,
+                "q1": q.q1,
+                "median": q.median,
+                "q3": q.q3,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _draw_patients(ax: Axes, x: np.ndarray, data: np.ndarray) -> None:
+    """A thin line per patient measured twice or more, a dot per patient measured once."""
+    for row in data:
+        seen = ~np.isnan(row)
+        if seen.sum() >= 2:
+            ax.plot(
+                x[seen],
+                row[seen],
+                color=PALETTE[0],
+                lw=0.8,
+                alpha=0.35,
+                marker="o",
+                ms=2.5,
+                gid="trajectory-line",
+                zorder=2,
+            )
+        elif seen.sum() == 1:
+            ax.plot(
+                x[seen],
+                row[seen],
+                ls="none",
+                color=PALETTE[0],
+                alpha=0.5,
+                marker="o",
+                ms=2.5,
+                gid="trajectory-point",
+                zorder=2,
+            )
+
+
+def _draw_violins(
+    ax: Axes, x: np.ndarray, frame: pd.DataFrame, n_patients: int, max_lines: int
+) -> None:
+    """A violin per time point, and the note that says why no patient's line is drawn."""
+    for xi, column in zip(x, frame.columns, strict=True):
+        _violin(ax, xi, frame[column].dropna().to_numpy(), 0.55, PALETTE[0])
+    note = ax.set_title(
+        (
+            f"N = {n_patients}: per-patient lines are not drawn above {max_lines} "
+            "patients;\nshaded violins show the distribution at each time point"
+            if max_lines > 0
+            else f"N = {n_patients}: per-patient lines are not drawn for this cohort;"
+            "\nshaded violins show the distribution at each time point"
+        ),
+        loc="left",
+        fontsize=8,
+        fontweight="normal",
+        color="#444444",
+    )
+    note.set_gid("trajectory-note")
+
+
+def _draw_summary(ax: Axes, x: np.ndarray, summary: pd.DataFrame, shift: float) -> None:
+    """The IQR bar (with caps) and the median marker at each time point measured."""
+    for xi, r in zip(x, summary.itertuples(), strict=True):
+        if r.n == 0:
+            continue
+        ax.plot(
+            [xi + shift] * 2,
+            [r.q1, r.q3],
+            color="#111111",
+            lw=2.2,
+            solid_capstyle="butt",
+            gid="trajectory-iqr",
+            zorder=4,
+        )
+        for y in (r.q1, r.q3):
+            ax.plot(
+                [xi + shift - 0.05, xi + shift + 0.05],
+                [y, y],
+                color="#111111",
+                lw=1.4,
+                gid="trajectory-iqr",
+                zorder=4,
+            )
+        ax.plot(
+            xi + shift,
+            r.median,
+            marker="o",
+            ms=7,
+            mfc="white",
+            mec="#111111",
+            mew=2.0,
+            ls="none",
+            gid="trajectory-median",
+            zorder=5,
+        )
+
+
+def _key_legend(fig: Figure, show_lines: bool) -> None:
+    """The key (one patient, median and IQR) as a figure legend above the axes."""
+    key = [Line2D([], [], color="#111111", lw=2.2, marker="o", ms=6, mfc="white", mew=1.8)]
+    names_key = ["Median (IQR)"]
+    if show_lines:
+        key.insert(0, Line2D([], [], color=PALETTE[0], lw=0.8, alpha=0.6, marker="o", ms=2.5))
+        names_key.insert(0, "One patient")
+    fig.legend(  # outside the plotting area: it can cover no patient's line
+        key,
+        names_key,
+        loc="outside upper left",
+        ncols=len(key),
+        handlelength=1.8,
+        frameon=False,
+    )
+
+
+def _x_axis(ax: Axes, x: np.ndarray, names: list[str], n: pd.Series) -> None:
+    """One tick per time point, labelled with its name and the number measured."""
+    ax.set_xlim(-0.35, x[-1] + 0.45)
+    ax.xaxis.set_major_locator(FixedLocator(x))
+    ax.set_xticklabels([f"{lab}\nn = {k}" for lab, k in zip(names, n, strict=True)])
+    ax.tick_params(axis="x", length=0)
+
+
+def _y_axis(ax: Axes, data: np.ndarray, log_scale: bool, positive: bool) -> None:
+    """The y limits and ticks: round values on a logarithmic axis, else linear from 0."""
+    top = float(np.nanmax(data))
+    if log_scale:
+        ceiling = next((t for t in _LOG_TICKS if t >= top), top * 1.1)
+        if positive:
+            low = float(np.nanmin(data))
+            floor = max((t for t in _LOG_TICKS if 0 < t <= low), default=low / 1.1)
+            ticks = [t for t in _LOG_TICKS if floor <= t <= ceiling]
+            ax.set_ylim(floor / 1.15, ceiling * 1.05)
+        else:
+            ticks = [t for t in _LOG_TICKS if t <= ceiling]
+            ax.set_ylim(min(0.0, float(np.nanmin(data))), max(ceiling, 1.0))
+        ax.yaxis.set_major_locator(FixedLocator(ticks))
+        ax.yaxis.set_minor_locator(FixedLocator([]))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    else:
+        ax.set_ylim(min(0.0, float(np.nanmin(data))), top * 1.08 if top > 0 else 1.0)
