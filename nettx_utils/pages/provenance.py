@@ -78,9 +78,9 @@ def about_lines(
     caption: str | None = None,
     simulation_seed: int | None = None,
 ) -> list[str]:
-    """The lines of an exported Excel file's :data:`ABOUT_SHEET`: the table's caption
-    (with the marks' legend, see :func:`save_table`) when it has one, then where the
-    numbers come from and how they are rounded.
+    """The lines of an exported Excel file's "About" sheet: the table's caption (with
+    the marks' legend, see :func:`~nettx_utils.pages.table_export.save_table`) when it
+    has one, then where the numbers come from and how they are rounded.
 
     Examples
     --------
