@@ -11,7 +11,7 @@ are written in the tests' temporary folders; the real pipeline builds them.
   recurrence) are missing for everyone. Every chapter must show a note there,
   not crash.
 * 100 000 patients: the same chapters, with the per-patient figures switched to
-  distributions above :data:`nettx_utils.figures.plots.PER_PATIENT_LIMIT` patients, as
+  distributions above :data:`nettx_utils.figures.style.PER_PATIENT_LIMIT` patients, as
   the pages say.
 
 These tests build the whole book (minutes); they are marked slow.
@@ -32,7 +32,7 @@ from nettx_utils.build import pipeline
 from nettx_utils.data import datapackage, privacy
 from nettx_utils.data.cohort import load_cohort, read_table
 from nettx_utils.data.template import example_cohort
-from nettx_utils.figures.plots import PER_PATIENT_LIMIT
+from nettx_utils.figures.style import PER_PATIENT_LIMIT
 from nettx_utils.project import DEFAULT_COHORT
 
 pytestmark = pytest.mark.slow

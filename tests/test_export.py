@@ -18,18 +18,15 @@ from PIL import Image
 
 from nettx_utils.errors import NettxError
 from nettx_utils.formatting import format_p, styled
-from nettx_utils.pages.export import (
+from nettx_utils.pages.export import FIGURE_DPI, links_markdown
+from nettx_utils.pages.figure_export import save_figure
+from nettx_utils.pages.provenance import SYNTHETIC_CAPTION, data_label, simulation_label
+from nettx_utils.pages.table_export import (
     ABOUT_SHEET,
     CAPTION_COLUMN,
-    FIGURE_DPI,
     SOURCE_COLUMN,
-    SYNTHETIC_CAPTION,
-    data_label,
-    links_markdown,
-    save_figure,
     save_table,
     shown_table,
-    simulation_label,
     table_caption,
 )
 
@@ -460,7 +457,7 @@ def test_every_file_a_chapter_exports_says_where_its_numbers_come_from(
     PNG and SVG carries the synthetic label on the first, and on the second the cohort
     file's name (never its folder) and nowhere "synthetic"."""
     from nettx_utils.data import derived
-    from nettx_utils.figures.plots import km_figure
+    from nettx_utils.figures.km import km_figure
     from nettx_utils.pages.chapter import open_chapter
     from nettx_utils.pages.record import RECORD_DIR_ENV
     from nettx_utils.project import DEFAULT_COHORT

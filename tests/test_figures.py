@@ -1,4 +1,4 @@
-"""Tests for Figure 1 (plots.trajectories_figure) and Figure 2 (flow.flow_counts / flow_figure)."""
+"""Tests for Figure 1 (trajectories.trajectories_figure) and Figure 2 (flow.flow_counts / flow_figure)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from nettx_utils.data import derived
 from nettx_utils.data.cohort import load_cohort
 from nettx_utils.errors import NettxError
 from nettx_utils.figures.flow import NOT_ASSESSED, STATUSES, flow_counts, flow_figure
-from nettx_utils.figures.plots import MIB1_TIME_POINTS, trajectories_figure
+from nettx_utils.figures.trajectories import MIB1_TIME_POINTS, trajectories_figure
 from nettx_utils.stats.quartiles import quartiles
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from lifelines import AalenJohansenFitter, KaplanMeierFitter
 
-from nettx_utils.figures.plots import cumulative_incidence_figure
+from nettx_utils.figures.incidence import cumulative_incidence_figure
 
 # UP (1), death without UP (2) or censored (0); distinct times, so lifelines needs no jitter.
 T = np.array([3.0, 5, 8, 11, 14, 20, 26, 31, 40, 52, 61, 75])
@@ -51,7 +51,7 @@ def test_figure_follows_the_book_rules():
 
 
 def test_landmark_line_is_named_in_the_legend_and_the_caption_sentence():
-    from nettx_utils.figures.plots import landmark_sentence
+    from nettx_utils.figures.km import landmark_sentence
 
     fig = cumulative_incidence_figure(T, C, landmarks=[6])
     names = [t.get_text() for t in fig.legends[0].get_texts()]

@@ -115,7 +115,7 @@ def test_chapter_4_draws_aalen_johansen_beside_one_minus_kaplan_meier():
     (caption,) = [c for c in FIGURE.findall(text) if "fig-up-incidence" in c]
     assert "Aalen-Johansen" in caption and "one minus the Kaplan-Meier" in caption
     assert "{glue:text}`up_curves_label`" in caption  # synthetic label on the curves
-    assert "plots.cumulative_incidence_figure(" in code_of("04_outcomes")
+    assert "incidence = cumulative_incidence_figure(" in code_of("04_outcomes")
 
 
 @pytest.mark.parametrize("name", ["04_outcomes", "05_prognostic_factors"])
@@ -128,6 +128,6 @@ def test_chapters_4_and_5_export_the_tables_they_show(name):
         made = re.search(rf"^{variable} = ([\w.]+)\(", code, re.M)
         assert made, variable
         assert made.group(1) in {
-            "formatting.styled", "results.landmark_view", "plots.km_figure",
-            "plots.cumulative_incidence_figure",
+            "formatting.styled", "results.landmark_view", "km_figure",
+            "cumulative_incidence_figure",
         }, (variable, made.group(1))  # fmt: skip

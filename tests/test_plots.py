@@ -1,4 +1,4 @@
-"""Tests for nettx_utils.figures.plots: KMunicate figures, format_p and the book style."""
+"""Tests for nettx_utils.figures.km and nettx_utils.figures.style: KMunicate figures and the book style."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import pytest
 from matplotlib.collections import PolyCollection
 
 from nettx_utils.errors import NettxError
-from nettx_utils.figures.plots import BOOK_RC, PALETTE, book_ticks, km_figure, use_book_style
+from nettx_utils.figures.km import km_figure
+from nettx_utils.figures.style import BOOK_RC, PALETTE, book_ticks, use_book_style
 from nettx_utils.formatting import format_p
 from nettx_utils.stats.survival import fit_kaplan_meier, logrank_test
 
@@ -481,7 +482,7 @@ def test_a_landmark_is_a_labelled_line_not_a_tick(aml):
 
 def test_km_caption_states_level_scale_and_what_the_table_counts():
     """The caption's level and scale come from alpha and ci_type; the table is cumulative."""
-    from nettx_utils.figures.plots import km_caption
+    from nettx_utils.figures.km import km_caption
 
     one = km_caption("log-log", 0.05, landmarks=[12, 60])
     assert "95% confidence band (computed on the log-log scale)" in one

@@ -23,7 +23,7 @@ from nettx_utils.data.template import example_cohort
 from nettx_utils.formatting import printed
 from nettx_utils.pages import report
 from nettx_utils.pages.chapter import open_chapter
-from nettx_utils.pages.export import CAPTION_COLUMN
+from nettx_utils.pages.table_export import CAPTION_COLUMN
 from nettx_utils.paper.comparison import (
     SYNTHETIC_COLUMN,
     book_text,
@@ -419,7 +419,7 @@ def test_the_exported_comparison_explains_its_marks(scored, tmp_path):
     mark; a centre's export has no marks and says on every row where its values come from."""
     from types import SimpleNamespace
 
-    from nettx_utils.pages.export import save_table
+    from nettx_utils.pages.table_export import save_table
 
     frame = report.export_frame(SimpleNamespace(synthetic=True, differs={}), scored)
     assert report.MARK_COLUMN in frame.columns

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from nettx_utils.build import cli
-from nettx_utils.pages.export import SOURCE_COLUMN, SYNTHETIC_CAPTION
+from nettx_utils.pages.provenance import SYNTHETIC_CAPTION
+from nettx_utils.pages.table_export import SOURCE_COLUMN
 from nettx_utils.paper.published import flagged_ids, load_consistency_audit, load_published_values
 from nettx_utils.project import DEFAULT_COHORT
 

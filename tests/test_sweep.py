@@ -20,7 +20,8 @@ from nettx_utils.build import cli, pipeline, sweep
 from nettx_utils.data.cohort import load_cohort
 from nettx_utils.errors import NettxError
 from nettx_utils.pages import parameters
-from nettx_utils.pages.export import SOURCE_COLUMN, SYNTHETIC_CAPTION
+from nettx_utils.pages.provenance import SYNTHETIC_CAPTION
+from nettx_utils.pages.table_export import SOURCE_COLUMN
 from nettx_utils.project import DATA_DIR
 
 

@@ -1,4 +1,4 @@
-"""Tests for nettx_utils.figures.swimmer: the follow-up figure and its ticks."""
+"""Tests for nettx_utils.figures.followup: the follow-up figure and its ticks."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from nettx_utils.errors import NettxError
-from nettx_utils.figures.swimmer import follow_up_figure
+from nettx_utils.figures.followup import follow_up_figure
 
 
 def test_per_patient_lines_and_book_ticks():

@@ -90,7 +90,7 @@ def test_every_figure_caption_label_names_whose_data_it_shows(tmp_path):
     """Chapter.data_caption (glued as ``data_caption`` for the end of figure captions) says
     "synthetic" on the synthetic cohort and "your cohort" on any other."""
     from nettx_utils.pages.chapter import open_chapter
-    from nettx_utils.pages.export import SYNTHETIC_CAPTION
+    from nettx_utils.pages.provenance import SYNTHETIC_CAPTION
     from nettx_utils.project import DEFAULT_COHORT
 
     assert "Synthetic" in open_chapter("01_cohort", glue=False).data_caption()
@@ -140,7 +140,7 @@ def test_landmark_table_and_export_round_halves_as_the_prose(tmp_path):
     (Python's "{:.1%}" would print 81.2%)."""
     import openpyxl
 
-    from nettx_utils.pages.export import save_table
+    from nettx_utils.pages.table_export import save_table
     from nettx_utils.paper.results import describe_landmarks, landmark_view
 
     frame = pd.DataFrame(

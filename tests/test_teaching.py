@@ -13,6 +13,7 @@ from scipy.stats import norm
 
 from nettx_utils.data.cohort import load_cohort
 from nettx_utils.errors import NettxError
+from nettx_utils.figures import followup
 from nettx_utils.stats.survival import CI_TYPES, fit_kaplan_meier, landmark_table, median_followup
 from nettx_utils.teaching import by_hand as teaching
 from nettx_utils.teaching import (
@@ -529,7 +530,7 @@ def test_chi2_caveat_quotes_both_p_values_on_the_cohort():
 
 
 def test_teaching_figures_follow_the_book_tick_rule():
-    from nettx_utils.figures.plots import book_ticks
+    from nettx_utils.figures.style import book_ticks
 
     months, died, groups = cohort_data()
     table = teaching.life_table(months, died)
@@ -813,13 +814,12 @@ def test_reverse_km_figure_axis_and_dotted_line_are_what_chapter_8_says():
     """Review, round 4: figure 11's y axis read "Patients (%)" and its dotted 50% line was
     not explained. The axis now says it holds an estimated share of the patients, and the
     dotted line (the one the caption names) lies at 50%."""
-    from nettx_utils.figures import plots
 
     months, died = np.array([2.0, 4.0, 6.0, 8.0]), np.array([1, 0, 1, 0])
     survival = teaching.life_table(months, died)
     follow_up = teaching.life_table(months, 1 - died)
     median = teaching.median_with_ci(follow_up)[0]
-    ax = plots.reverse_km_figure(survival, follow_up, median).axes[0]
+    ax = followup.reverse_km_figure(survival, follow_up, median).axes[0]
     assert ax.get_ylabel() == "Kaplan-Meier estimate (%)"
     dotted = [line for line in ax.lines if line.get_linestyle() == ":"]
     assert len(dotted) == 1 and list(dotted[0].get_ydata()) == [50, 50]

@@ -83,7 +83,8 @@ def _score(args: argparse.Namespace) -> int:
     from nettx_utils.data.cohort import load_cohort
     from nettx_utils.data.datapackage import is_synthetic
     from nettx_utils.formatting import printed
-    from nettx_utils.pages.export import SOURCE_COLUMN, SYNTHETIC_CAPTION
+    from nettx_utils.pages.provenance import SYNTHETIC_CAPTION
+    from nettx_utils.pages.table_export import SOURCE_COLUMN
     from nettx_utils.paper.comparison import score_line
     from nettx_utils.paper.published import load_consistency_audit, load_published_values
     from nettx_utils.paper.rounding import shown

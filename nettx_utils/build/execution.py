@@ -222,7 +222,7 @@ def _per_patient_line(default: object, used: object, path: Path) -> str:
     run's cohort, resolved as the chapters resolve it
     (:func:`nettx_utils.pages.chapter.per_patient_allowed`)."""
     from nettx_utils.data.datapackage import is_synthetic
-    from nettx_utils.figures.plots import PER_PATIENT_LIMIT
+    from nettx_utils.figures.style import PER_PATIENT_LIMIT
     from nettx_utils.pages.chapter import per_patient_allowed
 
     synthetic = is_synthetic(path)

@@ -36,9 +36,10 @@ import pandas as pd
 from nettx_utils import project
 from nettx_utils.build import execution, pipeline
 from nettx_utils.errors import NettxError, NotebookFailed
-from nettx_utils.pages.export import SOURCE_COLUMN, _add_footer
+from nettx_utils.pages.figure_export import add_footer
 from nettx_utils.pages.parameters import parameter_defaults
 from nettx_utils.pages.record import read_record
+from nettx_utils.pages.table_export import SOURCE_COLUMN
 from nettx_utils.project import DATA_DIR, PROJECT_ROOT
 
 __all__ = [
@@ -186,7 +187,7 @@ def sweep_figure(table: pd.DataFrame, parameter: str, keys: Sequence[str]) -> An
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter, NullFormatter
 
-    from nettx_utils.figures.plots import BOOK_RC, PALETTE
+    from nettx_utils.figures.style import BOOK_RC, PALETTE
 
     numeric_x = pd.api.types.is_numeric_dtype(table[parameter])
     x = table[parameter] if numeric_x else pd.Series(range(len(table)))
@@ -257,9 +258,9 @@ def disclosive_columns(table: pd.DataFrame, parameter: str) -> list[str]:
 
 def _data_label(cohort_path: Path) -> str:
     """The label of the sweep's CSV and figure: whose patients the runs read, as every
-    exported file says it (:func:`nettx_utils.pages.export.data_label`: the file's name only)."""
+    exported file says it (:func:`nettx_utils.pages.provenance.data_label`: the file's name only)."""
     from nettx_utils.data.datapackage import is_synthetic
-    from nettx_utils.pages.export import data_label
+    from nettx_utils.pages.provenance import data_label
 
     return data_label(is_synthetic(cohort_path), cohort_path)
 
@@ -447,7 +448,7 @@ def run_sweep(
     if keys and len(table):
         figure = out / "sweep.png"
         drawn = sweep_figure(table, parameter, keys)
-        _add_footer(drawn, label)
+        add_footer(drawn, label)
         drawn.savefig(figure, dpi=150, bbox_inches="tight")
         report(f"Figure: {figure}")
     elif len(table):
@@ -467,7 +468,7 @@ def _group_comparison(
 ) -> dict[str, float]:
     """Chapter 5's record of one group comparison (what
     :meth:`~nettx_utils.pages.record.NotebookRecord.km_comparison` stores from
-    :func:`~nettx_utils.figures.plots.km_figure`): the log-rank p, NaN when a group is empty,
+    :func:`~nettx_utils.figures.km.km_figure`): the log-rank p, NaN when a group is empty,
     and each group's Kaplan-Meier survival at ``at`` months in %, NaN for an empty group
     and past the group's follow-up (:meth:`~nettx_utils.stats.survival.KaplanMeier.survival_at`)."""
     from nettx_utils.stats.survival import fit_kaplan_meier, logrank_test
@@ -591,7 +592,7 @@ def preview(values: Sequence[float] = (12, 24, 36)) -> Preview:
     """
     from nettx_utils.data.datapackage import is_synthetic
     from nettx_utils.formatting import format_p, styled
-    from nettx_utils.pages.export import SYNTHETIC_CAPTION
+    from nettx_utils.pages.provenance import SYNTHETIC_CAPTION
     from nettx_utils.project import DEFAULT_COHORT
 
     table = timing_preview(values)

@@ -30,7 +30,7 @@ from matplotlib.path import Path
 from nettx_utils.data import derived
 from nettx_utils.data.cohort import load_dictionary
 from nettx_utils.errors import NettxError
-from nettx_utils.figures.plots import BOOK_RC, PALETTE
+from nettx_utils.figures.style import BOOK_RC, PALETTE
 
 __all__ = ["NOT_ASSESSED", "STATUSES", "flow_counts", "flow_figure", "response_text"]
 
@@ -296,7 +296,7 @@ def flow_figure(
     left out), with heights proportional to their number of patients; bands
     between columns have widths proportional to the patients on each path and
     keep the colour of the presentation they start from
-    (:data:`~nettx_utils.figures.plots.PALETTE`). Each box carries its name and count
+    (:data:`~nettx_utils.figures.style.PALETTE`). Each box carries its name and count
     inside it, where no band runs, in the largest of 8, 7.5, 7 and 6.5 pt at
     which every label fits its box (only a box too small for one line at 6.5 pt
     lets its text overhang into the empty gap above and below it).
@@ -338,17 +338,7 @@ def flow_figure(
     counts = flow_counts(cohort, split_death=split_death, response=response)
     stages = _stages(counts)
     total = int(counts["n"].sum())
-    label_columns = {
-        "presentation": "presentation_label",
-        "predominant_treatment": "treatment_label",
-        "response": "response_label",
-    }
-    labels = [
-        dict(zip(counts[stage], counts[label_columns[stage]], strict=True))
-        if stage in label_columns
-        else {s: s for s in counts[stage]}
-        for stage in stages
-    ]
+    labels = _column_labels(counts, stages)
     totals = [counts.groupby(stage, observed=True)["n"].sum() for stage in stages]
     totals = [t[t > 0] for t in totals]
     colours = {p: PALETTE[i % len(PALETTE)] for i, p in enumerate(derived.PRESENTATIONS)}
@@ -364,71 +354,8 @@ def flow_figure(
         ax = fig.add_subplot()
         ax.set_axis_off()
         _bands(ax, counts, stages, tops, colours)
-        texts, boxes = [], []
-        for x, (column, top) in enumerate(zip(totals, tops, strict=True)):
-            for key, n in column.items():
-                face = colours[key] if x == 0 else _NODE_COLOUR
-                box = Rectangle(
-                    (x - half, top[key]),
-                    _NODE_WIDTH,
-                    n,
-                    facecolor=face,
-                    alpha=0.35 if x == 0 else 1.0,
-                    edgecolor="none",
-                    zorder=3,
-                )
-                box.set_gid("flow-node")
-                ax.add_patch(box)
-                ax.add_patch(  # the edge at full strength, also over a tinted box
-                    Rectangle(
-                        (x - half, top[key]),
-                        _NODE_WIDTH,
-                        n,
-                        fill=False,
-                        edgecolor=colours[key] if x == 0 else _NODE_EDGE,
-                        lw=0.8,
-                        zorder=3,
-                    )
-                )
-                texts.append(
-                    ax.text(
-                        x,
-                        top[key] + n / 2,
-                        _box_labels(str(labels[x][key]), int(n))[0],
-                        ha="center",
-                        va="center",
-                        fontsize=_FONT_SIZES[0],
-                        linespacing=1.1,
-                        color="#111111",
-                        gid="flow-label",
-                        zorder=4,
-                    )
-                )
-                boxes.append((box, _box_labels(str(labels[x][key]), int(n))))
-        for x, stage in enumerate(stages):
-            ax.text(
-                x,
-                -0.03 * height_units,
-                _HEADERS[stage],
-                ha="center",
-                va="bottom",
-                fontsize=9,
-                fontweight="bold",
-                color="#222222",
-                gid="flow-header",
-            )
-        ax.text(
-            last / 2,
-            height_units * 1.03,
-            f"N = {total} patients with recurrence; box heights and band widths "
-            "proportional to the number of patients;\nbands coloured by the presentation "
-            "they start from",
-            ha="center",
-            va="top",
-            fontsize=8,
-            color="#444444",
-            gid="flow-note",
-        )
+        texts, boxes = _draw_boxes(ax, totals, tops, labels, colours)
+        _headers_and_note(ax, stages, height_units, total)
         ax.set_xlim(-half - 0.03, last + half + 0.03)
         ax.set_ylim(height_units * 1.09, -0.16 * height_units)
         if title:
@@ -437,6 +364,97 @@ def flow_figure(
     fig.flow_counts = counts
     fig.flow_stages = stages
     return fig
+
+
+def _column_labels(counts: pd.DataFrame, stages: list[str]) -> list[dict]:
+    """Per stage, the display label of each category (a status is its own label)."""
+    label_columns = {
+        "presentation": "presentation_label",
+        "predominant_treatment": "treatment_label",
+        "response": "response_label",
+    }
+    return [
+        dict(zip(counts[stage], counts[label_columns[stage]], strict=True))
+        if stage in label_columns
+        else {s: s for s in counts[stage]}
+        for stage in stages
+    ]
+
+
+def _draw_boxes(ax, totals: list, tops: list, labels: list[dict], colours: dict) -> tuple:
+    """The boxes of every column with their labels; returns ``(texts, boxes)`` for
+    :func:`_fit_labels`."""
+    half = _NODE_WIDTH / 2
+    texts, boxes = [], []
+    for x, (column, top) in enumerate(zip(totals, tops, strict=True)):
+        for key, n in column.items():
+            face = colours[key] if x == 0 else _NODE_COLOUR
+            box = Rectangle(
+                (x - half, top[key]),
+                _NODE_WIDTH,
+                n,
+                facecolor=face,
+                alpha=0.35 if x == 0 else 1.0,
+                edgecolor="none",
+                zorder=3,
+            )
+            box.set_gid("flow-node")
+            ax.add_patch(box)
+            ax.add_patch(  # the edge at full strength, also over a tinted box
+                Rectangle(
+                    (x - half, top[key]),
+                    _NODE_WIDTH,
+                    n,
+                    fill=False,
+                    edgecolor=colours[key] if x == 0 else _NODE_EDGE,
+                    lw=0.8,
+                    zorder=3,
+                )
+            )
+            texts.append(
+                ax.text(
+                    x,
+                    top[key] + n / 2,
+                    _box_labels(str(labels[x][key]), int(n))[0],
+                    ha="center",
+                    va="center",
+                    fontsize=_FONT_SIZES[0],
+                    linespacing=1.1,
+                    color="#111111",
+                    gid="flow-label",
+                    zorder=4,
+                )
+            )
+            boxes.append((box, _box_labels(str(labels[x][key]), int(n))))
+    return texts, boxes
+
+
+def _headers_and_note(ax, stages: list[str], height_units: float, total: int) -> None:
+    """The bold header over each column and the note on what the sizes mean."""
+    for x, stage in enumerate(stages):
+        ax.text(
+            x,
+            -0.03 * height_units,
+            _HEADERS[stage],
+            ha="center",
+            va="bottom",
+            fontsize=9,
+            fontweight="bold",
+            color="#222222",
+            gid="flow-header",
+        )
+    ax.text(
+        (len(stages) - 1) / 2,
+        height_units * 1.03,
+        f"N = {total} patients with recurrence; box heights and band widths "
+        "proportional to the number of patients;\nbands coloured by the presentation "
+        "they start from",
+        ha="center",
+        va="top",
+        fontsize=8,
+        color="#444444",
+        gid="flow-note",
+    )
 
 
 def response_text(counts: pd.DataFrame) -> str:

@@ -21,9 +21,9 @@ import pandas as pd
 
 from nettx_utils.data.cohort import load_cohort
 from nettx_utils.data.datapackage import is_synthetic
-from nettx_utils.figures import plots
+from nettx_utils.figures import style
 from nettx_utils.fingerprint import SCORE_CACHE_ENV, inputs_digest
-from nettx_utils.pages.export import SYNTHETIC_CAPTION
+from nettx_utils.pages.provenance import SYNTHETIC_CAPTION
 from nettx_utils.pages.record import RECORD_DIR_ENV, NotebookRecord
 from nettx_utils.project import DEFAULT_COHORT, PROJECT_ROOT
 
@@ -171,9 +171,9 @@ class Chapter:
 
     def per_patient_lines(self, opt_in: bool | None) -> int:
         """How many per-patient lines a figure may draw: up to
-        :data:`nettx_utils.figures.plots.PER_PATIENT_LIMIT` on the synthetic cohort, or where the
+        :data:`nettx_utils.figures.style.PER_PATIENT_LIMIT` on the synthetic cohort, or where the
         reader opted in (``per_patient_figures=True``); none on any other cohort."""
-        from nettx_utils.figures.plots import PER_PATIENT_LIMIT
+        from nettx_utils.figures.style import PER_PATIENT_LIMIT
 
         return PER_PATIENT_LIMIT if per_patient_allowed(opt_in, self.synthetic) else 0
 
@@ -236,7 +236,7 @@ class Chapter:
         Pass a table as the page shows it (the Styler of
         :func:`nettx_utils.formatting.styled` or a view built on it): the files then hold
         its displayed headers and rounded numbers (see
-        :func:`nettx_utils.pages.export.shown_table`) and its caption (``caption`` replaces
+        :func:`nettx_utils.pages.table_export.shown_table`) and its caption (``caption`` replaces
         the Styler's; a DataFrame has none otherwise), followed, where the table shows
         the marks ✓ ✗ ⚑ on a scored run, by what the marks mean. Files go to
         ``results/`` beside the executed notebook (so the page can link them, and the
@@ -250,7 +250,8 @@ class Chapter:
         """
         from matplotlib.figure import Figure
 
-        from nettx_utils.pages.export import save_figure, save_table
+        from nettx_utils.pages.figure_export import save_figure
+        from nettx_utils.pages.table_export import save_table
 
         directory = self._results_dir()
         where = {
@@ -337,7 +338,7 @@ def open_chapter(
         The notebook's parameters; those in :data:`PAPER_PARAMETERS` decide whether
         published values are compared.
     """
-    plots.use_book_style()
+    style.use_book_style()
     _show_figures_inline()
     _check_notebook_parameters(parameters)
     path = Path(data_path) if data_path is not None else DEFAULT_COHORT

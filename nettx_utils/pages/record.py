@@ -74,7 +74,7 @@ class NotebookRecord:
         self(f"{prefix}_landmarks", table["survival"].tolist(), describe_landmarks(table))
 
     def km_comparison(self, p_key: str, landmark_key: str, figure: Any, months: float) -> None:
-        """Record a group comparison drawn by :func:`nettx_utils.figures.plots.km_figure`.
+        """Record a group comparison drawn by :func:`nettx_utils.figures.km.km_figure`.
 
         ``p_key`` gets the log-rank p; ``landmark_key.format(group=key)`` gets each
         group's Kaplan-Meier survival at ``months``, in %. A group the figure left out

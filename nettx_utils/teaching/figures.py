@@ -3,7 +3,7 @@
 Each builder returns a matplotlib :class:`~matplotlib.figure.Figure` (not pyplot,
 so nothing leaks between figures) for the chapter to glue, and draws a short
 note instead of failing when a cohort leaves nothing to draw. The book's style
-(:func:`nettx_utils.figures.plots.use_book_style`) and palette apply.
+(:func:`nettx_utils.figures.style.use_book_style`) and palette apply.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
-from nettx_utils.figures.plots import BOOK_TIME_STEP, PALETTE
+from nettx_utils.figures.style import BOOK_TIME_STEP, PALETTE
 from nettx_utils.pages.prose import p_significant
 from nettx_utils.stats.cutoffs import MaxSelectedResult
 from nettx_utils.teaching.cutoff_search import SearchCorrection
@@ -57,8 +57,8 @@ def message_figure(text: str) -> Figure:
 
 def month_ticks(low: float, high: float, step: float = BOOK_TIME_STEP) -> np.ndarray:
     """Ticks of a months axis from ``low`` to ``high`` on the book's rule: the multiples
-    of ``step`` (24 months, :data:`nettx_utils.figures.plots.BOOK_TIME_STEP`, as the Kaplan-Meier
-    figures, :func:`nettx_utils.figures.plots.book_ticks`) inside the range. A range holding fewer
+    of ``step`` (24 months, :data:`nettx_utils.figures.style.BOOK_TIME_STEP`, as the Kaplan-Meier
+    figures, :func:`nettx_utils.figures.style.book_ticks`) inside the range. A range holding fewer
     than three of them ticks every half step (12 months, the paper's other spacing); one
     holding more than 15 doubles the step until it fits.
 

@@ -16,8 +16,8 @@ __all__ = [
 
 
 def _time_axis(ax: Any, end: float, label: str) -> None:
-    """The book's x axis for months (:func:`nettx_utils.figures.plots.book_ticks`, every 24)."""
-    from nettx_utils.figures.plots import book_ticks
+    """The book's x axis for months (:func:`nettx_utils.figures.style.book_ticks`, every 24)."""
+    from nettx_utils.figures.style import book_ticks
 
     end = end if math.isfinite(end) and end > 0 else 1.0
     ticks = book_ticks(end)
@@ -42,7 +42,7 @@ def ci_scales_figure(table: pd.DataFrame, month: float) -> Any:
     """
     from matplotlib.figure import Figure
 
-    from nettx_utils.figures.plots import PALETTE
+    from nettx_utils.figures.style import PALETTE
 
     figure = Figure(figsize=(8.4, 3.0), layout="constrained")
     axes = figure.subplots(1, 3, sharey=True)
@@ -87,7 +87,7 @@ def weights_figure(weighted: dict[str, pd.DataFrame]) -> Any:
     """
     from matplotlib.figure import Figure
 
-    from nettx_utils.figures.plots import PALETTE
+    from nettx_utils.figures.style import PALETTE
 
     figure = Figure(figsize=(6.4, 2.8), layout="constrained")
     ax = figure.subplots()

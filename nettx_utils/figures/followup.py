@@ -1,28 +1,35 @@
-"""Each patient's follow-up as a line (swimmer plot), or its distribution for a large cohort.
+"""How long patients were followed: the swimmer plot and the reverse Kaplan-Meier figure.
 
-A swimmer plot shows one horizontal line per patient: readable, and a
-per-patient figure, for a few dozen patients; unreadable (and a figure of
-100 000 lines, 16 000 inches tall) for a registry. Above
-:data:`~nettx_utils.figures.plots.PER_PATIENT_LIMIT` patients, or when per-patient
+:func:`follow_up_figure` shows one horizontal line per patient (swimmer plot):
+readable, and a per-patient figure, for a few dozen patients; unreadable (and a
+figure of 100 000 lines, 16 000 inches tall) for a registry. Above
+:data:`~nettx_utils.figures.style.PER_PATIENT_LIMIT` patients, or when per-patient
 figures are switched off (a cohort of real patients), the same information is
 shown aggregated: the number of patients by length of follow-up, deaths and
-censored patients stacked.
+censored patients stacked. :func:`reverse_km_figure` sets overall survival beside
+the share of patients still under follow-up (chapter 8).
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import matplotlib as mpl
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator
 
 from nettx_utils.errors import NettxError
-from nettx_utils.figures.plots import BOOK_RC, PALETTE, PER_PATIENT_LIMIT, book_ticks
+from nettx_utils.figures.style import (
+    BOOK_RC,
+    PALETTE,
+    PER_PATIENT_LIMIT,
+    book_ticks,
+    outside_legend,
+)
 from nettx_utils.stats.arrays import as_float_array
-
-__all__ = ["follow_up_figure"]
 
 _LABELS = ("Died", "Censored (alive at last contact)")
 
@@ -51,7 +58,7 @@ def follow_up_figure(
     Returns
     -------
     matplotlib.figure.Figure
-        Outside pyplot; x ticks follow the book's rule (:func:`nettx_utils.figures.plots.book_ticks`,
+        Outside pyplot; x ticks follow the book's rule (:func:`nettx_utils.figures.style.book_ticks`,
         every 24 months). ``fig.per_patient`` says which form was drawn; the
         aggregated form carries a note naming the number of patients and why.
 
@@ -136,3 +143,47 @@ def _histogram(ax: Any, t: np.ndarray, dead: np.ndarray, max_lines: int) -> None
         color="#444444",
     )
     note.set_gid("follow-up-note")
+
+
+def reverse_km_figure(
+    survival: pd.DataFrame, follow_up: pd.DataFrame, follow_up_median: float
+) -> Figure:
+    """Overall survival beside the reverse Kaplan-Meier curve (the share still under
+    follow-up), with the reverse curve's median dashed: chapter 8's figure.
+
+    ``survival`` and ``follow_up`` are life tables with columns ``time`` and ``survival``
+    (:func:`nettx_utils.teaching.by_hand.life_table`; the second with the event indicator
+    flipped). The x axis follows the book's tick rule (:func:`book_ticks`) and the
+    legend stands above the axes, so it covers no curve.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"time": [2.0, 5.0], "survival": [0.5, 0.0]})
+    >>> reverse_km_figure(table, table, 3.0).axes[0].get_xlabel()
+    'Months since recurrence'
+    """
+    figure = Figure(figsize=(6.4, 3.2), layout="constrained")
+    ax = figure.subplots()
+    start = pd.DataFrame({"time": [0.0], "survival": [1.0]})
+    curves = [
+        (survival, PALETTE[1], "Overall survival (Kaplan-Meier)"),
+        (follow_up, PALETTE[0], "Still under follow-up (reverse Kaplan-Meier)"),
+    ]
+    for curve, colour, label in curves:
+        steps = pd.concat([start, curve[["time", "survival"]]], ignore_index=True)
+        ax.step(steps["time"], 100 * steps["survival"], where="post", color=colour, label=label)
+    ax.axhline(50, color="#888888", linestyle=":", linewidth=1)
+    if math.isfinite(follow_up_median):
+        ax.axvline(follow_up_median, color=PALETTE[0], linestyle="--", linewidth=1)
+    end = float(max(survival["time"].max(), follow_up["time"].max()))
+    ticks = book_ticks(end)
+    ax.set_xticks(ticks)
+    ax.set_xlim(0, max(end, float(ticks[-1])) * 1.02)
+    ax.set_xlabel("Months since recurrence")
+    # both curves are Kaplan-Meier estimates in percent of the patients: alive, or still
+    # followed; the caption says which curve is which, and what the dotted 50% line is
+    ax.set_ylabel("Kaplan-Meier estimate (%)")
+    ax.set_ylim(0, 102)
+    handles, names = ax.get_legend_handles_labels()
+    outside_legend(figure, handles, names)
+    return figure
