@@ -30,7 +30,8 @@ import pytest
 from nettx_utils import project
 from nettx_utils.build import pipeline
 from nettx_utils.data import datapackage, privacy
-from nettx_utils.data.cohort import load_cohort, read_table
+from nettx_utils.data.cohort import load_cohort
+from nettx_utils.data.reading import read_table
 from nettx_utils.data.template import example_cohort
 from nettx_utils.figures.plots import PER_PATIENT_LIMIT
 from nettx_utils.project import DEFAULT_COHORT
