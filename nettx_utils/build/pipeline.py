@@ -251,39 +251,14 @@ def run(
     )
     try:
         assemble_sources(staging, project_root)
-        keys = {
-            nb.stem: notebook_key(nb, plan[nb.stem], cohort_path, allow_columns, inputs=inputs)
-            for nb in notebooks
-        }
-        # A page may read the chapters' sources (the parameters page reads chapter 5's
-        # defaults): its key includes them.
-        chapters_source = fingerprint.digest(*(nb.read_bytes() for nb in chapters))
-        for page in pages:
-            keys[page.stem] = fingerprint.digest(keys[page.stem].encode(), chapters_source.encode())
+        keys = _keys(chapters, pages, plan, cohort_path, allow_columns, inputs)
         previous_keys = _previous_keys(previous) if use_cache else {}
         cohort_sha = datapackage.file_sha256(cohort_path)
         _refuse_mixed_cohorts(previous, cohort_sha, selected, notebooks)
         outputs = {page.stem: staging / PAGES / page.name for page in pages}
-        to_run = []
-        for notebook in notebooks:
-            is_page = notebook.stem in outputs
-            previous_copy = (previous.parent if is_page else previous).joinpath(notebook.name)
-            if previous_copy.exists() and (
-                notebook not in selected or previous_keys.get(notebook.stem) == keys[notebook.stem]
-            ):
-                if is_page:
-                    shutil.copy2(previous_copy, outputs[notebook.stem])
-                else:
-                    _reuse(previous, staging / COMPUTED, notebook.stem)
-                reused.append(notebook.stem)
-                why = "not selected" if notebook not in selected else "unchanged"
-                report(f"{notebook.stem}: {why}, reused the previous run")
-            else:
-                to_run.append(notebook)
-                if notebook not in selected:  # --only, but no previous copy to reuse
-                    report(
-                        f"{notebook.stem}: not selected, but no previous run to reuse: executing"
-                    )
+        to_run = _reuse_or_run(
+            notebooks, selected, keys, previous_keys, previous, staging, outputs, reused, report
+        )
         if use_cache:
             htmlbuild.seed_sphinx_state(build_dir, staging)
         seconds.update(
@@ -298,43 +273,15 @@ def run(
             )
         )
         executed = [nb.stem for nb in to_run]
-        # A notebook reused because --only left it out keeps the key of the copy it
-        # reuses (the previous run's), not this run's: a later run that selects it must
-        # see that its parameters changed.
-        recorded = {
-            nb.stem: previous_keys.get(nb.stem, "")
-            if nb not in selected and nb.stem in reused
-            else keys[nb.stem]
-            for nb in notebooks
-        }
+        recorded = _recorded_keys(notebooks, selected, reused, keys, previous_keys)
         _write_run_record(staging, plan, executed, recorded, pages=outputs, cohort=cohort_sha)
         report("Building the HTML with Jupyter Book ...")
         start = time.perf_counter()
         html = htmlbuild.build_html(staging)
         seconds["jupyter-book"] = time.perf_counter() - start
         if not synthetic:
-            exports = staging / COMPUTED / "results"
-            scan = privacy.assert_no_patient_ids(html, cohort["patient_id"])
-            files = scan.files
-            if exports.is_dir():  # the tables and figures for manuscripts, gathered below
-                files += privacy.assert_no_patient_ids(exports, cohort["patient_id"]).files
-            report(f"Privacy scan: no patient id in the {files} files of the book and exports.")
-            if scan.unscannable:
-                report(
-                    f"warning: {len(scan.unscannable)} patient id(s) are plain numbers or "
-                    "shorter than 3 characters, which the privacy scan cannot tell from the "
-                    "book's numbers; prefer codes like C-001."
-                )
-        new_html = build_dir / "html.new"
-        if new_html.exists():
-            shutil.rmtree(new_html)
-        html.rename(new_html)
-        _swap(staging / "_build", build_dir / htmlbuild.SPHINX_STATE)
-        _swap(staging, build_dir / "source")
-        _swap(new_html, build_dir / "html")
-        _gather_results(build_dir / "source" / COMPUTED / "results", _results_dir(build_dir))
-        if _drop_failed(build_dir):
-            report(f"Removed {build_dir / 'failed'}: the copies of an earlier failed run.")
+            _scan_for_patient_ids(html, staging / COMPUTED / "results", cohort, report)
+        _publish(html, staging, build_dir, report)
     except NotebookFailed as exc:
         failed = _keep_failed(staging, build_dir)
         raise NotebookFailed(
@@ -353,6 +300,121 @@ def run(
         tuple(stem for stem in executed if stem in outputs),
         tuple(stem for stem in reused if stem in outputs),
     )
+
+
+def _keys(
+    chapters: Sequence[Path],
+    pages: Sequence[Path],
+    plan: Mapping[str, Mapping[str, object]],
+    cohort_path: Path,
+    allow_columns: Sequence[str],
+    inputs: str,
+) -> dict[str, str]:
+    """Each notebook's key (:func:`notebook_key`) by its name.
+
+    A page may read the chapters' sources (the parameters page reads chapter 5's
+    defaults): its key includes them.
+    """
+    keys = {
+        nb.stem: notebook_key(nb, plan[nb.stem], cohort_path, allow_columns, inputs=inputs)
+        for nb in [*chapters, *pages]
+    }
+    chapters_source = fingerprint.digest(*(nb.read_bytes() for nb in chapters))
+    for page in pages:
+        keys[page.stem] = fingerprint.digest(keys[page.stem].encode(), chapters_source.encode())
+    return keys
+
+
+def _reuse_or_run(
+    notebooks: Sequence[Path],
+    selected: Sequence[Path],
+    keys: Mapping[str, str],
+    previous_keys: Mapping[str, str],
+    previous: Path,
+    staging: Path,
+    outputs: Mapping[str, Path],
+    reused: list[str],
+    report: Callable[[str], None],
+) -> list[Path]:
+    """The notebooks to execute; the others' previous copies are copied into ``staging``
+    and their names appended to ``reused``.
+
+    A notebook is reused when it has a previous copy and is not selected or its key is
+    unchanged.
+    """
+    to_run = []
+    for notebook in notebooks:
+        is_page = notebook.stem in outputs
+        previous_copy = (previous.parent if is_page else previous).joinpath(notebook.name)
+        if previous_copy.exists() and (
+            notebook not in selected or previous_keys.get(notebook.stem) == keys[notebook.stem]
+        ):
+            if is_page:
+                shutil.copy2(previous_copy, outputs[notebook.stem])
+            else:
+                _reuse(previous, staging / COMPUTED, notebook.stem)
+            reused.append(notebook.stem)
+            why = "not selected" if notebook not in selected else "unchanged"
+            report(f"{notebook.stem}: {why}, reused the previous run")
+        else:
+            to_run.append(notebook)
+            if notebook not in selected:  # --only, but no previous copy to reuse
+                report(f"{notebook.stem}: not selected, but no previous run to reuse: executing")
+    return to_run
+
+
+def _recorded_keys(
+    notebooks: Sequence[Path],
+    selected: Sequence[Path],
+    reused: Sequence[str],
+    keys: Mapping[str, str],
+    previous_keys: Mapping[str, str],
+) -> dict[str, str]:
+    """The keys the run record stores.
+
+    A notebook reused because --only left it out keeps the key of the copy it reuses (the
+    previous run's), not this run's: a later run that selects it must see that its
+    parameters changed.
+    """
+    return {
+        nb.stem: previous_keys.get(nb.stem, "")
+        if nb not in selected and nb.stem in reused
+        else keys[nb.stem]
+        for nb in notebooks
+    }
+
+
+def _scan_for_patient_ids(
+    html: Path, exports: Path, cohort: pd.DataFrame, report: Callable[[str], None]
+) -> None:
+    """Refuse a book of the user's cohort, or its exports, that shows a patient id
+    (:func:`nettx_utils.data.privacy.assert_no_patient_ids`)."""
+    scan = privacy.assert_no_patient_ids(html, cohort["patient_id"])
+    files = scan.files
+    if exports.is_dir():  # the tables and figures for manuscripts, gathered below
+        files += privacy.assert_no_patient_ids(exports, cohort["patient_id"]).files
+    report(f"Privacy scan: no patient id in the {files} files of the book and exports.")
+    if scan.unscannable:
+        report(
+            f"warning: {len(scan.unscannable)} patient id(s) are plain numbers or "
+            "shorter than 3 characters, which the privacy scan cannot tell from the "
+            "book's numbers; prefer codes like C-001."
+        )
+
+
+def _publish(html: Path, staging: Path, build_dir: Path, report: Callable[[str], None]) -> None:
+    """Put the new book, its sources and Sphinx state in place of the previous ones, gather
+    the exported results, and remove the copies of an earlier failed run."""
+    new_html = build_dir / "html.new"
+    if new_html.exists():
+        shutil.rmtree(new_html)
+    html.rename(new_html)
+    _swap(staging / "_build", build_dir / htmlbuild.SPHINX_STATE)
+    _swap(staging, build_dir / "source")
+    _swap(new_html, build_dir / "html")
+    _gather_results(build_dir / "source" / COMPUTED / "results", _results_dir(build_dir))
+    if _drop_failed(build_dir):
+        report(f"Removed {build_dir / 'failed'}: the copies of an earlier failed run.")
 
 
 def notebook_key(
