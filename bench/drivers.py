@@ -22,6 +22,8 @@ import sys
 import time
 from pathlib import Path
 
+from nettx_utils.build import reuse
+
 
 def book(build_dir: str, *pairs: str) -> dict:
     """One pipeline run; a pair ``data PATH`` gives the cohort (``--data``)."""
@@ -89,7 +91,7 @@ def plain(build_dir: str, *pairs: str) -> dict:
     chapters, pages = project.source_notebooks(), pipeline.page_notebooks()
     plan = pipeline.plan_parameters(chapters + pages, parameters)
     kernel = "nettx" if "nettx" in KernelSpecManager().find_kernel_specs() else "python3"
-    outputs = {nb: book / pipeline.COMPUTED / nb.name for nb in chapters}
+    outputs = {nb: book / reuse.COMPUTED / nb.name for nb in chapters}
     outputs |= {nb: book / pipeline.PAGES / nb.name for nb in pages}
     os.environ["NETTX_SCORE_CACHE"] = str(Path(build_dir) / "cache")
     (Path(build_dir) / "cache").mkdir(exist_ok=True)

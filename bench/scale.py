@@ -26,7 +26,9 @@ import numpy as np
 import pandas as pd
 
 from nettx_utils.data import derived
-from nettx_utils.data.cohort import load_dictionary, read_table, validate_cohort
+from nettx_utils.data.cohort import validate_cohort
+from nettx_utils.data.dictionary import load_dictionary
+from nettx_utils.data.reading import read_table
 from nettx_utils.paper import tables, univariable
 from nettx_utils.project import DEFAULT_COHORT
 from nettx_utils.stats.survival import (

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nettx_utils.data.cohort import load_dictionary
+from nettx_utils.data.dictionary import load_dictionary
 
 ROOT = Path(__file__).resolve().parents[1]
 

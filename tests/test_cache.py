@@ -12,7 +12,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from nettx_utils import fingerprint, project
-from nettx_utils.build import execution, pipeline
+from nettx_utils.build import execution, pipeline, reuse
 from nettx_utils.data.cohort import load_cohort
 from nettx_utils.pages import chapter
 from nettx_utils.pages.record import read_record
@@ -34,52 +34,52 @@ def cohort(tmp_path) -> Path:
 
 
 def test_key_is_stable_when_nothing_changes(notebook, cohort):
-    assert pipeline.notebook_key(notebook, {"a": 1}, cohort) == pipeline.notebook_key(
+    assert reuse.notebook_key(notebook, {"a": 1}, cohort) == reuse.notebook_key(
         notebook, {"a": 1}, cohort
     )
 
 
 def test_key_changes_with_source_parameters_cohort_and_package(notebook, cohort, monkeypatch):
-    base = pipeline.notebook_key(notebook, {"a": 1}, cohort)
-    assert pipeline.notebook_key(notebook, {"a": 2}, cohort) != base
+    base = reuse.notebook_key(notebook, {"a": 1}, cohort)
+    assert reuse.notebook_key(notebook, {"a": 2}, cohort) != base
 
     with cohort.open("a") as handle:
         handle.write("\n")
-    changed_cohort = pipeline.notebook_key(notebook, {"a": 1}, cohort)
+    changed_cohort = reuse.notebook_key(notebook, {"a": 1}, cohort)
     assert changed_cohort != base
 
     original = notebook.read_text()
     notebook.write_text(original.replace("1. The cohort", "1. The cohort!"))
-    assert pipeline.notebook_key(notebook, {"a": 1}, cohort) != changed_cohort
+    assert reuse.notebook_key(notebook, {"a": 1}, cohort) != changed_cohort
     notebook.write_text(original)
-    assert pipeline.notebook_key(notebook, {"a": 1}, cohort) == changed_cohort
+    assert reuse.notebook_key(notebook, {"a": 1}, cohort) == changed_cohort
 
     import nettx_utils
 
     monkeypatch.setattr(nettx_utils, "__version__", "99.0.0")
-    assert pipeline.notebook_key(notebook, {"a": 1}, cohort) != changed_cohort
+    assert reuse.notebook_key(notebook, {"a": 1}, cohort) != changed_cohort
 
 
 def test_key_changes_with_a_module_of_the_package(notebook, cohort, tmp_path, monkeypatch):
-    base = pipeline.notebook_key(notebook, {}, cohort)
+    base = reuse.notebook_key(notebook, {}, cohort)
     package = tmp_path / "package"
     shutil.copytree(Path(fingerprint.__file__).parent, package)
     monkeypatch.setattr(fingerprint, "__file__", str(package / "fingerprint.py"))
-    assert pipeline.notebook_key(notebook, {}, cohort) == base
+    assert reuse.notebook_key(notebook, {}, cohort) == base
     with (package / "survival.py").open("a") as handle:
         handle.write("\n# a change\n")
-    assert pipeline.notebook_key(notebook, {}, cohort) != base
-    changed = pipeline.notebook_key(notebook, {}, cohort)
+    assert reuse.notebook_key(notebook, {}, cohort) != base
+    changed = reuse.notebook_key(notebook, {}, cohort)
     (package / "sub").mkdir()
     (package / "sub" / "helpers.py").write_text("# a module of a subpackage\n")
-    assert pipeline.notebook_key(notebook, {}, cohort) != changed
+    assert reuse.notebook_key(notebook, {}, cohort) != changed
 
 
 def test_key_changes_with_the_version_of_a_computing_library(notebook, cohort, monkeypatch):
     """Upgrading lifelines (or another library that computes) invalidates every chapter."""
     import importlib.metadata
 
-    base = pipeline.notebook_key(notebook, {}, cohort)
+    base = reuse.notebook_key(notebook, {}, cohort)
     installed = importlib.metadata.version
 
     def upgraded(name):
@@ -87,27 +87,27 @@ def test_key_changes_with_the_version_of_a_computing_library(notebook, cohort, m
 
     monkeypatch.setattr(importlib.metadata, "version", upgraded)
     assert "lifelines==99.0" in fingerprint.library_versions()
-    assert pipeline.notebook_key(notebook, {}, cohort) != base
+    assert reuse.notebook_key(notebook, {}, cohort) != base
 
 
 def test_key_changes_with_the_other_data_files_and_allowed_columns(
     notebook, cohort, tmp_path, monkeypatch
 ):
-    base = pipeline.notebook_key(notebook, {}, cohort)
-    assert pipeline.notebook_key(notebook, {}, cohort, ["hospital"]) != base
+    base = reuse.notebook_key(notebook, {}, cohort)
+    assert reuse.notebook_key(notebook, {}, cohort, ["hospital"]) != base
     copies = []
     for path in fingerprint.data_files():
         copies.append(tmp_path / path.name)
         shutil.copy2(path, copies[-1])
     monkeypatch.setattr(fingerprint, "data_files", lambda: copies)
-    assert pipeline.notebook_key(notebook, {}, cohort) == base
+    assert reuse.notebook_key(notebook, {}, cohort) == base
     dictionary = next(p for p in copies if p.name == "dictionary.yml")
     dictionary.write_text(dictionary.read_text() + "\n# a change\n")
-    assert pipeline.notebook_key(notebook, {}, cohort) != base
+    assert reuse.notebook_key(notebook, {}, cohort) != base
 
 
 def test_parameter_order_does_not_matter(notebook, cohort):
-    assert pipeline.notebook_key(notebook, {"a": 1, "b": 2}, cohort) == pipeline.notebook_key(
+    assert reuse.notebook_key(notebook, {"a": 1, "b": 2}, cohort) == reuse.notebook_key(
         notebook, {"b": 2, "a": 1}, cohort
     )
 
@@ -198,7 +198,7 @@ def own_book(default_book, tmp_path) -> Path:
 
 @pytest.mark.slow
 def test_rebuild_executes_only_what_changed(own_book):
-    keys = json.loads((own_book / "source" / pipeline.COMPUTED / "run.json").read_text())["keys"]
+    keys = json.loads((own_book / "source" / reuse.COMPUTED / "run.json").read_text())["keys"]
     stems = {nb.stem for nb in project.source_notebooks()}
     assert set(keys) == stems
     unchanged = pipeline.run(build_dir=own_book, report=lambda line: None)
@@ -238,7 +238,7 @@ def test_a_notebook_left_out_by_only_is_executed_when_selected_later(own_book):
 def test_serial_and_parallel_execution_record_identical_numbers(default_book, tmp_path):
     """The default book ran two workers at once; serially, in another order, the
     records are the same."""
-    computed = default_book.html_dir.parent / "source" / pipeline.COMPUTED
+    computed = default_book.html_dir.parent / "source" / reuse.COMPUTED
     notebooks = [
         project.NOTEBOOK_DIR / "04_outcomes.ipynb",
         project.NOTEBOOK_DIR / "01_cohort.ipynb",

@@ -18,7 +18,7 @@ from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.statistics import logrank_test
 from scipy import stats
 
-from nettx_utils.build.pipeline import COMPUTED
+from nettx_utils.build.reuse import COMPUTED
 from nettx_utils.data.cohort import load_cohort
 from nettx_utils.pages.record import read_record
 

@@ -3,7 +3,8 @@
 import pandas as pd
 import pytest
 
-from nettx_utils.data.cohort import load_cohort, load_dictionary
+from nettx_utils.data.cohort import load_cohort
+from nettx_utils.data.dictionary import load_dictionary
 from nettx_utils.errors import CohortError
 from tests.conftest import random_cohort
 

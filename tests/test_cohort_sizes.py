@@ -28,9 +28,10 @@ import pandas as pd
 import pytest
 
 from nettx_utils import project
-from nettx_utils.build import pipeline
+from nettx_utils.build import pipeline, reuse
 from nettx_utils.data import datapackage, privacy
-from nettx_utils.data.cohort import load_cohort, read_table
+from nettx_utils.data.cohort import load_cohort
+from nettx_utils.data.reading import read_table
 from nettx_utils.data.template import example_cohort
 from nettx_utils.figures.style import PER_PATIENT_LIMIT
 from nettx_utils.project import DEFAULT_COHORT
@@ -82,7 +83,7 @@ def _page_text(html_dir: Path, stem: str) -> str:
 def _record(build_dir: Path, stem: str) -> dict:
     import json
 
-    return json.loads((build_dir / "source" / pipeline.COMPUTED / f"{stem}.json").read_text())
+    return json.loads((build_dir / "source" / reuse.COMPUTED / f"{stem}.json").read_text())
 
 
 def _svg_ids(build_dir: Path, name: str) -> list[str]:
@@ -115,7 +116,7 @@ def test_the_test_cohorts_are_not_the_synthetic_one(tmp_path):
 def _error_outputs(build_dir: Path, stem: str) -> list[str]:
     import nbformat
 
-    notebook = nbformat.read(build_dir / "source" / pipeline.COMPUTED / f"{stem}.ipynb", 4)
+    notebook = nbformat.read(build_dir / "source" / reuse.COMPUTED / f"{stem}.ipynb", 4)
     return [
         output.get("ename", "")
         for cell in notebook.cells

@@ -598,7 +598,7 @@ def test_chapter_11_on_a_small_real_cohort_leaves_the_counts_per_cut_off_out(tmp
     import nbformat
 
     from nettx_utils.build import execution
-    from nettx_utils.data.cohort import read_table
+    from nettx_utils.data.reading import read_table
     from nettx_utils.project import DEFAULT_COHORT
 
     cells = read_table(DEFAULT_COHORT).iloc[:12].astype(str).reset_index(drop=True)

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from nettx_utils.data import datapackage
-from nettx_utils.data.cohort import load_dictionary
+from nettx_utils.data.dictionary import load_dictionary
 from nettx_utils.errors import NettxError
 from nettx_utils.project import DEFAULT_COHORT, DEFAULT_DICTIONARY, PROJECT_ROOT
 

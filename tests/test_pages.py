@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from nettx_utils.build import pipeline
+from nettx_utils.build import pipeline, sweep_preview
 from nettx_utils.pages import pagecheck
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,13 +105,12 @@ def test_no_built_page_shows_raw_program_output(book, request):
 def test_the_parameters_page_shows_what_the_build_computed(default_book):
     from bs4 import BeautifulSoup
 
-    from nettx_utils.build import sweep
     from nettx_utils.formatting import format_p
 
     html = (default_book.html_dir / "book" / "new_parameters.html").read_text(encoding="utf-8")
     table = BeautifulSoup(html, "html.parser").select_one("div.cell_output table")
     rows = [[td.get_text(strip=True) for td in tr.select("td")] for tr in table.select("tbody tr")]
-    expected = sweep.timing_preview([12, 24, 36])
+    expected = sweep_preview.timing_preview([12, 24, 36])
     assert [row[0] for row in rows] == ["12", "24", "36"]
     for row, value in zip(rows, expected.itertuples(), strict=True):
         assert row[1] == str(value.n_early)
@@ -212,9 +211,8 @@ def test_with_a_repository_url_the_launch_button_opens_the_source_notebook(tmp_p
 def test_the_parameters_page_reads_the_minimum_among_its_own_cut_offs_only():
     """The worked example's sentence speaks of the table's cut-offs, not of every cut-off:
     chapter 11's full sweep can put the smallest p-value elsewhere."""
-    from nettx_utils.build import sweep
 
-    preview = sweep.preview([12, 24, 36])
+    preview = sweep_preview.preview([12, 24, 36])
     reading = preview.texts["reading"]
     splitting = int((preview.table["n_early"] > 0).sum())
     assert splitting == 2  # at 12 months nobody recurred early

@@ -16,7 +16,7 @@ from bs4 import BeautifulSoup
 from nbformat.v4 import new_code_cell, new_notebook
 
 from nettx_utils import project
-from nettx_utils.build import pipeline
+from nettx_utils.build import pipeline, reuse
 from nettx_utils.errors import NettxError, NotebookFailed
 
 pytestmark = pytest.mark.slow
@@ -32,7 +32,7 @@ def test_every_notebook_executes(built):
     assert list(built.executed) == [nb.stem for nb in NOTEBOOKS]
     assert list(built.pages_executed) == [page.stem for page in pipeline.page_notebooks()]
     for notebook in NOTEBOOKS:
-        executed = built.html_dir.parent / "source" / pipeline.COMPUTED / notebook.name
+        executed = built.html_dir.parent / "source" / reuse.COMPUTED / notebook.name
         cells = nbformat.read(executed, as_version=4).cells
         errors = [
             o for c in cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
@@ -63,7 +63,7 @@ def test_index_and_every_chapter_page_exist_with_their_figures(built):
         assert page.is_file(), f"missing page for {notebook.stem}"
         html = page.read_text(encoding="utf-8")
         assert "Traceback" not in html
-        executed = built.html_dir.parent / "source" / pipeline.COMPUTED / notebook.name
+        executed = built.html_dir.parent / "source" / reuse.COMPUTED / notebook.name
         figures = _figures_in(executed)
         assert html.count("<img") >= figures, f"{notebook.stem} shows fewer images than it made"
         assert "&lt;Figure size" not in html, f"{notebook.stem} shows a figure as text"
@@ -87,7 +87,7 @@ def test_injected_parameters_cell_is_hidden_and_the_used_values_are_shown(tmp_pa
         only=["01"],
         report=lambda line: None,
     )
-    executed = nbformat.read(build_dir / "source" / pipeline.COMPUTED / "01_cohort.ipynb", 4)
+    executed = nbformat.read(build_dir / "source" / reuse.COMPUTED / "01_cohort.ipynb", 4)
     injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1 and "remove-cell" in injected[0].metadata["tags"]
     assert "landmark_years = [3, 10]" in injected[0].source
@@ -101,7 +101,7 @@ def test_injected_parameters_cell_is_hidden_and_the_used_values_are_shown(tmp_pa
     assert "data: the cohort file centre_cohort.csv (not the synthetic cohort)" in used
     assert "private" not in used  # the file's name, not its folder
     # nor does the executed notebook, which the book offers as a download
-    downloaded = (build_dir / "source" / pipeline.COMPUTED / "01_cohort.ipynb").read_text()
+    downloaded = (build_dir / "source" / reuse.COMPUTED / "01_cohort.ipynb").read_text()
     assert str(data.parent) not in downloaded and "centre_cohort.csv" in downloaded
     # --only on another cohort would keep this cohort's other chapters: refused
     with pytest.raises(NettxError, match="another cohort"):

@@ -8,7 +8,8 @@ import pytest
 from lifelines import KaplanMeierFitter
 from lifelines.statistics import logrank_test, multivariate_logrank_test
 
-from nettx_utils.data.cohort import load_cohort, load_dictionary
+from nettx_utils.data.cohort import load_cohort
+from nettx_utils.data.dictionary import load_dictionary
 from nettx_utils.errors import NettxError
 from nettx_utils.paper import univariable
 from nettx_utils.paper.prognostic import ScreenSpec, default_screen

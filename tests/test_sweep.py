@@ -16,7 +16,7 @@ from lifelines import KaplanMeierFitter
 from lifelines.statistics import logrank_test as lifelines_logrank
 
 from nettx_utils import project
-from nettx_utils.build import cli, pipeline, sweep
+from nettx_utils.build import cli, pipeline, sweep, sweep_preview
 from nettx_utils.data.cohort import load_cohort
 from nettx_utils.errors import NettxError
 from nettx_utils.pages import parameters
@@ -96,8 +96,8 @@ def test_sweep_of_chapter_5_equals_direct_recomputation(tmp_path):
     assert set(table[SOURCE_COLUMN]) == {SYNTHETIC_CAPTION}  # the synthetic cohort: labelled so
     assert {"timing_p", "os_early_landmark", "os_late_landmark"} <= set(table.columns)
 
-    # the page on parameters shows sweep.timing_preview: the same numbers, computed in-process
-    preview = sweep.timing_preview([12, 24, 36])
+    # the page on parameters shows sweep_preview.timing_preview: the same numbers, computed in-process
+    preview = sweep_preview.timing_preview([12, 24, 36])
     for column in ("timing_p", "os_early_landmark", "os_late_landmark", "surgery_p"):
         assert preview[column].tolist() == pytest.approx(table[column].tolist(), nan_ok=True)
 
@@ -123,7 +123,7 @@ def test_sweep_of_chapter_5_equals_direct_recomputation(tmp_path):
 
 
 def test_timing_preview_equals_lifelines():
-    preview = sweep.timing_preview([24, 36])
+    preview = sweep_preview.timing_preview([24, 36])
     cohort = load_cohort()
     months = cohort["months_recurrence_to_last_followup"].to_numpy(float)
     died = cohort["died"].astype(int).to_numpy()
@@ -137,7 +137,7 @@ def test_timing_preview_equals_lifelines():
 
 
 def test_preview_says_where_a_group_is_empty_and_where_p_is_smallest():
-    shown = sweep.preview([12, 24, 36])
+    shown = sweep_preview.preview([12, 24, 36])
     table = shown.table
     assert table.loc[0, "n_early"] == 0 and math.isnan(table.loc[0, "timing_p"])
     assert shown.texts["reading"].startswith("At 12 months no patient had an early recurrence")
@@ -241,7 +241,7 @@ def test_an_empty_early_group_is_said_to_be_an_empty_cell_in_the_csv(tmp_path):
     table = pd.DataFrame(
         {"early_recurrence_months": [6.0, 24.0], "n_early": [0, 8], "timing_p": [np.nan, 0.01]}
     )
-    text = sweep._reading(table)
+    text = sweep_preview._reading(table)
     assert "empty cells in the CSV" in text and "NaN" not in text
     table.to_csv(tmp_path / "sweep.csv", index=False)
     assert (tmp_path / "sweep.csv").read_text().splitlines()[1] == "6.0,0,"

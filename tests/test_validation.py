@@ -20,7 +20,8 @@ import pytest
 
 from nettx_utils.build import cli, execution, pipeline
 from nettx_utils.data import datapackage, privacy
-from nettx_utils.data.cohort import CohortWarning, load_cohort, load_dictionary
+from nettx_utils.data.cohort import CohortWarning, load_cohort
+from nettx_utils.data.dictionary import load_dictionary
 from nettx_utils.data.template import example_cohort, template_frame
 from nettx_utils.errors import CohortError, NettxError
 from nettx_utils.paper import tables
@@ -295,7 +296,7 @@ def test_pipeline_refuses_a_cohort_inside_the_build_folder(tmp_path):
 
 
 def test_templates_name_the_dictionary_columns():
-    from nettx_utils.data.cohort import read_table
+    from nettx_utils.data.reading import read_table
     from nettx_utils.project import DATA_DIR
 
     names = load_dictionary().names

@@ -180,7 +180,16 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_run(commands)
+    _add_validate(commands)
+    _add_score(commands)
+    _add_synth(commands)
+    _add_sweep(commands)
+    return parser
 
+
+def _add_run(commands: argparse._SubParsersAction) -> None:
+    """``run``: execute the notebooks and build the book."""
     run = commands.add_parser("run", help="execute the notebooks and build the HTML book")
     run.add_argument("--data", type=Path, help="another cohort file (CSV or Excel)")
     run.add_argument(
@@ -215,26 +224,20 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="where source/ and html/ go (default: book/_build)",
     )
-    run.add_argument(
-        "--allow-column",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="accept this column although its name or content looks like a direct identifier",
-    )
+    _add_allow_column(run)
     run.set_defaults(handler=_run)
 
+
+def _add_validate(commands: argparse._SubParsersAction) -> None:
+    """``validate``: check a cohort file against the dictionary."""
     validate = commands.add_parser("validate", help="check a cohort file against the dictionary")
     validate.add_argument("path", type=Path, help="the cohort file (CSV or Excel .xlsx)")
-    validate.add_argument(
-        "--allow-column",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="accept this column although its name or content looks like a direct identifier",
-    )
+    _add_allow_column(validate)
     validate.set_defaults(handler=_validate)
 
+
+def _add_score(commands: argparse._SubParsersAction) -> None:
+    """``score``: score a cohort against the published values."""
     score = commands.add_parser("score", help="score a cohort against the published values")
     score.add_argument(
         "--data", type=Path, help="a synthetic cohort file (default: data/cohort.csv)"
@@ -248,6 +251,9 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--quantile-method", default="weibull", help="numpy quantile method")
     score.set_defaults(handler=_score)
 
+
+def _add_synth(commands: argparse._SubParsersAction) -> None:
+    """``synth``: generate the synthetic cohort."""
     synth = commands.add_parser("synth", help="generate the synthetic cohort")
     synth.add_argument("--seed", type=int, default=20210101)
     synth.add_argument("--out", type=Path, required=True, help="CSV to write")
@@ -256,6 +262,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     synth.set_defaults(handler=_synth)
 
+
+def _add_sweep(commands: argparse._SubParsersAction) -> None:
+    """``sweep``: run one notebook once per value of a parameter."""
     sweep = commands.add_parser(
         "sweep", help="run one notebook once per value of a parameter and compare the runs"
     )
@@ -284,13 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="another cohort file (CSV or Excel), checked as by run --data; the table "
         "then leaves out the counts that vary with the parameter",
     )
-    sweep.add_argument(
-        "--allow-column",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="accept this column although its name or content looks like a direct identifier",
-    )
+    _add_allow_column(sweep)
     sweep.add_argument(
         "--plot",
         action="append",
@@ -299,7 +302,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="recorded number to draw against the parameter (default: every p-value)",
     )
     sweep.set_defaults(handler=_sweep)
-    return parser
+
+
+def _add_allow_column(command: argparse.ArgumentParser) -> None:
+    """``--allow-column NAME``, as ``run``, ``validate`` and ``sweep`` take it."""
+    command.add_argument(
+        "--allow-column",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="accept this column although its name or content looks like a direct identifier",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -35,6 +35,15 @@ from typing import TYPE_CHECKING
 
 from nettx_utils import fingerprint
 from nettx_utils.build import execution, htmlbuild
+from nettx_utils.build.reuse import (
+    COMPUTED,
+    _keys,
+    _previous_keys,
+    _recorded_keys,
+    _refuse_mixed_cohorts,
+    _reuse_or_run,
+    _write_run_record,
+)
 from nettx_utils.data import datapackage, privacy
 from nettx_utils.data.cohort import ALLOW_COLUMNS_ENV, load_cohort
 from nettx_utils.errors import NettxError, NotebookFailed
@@ -53,7 +62,6 @@ if TYPE_CHECKING:
 PAGES = Path("book")  # prose pages; a page written as a notebook (*.ipynb) is executed too
 BOOK_SOURCES = ("_config.yml", "_toc.yml", "book")
 DEFAULT_BUILD_DIR = PROJECT_ROOT / "book" / "_build"
-COMPUTED = Path("book") / "computed"
 SKIPPED_IN_STAGING = ("_build", "computed")
 
 
@@ -234,13 +242,51 @@ def run(
     build_dir.mkdir(parents=True, exist_ok=True)
     previous = build_dir / "source" / COMPUTED
     kernel = execution.kernel_name()
+    environment, staging, inputs = _enter_run(build_dir, cohort_path, allow_columns, use_cache)
+    executed, reused, seconds = [], [], {}
+    try:
+        assemble_sources(staging, project_root)
+        keys = _keys(chapters, pages, plan, cohort_path, allow_columns, inputs)
+        previous_keys = _previous_keys(previous) if use_cache else {}
+        cohort_sha = datapackage.file_sha256(cohort_path)
+        _refuse_mixed_cohorts(previous, cohort_sha, selected, notebooks)
+        outputs = {page.stem: staging / PAGES / page.name for page in pages}
+        to_run = _reuse_or_run(
+            notebooks, selected, keys, previous_keys, previous, staging, outputs, reused, report
+        )
+        if use_cache:
+            htmlbuild.seed_sphinx_state(build_dir, staging)
+        executed = _execute(to_run, staging, plan, kernel, jobs, outputs, seconds, report)
+        recorded = _recorded_keys(notebooks, selected, reused, keys, previous_keys)
+        _write_run_record(staging, plan, executed, recorded, pages=outputs, cohort=cohort_sha)
+        html = _build_html(staging, seconds, report)
+        if not synthetic:
+            _scan_for_patient_ids(html, staging / COMPUTED / "results", cohort, report)
+        _publish(html, staging, build_dir, report)
+    except NotebookFailed as exc:
+        raise _failed_run(exc, staging, build_dir) from None
+    finally:
+        environment.close()
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return _result(build_dir, executed, reused, seconds, outputs)
+
+
+def _enter_run(
+    build_dir: Path, cohort_path: Path, allow_columns: Sequence[str], use_cache: bool
+) -> tuple[ExitStack, Path, str]:
+    """Start a run: hold the build folder's lock, empty the staging folder, and set the
+    kernels' environment (allowed columns, the shared score's cache).
+
+    Returns the context to close when the run ends, the staging folder, and the inputs'
+    digest (:func:`nettx_utils.fingerprint.inputs_digest`).
+    """
     environment = ExitStack()
     environment.enter_context(_one_run_at_a_time(build_dir))
     staging = build_dir / "staging"  # one path, so that Sphinx can build incrementally
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir()
-    executed, reused, seconds = [], [], {}
     environment.enter_context(
         execution.environment_variable(ALLOW_COLUMNS_ENV, json.dumps(list(allow_columns)))
     )
@@ -249,131 +295,103 @@ def run(
     environment.enter_context(
         execution.environment_variable(fingerprint.SCORE_CACHE_ENV, str(score_cache))
     )
-    try:
-        assemble_sources(staging, project_root)
-        keys = {
-            nb.stem: notebook_key(nb, plan[nb.stem], cohort_path, allow_columns, inputs=inputs)
-            for nb in notebooks
-        }
-        # A page may read the chapters' sources (the parameters page reads chapter 5's
-        # defaults): its key includes them.
-        chapters_source = fingerprint.digest(*(nb.read_bytes() for nb in chapters))
-        for page in pages:
-            keys[page.stem] = fingerprint.digest(keys[page.stem].encode(), chapters_source.encode())
-        previous_keys = _previous_keys(previous) if use_cache else {}
-        cohort_sha = datapackage.file_sha256(cohort_path)
-        _refuse_mixed_cohorts(previous, cohort_sha, selected, notebooks)
-        outputs = {page.stem: staging / PAGES / page.name for page in pages}
-        to_run = []
-        for notebook in notebooks:
-            is_page = notebook.stem in outputs
-            previous_copy = (previous.parent if is_page else previous).joinpath(notebook.name)
-            if previous_copy.exists() and (
-                notebook not in selected or previous_keys.get(notebook.stem) == keys[notebook.stem]
-            ):
-                if is_page:
-                    shutil.copy2(previous_copy, outputs[notebook.stem])
-                else:
-                    _reuse(previous, staging / COMPUTED, notebook.stem)
-                reused.append(notebook.stem)
-                why = "not selected" if notebook not in selected else "unchanged"
-                report(f"{notebook.stem}: {why}, reused the previous run")
-            else:
-                to_run.append(notebook)
-                if notebook not in selected:  # --only, but no previous copy to reuse
-                    report(
-                        f"{notebook.stem}: not selected, but no previous run to reuse: executing"
-                    )
-        if use_cache:
-            htmlbuild.seed_sphinx_state(build_dir, staging)
-        seconds.update(
-            execution.execute_all(
-                to_run,
-                staging / COMPUTED,
-                plan,
-                kernel=kernel,
-                jobs=jobs,
-                report=report,
-                outputs=outputs,
-            )
+    return environment, staging, inputs
+
+
+def _execute(
+    to_run: Sequence[Path],
+    staging: Path,
+    plan: Mapping[str, Mapping[str, object]],
+    kernel: str,
+    jobs: int | None,
+    outputs: Mapping[str, Path],
+    seconds: dict[str, float],
+    report: Callable[[str], None],
+) -> list[str]:
+    """Execute ``to_run`` into ``staging`` (:func:`nettx_utils.build.execution.execute_all`);
+    their seconds go into ``seconds``. Returns their names."""
+    seconds.update(
+        execution.execute_all(
+            to_run,
+            staging / COMPUTED,
+            plan,
+            kernel=kernel,
+            jobs=jobs,
+            report=report,
+            outputs=outputs,
         )
-        executed = [nb.stem for nb in to_run]
-        # A notebook reused because --only left it out keeps the key of the copy it
-        # reuses (the previous run's), not this run's: a later run that selects it must
-        # see that its parameters changed.
-        recorded = {
-            nb.stem: previous_keys.get(nb.stem, "")
-            if nb not in selected and nb.stem in reused
-            else keys[nb.stem]
-            for nb in notebooks
-        }
-        _write_run_record(staging, plan, executed, recorded, pages=outputs, cohort=cohort_sha)
-        report("Building the HTML with Jupyter Book ...")
-        start = time.perf_counter()
-        html = htmlbuild.build_html(staging)
-        seconds["jupyter-book"] = time.perf_counter() - start
-        if not synthetic:
-            exports = staging / COMPUTED / "results"
-            scan = privacy.assert_no_patient_ids(html, cohort["patient_id"])
-            files = scan.files
-            if exports.is_dir():  # the tables and figures for manuscripts, gathered below
-                files += privacy.assert_no_patient_ids(exports, cohort["patient_id"]).files
-            report(f"Privacy scan: no patient id in the {files} files of the book and exports.")
-            if scan.unscannable:
-                report(
-                    f"warning: {len(scan.unscannable)} patient id(s) are plain numbers or "
-                    "shorter than 3 characters, which the privacy scan cannot tell from the "
-                    "book's numbers; prefer codes like C-001."
-                )
-        new_html = build_dir / "html.new"
-        if new_html.exists():
-            shutil.rmtree(new_html)
-        html.rename(new_html)
-        _swap(staging / "_build", build_dir / htmlbuild.SPHINX_STATE)
-        _swap(staging, build_dir / "source")
-        _swap(new_html, build_dir / "html")
-        _gather_results(build_dir / "source" / COMPUTED / "results", _results_dir(build_dir))
-        if _drop_failed(build_dir):
-            report(f"Removed {build_dir / 'failed'}: the copies of an earlier failed run.")
-    except NotebookFailed as exc:
-        failed = _keep_failed(staging, build_dir)
-        raise NotebookFailed(
-            f"{exc}\nThe executed copy, with the traceback, is in {failed}. "
-            "The previous book is unchanged."
-        ) from None
-    finally:
-        environment.close()
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+    )
+    return [nb.stem for nb in to_run]
+
+
+def _failed_run(exc: NotebookFailed, staging: Path, build_dir: Path) -> NotebookFailed:
+    """The error of a run whose notebook failed, once its executed copies are kept in
+    ``failed/`` (:func:`_keep_failed`)."""
+    failed = _keep_failed(staging, build_dir)
+    return NotebookFailed(
+        f"{exc}\nThe executed copy, with the traceback, is in {failed}. "
+        "The previous book is unchanged."
+    )
+
+
+def _build_html(staging: Path, seconds: dict[str, float], report: Callable[[str], None]) -> Path:
+    """Jupyter Book's HTML of ``staging``; its seconds go into ``seconds``."""
+    report("Building the HTML with Jupyter Book ...")
+    start = time.perf_counter()
+    html = htmlbuild.build_html(staging)
+    seconds["jupyter-book"] = time.perf_counter() - start
+    return html
+
+
+def _result(
+    build_dir: Path,
+    executed: Sequence[str],
+    reused: Sequence[str],
+    seconds: Mapping[str, float],
+    pages: Collection[str],
+) -> RunResult:
+    """The run's summary: chapters, then pages, executed and reused."""
     return RunResult(
         build_dir / "html",
-        tuple(stem for stem in executed if stem not in outputs),
-        tuple(stem for stem in reused if stem not in outputs),
+        tuple(stem for stem in executed if stem not in pages),
+        tuple(stem for stem in reused if stem not in pages),
         seconds,
-        tuple(stem for stem in executed if stem in outputs),
-        tuple(stem for stem in reused if stem in outputs),
+        tuple(stem for stem in executed if stem in pages),
+        tuple(stem for stem in reused if stem in pages),
     )
 
 
-def notebook_key(
-    notebook: Path,
-    parameters: Mapping[str, object],
-    cohort_path: Path,
-    allow_columns: Sequence[str] = (),
-    *,
-    inputs: str | None = None,
-) -> str:
-    """What an executed notebook depends on, as one hash: its source, its parameters,
-    the cohort file's content, the other data files it reads (dictionary, published
-    values, audit), the package (:func:`~nettx_utils.fingerprint.package_digest`) and
-    the accepted columns. ``inputs`` is :func:`~nettx_utils.fingerprint.inputs_digest`
-    of ``cohort_path`` when the caller has it already (one run hashes them once)."""
-    return fingerprint.digest(
-        notebook.read_bytes(),
-        json.dumps(dict(parameters), sort_keys=True, default=str).encode(),
-        (inputs or fingerprint.inputs_digest(cohort_path)).encode(),
-        json.dumps(sorted(allow_columns)).encode(),
-    )
+def _scan_for_patient_ids(
+    html: Path, exports: Path, cohort: pd.DataFrame, report: Callable[[str], None]
+) -> None:
+    """Refuse a book of the user's cohort, or its exports, that shows a patient id
+    (:func:`nettx_utils.data.privacy.assert_no_patient_ids`)."""
+    scan = privacy.assert_no_patient_ids(html, cohort["patient_id"])
+    files = scan.files
+    if exports.is_dir():  # the tables and figures for manuscripts, gathered below
+        files += privacy.assert_no_patient_ids(exports, cohort["patient_id"]).files
+    report(f"Privacy scan: no patient id in the {files} files of the book and exports.")
+    if scan.unscannable:
+        report(
+            f"warning: {len(scan.unscannable)} patient id(s) are plain numbers or "
+            "shorter than 3 characters, which the privacy scan cannot tell from the "
+            "book's numbers; prefer codes like C-001."
+        )
+
+
+def _publish(html: Path, staging: Path, build_dir: Path, report: Callable[[str], None]) -> None:
+    """Put the new book, its sources and Sphinx state in place of the previous ones, gather
+    the exported results, and remove the copies of an earlier failed run."""
+    new_html = build_dir / "html.new"
+    if new_html.exists():
+        shutil.rmtree(new_html)
+    html.rename(new_html)
+    _swap(staging / "_build", build_dir / htmlbuild.SPHINX_STATE)
+    _swap(staging, build_dir / "source")
+    _swap(new_html, build_dir / "html")
+    _gather_results(build_dir / "source" / COMPUTED / "results", _results_dir(build_dir))
+    if _drop_failed(build_dir):
+        report(f"Removed {build_dir / 'failed'}: the copies of an earlier failed run.")
 
 
 @contextmanager
@@ -400,18 +418,6 @@ def _score_cache(build_dir: Path, inputs: str, *, keep: bool) -> Path:
         if path.stem != current or not keep:
             path.unlink(missing_ok=True)
     return folder
-
-
-def _reuse(previous: Path, computed: Path, stem: str) -> None:
-    """Carry a notebook's executed copy, its record and its exported files into a new run."""
-    for name in (f"{stem}.ipynb", f"{stem}.json"):
-        if (previous / name).exists():
-            shutil.copy2(previous / name, computed / name)
-    prefix = stem[:2] + "_"
-    for kind in ("tables", "figures"):
-        for path in (previous / "results" / kind).glob(prefix + "*"):
-            (computed / "results" / kind).mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, computed / "results" / kind / path.name)
 
 
 def _results_dir(build_dir: Path) -> Path:
@@ -443,54 +449,6 @@ def _select(notebooks: Sequence[Path], only: Sequence[str]) -> set[Path]:
             )
         selected.update(matches)
     return selected
-
-
-def _write_run_record(
-    staging: Path,
-    plan: Mapping[str, Mapping[str, object]],
-    executed: Sequence[str],
-    keys: Mapping[str, str],
-    pages: Collection[str] = (),
-    cohort: str = "",
-) -> None:
-    """Record the parameters and cache keys of the run beside the executed notebooks
-    (``keys`` of the chapters, ``page_keys`` of the ``pages``), and the checksum of the
-    cohort the chapters read."""
-    record = {
-        "cohort": cohort,
-        "parameters": plan,
-        "executed": list(executed),
-        "keys": {stem: key for stem, key in keys.items() if stem not in pages},
-        "page_keys": {stem: key for stem, key in keys.items() if stem in pages},
-    }
-    (staging / COMPUTED / "run.json").write_text(json.dumps(record, indent=2, default=str))
-
-
-def _refuse_mixed_cohorts(
-    previous: Path, cohort_sha: str, selected: Collection[Path], notebooks: Sequence[Path]
-) -> None:
-    """``--only`` keeps the other chapters of the previous run; refuse when that run read
-    another cohort, so a book never mixes two cohorts' chapters (and exports)."""
-    if len(selected) == len(notebooks) or not (previous / "run.json").exists():
-        return
-    try:
-        before = json.loads((previous / "run.json").read_text()).get("cohort", "")
-    except (OSError, ValueError):
-        before = ""
-    if before != cohort_sha:
-        raise NettxError(
-            "--only keeps the other chapters of the previous run, which read another cohort "
-            "(or an older version of it); run once without --only to build every chapter "
-            "on this cohort."
-        )
-
-
-def _previous_keys(previous: Path) -> dict[str, str]:
-    try:
-        record = json.loads((previous / "run.json").read_text())
-        return {**record.get("keys", {}), **record.get("page_keys", {})}
-    except (OSError, ValueError):
-        return {}
 
 
 def _drop_failed(build_dir: Path) -> bool:

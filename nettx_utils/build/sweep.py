@@ -37,7 +37,6 @@ from nettx_utils import project
 from nettx_utils.build import execution, pipeline
 from nettx_utils.errors import NettxError, NotebookFailed
 from nettx_utils.pages.figure_export import add_footer
-from nettx_utils.pages.parameters import parameter_defaults
 from nettx_utils.pages.record import read_record
 from nettx_utils.pages.table_export import SOURCE_COLUMN
 from nettx_utils.project import DATA_DIR, PROJECT_ROOT
@@ -48,7 +47,6 @@ __all__ = [
     "resolve_notebook",
     "run_sweep",
     "sweep_table",
-    "timing_preview",
 ]
 
 SWEEP_DIR = PROJECT_ROOT / "results" / "sweeps"
@@ -337,11 +335,50 @@ def run_sweep(
     NotebookFailed
         When a run fails; the other runs finish first, and the table holds them.
     """
-    from nettx_utils.data.cohort import ALLOW_COLUMNS_ENV
     from nettx_utils.data.datapackage import is_synthetic
-    from nettx_utils.pages import parameters as declared
 
     path = resolve_notebook(notebook, notebook_dir)
+    values, slugs = _checked_values(path, parameter, values)
+    out = Path(out) if out is not None else default_out(path, parameter)
+    _check_out(out)
+    cohort_path = _checked_cohort(data_path, out, allow_columns, report)
+    synthetic = is_synthetic(cohort_path)
+    given = {"data_path": str(cohort_path)} if data_path is not None else {}
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(values)))
+    work = _prepare_runs(path, out, parameter, dict(zip(slugs, values, strict=True)), given)
+
+    report(f"Sweeping {parameter} over {len(values)} value(s) of {path.stem}, {jobs} at a time ...")
+    seconds, failures = _execute_runs(work, jobs, allow_columns, report)
+
+    done = [(s, v) for s, v in zip(slugs, values, strict=True) if s in seconds]
+    table = _tabulate(path, out, parameter, done)
+    if not synthetic:
+        table = _leave_out_private(table, out, parameter, done, report)
+    csv = out / "sweep.csv"
+    label = _data_label(cohort_path)
+    table.assign(**{SOURCE_COLUMN: label}).to_csv(csv, index=False)
+    report(f"Table: {csv}")
+    if table.attrs["skipped"]:
+        report(f"  (not scalars, left out of the table: {', '.join(table.attrs['skipped'])})")
+
+    figure = _draw(table, parameter, plot, out, label, report)
+    runs = {slug: out / slug / path.name for slug, _ in done} if synthetic else {}
+    if failures:
+        lines = "\n".join(f"  {slug}: {message}" for slug, message in failures.items())
+        raise NotebookFailed(
+            f"{len(failures)} of {len(work)} run(s) failed (their executed copies, with the "
+            f"traceback, are in {out}):\n{lines}"
+        )
+    return SweepResult(table, csv, figure, runs, seconds)
+
+
+def _checked_values(
+    path: Path, parameter: str, values: Sequence[object]
+) -> tuple[list[object], list[str]]:
+    """The swept values, checked against the notebook's declaration, and their folders' names
+    (``parameter=value``); refused when empty, out of range or repeated."""
+    from nettx_utils.pages import parameters as declared
+
     values = list(values)
     if not values:
         raise NettxError("sweep: give at least one value after the parameter's name.")
@@ -351,23 +388,38 @@ def run_sweep(
     slugs = [f"{parameter}={_slug(v)}" for v in values]
     if len(set(slugs)) != len(slugs):
         raise NettxError(f"sweep: the values of {parameter} repeat: {values!r}.")
-    out = Path(out) if out is not None else default_out(path, parameter)
-    _check_out(out)
-    cohort_path = _checked_cohort(data_path, out, allow_columns, report)
-    synthetic = is_synthetic(cohort_path)
-    given = {"data_path": str(cohort_path)} if data_path is not None else {}
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(values)))
-    kernel = execution.kernel_name()
+    return values, slugs
 
+
+def _prepare_runs(
+    path: Path,
+    out: Path,
+    parameter: str,
+    values: Mapping[str, object],
+    given: Mapping[str, object],
+) -> dict[str, tuple]:
+    """Each run's papermill job by its folder's name; each folder emptied first, so that no
+    stale record from an earlier sweep remains."""
+    kernel = execution.kernel_name()
     work = {}
-    for slug, value in zip(slugs, values, strict=True):
+    for slug, value in values.items():
         folder = out / slug
         if folder.exists():
             shutil.rmtree(folder)  # no stale record from an earlier sweep
         folder.mkdir(parents=True)
         work[slug] = (path, folder / path.name, {**given, parameter: value}, kernel)
+    return work
 
-    report(f"Sweeping {parameter} over {len(values)} value(s) of {path.stem}, {jobs} at a time ...")
+
+def _execute_runs(
+    work: Mapping[str, tuple],
+    jobs: int,
+    allow_columns: Sequence[str],
+    report: Callable[[str], None],
+) -> tuple[dict[str, float], dict[str, str]]:
+    """Execute the runs, ``jobs`` at once; each run's seconds, and each failed run's message."""
+    from nettx_utils.data.cohort import ALLOW_COLUMNS_ENV
+
     seconds: dict[str, float] = {}
     failures: dict[str, str] = {}
 
@@ -395,8 +447,13 @@ def run_sweep(
                     if exc is not None and not isinstance(exc, NotebookFailed):
                         raise exc
                     finished(futures[future], exc if exc is not None else future.result())
+    return seconds, failures
 
-    done = [(s, v) for s, v in zip(slugs, values, strict=True) if s in seconds]
+
+def _tabulate(
+    path: Path, out: Path, parameter: str, done: Sequence[tuple[str, object]]
+) -> pd.DataFrame:
+    """The records of the runs that succeeded, as :func:`sweep_table`."""
     records = []
     for slug, _ in done:
         try:
@@ -406,31 +463,47 @@ def run_sweep(
                 f"{path.name} ran but recorded nothing in {out / slug}: does it call "
                 "chapter.finish()?"
             ) from None
-    table = sweep_table(parameter, [v for _, v in done], records)
-    if not synthetic:
-        left_out = disclosive_columns(table, parameter)
-        table = table.drop(columns=left_out)
-        table.attrs["left_out"] = left_out
-        for slug, _ in done:  # each shows the counts at its value: together, by differencing
-            shutil.rmtree(out / slug)
-        if left_out:
-            report(
-                "Your cohort: the counts that vary with the parameter are left out of the "
-                f"table ({', '.join(left_out)}); by differencing neighbouring values they "
-                "would give single patients' times and outcomes."
-            )
-        report(
-            "Your cohort: the runs' folders (executed notebooks, records, exported tables "
-            "and figures) were deleted once tabulated, for the same reason; run the book with "
-            "one value to see a chapter."
-        )
-    csv = out / "sweep.csv"
-    label = _data_label(cohort_path)
-    table.assign(**{SOURCE_COLUMN: label}).to_csv(csv, index=False)
-    report(f"Table: {csv}")
-    if table.attrs["skipped"]:
-        report(f"  (not scalars, left out of the table: {', '.join(table.attrs['skipped'])})")
+    return sweep_table(parameter, [v for _, v in done], records)
 
+
+def _leave_out_private(
+    table: pd.DataFrame,
+    out: Path,
+    parameter: str,
+    done: Sequence[tuple[str, object]],
+    report: Callable[[str], None],
+) -> pd.DataFrame:
+    """A sweep of the user's cohort: the table without the counts that vary with the
+    parameter (:func:`disclosive_columns`), and the runs' folders deleted."""
+    left_out = disclosive_columns(table, parameter)
+    table = table.drop(columns=left_out)
+    table.attrs["left_out"] = left_out
+    for slug, _ in done:  # each shows the counts at its value: together, by differencing
+        shutil.rmtree(out / slug)
+    if left_out:
+        report(
+            "Your cohort: the counts that vary with the parameter are left out of the "
+            f"table ({', '.join(left_out)}); by differencing neighbouring values they "
+            "would give single patients' times and outcomes."
+        )
+    report(
+        "Your cohort: the runs' folders (executed notebooks, records, exported tables "
+        "and figures) were deleted once tabulated, for the same reason; run the book with "
+        "one value to see a chapter."
+    )
+    return table
+
+
+def _draw(
+    table: pd.DataFrame,
+    parameter: str,
+    plot: Sequence[str],
+    out: Path,
+    label: str,
+    report: Callable[[str], None],
+) -> Path | None:
+    """``sweep.png``: the ``plot`` keys (default: every p-value) against the parameter; None
+    when there is nothing to draw. An unknown or left-out key is refused."""
     figure = None
     keys = list(plot) or _p_value_columns(table, parameter)
     unknown = [k for k in keys if k not in table.columns]
@@ -453,225 +526,4 @@ def run_sweep(
         report(f"Figure: {figure}")
     elif len(table):
         report("No figure: no recorded number but the parameter itself varies across the runs.")
-    runs = {slug: out / slug / path.name for slug, _ in done} if synthetic else {}
-    if failures:
-        lines = "\n".join(f"  {slug}: {message}" for slug, message in failures.items())
-        raise NotebookFailed(
-            f"{len(failures)} of {len(work)} run(s) failed (their executed copies, with the "
-            f"traceback, are in {out}):\n{lines}"
-        )
-    return SweepResult(table, csv, figure, runs, seconds)
-
-
-def _group_comparison(
-    months: pd.Series, died: pd.Series, groups: pd.Series, keys: Sequence[str], at: float
-) -> dict[str, float]:
-    """Chapter 5's record of one group comparison (what
-    :meth:`~nettx_utils.pages.record.NotebookRecord.km_comparison` stores from
-    :func:`~nettx_utils.figures.km.km_figure`): the log-rank p, NaN when a group is empty,
-    and each group's Kaplan-Meier survival at ``at`` months in %, NaN for an empty group
-    and past the group's follow-up (:meth:`~nettx_utils.stats.survival.KaplanMeier.survival_at`)."""
-    from nettx_utils.stats.survival import fit_kaplan_meier, logrank_test
-
-    labels = pd.Series(groups).reset_index(drop=True)
-    d, e = months.to_numpy(float), died.to_numpy(float)
-    row: dict[str, float] = {}
-    for key in keys:
-        mask = (labels == key).fillna(False).to_numpy(bool)
-        row[key] = (
-            100 * float(fit_kaplan_meier(d[mask], e[mask]).survival_at([at])["survival"].iloc[0])
-            if mask.any()
-            else math.nan
-        )
-    present = labels.notna().to_numpy(bool)
-    both = all(((labels == key).fillna(False)).any() for key in keys)
-    row["p"] = logrank_test(d[present], e[present], labels[present]).p_value if both else math.nan
-    return row
-
-
-def timing_preview(
-    values: Sequence[float],
-    *,
-    cohort: pd.DataFrame | None = None,
-    notebook_dir: Path = project.NOTEBOOK_DIR,
-) -> pd.DataFrame:
-    """Five of the numbers that ``sweep 05 -p early_recurrence_months VALUES`` tabulates,
-    computed in this process with the functions chapter 5 calls, in a fraction of a second.
-
-    For each cut-off: the patients with an early recurrence (``n_early``), the log-rank p
-    of early against late recurrence (``timing_p``), the Kaplan-Meier survival of each
-    group at the chapter's first landmark in % (``os_early_landmark``,
-    ``os_late_landmark``), and the log-rank p of surgery against other treatment
-    (``surgery_p``, which does not depend on the cut-off). The landmark is the first of
-    chapter 5's default ``landmark_years``, read from its parameters cell, as in the
-    sweep's runs. The cohort is the synthetic one unless ``cohort`` is given (the sweep
-    runs on the chapter's default cohort unless given ``--data``). ``tests/test_sweep.py`` checks
-    the values against a real sweep's ``sweep.csv``.
-
-    Examples
-    --------
-    >>> table = timing_preview([24])
-    >>> table.columns.tolist()
-    ['early_recurrence_months', 'n_early', 'timing_p', 'os_early_landmark', 'os_late_landmark', 'surgery_p']
-    >>> int(table.loc[0, "n_early"]), float(table.loc[0, "os_early_landmark"])
-    (7, 0.0)
-    """
-    from nettx_utils.data import derived
-    from nettx_utils.data.cohort import load_cohort
-
-    landmark = _first_landmark_months(notebook_dir)
-    cohort = load_cohort() if cohort is None else cohort
-    months = cohort["months_recurrence_to_last_followup"]
-    died = derived.event_flags(cohort["died"])
-    surgery_groups = (
-        cohort["surgery_at_recurrence"].astype("boolean").map({True: "surgery", False: "other"})
-    )
-    surgery = _group_comparison(months, died, surgery_groups, ["surgery", "other"], landmark)
-    rows = []
-    for value in values:
-        timing = pd.Series(derived.recurrence_timing(cohort, value))
-        comparison = _group_comparison(months, died, timing, ["early", "late"], landmark)
-        rows.append(
-            {
-                "early_recurrence_months": value,
-                "n_early": int((timing == "early").sum()),
-                "timing_p": comparison["p"],
-                "os_early_landmark": comparison["early"],
-                "os_late_landmark": comparison["late"],
-                "surgery_p": surgery["p"],
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def _first_landmark_months(notebook_dir: Path = project.NOTEBOOK_DIR) -> float:
-    """Chapter 5's first landmark in months: its first default ``landmark_years``."""
-    years = parameter_defaults(resolve_notebook("05", notebook_dir))["landmark_years"]
-    return 12 * (list(years) if isinstance(years, list | tuple) else [years])[0]
-
-
-@dataclass(frozen=True)
-class Preview:
-    """:func:`timing_preview` as a page shows it: a table and the sentences about it."""
-
-    table: pd.DataFrame
-    view: Any
-    texts: dict[str, str]
-
-
-_PREVIEW_HEADERS = {
-    "early_recurrence_months": "Cut-off (months)",
-    "n_early": "Early recurrences (n)",
-    "timing_p": "Log-rank p, early vs late",
-    "os_early_landmark": "Early group: survival at landmark (%)",
-    "os_late_landmark": "Late group: survival at landmark (%)",
-    "surgery_p": "Log-rank p, surgery vs other",
-}
-
-
-def _words(values: Sequence[object]) -> str:
-    """``12, 24 and 36``."""
-    texts = [f"{v:g}" if isinstance(v, int | float) else str(v) for v in values]
-    return texts[0] if len(texts) == 1 else ", ".join(texts[:-1]) + " and " + texts[-1]
-
-
-def preview(values: Sequence[float] = (12, 24, 36)) -> Preview:
-    """:func:`timing_preview` of chapter 5's default cohort, formatted for the page on
-    parameters: a captioned table (p-values by :func:`~nettx_utils.formatting.format_p`,
-    survival at one decimal, "–" where there is no value) and the sentences about it.
-
-    ``texts`` holds ``values`` (the cut-offs in words), ``landmark`` (its months),
-    ``reading`` (which cut-offs leave a group empty, and where p is smallest) and
-    ``caption_data`` (whose patients these are).
-
-    Examples
-    --------
-    >>> shown = preview([24, 36])
-    >>> shown.texts["values"], shown.texts["landmark"]
-    ('24 and 36', '60')
-    """
-    from nettx_utils.data.datapackage import is_synthetic
-    from nettx_utils.formatting import format_p, styled
-    from nettx_utils.pages.provenance import SYNTHETIC_CAPTION
-    from nettx_utils.project import DEFAULT_COHORT
-
-    table = timing_preview(values)
-    landmark = _first_landmark_months()
-    synthetic = is_synthetic(DEFAULT_COHORT)
-    caption_data = (
-        SYNTHETIC_CAPTION
-        + " The values at cut-offs other than the paper's are properties of this one "
-        "generated cohort, not findings."
-        if synthetic
-        else "Computed from the cohort in data/cohort.csv, which is not the synthetic one."
-    )
-    p = lambda value: format_p(value) if math.isfinite(value) else "–"  # noqa: E731
-    view = styled(
-        table.rename(columns=_PREVIEW_HEADERS),
-        f"The cut-off, the early recurrences and four columns of sweep.csv for chapter 5, at "
-        f"{_words(values)} "
-        f"months; survival at {landmark:g} months. {caption_data}",
-        {
-            _PREVIEW_HEADERS["timing_p"]: p,
-            _PREVIEW_HEADERS["surgery_p"]: p,
-            _PREVIEW_HEADERS["os_early_landmark"]: "{:.1f}",
-            _PREVIEW_HEADERS["os_late_landmark"]: "{:.1f}",
-            _PREVIEW_HEADERS["early_recurrence_months"]: "{:g}",
-        },
-    )
-    return Preview(
-        table,
-        view,
-        {
-            "values": _words(values),
-            "landmark": f"{landmark:g}",
-            "reading": _reading(table),
-            "caption_data": caption_data,
-        },
-    )
-
-
-def _reading(table: pd.DataFrame) -> str:
-    """Sentences about :func:`timing_preview`: empty groups, and where p is smallest."""
-    from nettx_utils.formatting import format_p
-
-    sentences = []
-    cut = table["early_recurrence_months"]
-    no_early = cut[table["n_early"] == 0].tolist()
-    if no_early:
-        sentences.append(
-            f"At {_words(no_early)} months no patient had an early recurrence: there is "
-            "nothing to compare, so the p-value and the early group's survival are empty "
-            "(empty cells in the CSV)."
-        )
-    tested = table.dropna(subset=["timing_p"])
-    if len(tested) > 1:
-        best = tested.loc[tested["timing_p"].idxmin()]
-        printed = tested["timing_p"].map(format_p)
-        level = tested[printed == format_p(best["timing_p"])]
-        if len(level) > 1:  # equal at the printed precision: say which is smaller, and by how much
-            values = ", ".join(
-                f"{p:#.2g} at {c:g} months"
-                for c, p in zip(level["early_recurrence_months"], level["timing_p"], strict=True)
-            )
-            where = (
-                f"{_p_phrase(format_p(best['timing_p']))} at "
-                f"{_words(level['early_recurrence_months'].tolist())} months alike; unrounded "
-                f"{values}"
-            )
-        else:
-            where = f"{_p_phrase(format_p(best['timing_p']))}"
-        sentences.append(
-            f"Of the {len(tested)} cut-offs in the table that split the cohort in two, the "
-            f"early-versus-late p-value is smallest at {best['early_recurrence_months']:g} "
-            f"months (p {where}); chapter 11 sweeps many more cut-offs, and its smallest "
-            "p-value can lie at another one. On the "
-            "synthetic cohort this is a property of the generated patients, not a finding: "
-            "the paper prints the p-value at its own cut-off only."
-        )
-    return " ".join(sentences)
-
-
-def _p_phrase(text: str) -> str:
-    """``= 0.012`` or ``< 0.001``, for a p written by :func:`~nettx_utils.formatting.format_p`."""
-    return text if text[0] in "<>" else f"= {text}"
+    return figure

@@ -36,7 +36,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from nettx_utils.data.cohort import Column, Dictionary, load_dictionary
+from nettx_utils.data.dictionary import Column, Dictionary, load_dictionary
 from nettx_utils.errors import NettxError
 from nettx_utils.project import DEFAULT_COHORT, PROJECT_ROOT
 
@@ -112,7 +112,7 @@ def table_field(column: Column) -> dict[str, Any]:
 
     Examples
     --------
-    >>> from nettx_utils.data.cohort import load_dictionary
+    >>> from nettx_utils.data.dictionary import load_dictionary
     >>> field = table_field(load_dictionary()["sex"])
     >>> field["type"], field["constraints"]
     ('string', {'required': True, 'enum': ['female', 'male']})

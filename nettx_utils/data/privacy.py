@@ -165,7 +165,7 @@ def content_kind(values: pd.Series, missing: pd.Series | None = None) -> str | N
 def _distinct_filled(values: pd.Series, missing: pd.Series | None) -> tuple[np.ndarray, np.ndarray]:
     """The filled cells' distinct stripped texts and how many cells hold each.
 
-    A categorical column (as :func:`nettx_utils.data.cohort.read_table` gives) is read
+    A categorical column (as :func:`nettx_utils.data.reading.read_table` gives) is read
     through its categories, so each distinct text is converted once.
     """
     if missing is None and isinstance(values.dtype, pd.CategoricalDtype):

@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nettx_utils.data.cohort import Dictionary, load_cohort, load_dictionary
+from nettx_utils.data.cohort import load_cohort
+from nettx_utils.data.dictionary import Dictionary, load_dictionary
 from nettx_utils.project import DATA_DIR, DEFAULT_COHORT
 
 TEMPLATE_ROWS = 1000

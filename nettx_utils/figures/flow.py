@@ -28,7 +28,7 @@ from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path
 
 from nettx_utils.data import derived
-from nettx_utils.data.cohort import load_dictionary
+from nettx_utils.data.dictionary import load_dictionary
 from nettx_utils.errors import NettxError
 from nettx_utils.figures.style import BOOK_RC, PALETTE
 

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from nettx_utils.data import derived
-from nettx_utils.data.cohort import load_dictionary
+from nettx_utils.data.dictionary import load_dictionary
 from nettx_utils.errors import NettxError
 from nettx_utils.stats.quartiles import quartiles
 

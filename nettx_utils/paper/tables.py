@@ -26,7 +26,7 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from nettx_utils.data import derived
-from nettx_utils.data.cohort import Dictionary, load_dictionary
+from nettx_utils.data.dictionary import Dictionary, load_dictionary
 from nettx_utils.formatting import row_text, styled
 from nettx_utils.stats.quartiles import SPSS_QUANTILES, quartiles
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from nettx_utils.data.cohort import load_dictionary
+from nettx_utils.data.dictionary import load_dictionary
 
 DEFAULT_SEED = 20210101
 N = 32
