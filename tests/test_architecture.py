@@ -130,3 +130,28 @@ def test_cycle_finder_finds_a_planted_cycle():
 
 def test_no_import_cycles(graph):
     assert cycles(graph) == []
+
+
+MAX_MODULE_LINES = 600
+MAX_FUNCTION_LINES = 100  # as ast counts them: the signature and docstring included
+
+
+def sizes() -> tuple[list[str], list[str]]:
+    long_modules, long_functions = [], []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        name = module_name(path)
+        if len(text.splitlines()) > MAX_MODULE_LINES:
+            long_modules.append(f"{name}: {len(text.splitlines())} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = node.end_lineno - node.lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    long_functions.append(f"{name}.{node.name}: {length} lines")
+    return long_modules, long_functions
+
+
+def test_no_module_over_600_lines_and_no_function_over_100():
+    long_modules, long_functions = sizes()
+    assert long_modules == []
+    assert long_functions == []
