@@ -9,10 +9,17 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-for variant, build in zip(("default", "changed"), sys.argv[1:3], strict=True):
-    target = HERE / variant
-    shutil.rmtree(target, ignore_errors=True)
-    target.mkdir()
-    for record in sorted((Path(build) / "source" / "book" / "computed").glob("[0-9]*.json")):
-        shutil.copy(record, target / record.name)
-    print(f"{variant}: {len(list(target.glob('*.json')))} records pinned from {build}")
+
+
+def pin(default: str, changed: str) -> None:
+    for variant, build in (("default", default), ("changed", changed)):
+        target = HERE / variant
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir()
+        for record in sorted((Path(build) / "source" / "book" / "computed").glob("[0-9]*.json")):
+            shutil.copy(record, target / record.name)
+        print(f"{variant}: {len(list(target.glob('*.json')))} records pinned from {build}")
+
+
+if __name__ == "__main__":
+    pin(*sys.argv[1:3])
